@@ -1,0 +1,37 @@
+//! What lvsh asks of a kernel's IPVS; the netlink client implements it.
+
+use super::conntable::ConnEntry;
+use super::error::KernelError;
+use super::model::{BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
+use super::op::Op;
+
+/// The outcome of each operation of a batch, in order.
+pub type Outcomes = Vec<Result<(), KernelError>>;
+
+/// The kernel's IPVS: reads, and batches of changes.
+pub trait Kernel {
+    /// Version and connection table size.
+    fn info(&mut self) -> Result<Info, KernelError>;
+    /// Every service, in the kernel's dump order.
+    fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError>;
+    /// One service; [`KernelError::NoSuchService`] if absent.
+    fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError>;
+    /// The backends of a service, newest first (the kernel's order); empty
+    /// for a service that does not exist.
+    fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError>;
+    /// The tcp, tcpfin and udp timeouts.
+    fn timeouts(&mut self) -> Result<Timeouts, KernelError>;
+    /// The running sync daemons, master first.
+    fn daemons(&mut self) -> Result<Vec<Daemon>, KernelError>;
+    /// The connection table.
+    fn connections(&mut self) -> Result<Vec<ConnEntry>, KernelError>;
+    /// Applies operations in order. The kernel goes on after a refused one,
+    /// so each has its own outcome; `Err` means the exchange itself failed
+    /// and which operations took effect is unknown.
+    fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError>;
+
+    /// Applies one operation.
+    fn apply_one(&mut self, op: &Op) -> Result<(), KernelError> {
+        self.apply(std::slice::from_ref(op))?.pop().unwrap_or(Ok(()))
+    }
+}

@@ -1,0 +1,320 @@
+//! The netlink client: one generic-netlink socket in the chosen namespace,
+//! the IPVS family resolved once, changes sent in batches.
+
+use std::io;
+use std::os::fd::AsRawFd;
+
+use neli::consts::genl::{CtrlAttr, CtrlCmd};
+use neli::consts::nl::{GenlId, NlmF};
+use neli::consts::socket::{Msg, NlFamily};
+use neli::genl::{Genlmsghdr, GenlmsghdrBuilder};
+use neli::nl::{NlPayload, NlmsghdrBuilder};
+use neli::socket::NlSocket;
+use neli::types::GenlBuffer;
+use neli::utils::Groups;
+use neli::ToBytes;
+
+use super::attr::{frames, malformed, Attrs, Frame, NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN};
+use super::consts::{IpvsCmd, FAMILY_NAME};
+use super::decode;
+use super::encode::{self, append_message, encode_op, service_id_attr, Request};
+use super::errno::{error_for, read_error};
+use crate::ipvs::conntable::{parse_conn_table, ConnEntry};
+use crate::ipvs::error::KernelError;
+use crate::ipvs::kernel::{Kernel, Outcomes};
+use crate::ipvs::model::{BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
+use crate::ipvs::netns::Netns;
+use crate::ipvs::op::Op;
+
+/// Requests per `sendmsg` in a batch; their acks must fit the receive buffer.
+const BATCH_MESSAGES: usize = 512;
+/// Bytes per `sendmsg` in a batch; must stay below the send buffer.
+const BATCH_BYTES: usize = 96 * 1024;
+/// Socket buffers asked for (root may exceed the sysctl maximum).
+const SOCKET_BUFFER: libc::c_int = 4 << 20;
+/// A dump message is at most 32 KiB (the kernel's netlink dump size).
+const RECV_BUFFER: usize = 64 * 1024;
+/// `SOL_NETLINK`, `NETLINK_CAP_ACK`: acks without a copy of the request.
+const SOL_NETLINK: libc::c_int = 270;
+const NETLINK_CAP_ACK: libc::c_int = 10;
+
+/// The kernel's IPVS over generic netlink.
+pub struct NetlinkKernel {
+    socket: NlSocket,
+    family: u16,
+    seq: u32,
+    rx: Vec<u8>,
+    netns: Netns,
+}
+
+/// A kernel answer: its errno, or what lvsh made of the reply.
+type Answer<T> = Result<Result<T, i32>, KernelError>;
+
+impl NetlinkKernel {
+    /// Connects to the IPVS of the current network namespace.
+    pub fn connect() -> Result<NetlinkKernel, KernelError> {
+        NetlinkKernel::connect_in(&Netns::Current)
+    }
+
+    /// Connects to the IPVS of `netns`.
+    pub fn connect_in(netns: &Netns) -> Result<NetlinkKernel, KernelError> {
+        let socket = netns
+            .run(|| NlSocket::connect(NlFamily::Generic, None, Groups::empty()))?
+            .map_err(io_error("connect"))?;
+        configure(&socket);
+        let mut kernel =
+            NetlinkKernel { socket, family: 0, seq: 0, rx: vec![0; RECV_BUFFER], netns: netns.clone() };
+        kernel.family = kernel.resolve_family()?;
+        Ok(kernel)
+    }
+
+    /// The namespace this client acts in.
+    pub fn netns(&self) -> &Netns {
+        &self.netns
+    }
+
+    fn resolve_family(&mut self) -> Result<u16, KernelError> {
+        let seq = self.next_seq();
+        let name = encode::attr(CtrlAttr::FamilyName, format!("{FAMILY_NAME}\0").into_bytes())?;
+        let attrs: GenlBuffer<CtrlAttr, _> = std::iter::once(name).collect();
+        let genl: Genlmsghdr<CtrlCmd, CtrlAttr> = GenlmsghdrBuilder::default()
+            .cmd(CtrlCmd::Getfamily)
+            .version(2)
+            .attrs(attrs)
+            .build()
+            .map_err(|e| KernelError::Encode { what: e.to_string() })?;
+        let msg = NlmsghdrBuilder::default()
+            .nl_type(GenlId::Ctrl)
+            .nl_flags(NlmF::REQUEST)
+            .nl_seq(seq)
+            .nl_payload(NlPayload::Payload(genl))
+            .build()
+            .map_err(|e| KernelError::Encode { what: e.to_string() })?;
+        let mut buf = io::Cursor::new(Vec::new());
+        msg.to_bytes(&mut buf).map_err(|e| KernelError::Encode { what: e.to_string() })?;
+        self.send(buf.get_ref())?;
+        let answer = self.collect(seq, |frame| {
+            let (_, attrs) = frame.genl()?;
+            let id = Attrs::parse(attrs)?.num::<u16>(CtrlAttr::FamilyId)?;
+            id.ok_or_else(|| malformed("a family reply without an id"))
+        })?;
+        match answer {
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(malformed("no reply to the family lookup")),
+            Err(libc::ENOENT) => Err(KernelError::IpvsMissing),
+            Err(errno) => Err(read_error(errno, "look up the IPVS netlink family")),
+        }
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    fn send(&self, buf: &[u8]) -> Result<(), KernelError> {
+        loop {
+            match self.socket.send(buf, Msg::empty()) {
+                Ok(n) if n == buf.len() => return Ok(()),
+                Ok(n) => return Err(malformed(&format!("the kernel took {n} of {} bytes", buf.len()))),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error("send")(e)),
+            }
+        }
+    }
+
+    /// Receives one datagram into `self.rx`; returns its length.
+    fn recv(&mut self) -> Result<usize, KernelError> {
+        loop {
+            match self.socket.recv(&mut self.rx[..], Msg::empty()) {
+                Ok((n, _)) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error("receive")(e)),
+            }
+        }
+    }
+
+    /// Reads the answer to request `seq`: data messages go to `each`, until
+    /// an error, an ack, the end of a dump, or (for a plain request) the
+    /// first data message.
+    fn collect<T>(
+        &mut self,
+        seq: u32,
+        mut each: impl FnMut(&Frame<'_>) -> Result<T, KernelError>,
+    ) -> Answer<Option<T>> {
+        let mut last = None;
+        loop {
+            let n = self.recv()?;
+            for frame in frames(&self.rx[..n])? {
+                if frame.seq != seq {
+                    continue;
+                }
+                match frame.kind {
+                    NLMSG_ERROR | NLMSG_DONE => {
+                        return Ok(match frame.errno()? {
+                            0 => Ok(last),
+                            errno => Err(errno),
+                        })
+                    }
+                    NLMSG_OVERRUN => return Err(malformed("the kernel reported a buffer overrun")),
+                    _ => last = Some(each(&frame)?),
+                }
+                if frame.flags & super::attr::NLM_F_MULTI == 0 {
+                    return Ok(Ok(last));
+                }
+            }
+        }
+    }
+
+    /// One request with one reply message.
+    fn get<T>(&mut self, req: Request, decode: impl Fn(&[u8]) -> Result<T, KernelError>) -> Answer<T> {
+        let seq = self.request(req, NlmF::empty())?;
+        let answer = self.collect(seq, |frame| decode(frame.genl()?.1))?;
+        Ok(answer.and_then(|reply| reply.ok_or(libc::ENODATA)))
+    }
+
+    /// A dump: every message until `NLMSG_DONE`, decoded.
+    fn dump<T>(
+        &mut self,
+        req: Request,
+        mut decode: impl FnMut(&[u8]) -> Result<T, KernelError>,
+    ) -> Answer<Vec<T>> {
+        let seq = self.request(req, NlmF::DUMP)?;
+        let mut items = Vec::new();
+        let answer = self.collect(seq, |frame| {
+            items.push(decode(frame.genl()?.1)?);
+            Ok(())
+        })?;
+        Ok(answer.map(|_| items))
+    }
+
+    fn request(&mut self, req: Request, flags: NlmF) -> Result<u32, KernelError> {
+        let seq = self.next_seq();
+        let mut buf = Vec::new();
+        append_message(&mut buf, self.family, flags, seq, req)?;
+        self.send(&buf)?;
+        Ok(seq)
+    }
+
+    /// Sends requests in windows of many messages per `sendmsg` and matches
+    /// the acks by sequence number; returns each request's errno (0: done).
+    fn transact(&mut self, reqs: Vec<Request>) -> Result<Vec<i32>, KernelError> {
+        let mut errnos = Vec::with_capacity(reqs.len());
+        let mut reqs = reqs.into_iter().peekable();
+        while reqs.peek().is_some() {
+            let first = self.seq.wrapping_add(1);
+            let mut buf = Vec::new();
+            let mut count = 0;
+            while count < BATCH_MESSAGES && buf.len() < BATCH_BYTES {
+                let Some(req) = reqs.next() else { break };
+                let seq = self.next_seq();
+                append_message(&mut buf, self.family, NlmF::ACK, seq, req)?;
+                count += 1;
+            }
+            self.send(&buf)?;
+            errnos.extend(self.acks(first, count)?);
+        }
+        Ok(errnos)
+    }
+
+    /// Waits for the acks of `count` requests numbered from `first`.
+    fn acks(&mut self, first: u32, count: usize) -> Result<Vec<i32>, KernelError> {
+        let mut errnos: Vec<Option<i32>> = vec![None; count];
+        let mut pending = count;
+        while pending > 0 {
+            let n = self.recv()?;
+            for frame in frames(&self.rx[..n])? {
+                let index = frame.seq.wrapping_sub(first) as usize;
+                if frame.kind != NLMSG_ERROR || index >= count || errnos[index].is_some() {
+                    continue;
+                }
+                errnos[index] = Some(frame.errno()?);
+                pending -= 1;
+            }
+        }
+        Ok(errnos.into_iter().map(|e| e.unwrap_or(0)).collect())
+    }
+}
+
+impl Kernel for NetlinkKernel {
+    fn info(&mut self) -> Result<Info, KernelError> {
+        self.get(Request::bare(IpvsCmd::GetInfo), decode::decode_info)?
+            .map_err(|errno| read_error(errno, "read the IPVS version"))
+    }
+
+    fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
+        self.dump(Request::bare(IpvsCmd::GetService), decode::decode_service)?
+            .map_err(|errno| read_error(errno, "list services"))
+    }
+
+    fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {
+        let req = Request { cmd: IpvsCmd::GetService, attrs: vec![service_id_attr(key)?] };
+        self.get(req, decode::decode_service)?.map_err(|errno| match errno {
+            libc::ESRCH => KernelError::NoSuchService { service: *key, adding_backend: false },
+            errno => read_error(errno, &format!("read service {key}")),
+        })
+    }
+
+    fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
+        let req = Request { cmd: IpvsCmd::GetDest, attrs: vec![service_id_attr(key)?] };
+        let family = key.family();
+        self.dump(req, |msg| decode::decode_backend(msg, family))?
+            .map_err(|errno| read_error(errno, &format!("list the backends of service {key}")))
+    }
+
+    fn timeouts(&mut self) -> Result<Timeouts, KernelError> {
+        self.get(Request::bare(IpvsCmd::GetConfig), decode::decode_timeouts)?
+            .map_err(|errno| read_error(errno, "read timeouts"))
+    }
+
+    fn daemons(&mut self) -> Result<Vec<Daemon>, KernelError> {
+        self.dump(Request::bare(IpvsCmd::GetDaemon), decode::decode_daemon)?
+            .map_err(|errno| read_error(errno, "list sync daemons"))
+    }
+
+    fn connections(&mut self) -> Result<Vec<ConnEntry>, KernelError> {
+        // /proc/net follows the process's first thread; thread-self follows this one.
+        let text = self.netns.run(|| std::fs::read_to_string("/proc/thread-self/net/ip_vs_conn"))?.map_err(
+            |source| match source.kind() {
+                io::ErrorKind::NotFound => KernelError::IpvsMissing,
+                _ => KernelError::Io { context: "read of /proc/net/ip_vs_conn", source },
+            },
+        )?;
+        Ok(parse_conn_table(&text))
+    }
+
+    fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
+        let reqs = ops.iter().map(encode_op).collect::<Result<Vec<_>, _>>()?;
+        let errnos = self.transact(reqs)?;
+        Ok(ops
+            .iter()
+            .zip(errnos)
+            .map(|(op, errno)| if errno == 0 { Ok(()) } else { Err(error_for(op, errno)) })
+            .collect())
+    }
+}
+
+/// Larger buffers for batches, and short acks. Best effort: the defaults
+/// still work, with smaller batches in flight.
+fn configure(socket: &NlSocket) {
+    let fd = socket.as_raw_fd();
+    for (level, option, value) in [
+        (libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, SOCKET_BUFFER),
+        (libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, SOCKET_BUFFER),
+        (SOL_NETLINK, NETLINK_CAP_ACK, 1),
+    ] {
+        // SAFETY: `value` outlives the call and its size is passed with it.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                option,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+fn io_error(context: &'static str) -> impl Fn(io::Error) -> KernelError {
+    move |source| KernelError::Io { context, source }
+}

@@ -1,0 +1,13 @@
+//! The kernel's IPVS generic-netlink interface: constants, encoding of
+//! operations, decoding of replies, errno mapping, and the socket client.
+
+mod attr;
+mod client;
+pub mod consts;
+mod decode;
+mod encode;
+mod errno;
+
+pub use client::NetlinkKernel;
+pub use decode::{decode_backend, decode_service};
+pub use encode::{append_message, encode_op, Request};

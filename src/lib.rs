@@ -1,0 +1,9 @@
+//! lvsh: a shell and scripting language for Linux IPVS.
+//!
+//! ```text
+//! text ──lang (nom)──▶ AST ──interp──▶ ops on the model ──ipvs──▶ netlink ──▶ kernel
+//! ```
+//!
+//! This crate's layers, bottom up: [`ipvs`] (the model and the netlink client).
+
+pub mod ipvs;

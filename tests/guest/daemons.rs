@@ -1,0 +1,78 @@
+//! Connection-sync daemons, on a dummy interface of the test namespace.
+
+use lvsh::ipvs::{Daemon, DaemonState, Kernel, KernelError, Op};
+
+use crate::support::{TestNs, IP};
+
+fn with_interface() -> TestNs {
+    let ns = TestNs::new();
+    ns.exec(&[IP, "link", "add", "d0", "type", "dummy"]);
+    ns.exec(&[IP, "link", "set", "d0", "up"]);
+    ns
+}
+
+#[test]
+fn a_master_started_by_lvsh_is_listed_by_ipvsadm() {
+    let ns = with_interface();
+    let mut daemon = Daemon::new(DaemonState::Master, "d0", 5);
+    daemon.max_len = Some(1000);
+    daemon.group = Some("239.1.1.1".parse().unwrap());
+    daemon.port = Some(9000);
+    daemon.ttl = Some(2);
+    let mut kernel = ns.kernel();
+    kernel.apply_one(&Op::StartDaemon(daemon.clone())).unwrap();
+    assert_eq!(
+        ns.ipvsadm(&["-L", "--daemon"]),
+        "master sync daemon (mcast=d0, syncid=5, maxlen=1000, group=239.1.1.1, port=9000, ttl=2)\n"
+    );
+    assert_eq!(kernel.daemons().unwrap(), vec![daemon]);
+    kernel.apply_one(&Op::StopDaemon(DaemonState::Master)).unwrap();
+    assert_eq!(ns.ipvsadm(&["-L", "--daemon"]), "");
+}
+
+#[test]
+fn a_backup_started_by_ipvsadm_is_read_by_lvsh_with_kernel_defaults() {
+    let ns = with_interface();
+    ns.ipvsadm(&["--start-daemon", "backup", "--mcast-interface", "d0"]);
+    let daemons = ns.kernel().daemons().unwrap();
+    let want = Daemon {
+        state: DaemonState::Backup,
+        interface: "d0".into(),
+        sync_id: 0,
+        max_len: Some(1472),
+        group: Some("224.0.0.81".parse().unwrap()),
+        port: Some(8848),
+        ttl: Some(1),
+    };
+    assert_eq!(daemons, vec![want]);
+    ns.ipvsadm(&["--stop-daemon", "backup"]);
+}
+
+#[test]
+fn master_and_backup_list_master_first() {
+    let ns = with_interface();
+    let mut kernel = ns.kernel();
+    let ops = [
+        Op::StartDaemon(Daemon::new(DaemonState::Backup, "d0", 1)),
+        Op::StartDaemon(Daemon::new(DaemonState::Master, "d0", 1)),
+    ];
+    assert!(kernel.apply(&ops).unwrap().iter().all(Result::is_ok));
+    let states: Vec<DaemonState> = kernel.daemons().unwrap().into_iter().map(|d| d.state).collect();
+    assert_eq!(states, [DaemonState::Master, DaemonState::Backup]);
+    kernel.apply(&[Op::StopDaemon(DaemonState::Master), Op::StopDaemon(DaemonState::Backup)]).unwrap();
+}
+
+#[test]
+fn daemon_errors_name_the_daemon_or_interface() {
+    let ns = with_interface();
+    let mut kernel = ns.kernel();
+    let err = kernel.apply_one(&Op::StartDaemon(Daemon::new(DaemonState::Master, "nope0", 0))).unwrap_err();
+    assert!(matches!(err, KernelError::NoSuchInterface { .. }));
+    assert_eq!(err.to_string(), "no network interface `nope0` for the sync daemon");
+    let err = kernel.apply_one(&Op::StopDaemon(DaemonState::Backup)).unwrap_err();
+    assert_eq!(err.to_string(), "no backup sync daemon is running");
+    kernel.apply_one(&Op::StartDaemon(Daemon::new(DaemonState::Master, "d0", 0))).unwrap();
+    let err = kernel.apply_one(&Op::StartDaemon(Daemon::new(DaemonState::Master, "d0", 0))).unwrap_err();
+    assert_eq!(err.to_string(), "a master sync daemon is already running");
+    kernel.apply_one(&Op::StopDaemon(DaemonState::Master)).unwrap();
+}

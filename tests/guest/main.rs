@@ -1,0 +1,21 @@
+//! Guest tests: lvsh against a real IPVS kernel, inside the QEMU guest that
+//! `scripts/test` boots. `ipvsadm` is the independent judge: what lvsh
+//! writes is read back with `ipvsadm -S -n` (or `-L -n ...`), and what
+//! ipvsadm writes is read back with lvsh. Each test works in a network
+//! namespace of its own, so tests run in parallel without meeting.
+//!
+//! The `missing` module runs in a first phase, before `ip_vs` is loaded.
+
+mod support;
+
+mod backends;
+mod batch;
+mod cli;
+mod daemons;
+mod errors;
+mod missing;
+mod namespaces;
+mod scale;
+mod services;
+mod timeouts;
+mod traffic;

@@ -1,0 +1,117 @@
+//! Test namespaces, the reference `ipvsadm`, and model shorthands.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use lvsh::ipvs::{Family, NetlinkKernel, Netns, Protocol, Service, ServiceKey};
+
+/// iproute2's `ip` (busybox's has no `netns`).
+pub const IP: &str = "/sbin/ip";
+
+/// Fails the test at once when it is not running inside the guest.
+pub fn require_guest() {
+    assert!(
+        std::env::var_os("LVSH_GUEST").is_some(),
+        "guest tests need a real IPVS kernel: run them with scripts/test, which boots one"
+    );
+}
+
+/// A network namespace made for one test, removed when dropped.
+pub struct TestNs {
+    pub name: String,
+}
+
+impl TestNs {
+    /// A fresh namespace with `lo` up.
+    pub fn new() -> TestNs {
+        require_guest();
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("lvsh-t{}", NEXT.fetch_add(1, Ordering::SeqCst));
+        run(IP, &["netns", "add", &name]);
+        let ns = TestNs { name };
+        ns.exec(&[IP, "link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// The namespace as lvsh names it.
+    pub fn netns(&self) -> Netns {
+        Netns::Named(self.name.clone())
+    }
+
+    /// An lvsh kernel client inside the namespace.
+    pub fn kernel(&self) -> NetlinkKernel {
+        NetlinkKernel::connect_in(&self.netns()).expect("connect to IPVS in the test namespace")
+    }
+
+    /// Runs a program inside the namespace; it must succeed; returns stdout.
+    pub fn exec(&self, argv: &[&str]) -> String {
+        let mut args = vec!["netns", "exec", &self.name];
+        args.extend_from_slice(argv);
+        run(IP, &args)
+    }
+
+    /// `ipvsadm ARGS` inside the namespace; it must succeed; returns stdout.
+    pub fn ipvsadm(&self, args: &[&str]) -> String {
+        let mut argv = vec!["ipvsadm"];
+        argv.extend_from_slice(args);
+        self.exec(&argv)
+    }
+
+    /// `ipvsadm` with the arguments of one line, split on blanks.
+    pub fn ipvsadm_line(&self, line: &str) -> String {
+        self.ipvsadm(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    /// The reference view of the table: `ipvsadm -S -n`.
+    pub fn save(&self) -> String {
+        self.ipvsadm(&["-S", "-n"])
+    }
+}
+
+impl Drop for TestNs {
+    fn drop(&mut self) {
+        let _ = Command::new(IP).args(["netns", "delete", &self.name]).status();
+    }
+}
+
+/// Runs a program; it must succeed; returns its stdout.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A service key from `tcp 1.2.3.4:80`, `udp [::1]:53`, `sctp ...`, `fwmark 7`, `fwmark 8 ipv6`.
+pub fn key(text: &str) -> ServiceKey {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        ["fwmark", mark] => ServiceKey::Fwmark { mark: mark.parse().unwrap(), family: Family::V4 },
+        ["fwmark", mark, "ipv6"] => ServiceKey::Fwmark { mark: mark.parse().unwrap(), family: Family::V6 },
+        [proto, addr] => {
+            let protocol = match *proto {
+                "tcp" => Protocol::Tcp,
+                "udp" => Protocol::Udp,
+                "sctp" => Protocol::Sctp,
+                other => panic!("unknown protocol {other}"),
+            };
+            ServiceKey::Inet { protocol, addr: addr.parse().unwrap() }
+        }
+        _ => panic!("bad key {text}"),
+    }
+}
+
+/// A service with ipvsadm's defaults and the given scheduler.
+pub fn service(text: &str, scheduler: &str) -> Service {
+    Service::new(key(text)).with_scheduler(scheduler)
+}
+
+/// A socket address.
+pub fn sa(text: &str) -> SocketAddr {
+    text.parse().unwrap()
+}

@@ -1,0 +1,153 @@
+//! Real connections through a director: counters, the connection table and
+//! zeroing, compared with ipvsadm's `--stats --exact` and `-c`.
+//!
+//! client (10.1.0.2) ── director (10.1.0.1 = VIP, 10.2.0.1) ── backend (10.2.0.2:8000)
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use lvsh::ipvs::{Backend, Forward, Kernel, Op, Stats};
+
+use crate::support::{key, run, sa, service, TestNs, IP};
+
+struct Topology {
+    director: TestNs,
+    client: TestNs,
+    backend: TestNs,
+}
+
+/// Joins `a` and `b` with a veth pair; addresses are `a_addr` and `b_addr` (CIDR).
+fn link(a: &TestNs, a_addr: &str, b: &TestNs, b_addr: &str) {
+    let (an, bn) = (format!("v{}", a.name), format!("v{}", b.name));
+    run(IP, &["link", "add", &an, "type", "veth", "peer", "name", &bn]);
+    run(IP, &["link", "set", &an, "netns", &a.name]);
+    run(IP, &["link", "set", &bn, "netns", &b.name]);
+    for (ns, dev, addr) in [(a, &an, a_addr), (b, &bn, b_addr)] {
+        ns.exec(&[IP, "addr", "add", addr, "dev", dev]);
+        ns.exec(&[IP, "link", "set", dev, "up"]);
+    }
+}
+
+fn topology() -> Topology {
+    let t = Topology { director: TestNs::new(), client: TestNs::new(), backend: TestNs::new() };
+    link(&t.client, "10.1.0.2/24", &t.director, "10.1.0.1/24");
+    link(&t.backend, "10.2.0.2/24", &t.director, "10.2.0.1/24");
+    // The director's second veth is named after the backend namespace: give it its own address.
+    t.client.exec(&[IP, "route", "add", "default", "via", "10.1.0.1"]);
+    t.backend.exec(&[IP, "route", "add", "default", "via", "10.2.0.1"]);
+    t.director.exec(&["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]);
+    t
+}
+
+/// Serves `count` connections on the backend, answering each with "hello".
+fn serve(backend: &TestNs, count: usize) -> std::thread::JoinHandle<()> {
+    let netns = backend.netns();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let server = std::thread::spawn(move || {
+        netns
+            .run(move || {
+                let listener = TcpListener::bind("10.2.0.2:8000").expect("bind the backend");
+                ready_tx.send(()).expect("signal ready");
+                for stream in listener.incoming().take(count) {
+                    let mut stream = stream.expect("accept");
+                    stream.write_all(b"hello").expect("answer");
+                }
+            })
+            .expect("enter the backend namespace");
+    });
+    ready_rx.recv_timeout(Duration::from_secs(5)).expect("the backend listens");
+    server
+}
+
+/// Connects `count` times from the client to the VIP; returns the replies.
+fn connect(client: &TestNs, count: usize) -> Vec<String> {
+    client
+        .netns()
+        .run(move || {
+            (0..count)
+                .map(|_| {
+                    let mut stream = TcpStream::connect_timeout(&sa("10.1.0.1:80"), Duration::from_secs(3))
+                        .expect("connect to the VIP");
+                    stream.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+                    let mut reply = String::new();
+                    stream.read_to_string(&mut reply).expect("read the reply");
+                    reply
+                })
+                .collect()
+        })
+        .expect("enter the client namespace")
+}
+
+/// The five counters of ipvsadm's `--stats --exact` line that starts with `prefix`.
+fn ipvsadm_counters(director: &TestNs, prefix: &str) -> Vec<u64> {
+    let listing = director.ipvsadm(&["-L", "-n", "--stats", "--exact"]);
+    let line =
+        listing.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix} in\n{listing}"));
+    line[prefix.len()..].split_whitespace().map(|n| n.parse().unwrap()).collect()
+}
+
+fn counters(s: &Stats) -> Vec<u64> {
+    vec![s.conns, s.in_pkts, s.out_pkts, s.in_bytes, s.out_bytes]
+}
+
+#[test]
+fn counters_connections_and_zero_agree_with_ipvsadm() {
+    let t = topology();
+    let vip = key("tcp 10.1.0.1:80");
+    let mut kernel = t.director.kernel();
+    kernel
+        .apply(&[
+            Op::AddService(service("tcp 10.1.0.1:80", "rr")),
+            Op::AddBackend { service: vip, backend: Backend::new(sa("10.2.0.2:8000"), Forward::Masq) },
+        ])
+        .unwrap()
+        .into_iter()
+        .for_each(|outcome| outcome.unwrap());
+    let server = serve(&t.backend, 3);
+    assert_eq!(connect(&t.client, 3), ["hello", "hello", "hello"]);
+    server.join().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let svc_stats = kernel.service(&vip).unwrap().stats;
+    assert_eq!(svc_stats.conns, 3);
+    assert!(svc_stats.in_pkts >= 9 && svc_stats.out_pkts >= 6, "{svc_stats:?}");
+    assert_eq!(counters(&svc_stats), ipvsadm_counters(&t.director, "TCP  10.1.0.1:80"));
+    let dest_stats = kernel.backends(&vip).unwrap()[0].stats;
+    assert_eq!(counters(&dest_stats), ipvsadm_counters(&t.director, "  -> 10.2.0.2:8000"));
+
+    let conns = kernel.connections().unwrap();
+    assert_eq!(conns.len(), 3, "{conns:?}");
+    assert!(conns.iter().all(|c| c.dest == sa("10.2.0.2:8000") && c.virtual_addr == sa("10.1.0.1:80")));
+    assert!(conns.iter().all(|c| c.client.ip().to_string() == "10.1.0.2" && c.protocol == "TCP"));
+    let listed = t.director.ipvsadm(&["-L", "-n", "-c"]);
+    for c in &conns {
+        assert!(listed.contains(&format!("{} ", c.client)), "{c:?} not in\n{listed}");
+    }
+
+    kernel.apply_one(&Op::Zero(Some(vip))).unwrap();
+    assert_eq!(counters(&kernel.service(&vip).unwrap().stats), [0, 0, 0, 0, 0]);
+    assert_eq!(ipvsadm_counters(&t.director, "TCP  10.1.0.1:80"), [0, 0, 0, 0, 0]);
+    assert_eq!(ipvsadm_counters(&t.director, "  -> 10.2.0.2:8000"), [0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn zero_all_clears_every_service() {
+    let t = topology();
+    let mut kernel = t.director.kernel();
+    let vip = key("tcp 10.1.0.1:80");
+    kernel.apply_one(&Op::AddService(service("tcp 10.1.0.1:80", "rr"))).unwrap();
+    kernel
+        .apply_one(&Op::AddBackend {
+            service: vip,
+            backend: Backend::new(sa("10.2.0.2:8000"), Forward::Masq),
+        })
+        .unwrap();
+    let server = serve(&t.backend, 1);
+    connect(&t.client, 1);
+    server.join().unwrap();
+    assert_eq!(kernel.service(&vip).unwrap().stats.conns, 1);
+    kernel.apply_one(&Op::Zero(None)).unwrap();
+    assert_eq!(counters(&kernel.service(&vip).unwrap().stats), [0, 0, 0, 0, 0]);
+}

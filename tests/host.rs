@@ -1,0 +1,1 @@
+//! Host tests: everything that needs no kernel.
