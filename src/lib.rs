@@ -7,3 +7,5 @@
 //! This crate's layers, bottom up: [`ipvs`] (the model and the netlink client).
 
 pub mod ipvs;
+pub mod lang;
+pub mod render;

@@ -5,10 +5,11 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use lvsh::ipvs::{Backend, Forward, Kernel, Op, Stats};
+use lvsh::ipvs::{Backend, Forward, Kernel, Op, ServiceKey, Stats};
 
 use crate::support::{key, run, sa, service, TestNs, IP};
 
@@ -20,7 +21,9 @@ struct Topology {
 
 /// Joins `a` and `b` with a veth pair; addresses are `a_addr` and `b_addr` (CIDR).
 fn link(a: &TestNs, a_addr: &str, b: &TestNs, b_addr: &str) {
-    let (an, bn) = (format!("v{}", a.name), format!("v{}", b.name));
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let (an, bn) = (format!("lv{n}a"), format!("lv{n}b"));
     run(IP, &["link", "add", &an, "type", "veth", "peer", "name", &bn]);
     run(IP, &["link", "set", &an, "netns", &a.name]);
     run(IP, &["link", "set", &bn, "netns", &b.name]);
@@ -34,7 +37,6 @@ fn topology() -> Topology {
     let t = Topology { director: TestNs::new(), client: TestNs::new(), backend: TestNs::new() };
     link(&t.client, "10.1.0.2/24", &t.director, "10.1.0.1/24");
     link(&t.backend, "10.2.0.2/24", &t.director, "10.2.0.1/24");
-    // The director's second veth is named after the backend namespace: give it its own address.
     t.client.exec(&[IP, "route", "add", "default", "via", "10.1.0.1"]);
     t.backend.exec(&[IP, "route", "add", "default", "via", "10.2.0.1"]);
     t.director.exec(&["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]);
@@ -49,10 +51,18 @@ fn serve(backend: &TestNs, count: usize) -> std::thread::JoinHandle<()> {
         netns
             .run(move || {
                 let listener = TcpListener::bind("10.2.0.2:8000").expect("bind the backend");
+                listener.set_nonblocking(true).expect("nonblocking listener");
                 ready_tx.send(()).expect("signal ready");
-                for stream in listener.incoming().take(count) {
-                    let mut stream = stream.expect("accept");
-                    stream.write_all(b"hello").expect("answer");
+                let deadline = Instant::now() + Duration::from_secs(10);
+                let mut served = 0;
+                while served < count && Instant::now() < deadline {
+                    match listener.accept() {
+                        Ok((mut stream, _)) => {
+                            stream.write_all(b"hello").expect("answer");
+                            served += 1;
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
                 }
             })
             .expect("enter the backend namespace");
@@ -88,6 +98,19 @@ fn ipvsadm_counters(director: &TestNs, prefix: &str) -> Vec<u64> {
     line[prefix.len()..].split_whitespace().map(|n| n.parse().unwrap()).collect()
 }
 
+/// The service's counters once the kernel has folded in `conns` connections:
+/// its estimator sums the per-CPU counters every two seconds.
+fn settled_stats(kernel: &mut impl Kernel, vip: &ServiceKey, conns: u64) -> Stats {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = kernel.service(vip).unwrap().stats;
+        if stats.conns >= conns || Instant::now() > deadline {
+            return stats;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 fn counters(s: &Stats) -> Vec<u64> {
     vec![s.conns, s.in_pkts, s.out_pkts, s.in_bytes, s.out_bytes]
 }
@@ -108,9 +131,8 @@ fn counters_connections_and_zero_agree_with_ipvsadm() {
     let server = serve(&t.backend, 3);
     assert_eq!(connect(&t.client, 3), ["hello", "hello", "hello"]);
     server.join().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
 
-    let svc_stats = kernel.service(&vip).unwrap().stats;
+    let svc_stats = settled_stats(&mut kernel, &vip, 3);
     assert_eq!(svc_stats.conns, 3);
     assert!(svc_stats.in_pkts >= 9 && svc_stats.out_pkts >= 6, "{svc_stats:?}");
     assert_eq!(counters(&svc_stats), ipvsadm_counters(&t.director, "TCP  10.1.0.1:80"));
@@ -147,7 +169,7 @@ fn zero_all_clears_every_service() {
     let server = serve(&t.backend, 1);
     connect(&t.client, 1);
     server.join().unwrap();
-    assert_eq!(kernel.service(&vip).unwrap().stats.conns, 1);
+    assert_eq!(settled_stats(&mut kernel, &vip, 1).conns, 1);
     kernel.apply_one(&Op::Zero(None)).unwrap();
     assert_eq!(counters(&kernel.service(&vip).unwrap().stats), [0, 0, 0, 0, 0]);
 }

@@ -7,6 +7,8 @@ pub mod consts;
 mod decode;
 mod encode;
 mod errno;
+#[cfg(test)]
+mod roundtrip;
 
 pub use client::NetlinkKernel;
 pub use decode::{decode_backend, decode_service};

@@ -1,0 +1,181 @@
+//! Addresses as ipvsadm reads them: `host[:port]` with every `inet_aton`
+//! form of IPv4 (`1.2.3.4`, `1.2.3`, `0x01020304`, octal parts), bare IPv6
+//! (no port then) and `[IPv6]:port`.
+//!
+//! lvsh does not resolve names: where ipvsadm would look up a host name
+//! (`gethostbyname`) or a service name (`getservbyname`), lvsh refuses the
+//! word with ipvsadm's message for a bad address, so a line means the same
+//! on every machine.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::number::{is_c_space, number_in};
+
+/// An address with the port when the word gave one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct HostPort {
+    pub addr: IpAddr,
+    pub port: Option<u16>,
+}
+
+/// ipvsadm's `parse_service` without name lookups; `None` for a bad word.
+///
+/// Quirks kept from ipvsadm: an all-digit word is refused (`-t 80`); a
+/// bracketed IPv6 address needs `:port`; inside brackets a non-IPv6 text is
+/// read as `host[:port]` on its own (`[1.2.3.4]:80` is 1.2.3.4 without a port).
+pub(super) fn host_port(word: &str) -> Option<HostPort> {
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if let Some(inner) = word.strip_prefix('[') {
+        let close = inner.find(']')?;
+        let port = inner[close + 1..].strip_prefix(':')?;
+        return match inner[..close].parse::<Ipv6Addr>() {
+            Ok(v6) => with_port(IpAddr::V6(v6), Some(port)),
+            Err(_) => v4_host_port(&inner[..close]),
+        };
+    }
+    match word.parse::<Ipv6Addr>() {
+        Ok(v6) => with_port(IpAddr::V6(v6), None),
+        Err(_) => v4_host_port(word),
+    }
+}
+
+/// `host[:port]` split at the last colon, host read by `inet_aton`.
+fn v4_host_port(text: &str) -> Option<HostPort> {
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (text, None),
+    };
+    with_port(IpAddr::V4(inet_aton(host)?), port)
+}
+
+fn with_port(addr: IpAddr, port: Option<&str>) -> Option<HostPort> {
+    let port = match port {
+        Some(text) => Some(number_in(text, 0, 65535)? as u16),
+        None => None,
+    };
+    Some(HostPort { addr, port })
+}
+
+/// glibc's `inet_aton`: one to four parts separated by dots, each decimal,
+/// `0x` hex or `0` octal; the last part fills the remaining bytes; white
+/// space ends the address and whatever follows it is ignored.
+pub(super) fn inet_aton(text: &str) -> Option<Ipv4Addr> {
+    let bytes = text.as_bytes();
+    let mut leading: Vec<u32> = Vec::with_capacity(3);
+    let mut i = 0;
+    let last = loop {
+        if !bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let (value, end) = c_ulong(bytes, i)?;
+        i = end;
+        if bytes.get(i) != Some(&b'.') {
+            break value;
+        }
+        if leading.len() > 2 || value > 0xff {
+            return None;
+        }
+        leading.push(value);
+        i += 1;
+    };
+    if bytes.get(i).is_some_and(|b| !is_c_space(*b)) {
+        return None;
+    }
+    let max = [u32::MAX, 0xff_ffff, 0xffff, 0xff][leading.len()];
+    if last > max {
+        return None;
+    }
+    let high = leading.iter().enumerate().fold(0u32, |word, (k, part)| word | part << (24 - 8 * k));
+    Some(Ipv4Addr::from(high | last))
+}
+
+/// `strtoul(text + start, &end, 0)` for a text that starts with a digit:
+/// the value and where it ended; `None` above 32 bits (inet_aton refuses it).
+fn c_ulong(bytes: &[u8], start: usize) -> Option<(u32, usize)> {
+    let hex_digit_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let (radix, mut i) = match (bytes.get(start), bytes.get(start + 1)) {
+        (Some(b'0'), Some(b'x' | b'X')) if hex_digit_at(start + 2) => (16, start + 2),
+        (Some(b'0'), _) => (8, start),
+        _ => (10, start),
+    };
+    let mut value: u64 = 0;
+    while let Some(digit) = bytes.get(i).and_then(|b| char::from(*b).to_digit(radix)) {
+        value = value * u64::from(radix) + u64::from(digit);
+        if value > u64::from(u32::MAX) {
+            return None;
+        }
+        i += 1;
+    }
+    Some((value as u32, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hp(word: &str) -> Option<(String, Option<u16>)> {
+        host_port(word).map(|hp| (hp.addr.to_string(), hp.port))
+    }
+
+    #[test]
+    fn inet_aton_reads_every_classic_form() {
+        let cases = [
+            ("1.2.3.4", "1.2.3.4"),
+            ("1.2.3", "1.2.0.3"),
+            ("1.2", "1.0.0.2"),
+            ("16909060", "1.2.3.4"),
+            ("0x01020305", "1.2.3.5"),
+            ("010.0.0.1", "8.0.0.1"),
+            ("0xff.0.0.0", "255.0.0.0"),
+            ("1.2.3.4 trailing", "1.2.3.4"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(inet_aton(text).map(|a| a.to_string()), Some(want.to_string()), "{text}");
+        }
+    }
+
+    #[test]
+    fn inet_aton_refuses_malformed_text() {
+        for text in
+            ["", "a.b.c.d", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "08.1.1.1", "1.2.3.", "0x", "1..2", "-1"]
+        {
+            assert_eq!(inet_aton(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn host_port_reads_v4_bare_v6_and_bracketed_v6() {
+        assert_eq!(hp("1.2.3.4:80"), Some(("1.2.3.4".into(), Some(80))));
+        assert_eq!(hp("1.2.3.4"), Some(("1.2.3.4".into(), None)));
+        assert_eq!(hp("1.2.3.4:080"), Some(("1.2.3.4".into(), Some(80))));
+        assert_eq!(hp("2001:db8::1"), Some(("2001:db8::1".into(), None)));
+        assert_eq!(hp("[2001:db8::1]:443"), Some(("2001:db8::1".into(), Some(443))));
+        assert_eq!(hp("1:80"), Some(("0.0.0.1".into(), Some(80))));
+    }
+
+    #[test]
+    fn host_port_keeps_ipvsadm_bracket_quirk_for_v4() {
+        assert_eq!(hp("[1.2.3.4]:80"), Some(("1.2.3.4".into(), None)));
+    }
+
+    #[test]
+    fn host_port_refuses_names_digits_and_bad_ports() {
+        for word in [
+            "80",
+            "",
+            "localhost:80",
+            "1.2.3.4:http",
+            "1.2.3.4:65536",
+            "1.2.3.4:",
+            "[2001:db8::1]",
+            "[2001:db8::1]:",
+            "[2001:db8::1]x80",
+            "[2001:db8::1",
+            ":80",
+        ] {
+            assert_eq!(hp(word), None, "{word:?}");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Rendering: the only module that formats output for people or machines.
+//!
+//! Everything below the renderers (the kernel client, the model) returns
+//! data; the text users and scripts read is made here and nowhere else.
+
+pub mod ipvsadm;
