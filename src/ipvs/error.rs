@@ -60,6 +60,9 @@ pub enum KernelError {
     #[error("the kernel refused to {action}: {} ({})", strerror(*errno), errno_name(*errno))]
     Refused { action: String, errno: i32 },
 
+    #[error("the kernel did not answer within {seconds} s")]
+    NoAnswer { seconds: u64 },
+
     #[error("netlink {context} failed: {source}")]
     Io { context: &'static str, source: io::Error },
 

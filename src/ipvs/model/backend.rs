@@ -55,20 +55,6 @@ pub enum Forward {
     Unknown(u8),
 }
 
-impl Forward {
-    /// The name ipvsadm prints in listings (`Masq`, `Route`, ...).
-    pub fn ipvsadm_name(&self) -> &'static str {
-        match self {
-            Forward::Masq => "Masq",
-            Forward::Local => "Local",
-            Forward::Tunnel(_) => "Tunnel",
-            Forward::Route => "Route",
-            Forward::Bypass => "Bypass",
-            Forward::Unknown(_) => "(null)",
-        }
-    }
-}
-
 impl fmt::Display for Forward {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -34,6 +34,8 @@ const BATCH_BYTES: usize = 96 * 1024;
 const SOCKET_BUFFER: libc::c_int = 4 << 20;
 /// A dump message is at most 32 KiB (the kernel's netlink dump size).
 const RECV_BUFFER: usize = 64 * 1024;
+/// How long lvsh waits for any one kernel answer before it gives up.
+pub const ANSWER_TIMEOUT_SECS: u64 = 30;
 /// `SOL_NETLINK`, `NETLINK_CAP_ACK`: acks without a copy of the request.
 const SOL_NETLINK: libc::c_int = 270;
 const NETLINK_CAP_ACK: libc::c_int = 10;
@@ -128,6 +130,9 @@ impl NetlinkKernel {
             match self.socket.recv(&mut self.rx[..], Msg::empty()) {
                 Ok((n, _)) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    return Err(KernelError::NoAnswer { seconds: ANSWER_TIMEOUT_SECS })
+                }
                 Err(e) => return Err(io_error("receive")(e)),
             }
         }
@@ -293,10 +298,21 @@ impl Kernel for NetlinkKernel {
     }
 }
 
-/// Larger buffers for batches, and short acks. Best effort: the defaults
-/// still work, with smaller batches in flight.
+/// Larger buffers for batches, short acks, and a bound on every wait.
+/// Best effort: the defaults still work, with smaller batches in flight.
 fn configure(socket: &NlSocket) {
     let fd = socket.as_raw_fd();
+    let timeout = libc::timeval { tv_sec: ANSWER_TIMEOUT_SECS as libc::time_t, tv_usec: 0 };
+    // SAFETY: `timeout` outlives the call and its size is passed with it.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&timeout as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        );
+    }
     for (level, option, value) in [
         (libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, SOCKET_BUFFER),
         (libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, SOCKET_BUFFER),
