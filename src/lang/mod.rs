@@ -1,4 +1,18 @@
-//! text to AST: the .lvs language and ipvsadm-syntax lines.
+//! Text to AST: the `.lvs` language and ipvsadm-syntax lines. Knows nothing
+//! of the kernel beyond the model's plain types.
 
+pub mod ast;
+pub mod diagnostic;
 pub mod ipvsadm;
+pub mod parse;
 pub mod show;
+pub mod source;
+
+use ast::Script;
+use diagnostic::Diagnostic;
+use source::Source;
+
+/// Parses a source: the script, and every error and warning found.
+pub fn parse(source: &Source) -> (Script, Vec<Diagnostic>) {
+    parse::parse_script(source)
+}

@@ -83,3 +83,17 @@ fn daemon_errors_name_the_daemon_or_interface() {
     assert_eq!(err.to_string(), "a master sync daemon is already running");
     kernel.apply_one(&Op::StopDaemon(DaemonState::Master)).unwrap();
 }
+
+#[test]
+fn a_daemon_stopped_right_after_it_started_is_stopped() {
+    // The kernel answers -EINTR, and netlink no ack, when the daemon's
+    // thread is stopped before it ever ran: lvsh must neither hang nor fail.
+    let (_turn, ns) = with_interface();
+    let mut kernel = ns.kernel();
+    for _ in 0..3 {
+        let ops =
+            [Op::StartDaemon(Daemon::new(DaemonState::Master, "d0", 2)), Op::StopDaemon(DaemonState::Master)];
+        assert!(kernel.apply(&ops).unwrap().iter().all(Result::is_ok));
+        assert!(kernel.daemons().unwrap().is_empty());
+    }
+}

@@ -15,7 +15,7 @@ mod daemons;
 mod errors;
 mod missing;
 mod namespaces;
-mod scale;
+mod quiet;
 mod services;
 mod timeouts;
 mod traffic;

@@ -34,6 +34,20 @@ impl TestNs {
         ns
     }
 
+    /// A fresh namespace for a test that must run while no other test
+    /// touches IPVS: the kernel's service dump resumes by an index over the
+    /// services of *every* namespace, so a dump spanning many messages can
+    /// skip or repeat services when another namespace changes meanwhile.
+    /// scripts/test runs such tests (`quiet::`) alone, in a phase of their own.
+    pub fn quiet() -> TestNs {
+        assert_eq!(
+            std::env::var("LVSH_GUEST_PHASE").as_deref(),
+            Ok("quiet"),
+            "quiet:: tests must run alone (scripts/test's third phase)"
+        );
+        TestNs::new()
+    }
+
     /// The namespace as lvsh names it.
     pub fn netns(&self) -> Netns {
         Netns::Named(self.name.clone())

@@ -215,29 +215,47 @@ impl NetlinkKernel {
                 append_message(&mut buf, self.family, NlmF::ACK, seq, req)?;
                 count += 1;
             }
+            let barrier = self.next_seq();
+            append_barrier(&mut buf, barrier);
             self.send(&buf)?;
             errnos.extend(self.acks(first, count)?);
         }
         Ok(errnos)
     }
 
-    /// Waits for the acks of `count` requests numbered from `first`.
+    /// Waits for the acks of `count` requests numbered from `first`, up to
+    /// the barrier that follows them. The kernel handles a window's messages
+    /// in order, so a request still without an ack when the barrier's
+    /// arrives got none: netlink sends no ack for a handler's -EINTR (as
+    /// stopping a sync daemon whose thread never ran returns).
     fn acks(&mut self, first: u32, count: usize) -> Result<Vec<i32>, KernelError> {
         let mut errnos: Vec<Option<i32>> = vec![None; count];
-        let mut pending = count;
-        while pending > 0 {
+        loop {
             let n = self.recv()?;
             for frame in frames(&self.rx[..n])? {
                 let index = frame.seq.wrapping_sub(first) as usize;
-                if frame.kind != NLMSG_ERROR || index >= count || errnos[index].is_some() {
+                if frame.kind != NLMSG_ERROR || index > count {
                     continue;
                 }
+                if index == count {
+                    return Ok(errnos.into_iter().map(|e| e.unwrap_or(libc::EINTR)).collect());
+                }
                 errnos[index] = Some(frame.errno()?);
-                pending -= 1;
             }
         }
-        Ok(errnos.into_iter().map(|e| e.unwrap_or(0)).collect())
     }
+}
+
+/// A `NLMSG_NOOP` asking for an ack: netlink acks it after every message
+/// sent before it in the same buffer.
+fn append_barrier(buf: &mut Vec<u8>, seq: u32) {
+    const NLMSG_NOOP: u16 = 1;
+    let flags = (NlmF::REQUEST | NlmF::ACK).bits();
+    buf.extend_from_slice(&16u32.to_ne_bytes());
+    buf.extend_from_slice(&NLMSG_NOOP.to_ne_bytes());
+    buf.extend_from_slice(&flags.to_ne_bytes());
+    buf.extend_from_slice(&seq.to_ne_bytes());
+    buf.extend_from_slice(&0u32.to_ne_bytes());
 }
 
 impl Kernel for NetlinkKernel {
@@ -293,7 +311,12 @@ impl Kernel for NetlinkKernel {
         Ok(ops
             .iter()
             .zip(errnos)
-            .map(|(op, errno)| if errno == 0 { Ok(()) } else { Err(error_for(op, errno)) })
+            .map(|(op, errno)| match (op, errno) {
+                (_, 0) => Ok(()),
+                // The daemon's thread was stopped before it ever ran: it is stopped.
+                (Op::StopDaemon(_), libc::EINTR) => Ok(()),
+                (op, errno) => Err(error_for(op, errno)),
+            })
             .collect())
     }
 }

@@ -1,0 +1,155 @@
+//! The syntax tree of a `.lvs` script. Every node keeps where it was written.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::ipvsadm::IpvsadmCommand;
+use super::show::ListOptions;
+use super::source::{Span, Spanned};
+use crate::ipvs::{DaemonState, Forward, Netmask, SchedFlags, ServiceKey};
+
+/// A parsed script: its statements in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Script {
+    pub stmts: Vec<Stmt>,
+}
+
+/// One statement and the text it spans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stmt {
+    pub span: Span,
+    pub kind: StmtKind,
+}
+
+/// What a statement does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StmtKind {
+    /// `service [NAME] tcp ADDR:PORT [SCHED] [options] [{ backend ... }]`: ensure it exists so.
+    Service(ServiceDecl),
+    /// `backend SVC ADDR:PORT [method] [weight N] ...`: ensure it exists so.
+    Backend(BackendDecl),
+    /// `set service SVC [SCHED] [options]`: change only what is named.
+    SetService(ServiceEdit),
+    /// `set backend SVC ADDR:PORT [method] [weight N] ...`: change only what is named.
+    SetBackend(BackendDecl),
+    /// `del service SVC`
+    DelService(Spanned<SvcRef>),
+    /// `del backend SVC ADDR:PORT`
+    DelBackend { service: Spanned<SvcRef>, addr: Spanned<SocketAddr> },
+    /// `flush`
+    Flush,
+    /// `zero [SVC]`
+    Zero(Option<Spanned<SvcRef>>),
+    /// `timeouts [tcp N] [tcpfin N] [udp N]`
+    Timeouts(TimeoutsDecl),
+    /// `daemon start master|backup [options]`
+    DaemonStart(DaemonDecl),
+    /// `daemon stop master|backup`
+    DaemonStop(DaemonState),
+    /// `show ...`
+    Show(ShowStmt),
+    /// `save [FILE]`: the table in `ipvsadm -S -n` form.
+    Save(Option<Spanned<String>>),
+    /// `restore FILE`: apply an `ipvsadm -S` file.
+    Restore(Spanned<String>),
+    /// `source FILE`: run another script here.
+    Source(Spanned<String>),
+    /// `echo TEXT`
+    Echo(String),
+    /// `sleep DURATION`
+    Sleep(Duration),
+    /// `ipvsadm ARGS...`: ipvsadm's own syntax.
+    Ipvsadm(IpvsadmLine),
+}
+
+/// How a statement names a service: by the name a `service` gave it, or by key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SvcRef {
+    Name(String),
+    Key(ServiceKey),
+}
+
+/// A service option after the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SvcOption {
+    /// `persistent [SECONDS]`
+    Persistent(Option<u32>),
+    /// `netmask A.B.C.D` or `prefix N`
+    Netmask(Netmask),
+    /// `one-packet`
+    OnePacket,
+    /// `flags sh-fallback,sh-port`
+    Flags(SchedFlags, Vec<String>),
+    /// `pe sip`
+    Pe(String),
+}
+
+/// `service ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceDecl {
+    pub name: Option<Spanned<String>>,
+    pub key: Spanned<ServiceKey>,
+    pub scheduler: Option<Spanned<String>>,
+    pub options: Vec<Spanned<SvcOption>>,
+    /// The backends of a `{ ... }` block, if there is one.
+    pub backends: Option<Vec<Spanned<BackendDecl>>>,
+}
+
+/// `set service ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceEdit {
+    pub service: Spanned<SvcRef>,
+    pub scheduler: Option<Spanned<String>>,
+    pub options: Vec<Spanned<SvcOption>>,
+}
+
+/// `backend ...` (inside a block the service is the block's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendDecl {
+    pub service: Option<Spanned<SvcRef>>,
+    pub addr: Spanned<SocketAddr>,
+    pub forward: Option<Spanned<Forward>>,
+    pub weight: Option<Spanned<u32>>,
+    pub upper: Option<Spanned<u32>>,
+    pub lower: Option<Spanned<u32>>,
+}
+
+/// `timeouts ...`: 0 or absent leaves one unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeoutsDecl {
+    pub tcp: Option<u32>,
+    pub tcp_fin: Option<u32>,
+    pub udp: Option<u32>,
+}
+
+/// `daemon start ...`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonDecl {
+    pub daemon: crate::ipvs::Daemon,
+}
+
+/// What `show` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShowTarget {
+    /// Every service.
+    Table,
+    Service(Spanned<SvcRef>),
+    Connections,
+    Timeouts,
+    Daemons,
+}
+
+/// `show [TARGET] [--stats|--rate|...] [--exact] [--nosort] [--json]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShowStmt {
+    pub target: ShowTarget,
+    pub options: ListOptions,
+    pub json: bool,
+}
+
+/// A line in ipvsadm's syntax, parsed by [`crate::lang::ipvsadm`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpvsadmLine {
+    pub args: Vec<Spanned<String>>,
+    pub command: IpvsadmCommand,
+}

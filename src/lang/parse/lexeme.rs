@@ -1,0 +1,243 @@
+//! Words, numbers, strings, addresses, and the ends of statements.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use nom::bytes::complete::{take_till, take_while, take_while1};
+use nom::character::complete::char;
+use nom::combinator::opt;
+use nom::Parser;
+
+use super::error::PError;
+use super::{In, PResult};
+use crate::lang::diagnostic::suggest;
+use crate::lang::source::{Span, Spanned};
+
+/// Characters that end a word besides blanks.
+const DELIMITERS: &str = "{};#\"";
+
+/// Skips blanks within a line (a `\` at the end of a line continues it).
+pub fn blank(i: In<'_>) -> PResult<'_, ()> {
+    let mut rest = i;
+    loop {
+        let (r, _) = take_while(|c| c == ' ' || c == '\t' || c == '\r').parse(rest)?;
+        match opt(nom::bytes::complete::tag("\\\n")).parse(r)? {
+            (r, Some(_)) => rest = r,
+            (r, None) => return Ok((r, ())),
+        }
+    }
+}
+
+/// Skips blanks, newlines, `;` and comments between statements.
+pub fn gap(i: In<'_>) -> PResult<'_, ()> {
+    let mut rest = i;
+    loop {
+        let (r, _) = take_while(|c: char| c.is_whitespace() || c == ';').parse(rest)?;
+        if r.fragment().starts_with('#') {
+            let (r, _) = take_till(|c| c == '\n').parse(r)?;
+            rest = r;
+        } else if r.fragment().starts_with("\\\n") {
+            rest = nom::bytes::complete::take(2usize).parse(r)?.0;
+        } else {
+            return Ok((r, ()));
+        }
+    }
+}
+
+/// Whether the statement ends here: end of line, `;`, a comment, `{`, `}` or the end.
+pub fn at_end(i: In<'_>) -> bool {
+    matches!(i.fragment().chars().next(), None | Some('\n' | ';' | '#' | '{' | '}'))
+}
+
+/// The next word, or `None` at the end of the statement.
+pub fn next_word(i: In<'_>) -> PResult<'_, Option<Spanned<&str>>> {
+    let (i, _) = blank(i)?;
+    if at_end(i) {
+        return Ok((i, None));
+    }
+    if i.fragment().starts_with('"') {
+        let at = i.location_offset();
+        return Err(nom::Err::Failure(PError::new(
+            "lvs::parse::unexpected-string",
+            Span::new(at, at + 1),
+            "a quoted string is not allowed here",
+            "expected a word",
+        )));
+    }
+    let start = i.location_offset();
+    let (rest, w) = take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?;
+    Ok((rest, Some(Spanned::new(*w.fragment(), Span::new(start, rest.location_offset())))))
+}
+
+/// The next word, which must be there.
+pub fn word<'a>(i: In<'a>, expected: &str) -> PResult<'a, Spanned<&'a str>> {
+    let (rest, w) = next_word(i)?;
+    match w {
+        Some(w) => Ok((rest, w)),
+        None => Err(missing(rest, expected)),
+    }
+}
+
+/// A failure: something required is missing at the end of the statement.
+pub fn missing<'a>(at: In<'a>, expected: &str) -> nom::Err<PError> {
+    let (at, _) = blank(at).unwrap_or((at, ()));
+    let o = at.location_offset();
+    nom::Err::Failure(PError::new(
+        "lvs::parse::missing",
+        Span::new(o, o + 1),
+        format!("expected {expected}"),
+        format!("expected {expected} here"),
+    ))
+}
+
+/// A failure at a word: `message`, with `expected` under the caret.
+pub fn bad(w: &Spanned<&str>, code: &'static str, message: String, expected: &str) -> nom::Err<PError> {
+    nom::Err::Failure(PError::new(code, w.span, message, expected))
+}
+
+/// A failure at an unknown word, suggesting the nearest of `choices`.
+pub fn unknown(w: &Spanned<&str>, what: &str, choices: &[&str]) -> nom::Err<PError> {
+    let expected = format!("expected {}", one_of(choices));
+    let mut err =
+        PError::new("lvs::parse::unknown-word", w.span, format!("unknown {what} `{}`", w.value), expected);
+    if let Some(near) = suggest(w.value, choices.iter().copied()) {
+        err = err.help(format!("did you mean `{near}`?"));
+    }
+    nom::Err::Failure(err)
+}
+
+/// "`a`, `b`, or `c`".
+pub fn one_of(choices: &[&str]) -> String {
+    let quoted: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+    match quoted.as_slice() {
+        [] => "nothing".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}, or {last}", init.join(", ")),
+    }
+}
+
+/// A number in a range.
+pub fn number<'a, T>(i: In<'a>, what: &str, range: std::ops::RangeInclusive<u64>) -> PResult<'a, Spanned<T>>
+where
+    T: TryFrom<u64>,
+{
+    let (rest, w) = word(i, what)?;
+    let value = w.value.parse::<u64>().ok().filter(|n| range.contains(n)).and_then(|n| T::try_from(n).ok());
+    match value {
+        Some(v) => Ok((rest, Spanned::new(v, w.span))),
+        None => Err(bad(
+            &w,
+            "lvs::parse::bad-number",
+            format!("`{}` is not a valid {what}", w.value),
+            &format!("expected a number from {} to {}", range.start(), range.end()),
+        )),
+    }
+}
+
+/// `ADDR:PORT`, IPv6 as `[ADDR]:PORT`.
+pub fn endpoint(i: In<'_>) -> PResult<'_, Spanned<SocketAddr>> {
+    let (rest, w) = word(i, "an address:port like 111.111.0.1:80")?;
+    match w.value.parse::<SocketAddr>() {
+        Ok(addr) => Ok((rest, Spanned::new(addr, w.span))),
+        Err(_) => {
+            let mut err = PError::new(
+                "lvs::parse::bad-address",
+                w.span,
+                format!("`{}` is not an address:port", w.value),
+                "expected an address:port like 111.111.0.1:80 or [2001:db8::1]:80",
+            );
+            if w.value.parse::<std::net::IpAddr>().is_ok() {
+                err = err.help(format!("add the port: `{}:80`", bracket(w.value)));
+            }
+            Err(nom::Err::Failure(err))
+        }
+    }
+}
+
+fn bracket(addr: &str) -> String {
+    if addr.contains(':') {
+        format!("[{addr}]")
+    } else {
+        addr.to_string()
+    }
+}
+
+/// A file path: a word or a quoted string.
+pub fn path(i: In<'_>) -> PResult<'_, Spanned<String>> {
+    let (i, _) = blank(i)?;
+    if i.fragment().starts_with('"') {
+        return string(i);
+    }
+    let (rest, w) = word(i, "a file name")?;
+    Ok((rest, Spanned::new(w.value.to_string(), w.span)))
+}
+
+/// A double-quoted string with `\"`, `\\`, `\n` and `\t` escapes.
+pub fn string(i: In<'_>) -> PResult<'_, Spanned<String>> {
+    let start = i.location_offset();
+    let (mut rest, _) = char('"').parse(i)?;
+    let mut text = String::new();
+    loop {
+        let mut chars = rest.fragment().chars();
+        let (consumed, c) = match chars.next() {
+            None | Some('\n') => {
+                let o = rest.location_offset();
+                return Err(nom::Err::Failure(
+                    PError::new(
+                        "lvs::parse::unclosed-string",
+                        Span::new(start, o),
+                        "this string is not closed",
+                        "expected a closing `\"`",
+                    )
+                    .help("close it with `\"` on the same line"),
+                ));
+            }
+            Some('"') => {
+                let (rest, _) = nom::bytes::complete::take(1usize).parse(rest)?;
+                return Ok((rest, Spanned::new(text, Span::new(start, rest.location_offset()))));
+            }
+            Some('\\') => match chars.next() {
+                Some('n') => (2, '\n'),
+                Some('t') => (2, '\t'),
+                Some(c @ ('"' | '\\')) => (2, c),
+                _ => (1, '\\'),
+            },
+            Some(c) => (c.len_utf8(), c),
+        };
+        text.push(c);
+        rest = nom::bytes::complete::take(consumed).parse(rest)?.0;
+    }
+}
+
+/// The rest of the line (up to a newline, `;` or `#`), trimmed.
+pub fn rest_of_line(i: In<'_>) -> PResult<'_, Spanned<&str>> {
+    let (i, _) = blank(i)?;
+    let start = i.location_offset();
+    let (rest, text) = take_till(|c| c == '\n' || c == ';' || c == '#').parse(i)?;
+    let trimmed = text.fragment().trim_end();
+    Ok((rest, Spanned::new(trimmed, Span::new(start, start + trimmed.len()))))
+}
+
+/// `500ms`, `2s`, `1.5s`, `1m`, or a plain number of seconds.
+pub fn duration(i: In<'_>) -> PResult<'_, Spanned<Duration>> {
+    let (rest, w) = word(i, "a duration like 500ms, 2s or 1m")?;
+    let (digits, unit) =
+        w.value.split_at(w.value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(w.value.len()));
+    let factor = match unit {
+        "ms" => 0.001,
+        "" | "s" => 1.0,
+        "m" => 60.0,
+        _ => f64::NAN,
+    };
+    match digits.parse::<f64>().map(|n| n * factor) {
+        Ok(secs) if secs.is_finite() && (0.0..=86_400.0).contains(&secs) => {
+            Ok((rest, Spanned::new(Duration::from_secs_f64(secs), w.span)))
+        }
+        _ => Err(bad(
+            &w,
+            "lvs::parse::bad-duration",
+            format!("`{}` is not a duration", w.value),
+            "expected a duration like 500ms, 2s or 1m",
+        )),
+    }
+}

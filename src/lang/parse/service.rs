@@ -1,0 +1,225 @@
+//! `service` declarations and the service options and references other
+//! statements share.
+
+use std::net::Ipv4Addr;
+
+use super::backend::block_backend;
+use super::error::PError;
+use super::lexeme::{bad, blank, gap, next_word, number, unknown, word};
+use super::{In, PResult};
+use crate::ipvs::{Family, Netmask, Protocol, SchedFlags, Scheduler, ServiceKey};
+use crate::lang::ast::{ServiceDecl, StmtKind, SvcOption, SvcRef};
+use crate::lang::source::{Span, Spanned};
+
+/// Words that start a service address.
+pub const PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "fwmark"];
+/// Words of the service options.
+pub const SERVICE_OPTIONS: &[&str] = &["persistent", "netmask", "prefix", "one-packet", "flags", "pe"];
+/// Scheduler flag names.
+pub const SCHED_FLAGS: &[&str] =
+    &["sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3"];
+
+/// `service-decl := "service" [ name ] svc-addr [ scheduler ] { svc-option } [ "{" { backend } "}" ]`
+pub fn service_decl(i: In<'_>, kw: Span) -> PResult<'_, StmtKind> {
+    let (i, first) = word(i, "a service name or protocol (`tcp`, `udp`, `sctp`, `fwmark`)")?;
+    let (i, name) = if PROTOCOLS.contains(&first.value) {
+        (i, None)
+    } else {
+        check_name(&first)?;
+        (i, Some(Spanned::new(first.value.to_string(), first.span)))
+    };
+    let (i, key) = match name {
+        Some(_) => svc_addr(i)?,
+        None => svc_addr_after(i, &first)?,
+    };
+    let (i, (scheduler, options)) = service_settings(i, true)?;
+    let (i, backends) = opt_block(i)?;
+    let _ = kw;
+    Ok((i, StmtKind::Service(ServiceDecl { name, key, scheduler, options, backends })))
+}
+
+/// `{ scheduler | svc-option }` up to the end of the statement or a `{`.
+pub fn service_settings(
+    mut i: In<'_>,
+    allow_scheduler: bool,
+) -> PResult<'_, (Option<Spanned<String>>, Vec<Spanned<SvcOption>>)> {
+    let mut scheduler = None;
+    let mut options = Vec::new();
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, (scheduler, options))) };
+        let (rest, option) = match w.value {
+            "persistent" => persistent(rest, w.span)?,
+            "netmask" => netmask(rest, w.span)?,
+            "prefix" => prefix(rest, w.span)?,
+            "one-packet" => (rest, Spanned::new(SvcOption::OnePacket, w.span)),
+            "flags" => flags(rest, w.span)?,
+            "pe" => {
+                let (rest, pe) = word(rest, "a persistence engine name like `sip`")?;
+                (rest, Spanned::new(SvcOption::Pe(pe.value.to_string()), w.span.to(pe.span)))
+            }
+            _ if allow_scheduler && scheduler.is_none() && is_ident(w.value) => {
+                scheduler = Some(Spanned::new(w.value.to_string(), w.span));
+                i = rest;
+                continue;
+            }
+            _ => {
+                let mut choices: Vec<&str> = SERVICE_OPTIONS.to_vec();
+                if scheduler.is_none() && allow_scheduler {
+                    choices.extend(Scheduler::KNOWN);
+                }
+                return Err(unknown(&w, "service option", &choices));
+            }
+        };
+        options.push(option);
+        i = rest;
+    }
+}
+
+fn persistent(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
+    let (_, next) = next_word(i)?;
+    match next {
+        Some(w) if w.value.chars().all(|c| c.is_ascii_digit()) => {
+            let (rest, t) = number::<u32>(i, "persistence timeout in seconds", 1..=2_678_400)?;
+            Ok((rest, Spanned::new(SvcOption::Persistent(Some(t.value)), kw.to(t.span))))
+        }
+        _ => Ok((i, Spanned::new(SvcOption::Persistent(None), kw))),
+    }
+}
+
+fn netmask(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
+    let (rest, w) = word(i, "a netmask like 255.255.255.0")?;
+    match w.value.parse::<Ipv4Addr>() {
+        Ok(mask) => Ok((rest, Spanned::new(SvcOption::Netmask(Netmask::V4(mask)), kw.to(w.span)))),
+        Err(_) => Err(bad(
+            &w,
+            "lvs::parse::bad-netmask",
+            format!("`{}` is not an IPv4 netmask", w.value),
+            "expected a netmask like 255.255.255.0",
+        )),
+    }
+}
+
+fn prefix(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
+    let (rest, n) = number::<u8>(i, "IPv6 prefix length", 1..=128)?;
+    Ok((rest, Spanned::new(SvcOption::Netmask(Netmask::V6(n.value)), kw.to(n.span))))
+}
+
+fn flags(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
+    let (rest, w) = word(i, "scheduler flags like sh-fallback,sh-port")?;
+    let mut set = SchedFlags::default();
+    let mut names = Vec::new();
+    for name in w.value.split(',') {
+        match name {
+            "sh-fallback" | "mh-fallback" | "flag-1" => set.flag1 = true,
+            "sh-port" | "mh-port" | "flag-2" => set.flag2 = true,
+            "flag-3" => set.flag3 = true,
+            _ => {
+                let at = w.span.start as usize + (name.as_ptr() as usize - w.value.as_ptr() as usize);
+                let part = Spanned::new(name, Span::new(at, at + name.len()));
+                return Err(unknown(&part, "scheduler flag", SCHED_FLAGS));
+            }
+        }
+        names.push(name.to_string());
+    }
+    Ok((rest, Spanned::new(SvcOption::Flags(set, names), kw.to(w.span))))
+}
+
+/// `svc-addr := proto endpoint | "fwmark" number [ "ipv6" ]`
+pub fn svc_addr(i: In<'_>) -> PResult<'_, Spanned<ServiceKey>> {
+    let (i, first) = word(i, "a protocol: `tcp`, `udp`, `sctp` or `fwmark`")?;
+    svc_addr_after(i, &first)
+}
+
+fn svc_addr_after<'a>(i: In<'a>, proto: &Spanned<&str>) -> PResult<'a, Spanned<ServiceKey>> {
+    let protocol = match proto.value {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "sctp" => Protocol::Sctp,
+        "fwmark" => return fwmark(i, proto.span),
+        _ => return Err(unknown(proto, "protocol", PROTOCOLS)),
+    };
+    let (rest, addr) = super::lexeme::endpoint(i)?;
+    Ok((rest, Spanned::new(ServiceKey::Inet { protocol, addr: addr.value }, proto.span.to(addr.span))))
+}
+
+fn fwmark(i: In<'_>, kw: Span) -> PResult<'_, Spanned<ServiceKey>> {
+    let (rest, mark) = number::<u32>(i, "firewall mark", 1..=u32::MAX as u64)?;
+    let (after, next) = next_word(rest)?;
+    if let Some(w) = next.clone().filter(|w| w.value == "ipv6") {
+        return Ok((
+            after,
+            Spanned::new(ServiceKey::Fwmark { mark: mark.value, family: Family::V6 }, kw.to(w.span)),
+        ));
+    }
+    if let Some(w) = next.filter(|w| w.value.contains(':') && w.value.parse::<std::net::SocketAddr>().is_ok())
+    {
+        return Err(bad(
+            &w,
+            "lvs::parse::port-on-fwmark",
+            "a fwmark service has no address or port".into(),
+            "not allowed after `fwmark N`",
+        ));
+    }
+    Ok((rest, Spanned::new(ServiceKey::Fwmark { mark: mark.value, family: Family::V4 }, kw.to(mark.span))))
+}
+
+/// `svc-ref := name | svc-addr`
+pub fn svc_ref(i: In<'_>) -> PResult<'_, Spanned<SvcRef>> {
+    let (rest, first) = word(i, "a service: its name, or `tcp ADDR:PORT`, `udp ...`, `fwmark N`")?;
+    if PROTOCOLS.contains(&first.value) {
+        let (rest, key) = svc_addr_after(rest, &first)?;
+        return Ok((rest, Spanned::new(SvcRef::Key(key.value), key.span)));
+    }
+    check_name(&first)?;
+    Ok((rest, Spanned::new(SvcRef::Name(first.value.to_string()), first.span)))
+}
+
+/// An optional `{ backend ... }` block.
+fn opt_block(i: In<'_>) -> PResult<'_, Option<Vec<Spanned<crate::lang::ast::BackendDecl>>>> {
+    let (i, ()) = blank(i)?;
+    if !i.fragment().starts_with('{') {
+        return Ok((i, None));
+    }
+    let open = Span::new(i.location_offset(), i.location_offset() + 1);
+    let (mut i, _) = nom::bytes::complete::take(1usize).parse(i)?;
+    let mut backends = Vec::new();
+    loop {
+        let (rest, ()) = gap(i)?;
+        if rest.fragment().starts_with('}') {
+            let (rest, _) = nom::bytes::complete::take(1usize).parse(rest)?;
+            return Ok((rest, Some(backends)));
+        }
+        if rest.fragment().is_empty() {
+            let err =
+                PError::new("lvs::parse::unclosed-block", open, "this `{` is never closed", "opened here")
+                    .help("close the block with `}` after its backends");
+            return Err(nom::Err::Failure(err));
+        }
+        let (rest, b) = block_backend(rest)?;
+        backends.push(b);
+        i = rest;
+    }
+}
+
+/// A service name: a letter, then letters, digits, `-` or `_`; not a keyword.
+fn check_name(w: &Spanned<&str>) -> Result<(), nom::Err<PError>> {
+    if is_ident(w.value) && !super::COMMANDS.contains(&w.value) {
+        return Ok(());
+    }
+    Err(bad(
+        w,
+        "lvs::parse::bad-name",
+        format!("`{}` is not a service name or protocol", w.value),
+        "expected a name (a letter, then letters, digits, `-`, `_`) or `tcp`, `udp`, `sctp`, `fwmark`",
+    ))
+}
+
+/// Whether a word can be a name or scheduler.
+pub fn is_ident(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+use nom::Parser;

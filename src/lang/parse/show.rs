@@ -1,0 +1,52 @@
+//! `show`: listings of services, connections, timeouts and daemons.
+
+use super::lexeme::{next_word, unknown};
+use super::service::{svc_ref, PROTOCOLS};
+use super::{In, PResult};
+use crate::lang::ast::{ShowStmt, ShowTarget, StmtKind};
+use crate::lang::show::{ListFormat, ListOptions};
+
+/// Flags of `show`.
+pub const SHOW_FLAGS: &[&str] =
+    &["--stats", "--rate", "--thresholds", "--persistent", "--tun-info", "--exact", "--nosort", "--json"];
+/// Words `show` takes instead of a service.
+pub const SHOW_TARGETS: &[&str] = &["connections", "timeouts", "daemons"];
+
+/// `show := "show" [ svc-ref | "connections" | "timeouts" | "daemons" ] { show-flag }`
+pub fn show_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
+    let mut show = ShowStmt { target: ShowTarget::Table, options: ListOptions::default(), json: false };
+    let mut first = true;
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, StmtKind::Show(show))) };
+        let options = &mut show.options;
+        match w.value {
+            "--stats" => options.format = ListFormat::Stats,
+            "--rate" => options.format = ListFormat::Rate,
+            "--thresholds" => options.format = ListFormat::Thresholds,
+            "--persistent" => options.format = ListFormat::PersistentConn,
+            "--tun-info" => options.format = ListFormat::TunInfo,
+            "--exact" => options.exact = true,
+            "--nosort" => options.nosort = true,
+            "--json" => show.json = true,
+            "connections" if first => show.target = ShowTarget::Connections,
+            "timeouts" if first => show.target = ShowTarget::Timeouts,
+            "daemons" if first => show.target = ShowTarget::Daemons,
+            word if first && !word.starts_with('-') => {
+                let (rest, svc) = svc_ref(i)?;
+                show.target = ShowTarget::Service(svc);
+                i = rest;
+                first = false;
+                continue;
+            }
+            _ => {
+                let choices: Vec<&str> =
+                    SHOW_FLAGS.iter().chain(if first { SHOW_TARGETS } else { &[] }).copied().collect();
+                return Err(unknown(&w, "show option", &choices));
+            }
+        }
+        let _ = PROTOCOLS;
+        first = false;
+        i = rest;
+    }
+}
