@@ -6,6 +6,9 @@
 //!
 //! This crate's layers, bottom up: [`ipvs`] (the model and the netlink client).
 
+pub mod app;
+pub mod cli;
+pub mod interp;
 pub mod ipvs;
 pub mod lang;
 pub mod render;

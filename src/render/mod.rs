@@ -3,4 +3,5 @@
 //! Everything below the renderers (the kernel client, the model) returns
 //! data; the text users and scripts read is made here and nowhere else.
 
+pub mod diagnostic;
 pub mod ipvsadm;

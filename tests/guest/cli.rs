@@ -1,35 +1,185 @@
-//! The `lvsh` binary against the kernel.
+//! The `lvsh` binary and the `.lvs` language against the kernel, with
+//! ipvsadm as the judge.
 
 use std::process::Command;
 
 use crate::support::TestNs;
 
-fn lvsh(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new("lvsh").arg("--netns").arg(&ns.name).args(args).output().expect("run lvsh");
+/// Runs `lvsh --netns NS ARGS`; returns (exit code, stdout, stderr).
+pub fn lvsh(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
+    let out =
+        Command::new("lvsh").args(["--no-color", "--netns", &ns.name]).args(args).output().expect("run lvsh");
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
+/// Writes a script into the guest's /tmp and returns its path.
+fn script(ns: &TestNs, text: &str) -> String {
+    let path = format!("/tmp/{}.lvs", ns.name);
+    std::fs::write(&path, text).expect("write the script");
+    path
+}
+
+/// A table with most of what a listing can show.
+const WIDE: &str = "service web tcp 111.111.0.1:80 wrr {
+    backend 10.10.0.2:8000 masq weight 5
+    backend 10.10.0.3:80 route weight 0
+    backend 10.10.0.4:80 tunnel gue port 6080 csum upper 100 lower 10
+}
+service dns udp 111.111.0.1:53 sh persistent 600 netmask 255.255.255.0 flags sh-fallback,sh-port one-packet
+service sip udp 111.111.0.2:5060 rr persistent 60 pe sip
+service v6 tcp [2001:db8::1]:80 sed {
+    backend [2001:db8::10]:8080 masq weight 3
+}
+service marks fwmark 7 mh flags mh-port
+service marks6 fwmark 8 ipv6 lc persistent 30 prefix 64
+backend marks 10.10.0.12:0 masq
+service diameter sctp 111.111.0.1:3868 nq
+";
+
 #[test]
-fn info_prints_the_kernel_version() {
+fn show_and_save_print_exactly_what_ipvsadm_prints() {
     let ns = TestNs::new();
-    assert_eq!(lvsh(&ns, &["info"]), (0, "IPVS 1.2.1 (connection table size 4096)\n".into(), String::new()));
+    let path = script(&ns, WIDE);
+    assert_eq!(lvsh(&ns, &["run", &path]).0, 0);
+    for (show, ipvsadm) in [
+        ("show", vec!["-L", "-n"]),
+        ("show --stats", vec!["-L", "-n", "--stats"]),
+        ("show --rate", vec!["-L", "-n", "--rate"]),
+        ("show --thresholds", vec!["-L", "-n", "--thresholds"]),
+        ("show --persistent", vec!["-L", "-n", "--persistent-conn"]),
+        ("show --tun-info", vec!["-L", "-n", "--tun-info"]),
+        ("show --stats --exact", vec!["-L", "-n", "--stats", "--exact"]),
+        ("show web", vec!["-L", "-n", "-t", "111.111.0.1:80"]),
+        ("show timeouts", vec!["-L", "--timeout"]),
+        ("save", vec!["-S", "-n"]),
+    ] {
+        let (code, out, err) = lvsh(&ns, &["-c", &format!("{TUTORIAL_NAMES}{show}")]);
+        assert_eq!(code, 0, "{show}: {err}");
+        assert_eq!(out, ns.ipvsadm(&ipvsadm), "lvsh `{show}` against ipvsadm {ipvsadm:?}");
+    }
+}
+
+/// `show web` needs the name: declaring the same service again names it
+/// and changes nothing.
+const TUTORIAL_NAMES: &str = "service web tcp 111.111.0.1:80 wrr; ";
+
+#[test]
+fn running_a_file_twice_changes_nothing_the_second_time() {
+    let ns = TestNs::new();
+    let path = script(&ns, WIDE);
+    assert_eq!(lvsh(&ns, &["run", &path]).0, 0);
+    let before = ns.save();
+    let thresholds = ns.ipvsadm(&["-L", "-n", "--thresholds"]);
+    let (code, out, err) = lvsh(&ns, &["run", &path]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    assert_eq!(ns.save(), before);
+    assert_eq!(ns.ipvsadm(&["-L", "-n", "--thresholds"]), thresholds);
 }
 
 #[test]
-fn list_shows_what_ipvsadm_made() {
+fn a_run_whose_fifth_operation_is_refused_leaves_the_kernel_as_it_was() {
     let ns = TestNs::new();
-    ns.ipvsadm_line("-A -t 111.111.0.1:80 -s rr");
-    ns.ipvsadm_line("-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m");
-    let (code, out, _) = lvsh(&ns, &["list"]);
-    assert_eq!(code, 0);
-    assert_eq!(out, "service tcp 111.111.0.1:80 rr\n  backend 10.10.0.2:8000 masq weight 1\n");
+    ns.ipvsadm_line("-A -t 10.0.0.1:80 -s wlc");
+    ns.ipvsadm_line("-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 2");
+    let before = ns.save();
+    let path = script(
+        &ns,
+        "service tcp 10.0.0.1:80 rr
+backend tcp 10.0.0.1:80 10.0.1.1:80 masq weight 4
+service tcp 10.0.0.2:80 rr
+del backend tcp 10.0.0.1:80 10.0.1.1:80
+ipvsadm -A -t 10.0.0.2:80 -s rr
+echo not reached
+",
+    );
+    let (code, out, err) = lvsh(&ns, &["run", &path]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "error[lvs::kernel::refused]: service tcp 10.0.0.2:80 already exists
+ --> {path}:5:1
+  |
+5 | ipvsadm -A -t 10.0.0.2:80 -s rr
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: declare it with `service` to accept it as it is, or edit it
+  = note: rolled back the 4 changes this run made (lines 1, 2, 3, 4); the kernel is as it was
+"
+        )
+    );
+    assert_eq!(ns.save(), before);
+}
+
+#[test]
+fn keep_going_reports_the_refusal_and_keeps_the_rest() {
+    let ns = TestNs::new();
+    let path = script(
+        &ns,
+        "ipvsadm -A -t 10.0.0.1:80 -s rr\nipvsadm -A -t 10.0.0.1:80 -s rr\nipvsadm -A -t 10.0.0.2:80 -s rr\n",
+    );
+    let (code, _, err) = lvsh(&ns, &["run", "--keep-going", &path]);
+    assert_eq!(code, 3);
+    assert!(err.contains("service tcp 10.0.0.1:80 already exists"), "{err}");
+    assert_eq!(ns.save(), "-A -t 10.0.0.1:80 -s rr\n-A -t 10.0.0.2:80 -s rr\n");
+}
+
+#[test]
+fn a_file_that_does_not_parse_changes_nothing() {
+    let ns = TestNs::new();
+    let path = script(&ns, "ipvsadm -A -t 10.0.0.1:80 -s rr\nservice tcp 10.0.0.2:80 rr persistant\n");
+    let (code, _, err) = lvsh(&ns, &["run", &path]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown service option `persistant`") && err.contains("did you mean `persistent`?"),
+        "{err}"
+    );
+    assert!(err.ends_with("note: 1 error; lvsh changed nothing in the kernel\n"), "{err}");
+    assert_eq!(ns.save(), "");
+}
+
+/// Lines in ipvsadm's syntax, each run after the ones before it.
+const IPVSADM_LINES: &[&str] = &[
+    "-A -t 111.111.0.1:80 -s rr",
+    "-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m",
+    "-a -t 111.111.0.1:80 -r 10.10.0.3:8080 -g -w 3",
+    "-a -t 111.111.0.1:80 -r 10.10.0.4 -i --tun-type gue --tun-port 6080 --tun-remcsum",
+    "-e -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 7 -x 50 -y 5",
+    "-E -t 111.111.0.1:80 -s sh -b sh-port -p",
+    "-A -u 111.111.0.1:53 -s wrr -p 60 -M 255.255.0.0 -o",
+    "-A -f 9 -6 -s lc -p 10 -M 48",
+    "-a -f 9 -6 -r [2001:db8::9]:0 -m",
+    "-A --sctp-service 111.111.0.5:3868",
+    "-d -t 111.111.0.1:80 -r 10.10.0.3:80",
+    "-D -u 111.111.0.1:53",
+    "--set 100 20 30",
+    "-Z",
+];
+
+#[test]
+fn each_ipvsadm_line_gives_the_same_kernel_state_as_ipvsadm() {
+    let by_lvsh = TestNs::new();
+    let by_ipvsadm = TestNs::new();
+    for line in IPVSADM_LINES {
+        let (code, _, err) = lvsh(&by_lvsh, &["-c", &format!("ipvsadm {line}")]);
+        assert_eq!(code, 0, "lvsh: ipvsadm {line}: {err}");
+        by_ipvsadm.ipvsadm_line(line);
+        assert_eq!(by_lvsh.save(), by_ipvsadm.save(), "after `ipvsadm {line}`");
+        let thresholds = ["-L", "-n", "--thresholds"];
+        assert_eq!(by_lvsh.ipvsadm(&thresholds), by_ipvsadm.ipvsadm(&thresholds), "after `ipvsadm {line}`");
+        assert_eq!(by_lvsh.ipvsadm(&["-L", "--timeout"]), by_ipvsadm.ipvsadm(&["-L", "--timeout"]));
+    }
 }
 
 #[test]
 fn an_unknown_namespace_exits_4() {
     crate::support::require_guest();
-    let out = Command::new("lvsh").args(["--netns", "lvsh-nowhere", "list"]).output().expect("run lvsh");
+    let out = Command::new("lvsh")
+        .args(["--no-color", "--netns", "lvsh-nowhere", "-c", "show"])
+        .output()
+        .expect("run lvsh");
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),

@@ -135,7 +135,8 @@ fn a_multicast_backend_address() {
     assert_eq!(
         err.to_string(),
         "the kernel refused to add backend 224.0.0.5:80 to service tcp 111.111.0.1:80: \
-         224.0.0.5 is not an address the kernel accepts for a backend (it must be unicast)"
+         224.0.0.5 is not an address the kernel accepts for a backend: it must be unicast \
+         (in a namespace with no routes yet, bring `lo` up first: `ip link set lo up`)"
     );
 }
 

@@ -26,7 +26,7 @@ fn connecting_without_ipvs_says_how_to_load_it() {
 #[test]
 fn the_cli_exits_4_without_ipvs() {
     require_no_ipvs_phase();
-    let out = Command::new("lvsh").arg("info").output().expect("run lvsh");
+    let out = Command::new("lvsh").args(["--no-color", "-c", "show"]).output().expect("run lvsh");
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),

@@ -93,7 +93,8 @@ fn invalid_backend_reason(service: ServiceKey, backend: &Backend) -> String {
             backend.addr
         ),
         _ => format!(
-            "{} is not an address the kernel accepts for a backend (it must be unicast)",
+            "{} is not an address the kernel accepts for a backend: it must be unicast \
+             (in a namespace with no routes yet, bring `lo` up first: `ip link set lo up`)",
             backend.addr.ip()
         ),
     }

@@ -8,10 +8,7 @@ use crate::lang::ast::{BackendDecl, StmtKind};
 use crate::lang::source::{Span, Spanned};
 
 /// Words of the backend options.
-pub const BACKEND_OPTIONS: &[&str] = &[
-    "masq", "route", "tunnel", "local", "weight", "upper", "lower", "ipip", "gue", "gre", "csum", "remcsum",
-    "nocsum",
-];
+pub const BACKEND_OPTIONS: &[&str] = &["masq", "route", "tunnel", "local", "weight", "upper", "lower"];
 
 /// `backend-stmt := "backend" svc-ref endpoint { backend-option }`
 pub fn backend_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
@@ -82,13 +79,7 @@ fn backend_options(mut i: In<'_>, addr: Spanned<std::net::SocketAddr>) -> PResul
                 decl.lower = Some(n);
                 rest
             }
-            _ => {
-                return Err(unknown(
-                    &w,
-                    "backend option",
-                    &["masq", "route", "tunnel", "weight", "upper", "lower"],
-                ))
-            }
+            _ => return Err(unknown(&w, "backend option", BACKEND_OPTIONS)),
         };
     }
 }

@@ -155,9 +155,8 @@ fn daemon_options(mut i: In<'_>, mut d: Daemon) -> PResult<'_, StmtKind> {
 
 /// `save := "save" [ path ]`
 pub fn save_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (_, next) = next_word(i).or_else(|_| Ok::<_, nom::Err<PError>>((i, None)))?;
-    let quoted = super::lexeme::blank(i)?.0.fragment().starts_with('"');
-    if next.is_none() && !quoted {
+    let (i, ()) = super::lexeme::blank(i)?;
+    if super::lexeme::at_end(i) {
         return Ok((i, StmtKind::Save(None)));
     }
     let (i, p) = path(i)?;

@@ -72,7 +72,7 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
     }
     let (rest, kw) = word(i, "a command")?;
     let (rest, kind) = match kw.value {
-        "service" => service::service_decl(rest, kw.span)?,
+        "service" => service::service_decl(rest)?,
         "backend" => backend::backend_stmt(rest)?,
         "set" => misc::set_stmt(rest)?,
         "del" | "delete" => misc::del_stmt(rest)?,

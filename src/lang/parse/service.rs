@@ -20,8 +20,19 @@ pub const SCHED_FLAGS: &[&str] =
     &["sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3"];
 
 /// `service-decl := "service" [ name ] svc-addr [ scheduler ] { svc-option } [ "{" { backend } "}" ]`
-pub fn service_decl(i: In<'_>, kw: Span) -> PResult<'_, StmtKind> {
+pub fn service_decl(i: In<'_>) -> PResult<'_, StmtKind> {
     let (i, first) = word(i, "a service name or protocol (`tcp`, `udp`, `sctp`, `fwmark`)")?;
+    let (_, second) = next_word(i)?;
+    if let Some(second) = second.filter(|w| PROTOCOLS.contains(&first.value) && PROTOCOLS.contains(&w.value))
+    {
+        let message = format!("a service cannot be named `{}`: that word is a protocol", first.value);
+        return Err(bad(
+            &first,
+            "lvs::parse::bad-name",
+            message,
+            &format!("a name, before `{}`", second.value),
+        ));
+    }
     let (i, name) = if PROTOCOLS.contains(&first.value) {
         (i, None)
     } else {
@@ -34,15 +45,14 @@ pub fn service_decl(i: In<'_>, kw: Span) -> PResult<'_, StmtKind> {
     };
     let (i, (scheduler, options)) = service_settings(i, true)?;
     let (i, backends) = opt_block(i)?;
-    let _ = kw;
     Ok((i, StmtKind::Service(ServiceDecl { name, key, scheduler, options, backends })))
 }
 
+/// A scheduler and service options, as a statement gives them.
+pub type Settings = (Option<Spanned<String>>, Vec<Spanned<SvcOption>>);
+
 /// `{ scheduler | svc-option }` up to the end of the statement or a `{`.
-pub fn service_settings(
-    mut i: In<'_>,
-    allow_scheduler: bool,
-) -> PResult<'_, (Option<Spanned<String>>, Vec<Spanned<SvcOption>>)> {
+pub fn service_settings(mut i: In<'_>, allow_scheduler: bool) -> PResult<'_, Settings> {
     let mut scheduler = None;
     let mut options = Vec::new();
     loop {

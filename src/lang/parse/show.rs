@@ -1,7 +1,7 @@
 //! `show`: listings of services, connections, timeouts and daemons.
 
 use super::lexeme::{next_word, unknown};
-use super::service::{svc_ref, PROTOCOLS};
+use super::service::svc_ref;
 use super::{In, PResult};
 use crate::lang::ast::{ShowStmt, ShowTarget, StmtKind};
 use crate::lang::show::{ListFormat, ListOptions};
@@ -45,7 +45,6 @@ pub fn show_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
                 return Err(unknown(&w, "show option", &choices));
             }
         }
-        let _ = PROTOCOLS;
         first = false;
         i = rest;
     }

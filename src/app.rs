@@ -1,0 +1,155 @@
+//! From the command line to a run: reads sources, parses, checks, runs, and
+//! decides the exit code.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::interp::{Failure, FailureKind, Interpreter};
+use crate::ipvs::{KernelError, NetlinkKernel, Netns};
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::source::Source;
+use crate::render::diagnostic::{render, render_plain};
+
+/// Exit codes (DESIGN.md).
+pub const EXIT_SCRIPT: u8 = 2;
+pub const EXIT_REFUSED: u8 = 3;
+pub const EXIT_ENVIRONMENT: u8 = 4;
+
+/// Runs what the command line asks; returns the exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+    colored::control::set_override(color);
+    let app = App { netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(), color };
+    let code = match (&cli.command, &cli.commands) {
+        (Some(_), Some(_)) => app.fail_plain(
+            "`-c` and a subcommand cannot be used together",
+            Some("use either `lvsh -c 'COMMANDS'` or `lvsh run FILE`"),
+            EXIT_SCRIPT,
+        ),
+        (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
+        (Some(Command::Check { files }), _) => app.check_files(files),
+        (Some(Command::Completions { shell }), _) => {
+            clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut std::io::stdout());
+            0
+        }
+        (None, Some(commands)) => app.run_sources(vec![Source::new("-c", commands.clone())], false),
+        (None, None) => app.run_stdin(),
+    };
+    ExitCode::from(code)
+}
+
+struct App {
+    netns: Netns,
+    color: bool,
+}
+
+impl App {
+    fn run_files(&self, files: &[std::path::PathBuf], keep_going: bool) -> u8 {
+        match files.iter().map(|f| self.read(f)).collect::<Result<Vec<_>, u8>>() {
+            Ok(sources) => self.run_sources(sources, keep_going),
+            Err(code) => code,
+        }
+    }
+
+    fn run_stdin(&self) -> u8 {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return self.fail_plain(&format!("cannot read standard input: {e}"), None, EXIT_ENVIRONMENT);
+        }
+        self.run_sources(vec![Source::new("<stdin>", text)], false)
+    }
+
+    /// Parses every source first: nothing reaches the kernel from a file that does not parse.
+    fn run_sources(&self, sources: Vec<Source>, keep_going: bool) -> u8 {
+        let mut scripts = Vec::new();
+        let mut errors = 0;
+        for source in &sources {
+            let (script, diagnostics) = crate::lang::parse(source);
+            errors += self.report(source, &diagnostics);
+            scripts.push(script);
+        }
+        if errors > 0 {
+            eprintln!("{}", count_note(errors));
+            return EXIT_SCRIPT;
+        }
+        let mut kernel = match NetlinkKernel::connect_in(&self.netns) {
+            Ok(k) => k,
+            Err(e) => return self.fail_kernel(&e),
+        };
+        let mut interp = Interpreter::new(&mut kernel, Box::new(std::io::stdout()));
+        interp.keep_going = keep_going;
+        for (source, script) in sources.iter().zip(&scripts) {
+            if let Err(failure) = interp.run(source, script) {
+                return self.fail(&failure);
+            }
+        }
+        let failures = std::mem::take(&mut interp.failures);
+        failures.iter().map(|f| self.fail(f)).max().unwrap_or(0)
+    }
+
+    fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {
+        let mut code = 0;
+        for file in files {
+            let source = match self.read(file) {
+                Ok(s) => s,
+                Err(c) => return c,
+            };
+            let (script, diagnostics) = crate::lang::parse(&source);
+            match self.report(&source, &diagnostics) {
+                0 => println!("{}: ok ({} statements)", source.name, script.stmts.len()),
+                n => {
+                    eprintln!(
+                        "{}",
+                        count_note(n).replace("lvsh changed nothing in the kernel", "nothing was run")
+                    );
+                    code = EXIT_SCRIPT;
+                }
+            }
+        }
+        code
+    }
+
+    /// Prints diagnostics; returns how many are errors.
+    fn report(&self, source: &Source, diagnostics: &[Diagnostic]) -> usize {
+        for d in diagnostics {
+            eprint!("{}", render(d, source, self.color));
+        }
+        diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    fn read(&self, path: &std::path::Path) -> Result<Source, u8> {
+        std::fs::read_to_string(path).map(|text| Source::new(path.display().to_string(), text)).map_err(|e| {
+            self.fail_plain(
+                &format!("cannot read `{}`: {e}", path.display()),
+                Some("check the path"),
+                EXIT_ENVIRONMENT,
+            )
+        })
+    }
+
+    fn fail(&self, failure: &Failure) -> u8 {
+        eprint!("{}", render(&failure.diagnostic, &failure.source, self.color));
+        match failure.kind {
+            FailureKind::Script => EXIT_SCRIPT,
+            FailureKind::Refused => EXIT_REFUSED,
+            FailureKind::Environment => EXIT_ENVIRONMENT,
+        }
+    }
+
+    fn fail_kernel(&self, e: &KernelError) -> u8 {
+        self.fail_plain(&e.to_string(), e.help().as_deref(), EXIT_ENVIRONMENT)
+    }
+
+    fn fail_plain(&self, message: &str, help: Option<&str>, code: u8) -> u8 {
+        let _ = std::io::stderr().write_all(render_plain(message, help, self.color).as_bytes());
+        code
+    }
+}
+
+fn count_note(errors: usize) -> String {
+    let what = if errors == 1 { "1 error".to_string() } else { format!("{errors} errors") };
+    format!("note: {what}; lvsh changed nothing in the kernel")
+}

@@ -1,0 +1,81 @@
+//! The command line (clap): what the user asked lvsh to do.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// lvsh: a shell and scripting language for Linux IPVS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lvsh",
+    version,
+    about = "A shell and scripting language for Linux IPVS, the kernel's layer-4 load balancer",
+    after_help = "Examples:
+  lvsh run examples/lab.lvs          run a script (one transaction: a refusal undoes it)
+  lvsh check examples/*.lvs          parse and check, without a kernel
+  lvsh -c 'show'                     the table, exactly as `ipvsadm -L -n` prints it
+  lvsh -c 'ipvsadm -A -t 111.111.0.1:80 -s rr; show'
+  lvsh --netns gw -c 'save'          the table of namespace `gw`, as `ipvsadm -S -n`
+  lvsh                               read commands from standard input
+
+Exit status: 0 ok, 1 an expectation failed, 2 usage or script error,
+3 the kernel refused an operation (after rollback), 4 environment."
+)]
+pub struct Cli {
+    /// Run these commands (separated by `;` or newlines) and exit.
+    #[arg(short = 'c', value_name = "COMMANDS")]
+    pub commands: Option<String>,
+
+    /// Act on the IPVS of this network namespace (a name under /var/run/netns, or a path).
+    #[arg(long, global = true, value_name = "NAME|PATH", env = "LVSH_NETNS")]
+    pub netns: Option<String>,
+
+    /// Never color output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scripts, each as one transaction.
+    Run {
+        /// The `.lvs` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report a refused operation and go on, instead of undoing the run.
+        #[arg(long)]
+        keep_going: bool,
+    },
+    /// Parse and check scripts without touching the kernel.
+    Check {
+        /// The `.lvs` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_c_takes_commands() {
+        let cli = Cli::try_parse_from(["lvsh", "--netns", "gw", "-c", "show"]).unwrap();
+        assert_eq!((cli.commands.as_deref(), cli.netns.as_deref()), (Some("show"), Some("gw")));
+    }
+}

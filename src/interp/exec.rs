@@ -1,0 +1,353 @@
+//! One statement at a time.
+
+use super::plan::{self, Change};
+use super::{kernel_failure, Failure, FailureKind, Interpreter};
+use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
+use crate::lang::ast::{BackendDecl, IpvsadmLine, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef};
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
+use crate::lang::show::ListOptions;
+use crate::lang::source::{Source, Span, Spanned};
+use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
+
+impl Interpreter<'_> {
+    /// Runs one statement.
+    pub(super) fn exec(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
+        let span = stmt.span;
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::refused");
+        match &stmt.kind {
+            StmtKind::Service(decl) => {
+                let desired =
+                    plan::service_with(Service::new(decl.key.value), decl.scheduler.as_ref(), &decl.options);
+                let change = plan::declare_service(self.kernel, desired).map_err(k)?;
+                self.apply(source, span, change)?;
+                if let Some(name) = &decl.name {
+                    self.session.name(&name.value, decl.key.value);
+                }
+                for backend in decl.backends.iter().flatten() {
+                    self.declare_backend(source, backend.span, decl.key.value, &backend.value)?;
+                }
+                Ok(())
+            }
+            StmtKind::Backend(decl) => {
+                let key = self.resolve(source, decl.service.as_ref())?;
+                self.declare_backend(source, span, key, decl)
+            }
+            StmtKind::SetService(edit) => {
+                let key = self.resolve(source, Some(&edit.service))?;
+                let current = self.kernel.service(&key).map_err(k)?.service;
+                let new = plan::service_with(current.clone(), edit.scheduler.as_ref(), &edit.options);
+                let change = match new == current {
+                    true => Change::default(),
+                    false => Change::one(Op::EditService(new), vec![Op::EditService(current)]),
+                };
+                self.apply(source, span, change)
+            }
+            StmtKind::SetBackend(decl) => {
+                let key = self.resolve(source, decl.service.as_ref())?;
+                let current = self.kernel.backends(&key).map_err(k)?;
+                let change = plan::edit_backend(&current, key, decl).map_err(k)?;
+                self.apply(source, span, change)
+            }
+            StmtKind::DelService(service) => {
+                let key = self.resolve(source, Some(service))?;
+                let change = plan::delete_service(self.kernel, key).map_err(k)?;
+                self.apply(source, span, change)
+            }
+            StmtKind::DelBackend { service, addr } => {
+                let key = self.resolve(source, Some(service))?;
+                let current = self.kernel.backends(&key).map_err(k)?;
+                let change = plan::delete_backend(&current, key, addr.value).map_err(k)?;
+                self.apply(source, span, change)
+            }
+            StmtKind::Flush => {
+                let change = plan::flush(self.kernel).map_err(k)?;
+                self.apply(source, span, change)
+            }
+            StmtKind::Zero(service) => {
+                let key = match service {
+                    Some(s) => Some(self.resolve(source, Some(s))?),
+                    None => None,
+                };
+                // Counters cannot be put back: zeroing has no undo.
+                self.apply(source, span, Change::one(Op::Zero(key), Vec::new()))
+            }
+            StmtKind::Timeouts(decl) => {
+                let change = plan::timeouts(self.kernel, decl).map_err(k)?;
+                self.apply(source, span, change)
+            }
+            StmtKind::DaemonStart(decl) => self.start_daemon(source, span, decl.daemon.clone()),
+            StmtKind::DaemonStop(state) => self.stop_daemon(source, span, *state),
+            StmtKind::Show(show) => self.show(source, span, show),
+            StmtKind::Save(path) => self.save(source, span, path.as_ref()),
+            StmtKind::Restore(path) => self.restore(source, span, path),
+            StmtKind::Source(path) => self.source_file(source, path),
+            StmtKind::Echo(text) => self.write(&format!("{text}\n")),
+            StmtKind::Sleep(d) => {
+                std::thread::sleep(*d);
+                Ok(())
+            }
+            StmtKind::Ipvsadm(line) => self.ipvsadm(source, span, line),
+        }
+    }
+
+    fn declare_backend(
+        &mut self,
+        source: &Source,
+        span: Span,
+        key: ServiceKey,
+        decl: &BackendDecl,
+    ) -> Result<(), Failure> {
+        let current = self
+            .kernel
+            .backends(&key)
+            .map_err(|e| kernel_failure(source, span, e, "lvs::kernel::refused"))?;
+        let change = plan::declare_backend(&current, key, plan::declared_backend(decl));
+        self.apply(source, span, change)
+    }
+
+    fn start_daemon(&mut self, source: &Source, span: Span, daemon: Daemon) -> Result<(), Failure> {
+        let state = daemon.state;
+        self.apply(source, span, Change::one(Op::StartDaemon(daemon), vec![Op::StopDaemon(state)]))
+    }
+
+    fn stop_daemon(&mut self, source: &Source, span: Span, state: DaemonState) -> Result<(), Failure> {
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::refused");
+        let running = self.kernel.daemons().map_err(k)?.into_iter().find(|d| d.state == state);
+        let undo = running.map(Op::StartDaemon).into_iter().collect();
+        self.apply(source, span, Change::one(Op::StopDaemon(state), undo))
+    }
+
+    /// Applies a change in one batch; each step that took effect is journaled.
+    pub(super) fn apply(&mut self, source: &Source, span: Span, change: Change) -> Result<(), Failure> {
+        if change.is_empty() {
+            return Ok(());
+        }
+        let (ops, undos): (Vec<Op>, Vec<Vec<Op>>) = change.steps.into_iter().unzip();
+        let outcomes =
+            self.kernel.apply(&ops).map_err(|e| kernel_failure(source, span, e, "lvs::kernel::refused"))?;
+        let mut first_error = None;
+        for (outcome, undo) in outcomes.into_iter().zip(undos) {
+            match outcome {
+                Ok(()) => self.journal.record(&source.name, span, undo),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            None => Ok(()),
+            Some(e) => Err(kernel_failure(source, span, e, "lvs::kernel::refused")),
+        }
+    }
+
+    /// The key a reference means; a name must have been declared.
+    fn resolve(&self, source: &Source, service: Option<&Spanned<SvcRef>>) -> Result<ServiceKey, Failure> {
+        let Some(service) = service else {
+            let d = Diagnostic::error(
+                "lvs::check::no-service",
+                "a backend needs its service",
+                Span::default(),
+                "",
+            );
+            return Err(Failure {
+                source: source.clone(),
+                diagnostic: Box::new(d),
+                kind: FailureKind::Script,
+            });
+        };
+        let name = match &service.value {
+            SvcRef::Key(key) => return Ok(*key),
+            SvcRef::Name(name) => name,
+        };
+        self.session.resolve(&service.value).ok_or_else(|| {
+            let mut d = Diagnostic::error("lvs::check::unknown-service", format!("no service is named `{name}`"), service.span, "not declared before this line");
+            let known: Vec<&str> = self.session.names().collect();
+            d.help = Some(match crate::lang::diagnostic::suggest(name, known.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "declare it first: `service NAME tcp ADDR:PORT ...`, or name it by address (`tcp ADDR:PORT`)".into(),
+            });
+            Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+        })
+    }
+
+    fn table(&mut self) -> Result<Table, KernelError> {
+        let info = self.kernel.info()?;
+        let mut services = Vec::new();
+        for entry in self.kernel.services()? {
+            let backends = self.kernel.backends(&entry.service.key)?;
+            services.push(ServiceRow { entry, backends });
+        }
+        Ok(Table { info, services })
+    }
+
+    fn show(&mut self, source: &Source, span: Span, show: &ShowStmt) -> Result<(), Failure> {
+        let target = match &show.target {
+            ShowTarget::Table => ListTarget::Table,
+            ShowTarget::Service(s) => ListTarget::Service(self.resolve(source, Some(s))?),
+            ShowTarget::Connections => ListTarget::Connections { persistent: false },
+            ShowTarget::Timeouts => ListTarget::Timeouts,
+            ShowTarget::Daemons => ListTarget::Daemons,
+        };
+        self.list(source, span, &target, &show.options)
+    }
+
+    /// Prints a listing exactly as `ipvsadm -L -n` would.
+    fn list(
+        &mut self,
+        source: &Source,
+        span: Span,
+        target: &ListTarget,
+        options: &ListOptions,
+    ) -> Result<(), Failure> {
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
+        let text = match target {
+            ListTarget::Table => listing::list(&self.table().map_err(k)?, options),
+            ListTarget::Service(key) => {
+                let entry = self.kernel.service(key).map_err(k)?;
+                let backends = self.kernel.backends(key).map_err(k)?;
+                listing::list_service(&ServiceRow { entry, backends }, options)
+            }
+            ListTarget::Connections { persistent } => {
+                listing::connections(&self.kernel.connections().map_err(k)?, *persistent)
+            }
+            ListTarget::Timeouts => listing::timeouts(&self.kernel.timeouts().map_err(k)?),
+            ListTarget::Daemons => listing::daemons(&self.kernel.daemons().map_err(k)?),
+        };
+        self.write(&text)
+    }
+
+    fn save(&mut self, source: &Source, span: Span, path: Option<&Spanned<String>>) -> Result<(), Failure> {
+        let table = self.table().map_err(|e| kernel_failure(source, span, e, "lvs::kernel::list"))?;
+        let text = listing::save(&table);
+        match path {
+            None => self.write(&text),
+            Some(p) => std::fs::write(&p.value, text).map_err(|e| file_failure(source, p, "write", e)),
+        }
+    }
+
+    /// Applies an `ipvsadm -S` file in one batch.
+    fn restore(&mut self, source: &Source, span: Span, path: &Spanned<String>) -> Result<(), Failure> {
+        let text = std::fs::read_to_string(&path.value).map_err(|e| file_failure(source, path, "read", e))?;
+        let file = Source::new(path.value.clone(), text);
+        let mut change = Change::default();
+        for (number, line) in file.text.lines().enumerate() {
+            let args: Vec<String> =
+                crate::lang::ipvsadm::split_line(line).into_iter().map(|(t, _)| t).collect();
+            if args.is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let step = crate::lang::ipvsadm::parse_ipvsadm(&args).map_err(|e| {
+                let at = file.text.lines().take(number).map(|l| l.len() + 1).sum::<usize>();
+                let d = Diagnostic::error(
+                    "lvs::restore::invalid",
+                    e.message.trim_end().to_string(),
+                    Span::new(at, at + line.len()),
+                    "ipvsadm refuses this line",
+                )
+                .with_note(format!(
+                    "restored from {} line {}",
+                    source.name,
+                    source.line_col(span.start as usize).0
+                ));
+                Failure { source: file.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+            })?;
+            change.steps.extend(restore_step(step));
+        }
+        self.apply(source, span, change)
+    }
+
+    fn source_file(&mut self, source: &Source, path: &Spanned<String>) -> Result<(), Failure> {
+        let text = std::fs::read_to_string(&path.value).map_err(|e| file_failure(source, path, "read", e))?;
+        let file = Source::new(path.value.clone(), text);
+        let (script, diagnostics) = crate::lang::parse(&file);
+        if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
+            return Err(Failure { source: file, diagnostic: Box::new(d), kind: FailureKind::Script });
+        }
+        self.run_stmts(&file, &script)
+    }
+
+    fn ipvsadm(&mut self, source: &Source, span: Span, line: &IpvsadmLine) -> Result<(), Failure> {
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::refused");
+        let change = match &line.command {
+            IpvsadmCommand::List { target, options } => return self.list(source, span, target, options),
+            IpvsadmCommand::Save => return self.save(source, span, None),
+            IpvsadmCommand::Help | IpvsadmCommand::Version => {
+                return self
+                    .write("ipvsadm v1.31 2019/12/24 syntax, run natively by lvsh (see `help ipvsadm`)\n")
+            }
+            IpvsadmCommand::Restore => {
+                return Err(script_failure(
+                    source,
+                    span,
+                    "`ipvsadm -R` reads standard input; in a script use `restore FILE`",
+                ))
+            }
+            IpvsadmCommand::AddService(svc) => {
+                Change::one(Op::AddService(svc.clone()), vec![Op::DelService(svc.key)])
+            }
+            IpvsadmCommand::EditService(svc) => {
+                let old = self.kernel.service(&svc.key).map_err(k)?.service;
+                Change::one(Op::EditService(svc.clone()), vec![Op::EditService(old)])
+            }
+            IpvsadmCommand::DelService(key) => plan::delete_service(self.kernel, *key).map_err(k)?,
+            IpvsadmCommand::Flush => plan::flush(self.kernel).map_err(k)?,
+            IpvsadmCommand::AddServer { service, backend } => Change::one(
+                Op::AddBackend { service: *service, backend: *backend },
+                vec![Op::DelBackend { service: *service, addr: backend.addr }],
+            ),
+            IpvsadmCommand::EditServer { service, backend } => {
+                let current = self.kernel.backends(service).map_err(k)?;
+                let old = current.iter().find(|b| b.backend.addr == backend.addr).map(|b| b.backend);
+                let undo =
+                    old.map(|b| Op::EditBackend { service: *service, backend: b }).into_iter().collect();
+                Change::one(Op::EditBackend { service: *service, backend: *backend }, undo)
+            }
+            IpvsadmCommand::DelServer { service, addr } => {
+                let current = self.kernel.backends(service).map_err(k)?;
+                let old = current.iter().find(|b| b.backend.addr == *addr).map(|b| b.backend);
+                let undo =
+                    old.map(|b| Op::AddBackend { service: *service, backend: b }).into_iter().collect();
+                Change::one(Op::DelBackend { service: *service, addr: *addr }, undo)
+            }
+            IpvsadmCommand::Zero(key) => Change::one(Op::Zero(*key), Vec::new()),
+            IpvsadmCommand::SetTimeouts(t) => {
+                let old = self.kernel.timeouts().map_err(k)?;
+                Change::one(Op::SetTimeouts(*t), vec![Op::SetTimeouts(old)])
+            }
+            IpvsadmCommand::StartDaemon(d) => return self.start_daemon(source, span, d.clone()),
+            IpvsadmCommand::StopDaemon(state) => return self.stop_daemon(source, span, *state),
+        };
+        self.apply(source, span, change)
+    }
+}
+
+/// What one line of an `ipvsadm -S` file adds, and its undo.
+fn restore_step(command: IpvsadmCommand) -> Option<(Op, Vec<Op>)> {
+    match command {
+        IpvsadmCommand::AddService(svc) => {
+            let key = svc.key;
+            Some((Op::AddService(svc), vec![Op::DelService(key)]))
+        }
+        IpvsadmCommand::AddServer { service, backend } => {
+            Some((Op::AddBackend { service, backend }, vec![Op::DelBackend { service, addr: backend.addr }]))
+        }
+        _ => None,
+    }
+}
+
+fn file_failure(source: &Source, path: &Spanned<String>, action: &str, e: std::io::Error) -> Failure {
+    let d = Diagnostic::error(
+        "lvs::io::file",
+        format!("cannot {action} `{}`: {e}", path.value),
+        path.span,
+        "this file",
+    )
+    .with_help("check the path and its permissions");
+    Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
+}
+
+fn script_failure(source: &Source, span: Span, message: &str) -> Failure {
+    let d = Diagnostic::error("lvs::check::unsupported", message.to_string(), span, "");
+    Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+}

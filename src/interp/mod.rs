@@ -1,0 +1,153 @@
+//! The interpreter: runs statements against the kernel. The only writer to
+//! the kernel; a run is a transaction unless `keep_going` is set.
+
+mod exec;
+pub mod plan;
+pub mod session;
+pub mod txn;
+
+use std::io::Write;
+
+use crate::ipvs::{Kernel, KernelError};
+use crate::lang::ast::Script;
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::source::{Source, Span};
+use session::Session;
+use txn::Journal;
+
+/// Why a run stopped, and where.
+#[derive(Debug)]
+pub struct Failure {
+    /// The source the diagnostic points into.
+    pub source: Source,
+    pub diagnostic: Box<Diagnostic>,
+    pub kind: FailureKind,
+}
+
+/// What kind of failure, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The script is wrong (a name never declared, a file that does not parse): exit 2.
+    Script,
+    /// The kernel refused an operation: exit 3.
+    Refused,
+    /// The environment: no IPVS, no permission, no file: exit 4.
+    Environment,
+}
+
+/// Runs scripts against a kernel.
+pub struct Interpreter<'k> {
+    kernel: &'k mut dyn Kernel,
+    pub session: Session,
+    journal: Journal,
+    out: Box<dyn Write + 'k>,
+    /// Report refused operations and go on instead of rolling back.
+    pub keep_going: bool,
+    /// Failures reported while keeping going.
+    pub failures: Vec<Failure>,
+}
+
+impl<'k> Interpreter<'k> {
+    /// An interpreter writing its output to `out`.
+    pub fn new(kernel: &'k mut dyn Kernel, out: Box<dyn Write + 'k>) -> Interpreter<'k> {
+        Interpreter {
+            kernel,
+            session: Session::default(),
+            journal: Journal::default(),
+            out,
+            keep_going: false,
+            failures: Vec::new(),
+        }
+    }
+
+    /// Runs a script as one transaction: on a refusal, everything this run
+    /// changed is undone, newest first, and the failure says so.
+    pub fn run(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
+        let result = self.run_stmts(source, script);
+        match result {
+            Ok(()) => {
+                self.journal.commit();
+                Ok(())
+            }
+            Err(failure) => Err(self.roll_back(failure)),
+        }
+    }
+
+    fn run_stmts(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
+        for stmt in &script.stmts {
+            match self.exec(source, stmt) {
+                Err(failure) if self.keep_going && failure.kind == FailureKind::Refused => {
+                    self.failures.push(failure)
+                }
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    fn roll_back(&mut self, mut failure: Failure) -> Failure {
+        if self.journal.is_empty() {
+            failure.diagnostic.notes.push("nothing was changed".to_string());
+            return failure;
+        }
+        let rollback = self.journal.rollback(self.kernel);
+        let lines: Vec<String> = rollback
+            .origins
+            .iter()
+            .map(|(name, span)| match name == &failure.source.name {
+                true => format!("{}", failure.source.line_col(span.start as usize).0),
+                false => name.clone(),
+            })
+            .collect();
+        let changes = plural(rollback.undone, "change");
+        let note = match rollback.failed.first() {
+            None => format!(
+                "rolled back the {changes} this run made (lines {}); the kernel is as it was",
+                lines.join(", ")
+            ),
+            Some(e) => {
+                format!("rolling back the {changes} this run made failed: {e}; check the kernel with `show`")
+            }
+        };
+        failure.diagnostic.notes.push(note);
+        failure
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), Failure> {
+        self.out.write_all(text.as_bytes()).map_err(|e| Failure {
+            source: Source::new("<output>", ""),
+            diagnostic: Box::new(Diagnostic::error(
+                "lvs::io::output",
+                format!("cannot write output: {e}"),
+                Span::default(),
+                "",
+            )),
+            kind: FailureKind::Environment,
+        })
+    }
+}
+
+/// `1 change`, `3 changes`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The failure for a kernel error at a statement.
+pub fn kernel_failure(source: &Source, span: Span, error: KernelError, code: &'static str) -> Failure {
+    let kind = match error {
+        KernelError::IpvsMissing
+        | KernelError::PermissionDenied { .. }
+        | KernelError::NoSuchNamespace { .. }
+        | KernelError::Namespace { .. }
+        | KernelError::Io { .. }
+        | KernelError::NoAnswer { .. } => FailureKind::Environment,
+        _ => FailureKind::Refused,
+    };
+    let mut diagnostic = Diagnostic::error(code, error.to_string(), span, "");
+    diagnostic.help = error.help();
+    Failure { source: source.clone(), diagnostic: Box::new(diagnostic), kind }
+}

@@ -1,0 +1,37 @@
+//! What a run remembers between statements: the names services were given.
+
+use std::collections::HashMap;
+
+use crate::ipvs::ServiceKey;
+use crate::lang::ast::SvcRef;
+
+/// The names of services declared so far (a REPL keeps them across lines).
+#[derive(Debug, Default, Clone)]
+pub struct Session {
+    names: HashMap<String, ServiceKey>,
+}
+
+impl Session {
+    /// Gives a service a name; a later declaration may move the name.
+    pub fn name(&mut self, name: &str, key: ServiceKey) {
+        self.names.insert(name.to_string(), key);
+    }
+
+    /// The key a reference means, if it is known.
+    pub fn resolve(&self, service: &SvcRef) -> Option<ServiceKey> {
+        match service {
+            SvcRef::Key(key) => Some(*key),
+            SvcRef::Name(name) => self.names.get(name).copied(),
+        }
+    }
+
+    /// The name of a service, if it has one.
+    pub fn name_of(&self, key: &ServiceKey) -> Option<&str> {
+        self.names.iter().find(|(_, k)| *k == key).map(|(n, _)| n.as_str())
+    }
+
+    /// Every name, for completion and errors.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.keys().map(String::as_str)
+    }
+}
