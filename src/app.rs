@@ -22,7 +22,8 @@ pub const EXIT_ENVIRONMENT: u8 = 4;
 pub fn run(cli: Cli) -> ExitCode {
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     colored::control::set_override(color);
-    let app = App { netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(), color };
+    let app =
+        App { netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(), color, json: cli.json };
     let code = match (&cli.command, &cli.commands) {
         (Some(_), Some(_)) => app.fail_plain(
             "`-c` and a subcommand cannot be used together",
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> ExitCode {
 struct App {
     netns: Netns,
     color: bool,
+    json: bool,
 }
 
 impl App {
@@ -81,6 +83,7 @@ impl App {
         };
         let mut interp = Interpreter::new(&mut kernel, Box::new(std::io::stdout()));
         interp.keep_going = keep_going;
+        interp.json = self.json;
         for (source, script) in sources.iter().zip(&scripts) {
             if let Err(failure) = interp.run(source, script) {
                 return self.fail(&failure);

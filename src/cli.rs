@@ -30,6 +30,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME|PATH", env = "LVSH_NETNS")]
     pub netns: Option<String>,
 
+    /// Print every `show` as JSON (shapes in grammar/GUIDE.md).
+    #[arg(long, global = true)]
+    pub json: bool,
+
     /// Never color output (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,

@@ -9,6 +9,7 @@ use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
+use crate::render::json;
 
 impl Interpreter<'_> {
     /// Runs one statement.
@@ -189,7 +190,29 @@ impl Interpreter<'_> {
             ShowTarget::Timeouts => ListTarget::Timeouts,
             ShowTarget::Daemons => ListTarget::Daemons,
         };
-        self.list(source, span, &target, &show.options)
+        match show.json || self.json {
+            true => self.list_json(source, span, &target),
+            false => self.list(source, span, &target, &show.options),
+        }
+    }
+
+    /// Prints a listing in `--json` form.
+    fn list_json(&mut self, source: &Source, span: Span, target: &ListTarget) -> Result<(), Failure> {
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
+        let session = self.session.clone();
+        let name_of = move |key: &ServiceKey| session.name_of(key).map(str::to_string);
+        let text = match target {
+            ListTarget::Table => json::table(&self.table().map_err(k)?, &name_of),
+            ListTarget::Service(key) => {
+                let entry = self.kernel.service(key).map_err(k)?;
+                let backends = self.kernel.backends(key).map_err(k)?;
+                json::service_row(&ServiceRow { entry, backends }, &name_of)
+            }
+            ListTarget::Connections { .. } => json::connections(&self.kernel.connections().map_err(k)?),
+            ListTarget::Timeouts => json::timeouts(&self.kernel.timeouts().map_err(k)?),
+            ListTarget::Daemons => json::daemons(&self.kernel.daemons().map_err(k)?),
+        };
+        self.write(&text)
     }
 
     /// Prints a listing exactly as `ipvsadm -L -n` would.

@@ -45,6 +45,8 @@ pub struct Interpreter<'k> {
     pub keep_going: bool,
     /// Failures reported while keeping going.
     pub failures: Vec<Failure>,
+    /// Every `show` prints JSON (`--json`).
+    pub json: bool,
 }
 
 impl<'k> Interpreter<'k> {
@@ -57,6 +59,7 @@ impl<'k> Interpreter<'k> {
             out,
             keep_going: false,
             failures: Vec::new(),
+            json: false,
         }
     }
 

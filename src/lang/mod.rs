@@ -5,6 +5,7 @@ pub mod ast;
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod parse;
+pub mod print;
 pub mod show;
 pub mod source;
 

@@ -187,3 +187,25 @@ fn an_unknown_namespace_exits_4() {
          help: create it with `ip netns add lvsh-nowhere`, or list them with `ip netns`\n"
     );
 }
+
+#[test]
+fn show_json_describes_what_ipvsadm_lists() {
+    let ns = TestNs::new();
+    let path = script(&ns, WIDE);
+    assert_eq!(lvsh(&ns, &["run", &path]).0, 0);
+    let (code, out, err) = lvsh(&ns, &["-c", &format!("{TUTORIAL_NAMES}show --json")]);
+    assert_eq!(code, 0, "{err}");
+    let table: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let services = table["services"].as_array().expect("a services array");
+    assert_eq!(services.len(), ns.save().lines().filter(|l| l.starts_with("-A")).count());
+    let web = services.iter().find(|s| s["key"] == "tcp 111.111.0.1:80").expect("the web service");
+    assert_eq!((web["name"].as_str(), web["scheduler"].as_str()), (Some("web"), Some("wrr")));
+    let gue = web["backends"].as_array().unwrap().iter().find(|b| b["address"] == "10.10.0.4").unwrap();
+    assert_eq!(gue["tunnel"], serde_json::json!({"type": "gue", "port": 6080, "csum": "csum"}));
+    assert_eq!((gue["upper"].as_u64(), gue["lower"].as_u64()), (Some(100), Some(10)));
+    let (_, timeouts, _) = lvsh(&ns, &["--json", "-c", "show timeouts"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&timeouts).unwrap(),
+        serde_json::json!({"tcp": 900, "tcp_fin": 120, "udp": 300})
+    );
+}

@@ -65,6 +65,17 @@ pub fn next_word(i: In<'_>) -> PResult<'_, Option<Spanned<&str>>> {
         )));
     }
     let start = i.location_offset();
+    if let Some(c) = i.fragment().chars().next().filter(|c| c.is_whitespace()) {
+        return Err(nom::Err::Failure(
+            PError::new(
+                "lvs::parse::syntax",
+                Span::new(start, start + c.len_utf8()),
+                format!("unexpected character U+{:04X}", c as u32),
+                "expected a word",
+            )
+            .help("separate words with spaces or tabs"),
+        ));
+    }
     let (rest, w) = take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?;
     Ok((rest, Some(Spanned::new(*w.fragment(), Span::new(start, rest.location_offset())))))
 }
@@ -82,9 +93,10 @@ pub fn word<'a>(i: In<'a>, expected: &str) -> PResult<'a, Spanned<&'a str>> {
 pub fn missing<'a>(at: In<'a>, expected: &str) -> nom::Err<PError> {
     let (at, _) = blank(at).unwrap_or((at, ()));
     let o = at.location_offset();
+    let end = if at.fragment().is_empty() { o } else { o + 1 };
     nom::Err::Failure(PError::new(
         "lvs::parse::missing",
-        Span::new(o, o + 1),
+        Span::new(o, end),
         format!("expected {expected}"),
         format!("expected {expected} here"),
     ))
@@ -202,7 +214,8 @@ pub fn string(i: In<'_>) -> PResult<'_, Spanned<String>> {
                 Some(c @ ('"' | '\\')) => (2, c),
                 _ => (1, '\\'),
             },
-            Some(c) => (c.len_utf8(), c),
+            // `take` counts characters, not bytes.
+            Some(c) => (1, c),
         };
         text.push(c);
         rest = nom::bytes::complete::take(consumed).parse(rest)?.0;

@@ -69,13 +69,14 @@ pub fn timeouts_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
                 false => Err(super::lexeme::missing(rest, "`tcp N`, `tcpfin N` or `udp N`")),
             };
         };
-        let (rest, n) = number::<u32>(rest, "timeout in seconds", 0..=(i32::MAX as u64 / 1000))?;
-        match w.value {
-            "tcp" => t.tcp = Some(n.value),
-            "tcpfin" => t.tcp_fin = Some(n.value),
-            "udp" => t.udp = Some(n.value),
+        let slot = match w.value {
+            "tcp" => &mut t.tcp,
+            "tcpfin" => &mut t.tcp_fin,
+            "udp" => &mut t.udp,
             _ => return Err(unknown(&w, "timeout", &["tcp", "tcpfin", "udp"])),
-        }
+        };
+        let (rest, n) = number::<u32>(rest, "timeout in seconds", 0..=(i32::MAX as u64 / 1000))?;
+        *slot = Some(n.value);
         any = true;
         i = rest;
     }
@@ -84,6 +85,9 @@ pub fn timeouts_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
 /// `daemon := "daemon" ("start" | "stop") ("master" | "backup") { daemon-option }`
 pub fn daemon_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (i, action) = word(i, "`start` or `stop`")?;
+    if !["start", "stop"].contains(&action.value) {
+        return Err(unknown(&action, "daemon action", &["start", "stop"]));
+    }
     let (i, state_word) = word(i, "`master` or `backup`")?;
     let state = match state_word.value {
         "master" => DaemonState::Master,
@@ -92,8 +96,7 @@ pub fn daemon_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     };
     match action.value {
         "start" => daemon_options(i, Daemon::new(state, "eth0", 0)),
-        "stop" => Ok((i, StmtKind::DaemonStop(state))),
-        _ => Err(unknown(&action, "daemon action", &["start", "stop"])),
+        _ => Ok((i, StmtKind::DaemonStop(state))),
     }
 }
 

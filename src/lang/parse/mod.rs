@@ -70,6 +70,16 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         );
         return Err(nom::Err::Failure(err));
     }
+    if i.fragment().starts_with('{') {
+        let err = PError::new(
+            "lvs::parse::syntax",
+            Span::new(start, start + 1),
+            "a `{` must follow a `service` on its line",
+            "expected a command",
+        )
+        .help("put the `{` at the end of the `service` line");
+        return Err(nom::Err::Failure(err));
+    }
     let (rest, kw) = word(i, "a command")?;
     let (rest, kind) = match kw.value {
         "service" => service::service_decl(rest)?,
@@ -123,7 +133,6 @@ fn skip_line(i: In<'_>) -> In<'_> {
             _ => {}
         }
     }
-    nom::bytes::complete::take::<_, _, PError>(end).parse_complete(i).map(|(r, _)| r).unwrap_or(i)
+    // `end` is in bytes; nom's `take` counts characters.
+    nom::Input::take_from(&i, end)
 }
-
-use nom::Parser;

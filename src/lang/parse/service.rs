@@ -43,6 +43,7 @@ pub fn service_decl(i: In<'_>) -> PResult<'_, StmtKind> {
         Some(_) => svc_addr(i)?,
         None => svc_addr_after(i, &first)?,
     };
+    no_port_after_fwmark(i, &key)?;
     let (i, (scheduler, options)) = service_settings(i, true)?;
     let (i, backends) = opt_block(i)?;
     Ok((i, StmtKind::Service(ServiceDecl { name, key, scheduler, options, backends })))
@@ -156,22 +157,32 @@ fn svc_addr_after<'a>(i: In<'a>, proto: &Spanned<&str>) -> PResult<'a, Spanned<S
 fn fwmark(i: In<'_>, kw: Span) -> PResult<'_, Spanned<ServiceKey>> {
     let (rest, mark) = number::<u32>(i, "firewall mark", 1..=u32::MAX as u64)?;
     let (after, next) = next_word(rest)?;
-    if let Some(w) = next.clone().filter(|w| w.value == "ipv6") {
+    if let Some(w) = next.filter(|w| w.value == "ipv6") {
         return Ok((
             after,
             Spanned::new(ServiceKey::Fwmark { mark: mark.value, family: Family::V6 }, kw.to(w.span)),
         ));
     }
-    if let Some(w) = next.filter(|w| w.value.contains(':') && w.value.parse::<std::net::SocketAddr>().is_ok())
-    {
-        return Err(bad(
-            &w,
-            "lvs::parse::port-on-fwmark",
-            "a fwmark service has no address or port".into(),
-            "not allowed after `fwmark N`",
-        ));
-    }
     Ok((rest, Spanned::new(ServiceKey::Fwmark { mark: mark.value, family: Family::V4 }, kw.to(mark.span))))
+}
+
+/// A fwmark service has no address: say so if one follows `fwmark N`.
+fn no_port_after_fwmark(i: In<'_>, key: &Spanned<ServiceKey>) -> Result<(), nom::Err<PError>> {
+    let (_, next) = next_word(i)?;
+    match next {
+        Some(w)
+            if matches!(key.value, ServiceKey::Fwmark { .. })
+                && w.value.parse::<std::net::SocketAddr>().is_ok() =>
+        {
+            Err(bad(
+                &w,
+                "lvs::parse::port-on-fwmark",
+                "a fwmark service has no address or port".into(),
+                "not allowed after `fwmark N`",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `svc-ref := name | svc-addr`
@@ -180,6 +191,16 @@ pub fn svc_ref(i: In<'_>) -> PResult<'_, Spanned<SvcRef>> {
     if PROTOCOLS.contains(&first.value) {
         let (rest, key) = svc_addr_after(rest, &first)?;
         return Ok((rest, Spanned::new(SvcRef::Key(key.value), key.span)));
+    }
+    if first.value.parse::<std::net::SocketAddr>().is_ok() {
+        let err = PError::new(
+            "lvs::parse::bad-name",
+            first.span,
+            format!("`{}` needs its protocol", first.value),
+            "expected a service name, or a protocol before the address",
+        )
+        .help(format!("write `tcp {0}` (or `udp {0}`, `sctp {0}`)", first.value));
+        return Err(nom::Err::Failure(err));
     }
     check_name(&first)?;
     Ok((rest, Spanned::new(SvcRef::Name(first.value.to_string()), first.span)))
