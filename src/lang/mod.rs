@@ -2,6 +2,7 @@
 //! of the kernel beyond the model's plain types.
 
 pub mod ast;
+pub mod check;
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod parse;
@@ -13,7 +14,9 @@ use ast::Script;
 use diagnostic::Diagnostic;
 use source::Source;
 
-/// Parses a source: the script, and every error and warning found.
+/// Parses and checks a source: the script, and every error and warning found.
 pub fn parse(source: &Source) -> (Script, Vec<Diagnostic>) {
-    parse::parse_script(source)
+    let (script, mut diagnostics) = parse::parse_script(source);
+    diagnostics.extend(check::check(&script, &[]));
+    (script, diagnostics)
 }

@@ -79,6 +79,10 @@ fn backend_options(mut i: In<'_>, addr: Spanned<std::net::SocketAddr>) -> PResul
                 decl.lower = Some(n);
                 rest
             }
+            _ if w.value.chars().all(|c| c.is_ascii_digit()) => {
+                let err = unknown(&w, "backend option", BACKEND_OPTIONS);
+                return Err(err.map(|e| e.help(format!("a weight is written `weight {}`", w.value))));
+            }
             _ => return Err(unknown(&w, "backend option", BACKEND_OPTIONS)),
         };
     }

@@ -215,7 +215,7 @@ pub fn string(i: In<'_>) -> PResult<'_, Spanned<String>> {
                 _ => (1, '\\'),
             },
             // `take` counts characters, not bytes.
-            Some(c) => (1, c),
+            Some(c) => (1usize, c),
         };
         text.push(c);
         rest = nom::bytes::complete::take(consumed).parse(rest)?.0;

@@ -10,7 +10,7 @@ use super::service::{service_settings, svc_ref};
 use super::{In, PResult};
 use crate::ipvs::{Daemon, DaemonState};
 use crate::lang::ast::{DaemonDecl, IpvsadmLine, ServiceEdit, StmtKind, TimeoutsDecl};
-use crate::lang::ipvsadm::{parse_ipvsadm, split_line};
+use crate::lang::ipvsadm::{parse_ipvsadm, split_line, EXIT_USAGE};
 use crate::lang::source::{Span, Spanned};
 
 /// `set := "set" "service" svc-ref [ scheduler ] { svc-option } | "set" "backend" svc-ref endpoint { backend-option }`
@@ -208,13 +208,17 @@ pub fn ipvsadm_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         Err(e) => {
             let span = e.arg.and_then(|n| args.get(n)).map_or(line.span, |a| a.span);
             let span = if span.start == span.end { Span::new(base, base + 1) } else { span };
+            let help = match e.exit_code == EXIT_USAGE && e.message.starts_with("Try") {
+                true => "an ipvsadm line starts with a command: -A, -E, -D, -C, -a, -e, -d, -L, -Z, -S, --set, --start-daemon or --stop-daemon",
+                false => "this line uses ipvsadm's own option syntax; see `ipvsadm -h` or `help ipvsadm`",
+            };
             let err = PError::new(
                 "lvs::ipvsadm::invalid",
                 span,
                 e.message.trim_end().to_string(),
                 "ipvsadm refuses this",
             )
-            .help("this line uses ipvsadm's own option syntax; see `ipvsadm -h` or `help ipvsadm`");
+            .help(help);
             Err(nom::Err::Failure(err))
         }
     }

@@ -122,11 +122,13 @@ fn skip_line(i: In<'_>) -> In<'_> {
     let text = i.fragment();
     let mut depth = 0usize;
     let mut end = text.len();
+    let mut escaped = false;
     for (at, c) in text.char_indices() {
+        let continued = std::mem::replace(&mut escaped, c == '\\');
         match c {
             '{' => depth += 1,
             '}' => depth = depth.saturating_sub(1),
-            '\n' if depth == 0 => {
+            '\n' if depth == 0 && !continued => {
                 end = at + 1;
                 break;
             }

@@ -79,7 +79,13 @@ pub fn service_settings(mut i: In<'_>, allow_scheduler: bool) -> PResult<'_, Set
                 if scheduler.is_none() && allow_scheduler {
                     choices.extend(Scheduler::KNOWN);
                 }
-                return Err(unknown(&w, "service option", &choices));
+                let err = unknown(&w, "service option", &choices);
+                return Err(match (&scheduler, Scheduler::KNOWN.contains(&w.value)) {
+                    (Some(first), true) => err.map(|e| {
+                        e.help(format!("a service has one scheduler, and `{}` is already given", first.value))
+                    }),
+                    _ => err,
+                });
             }
         };
         options.push(option);

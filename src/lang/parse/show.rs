@@ -42,7 +42,11 @@ pub fn show_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
             _ => {
                 let choices: Vec<&str> =
                     SHOW_FLAGS.iter().chain(if first { SHOW_TARGETS } else { &[] }).copied().collect();
-                return Err(unknown(&w, "show option", &choices));
+                let err = unknown(&w, "show option", &choices);
+                return Err(match SHOW_TARGETS.contains(&w.value) {
+                    true => err.map(|e| e.help(format!("name what to show first: `show {} ...`", w.value))),
+                    false => err,
+                });
             }
         }
         first = false;
