@@ -1,1 +1,12 @@
 //! Host tests: everything that needs no kernel.
+
+#[path = "host/examples.rs"]
+mod examples;
+#[path = "host/grammar.rs"]
+mod grammar;
+#[path = "host/parse_fuzz.rs"]
+mod parse_fuzz;
+#[path = "host/parse_golden.rs"]
+mod parse_golden;
+#[path = "host/support.rs"]
+mod support;

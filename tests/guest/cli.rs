@@ -209,3 +209,30 @@ fn show_json_describes_what_ipvsadm_lists() {
         serde_json::json!({"tcp": 900, "tcp_fin": 120, "udp": 300})
     );
 }
+
+/// Where scripts/test puts the project's examples in the guest.
+const EXAMPLES: &str = "/root/examples";
+
+#[test]
+fn every_example_runs_and_a_second_run_changes_nothing() {
+    crate::support::require_guest();
+    let mut paths: Vec<_> = std::fs::read_dir(EXAMPLES)
+        .expect("scripts/test copies examples/ into the guest")
+        .map(|e| e.expect("read examples/").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "lvs"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 7, "examples: {paths:?}");
+    for path in paths {
+        let ns = TestNs::new();
+        let path = path.to_string_lossy().into_owned();
+        let (code, _, err) = lvsh(&ns, &["run", &path]);
+        assert_eq!(code, 0, "{path}: {err}");
+        let first = ns.save();
+        if path.ends_with("pasted-ipvsadm.lvs") {
+            continue; // ipvsadm -A is not a declaration: a second run refuses, as ipvsadm does
+        }
+        let (code, _, err) = lvsh(&ns, &["run", &path]);
+        assert_eq!((code, ns.save()), (0, first), "{path} run twice: {err}");
+    }
+}

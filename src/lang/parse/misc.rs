@@ -209,7 +209,10 @@ pub fn ipvsadm_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
             let span = e.arg.and_then(|n| args.get(n)).map_or(line.span, |a| a.span);
             let span = if span.start == span.end { Span::new(base, base + 1) } else { span };
             let help = match e.exit_code == EXIT_USAGE && e.message.starts_with("Try") {
-                true => "an ipvsadm line starts with a command: -A, -E, -D, -C, -a, -e, -d, -L, -Z, -S, --set, --start-daemon or --stop-daemon",
+                true => concat!(
+                    "an ipvsadm line starts with a command: -A, -E, -D, -C, -a, -e, -d, -L, -Z, -S, ",
+                    "--set, --start-daemon or --stop-daemon"
+                ),
                 false => "this line uses ipvsadm's own option syntax; see `ipvsadm -h` or `help ipvsadm`",
             };
             let err = PError::new(

@@ -1,0 +1,56 @@
+//! Every example a learner can copy parses: the files in `examples/` and the
+//! ```lvs blocks of `grammar/GUIDE.md`.
+
+use crate::support::{diagnostics, files_with_ext, relative, rendered, root};
+
+#[test]
+fn every_example_file_parses_without_diagnostics() {
+    let files = files_with_ext(&root().join("examples"), "lvs");
+    assert!(files.len() >= 7, "expected at least 7 examples, found {}", files.len());
+    let mut failures = String::new();
+    for file in &files {
+        let name = relative(file);
+        let text = std::fs::read_to_string(file).expect("an example is readable");
+        let (source, found) = diagnostics(&name, &text);
+        failures.push_str(&rendered(&source, &found));
+    }
+    assert!(failures.is_empty(), "examples with diagnostics:\n{failures}");
+}
+
+/// The ```lvs blocks of a markdown text, with the line each starts on.
+fn lvs_blocks(markdown: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (n, line) in markdown.lines().enumerate() {
+        match current.as_mut() {
+            None if line.trim_start().starts_with("```lvs") => current = Some((n + 2, String::new())),
+            None => {}
+            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    assert!(current.is_none(), "an ```lvs block is never closed");
+    blocks
+}
+
+#[test]
+fn every_lvs_block_of_the_guide_parses_without_diagnostics() {
+    let guide = std::fs::read_to_string(root().join("grammar/GUIDE.md")).expect("grammar/GUIDE.md");
+    let blocks = lvs_blocks(&guide);
+    assert!(blocks.len() >= 15, "expected an ```lvs block per statement, found {}", blocks.len());
+    let mut failures = String::new();
+    for (line, text) in &blocks {
+        let (source, found) = diagnostics(&format!("grammar/GUIDE.md (block at line {line})"), text);
+        failures.push_str(&rendered(&source, &found));
+    }
+    assert!(failures.is_empty(), "guide blocks with diagnostics:\n{failures}");
+}
+
+#[test]
+fn lvs_blocks_are_found_with_their_first_line() {
+    let blocks = lvs_blocks("text\n```lvs\nflush\n```\n```sh\nls\n```\n```lvs\nshow\nsave\n```\n");
+    assert_eq!(blocks, [(3, "flush\n".to_string()), (9, "show\nsave\n".to_string())]);
+}
