@@ -9,7 +9,7 @@ use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
-use crate::render::json;
+use crate::render::{json, table};
 
 impl Interpreter<'_> {
     /// Runs one statement.
@@ -190,10 +190,29 @@ impl Interpreter<'_> {
             ShowTarget::Timeouts => ListTarget::Timeouts,
             ShowTarget::Daemons => ListTarget::Daemons,
         };
-        match show.json || self.json {
-            true => self.list_json(source, span, &target),
-            false => self.list(source, span, &target, &show.options),
+        if show.json || self.json {
+            return self.list_json(source, span, &target);
         }
+        match (&target, show.pretty) {
+            (ListTarget::Table | ListTarget::Service(_), true) => self.list_pretty(source, span, &target),
+            _ => self.list(source, span, &target, &show.options),
+        }
+    }
+
+    /// Prints services in lvsh's own readable form.
+    fn list_pretty(&mut self, source: &Source, span: Span, target: &ListTarget) -> Result<(), Failure> {
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
+        let session = self.session.clone();
+        let name_of = move |key: &ServiceKey| session.name_of(key).map(str::to_string);
+        let text = match target {
+            ListTarget::Service(key) => {
+                let entry = self.kernel.service(key).map_err(k)?;
+                let backends = self.kernel.backends(key).map_err(k)?;
+                table::service_row(&ServiceRow { entry, backends }, &name_of)
+            }
+            _ => table::table(&self.table().map_err(k)?, &name_of),
+        };
+        self.write(&text)
     }
 
     /// Prints a listing in `--json` form.

@@ -139,12 +139,14 @@ pub enum ShowTarget {
     Daemons,
 }
 
-/// `show [TARGET] [--stats|--rate|...] [--exact] [--nosort] [--json]`
+/// `show [TARGET] [--stats|--rate|...] [--exact] [--nosort] [--json] [--pretty]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShowStmt {
     pub target: ShowTarget,
     pub options: ListOptions,
     pub json: bool,
+    /// lvsh's own readable form, with names and colors (`--pretty`).
+    pub pretty: bool,
 }
 
 /// A line in ipvsadm's syntax, parsed by [`crate::lang::ipvsadm`].

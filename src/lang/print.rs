@@ -187,9 +187,12 @@ fn print_show(show: &ShowStmt) -> String {
         ListFormat::TunInfo => " --tun-info",
     };
     out += format;
-    for (set, flag) in
-        [(show.options.exact, " --exact"), (show.options.nosort, " --nosort"), (show.json, " --json")]
-    {
+    for (set, flag) in [
+        (show.options.exact, " --exact"),
+        (show.options.nosort, " --nosort"),
+        (show.json, " --json"),
+        (show.pretty, " --pretty"),
+    ] {
         if set {
             out += flag;
         }

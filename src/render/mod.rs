@@ -6,3 +6,4 @@
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod json;
+pub mod table;

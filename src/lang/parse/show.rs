@@ -7,14 +7,24 @@ use crate::lang::ast::{ShowStmt, ShowTarget, StmtKind};
 use crate::lang::show::{ListFormat, ListOptions};
 
 /// Flags of `show`.
-pub const SHOW_FLAGS: &[&str] =
-    &["--stats", "--rate", "--thresholds", "--persistent", "--tun-info", "--exact", "--nosort", "--json"];
+pub const SHOW_FLAGS: &[&str] = &[
+    "--stats",
+    "--rate",
+    "--thresholds",
+    "--persistent",
+    "--tun-info",
+    "--exact",
+    "--nosort",
+    "--json",
+    "--pretty",
+];
 /// Words `show` takes instead of a service.
 pub const SHOW_TARGETS: &[&str] = &["connections", "timeouts", "daemons"];
 
 /// `show := "show" [ svc-ref | "connections" | "timeouts" | "daemons" ] { show-flag }`
 pub fn show_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
-    let mut show = ShowStmt { target: ShowTarget::Table, options: ListOptions::default(), json: false };
+    let mut show =
+        ShowStmt { target: ShowTarget::Table, options: ListOptions::default(), json: false, pretty: false };
     let mut first = true;
     loop {
         let (rest, w) = next_word(i)?;
@@ -29,6 +39,7 @@ pub fn show_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
             "--exact" => options.exact = true,
             "--nosort" => options.nosort = true,
             "--json" => show.json = true,
+            "--pretty" => show.pretty = true,
             "connections" if first => show.target = ShowTarget::Connections,
             "timeouts" if first => show.target = ShowTarget::Timeouts,
             "daemons" if first => show.target = ShowTarget::Daemons,
