@@ -318,13 +318,7 @@ impl Interpreter<'_> {
                 return self
                     .write("ipvsadm v1.31 2019/12/24 syntax, run natively by lvsh (see `help ipvsadm`)\n")
             }
-            IpvsadmCommand::Restore => {
-                return Err(script_failure(
-                    source,
-                    span,
-                    "`ipvsadm -R` reads standard input; in a script use `restore FILE`",
-                ))
-            }
+            IpvsadmCommand::Restore => return self.restore_stdin(source, span),
             IpvsadmCommand::AddService(svc) => {
                 Change::one(Op::AddService(svc.clone()), vec![Op::DelService(svc.key)])
             }
@@ -361,6 +355,45 @@ impl Interpreter<'_> {
             IpvsadmCommand::StopDaemon(state) => return self.stop_daemon(source, span, *state),
         };
         self.apply(source, span, change)
+    }
+}
+
+impl Interpreter<'_> {
+    /// `ipvsadm -R`: every line of standard input as an ipvsadm invocation,
+    /// inside this run's transaction (unlike ipvsadm, `#` comments are skipped).
+    fn restore_stdin(&mut self, source: &Source, span: Span) -> Result<(), Failure> {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+            let d = Diagnostic::error("lvs::io::stdin", format!("cannot read standard input: {e}"), span, "");
+            Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
+        })?;
+        let input = Source::new("<stdin>", text);
+        let mut at = 0;
+        for line in input.text.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            if line.trim_start().starts_with('#') {
+                continue;
+            }
+            let args: Vec<Spanned<String>> = crate::lang::ipvsadm::split_line(line)
+                .into_iter()
+                .map(|(t, r)| Spanned::new(t, Span::new(start + r.start, start + r.end)))
+                .collect();
+            if args.is_empty() {
+                continue;
+            }
+            let line_span = Span::new(start, start + line.trim_end().len());
+            let words: Vec<&str> = args.iter().map(|a| a.value.as_str()).collect();
+            let command = match crate::lang::ipvsadm::parse_ipvsadm(&words) {
+                Ok(IpvsadmCommand::Restore) => {
+                    return Err(script_failure(&input, line_span, "`-R` cannot be nested"))
+                }
+                Ok(command) => command,
+                Err(e) => return Err(script_failure(&input, line_span, e.message.trim_end())),
+            };
+            self.ipvsadm(&input, line_span, &IpvsadmLine { args, command })?;
+        }
+        Ok(())
     }
 }
 

@@ -236,3 +236,28 @@ fn every_example_runs_and_a_second_run_changes_nothing() {
         assert_eq!((code, ns.save()), (0, first), "{path} run twice: {err}");
     }
 }
+
+#[test]
+fn ipvsadm_restore_reads_standard_input_like_ipvsadm() {
+    use std::io::Write;
+    let by_lvsh = TestNs::new();
+    let by_ipvsadm = TestNs::new();
+    let rules = "-A -t 111.111.0.1:80 -s rr\n\n-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 3\nipvsadm -A -u 111.111.0.1:53 -s wlc\n";
+    let mut child = Command::new("lvsh")
+        .args(["--no-color", "--netns", &by_lvsh.name, "-c", "ipvsadm -R"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lvsh");
+    child.stdin.take().expect("stdin").write_all(rules.as_bytes()).expect("feed the rules");
+    let out = child.wait_with_output().expect("wait for lvsh");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut ipvsadm = Command::new(crate::support::IP)
+        .args(["netns", "exec", &by_ipvsadm.name, "ipvsadm", "-R"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ipvsadm");
+    ipvsadm.stdin.take().expect("stdin").write_all(rules.as_bytes()).expect("feed the rules");
+    assert!(ipvsadm.wait().expect("wait for ipvsadm").success());
+    assert_eq!(by_lvsh.save(), by_ipvsadm.save());
+}
