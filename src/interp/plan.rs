@@ -173,16 +173,9 @@ fn find_backend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipvs::Stats;
 
     fn entry(backend: Backend) -> BackendEntry {
-        BackendEntry {
-            backend,
-            active_conns: 0,
-            inactive_conns: 0,
-            persist_conns: 0,
-            stats: Stats::default(),
-        }
+        BackendEntry::idle(backend)
     }
 
     fn key() -> ServiceKey {

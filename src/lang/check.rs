@@ -242,8 +242,7 @@ impl Checker {
         message: impl Into<String>,
         label: &str,
     ) -> &mut Diagnostic {
-        self.out.push(Diagnostic::error(code, message, span, label));
-        self.out.last_mut().expect("just pushed")
+        self.push(Diagnostic::error(code, message, span, label))
     }
 
     fn warning(
@@ -253,8 +252,14 @@ impl Checker {
         message: impl Into<String>,
         label: &str,
     ) -> &mut Diagnostic {
-        self.out.push(Diagnostic::warning(code, message, span, label));
-        self.out.last_mut().expect("just pushed")
+        self.push(Diagnostic::warning(code, message, span, label))
+    }
+
+    /// Records a diagnostic and hands it back for a help or note.
+    fn push(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {
+        let at = self.out.len();
+        self.out.push(diagnostic);
+        &mut self.out[at]
     }
 }
 

@@ -616,13 +616,7 @@ mod tests {
 
     fn be(text: &str, forward: Forward, weight: u32) -> BackendEntry {
         let backend = Backend::new(addr(text), forward).with_weight(weight);
-        BackendEntry {
-            backend,
-            active_conns: 0,
-            inactive_conns: 0,
-            persist_conns: 0,
-            stats: Stats::default(),
-        }
+        BackendEntry::idle(backend)
     }
 
     fn thresholds(upper: u32, lower: u32, mut entry: BackendEntry) -> BackendEntry {

@@ -105,3 +105,16 @@ pub struct BackendEntry {
     pub persist_conns: u32,
     pub stats: Stats,
 }
+
+impl BackendEntry {
+    /// A backend with no connections and zero counters.
+    pub fn idle(backend: Backend) -> BackendEntry {
+        BackendEntry {
+            backend,
+            active_conns: 0,
+            inactive_conns: 0,
+            persist_conns: 0,
+            stats: Stats::default(),
+        }
+    }
+}
