@@ -11,4 +11,5 @@ pub mod cli;
 pub mod interp;
 pub mod ipvs;
 pub mod lang;
+pub mod probe;
 pub mod render;
