@@ -6,6 +6,7 @@
 
 pub mod expect;
 pub mod result;
+pub mod tcp;
 
 pub use expect::{judge, Expectation, Verdict};
 pub use result::{Attempt, Failure, LatencySummary, Outcome, ProbeResult, Served};

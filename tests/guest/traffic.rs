@@ -45,12 +45,18 @@ fn topology() -> Topology {
 
 /// Serves `count` connections on the backend, answering each with "hello".
 fn serve(backend: &TestNs, count: usize) -> std::thread::JoinHandle<()> {
+    serve_on(backend, "10.2.0.2:8000", count)
+}
+
+/// Serves `count` connections on `addr` inside the backend namespace,
+/// answering "hello" (a plain listener: it announces no identity).
+fn serve_on(backend: &TestNs, addr: &'static str, count: usize) -> std::thread::JoinHandle<()> {
     let netns = backend.netns();
     let (ready_tx, ready_rx) = mpsc::channel();
     let server = std::thread::spawn(move || {
         netns
             .run(move || {
-                let listener = TcpListener::bind("10.2.0.2:8000").expect("bind the backend");
+                let listener = TcpListener::bind(addr).expect("bind the backend");
                 listener.set_nonblocking(true).expect("nonblocking listener");
                 ready_tx.send(()).expect("signal ready");
                 let deadline = Instant::now() + Duration::from_secs(10);
@@ -58,6 +64,11 @@ fn serve(backend: &TestNs, count: usize) -> std::thread::JoinHandle<()> {
                 while served < count && Instant::now() < deadline {
                     match listener.accept() {
                         Ok((mut stream, _)) => {
+                            // Read what the client sent first: closing with unread
+                            // data would reset the connection instead of ending it.
+                            stream.set_nonblocking(false).expect("blocking stream");
+                            stream.set_read_timeout(Some(Duration::from_millis(300))).expect("read timeout");
+                            let _ = stream.read(&mut [0u8; 512]);
                             stream.write_all(b"hello").expect("answer");
                             served += 1;
                         }
@@ -172,4 +183,54 @@ fn zero_all_clears_every_service() {
     assert_eq!(settled_stats(&mut kernel, &vip, 1).conns, 1);
     kernel.apply_one(&Op::Zero(None)).unwrap();
     assert_eq!(counters(&kernel.service(&vip).unwrap().stats), [0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_table() {
+    use lvsh::probe::tcp::{probe_tcp, TcpProbe};
+    use lvsh::probe::{judge, Expectation};
+    let t = topology();
+    // A second backend address on the same host: two real servers to alternate between.
+    t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
+    let vip = key("tcp 10.1.0.1:80");
+    let backends = [sa("10.2.0.2:8000"), sa("10.2.0.3:8000")];
+    let mut kernel = t.director.kernel();
+    let mut ops = vec![Op::AddService(service("tcp 10.1.0.1:80", "rr"))];
+    ops.extend(
+        backends.iter().map(|b| Op::AddBackend { service: vip, backend: Backend::new(*b, Forward::Masq) }),
+    );
+    assert!(kernel.apply(&ops).unwrap().iter().all(Result::is_ok));
+    let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
+    let probe = TcpProbe {
+        target: sa("10.1.0.1:80"),
+        count: 6,
+        timeout: Duration::from_secs(3),
+        payload: b"xxx\n".to_vec(),
+        interval: Duration::from_millis(20),
+    };
+    let result = probe_tcp(&probe, &t.client.netns(), &mut kernel, vip.to_string()).unwrap();
+    server.join().unwrap();
+    assert_eq!(result.order().len(), 6, "{result:?}");
+    for e in [
+        Expectation::OrderAlternate,
+        Expectation::spread_even(),
+        Expectation::NoFailures,
+        Expectation::ReachesAll(backends.to_vec()),
+    ] {
+        let verdict = judge(&e, &result, &backends);
+        assert!(verdict.passed, "{e:?}: expected {}, observed {}", verdict.expected, verdict.observed);
+    }
+    let sticky = judge(&Expectation::Sticky, &result, &backends);
+    assert!(!sticky.passed, "rr is not sticky: {}", sticky.observed);
+}
+
+/// The name of the backend namespace's veth (its only link besides lo).
+fn backend_dev(ns: &TestNs) -> String {
+    let links = ns.exec(&[IP, "-o", "link", "show"]);
+    links
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1))
+        .map(|name| name.split('@').next().unwrap_or(name).to_string())
+        .find(|name| name != "lo")
+        .expect("the backend's veth")
 }
