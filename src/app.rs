@@ -14,6 +14,7 @@ use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
 
 /// Exit codes (DESIGN.md).
+pub const EXIT_EXPECTATION: u8 = 1;
 pub const EXIT_SCRIPT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
 pub const EXIT_ENVIRONMENT: u8 = 4;
@@ -175,6 +176,7 @@ impl App {
             FailureKind::Script => EXIT_SCRIPT,
             FailureKind::Refused => EXIT_REFUSED,
             FailureKind::Environment => EXIT_ENVIRONMENT,
+            FailureKind::Expectation => EXIT_EXPECTATION,
         }
     }
 

@@ -2,14 +2,21 @@
 
 use super::plan::{self, Change};
 use super::{kernel_failure, Failure, FailureKind, Interpreter};
+use crate::ipvs::Netns;
 use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
-use crate::lang::ast::{BackendDecl, IpvsadmLine, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef};
+use crate::lang::ast::{
+    BackendDecl, ExpectStmt, IpvsadmLine, ProbeStmt, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef,
+};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
+use crate::probe::tcp::{probe_tcp, TcpProbe};
+use crate::probe::{judge, Expectation};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
+use crate::render::probe::report as probe_report;
 use crate::render::{json, table};
+use std::net::SocketAddr;
 
 impl Interpreter<'_> {
     /// Runs one statement.
@@ -89,6 +96,8 @@ impl Interpreter<'_> {
                 Ok(())
             }
             StmtKind::Ipvsadm(line) => self.ipvsadm(source, span, line),
+            StmtKind::Probe(p) => self.probe(source, span, p),
+            StmtKind::Expect(e) => self.expect(source, span, e),
         }
     }
 
@@ -359,6 +368,70 @@ impl Interpreter<'_> {
 }
 
 impl Interpreter<'_> {
+    /// Connects to the service and reports which backend served each connection.
+    fn probe(&mut self, source: &Source, span: Span, p: &ProbeStmt) -> Result<(), Failure> {
+        let key = self.resolve(source, Some(&p.service))?;
+        let ServiceKey::Inet { addr, .. } = key else {
+            return Err(script_failure(source, span, "a fwmark service has no address to connect to"));
+        };
+        let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
+        let probe = TcpProbe {
+            target: addr,
+            count: p.count,
+            timeout: p.timeout,
+            payload: p.send.clone().into_bytes(),
+            interval: p.interval,
+        };
+        let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
+        let result = probe_tcp(&probe, &client, self.kernel, key.to_string()).map_err(k)?;
+        let backends: Vec<SocketAddr> =
+            self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
+        self.write(&probe_report(&result, &backends))?;
+        self.session.record_probe(key, result);
+        Ok(())
+    }
+
+    /// Judges the service's last probe; a failed expectation is reported and the run goes on.
+    fn expect(&mut self, source: &Source, span: Span, e: &ExpectStmt) -> Result<(), Failure> {
+        let key = self.resolve(source, Some(&e.service))?;
+        let Some(result) = self.session.last_probe(&key).cloned() else {
+            let message = format!("there is no probe of service {key} to judge");
+            let d = Diagnostic::error("lvs::expect::no-probe", message, e.service.span, "not probed yet")
+                .with_help("run `probe SERVICE` before `expect`");
+            return Err(Failure {
+                source: source.clone(),
+                diagnostic: Box::new(d),
+                kind: FailureKind::Script,
+            });
+        };
+        let entries = self
+            .kernel
+            .backends(&key)
+            .map_err(|err| kernel_failure(source, span, err, "lvs::kernel::list"))?;
+        let backends: Vec<SocketAddr> = entries.iter().map(|b| b.backend.addr).collect();
+        let predicate = match &e.predicate.value {
+            Expectation::RatioWeights { within_percent, .. } => Expectation::RatioWeights {
+                weights: entries.iter().map(|b| (b.backend.addr, b.backend.weight)).collect(),
+                within_percent: *within_percent,
+            },
+            other => other.clone(),
+        };
+        let verdict = judge(&predicate, &result, &backends);
+        let line = crate::lang::print::print_stmt(&StmtKind::Expect(e.clone()));
+        if verdict.passed {
+            return self.write(&format!("ok: {line}\n"));
+        }
+        let d = Diagnostic::error(
+            "lvs::expect::failed",
+            format!("expectation failed: {line}"),
+            e.predicate.span,
+            "does not hold",
+        )
+        .with_note(format!("expected: {}", verdict.expected))
+        .with_note(format!("observed: {}", verdict.observed));
+        Err(Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Expectation })
+    }
+
     /// `ipvsadm -R`: every line of standard input as an ipvsadm invocation,
     /// inside this run's transaction (unlike ipvsadm, `#` comments are skipped).
     fn restore_stdin(&mut self, source: &Source, span: Span) -> Result<(), Failure> {

@@ -33,6 +33,8 @@ pub enum FailureKind {
     Refused,
     /// The environment: no IPVS, no permission, no file: exit 4.
     Environment,
+    /// An `expect` did not hold: exit 1 at the end of the run, which goes on.
+    Expectation,
 }
 
 /// Runs scripts against a kernel.

@@ -4,11 +4,14 @@ use std::collections::HashMap;
 
 use crate::ipvs::ServiceKey;
 use crate::lang::ast::SvcRef;
+use crate::probe::ProbeResult;
 
-/// The names of services declared so far (a REPL keeps them across lines).
+/// The names of services declared so far and the last probe of each (a
+/// REPL keeps them across lines).
 #[derive(Debug, Default, Clone)]
 pub struct Session {
     names: HashMap<String, ServiceKey>,
+    probes: HashMap<ServiceKey, ProbeResult>,
 }
 
 impl Session {
@@ -28,6 +31,16 @@ impl Session {
     /// The name of a service, if it has one.
     pub fn name_of(&self, key: &ServiceKey) -> Option<&str> {
         self.names.iter().find(|(_, k)| *k == key).map(|(n, _)| n.as_str())
+    }
+
+    /// Keeps a probe as the service's last.
+    pub fn record_probe(&mut self, key: ServiceKey, result: ProbeResult) {
+        self.probes.insert(key, result);
+    }
+
+    /// The service's last probe.
+    pub fn last_probe(&self, key: &ServiceKey) -> Option<&ProbeResult> {
+        self.probes.get(key)
     }
 
     /// Every name, for completion and errors.

@@ -60,6 +60,29 @@ pub enum StmtKind {
     Sleep(Duration),
     /// `ipvsadm ARGS...`: ipvsadm's own syntax.
     Ipvsadm(IpvsadmLine),
+    /// `probe SVC [count N] [from NODE] [send TEXT] [timeout D] [interval D]`
+    Probe(ProbeStmt),
+    /// `expect SVC PREDICATE`: an assertion over the service's last probe.
+    Expect(ExpectStmt),
+}
+
+/// `probe ...`: real TCP connections to a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeStmt {
+    pub service: Spanned<SvcRef>,
+    pub count: usize,
+    /// A namespace (lab node name or path) the client connects from.
+    pub from: Option<Spanned<String>>,
+    pub send: String,
+    pub timeout: Duration,
+    pub interval: Duration,
+}
+
+/// `expect ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectStmt {
+    pub service: Spanned<SvcRef>,
+    pub predicate: Spanned<crate::probe::Expectation>,
 }
 
 /// How a statement names a service: by the name a `service` gave it, or by key.

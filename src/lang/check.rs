@@ -50,6 +50,20 @@ impl Checker {
             StmtKind::Zero(Some(s)) => {
                 self.reference(s);
             }
+            StmtKind::Probe(p) => {
+                if let Some(ServiceKey::Fwmark { .. }) = self.reference(&p.service) {
+                    self.error(
+                        p.service.span,
+                        "lvs::check::probe-fwmark",
+                        "a fwmark service has no address to connect to",
+                        "fwmark service",
+                    )
+                    .help = Some("probe a service declared with `tcp ADDR:PORT`".into());
+                }
+            }
+            StmtKind::Expect(e) => {
+                self.reference(&e.service);
+            }
             StmtKind::Show(show) => {
                 if let super::ast::ShowTarget::Service(s) = &show.target {
                     self.reference(s);

@@ -70,10 +70,42 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Source(p) => format!("source {}", quote(&p.value)),
         StmtKind::Echo(text) => format!("echo {}", quote(text)),
         StmtKind::Sleep(d) => format!("sleep {}ms", d.as_millis()),
+        StmtKind::Probe(p) => print_probe(p),
+        StmtKind::Expect(e) => {
+            format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))
+        }
         StmtKind::Ipvsadm(line) => {
             let words: Vec<&str> = line.args.iter().map(|a| a.value.as_str()).collect();
             format!("ipvsadm {}", words.join(" "))
         }
+    }
+}
+
+fn print_probe(p: &super::ast::ProbeStmt) -> String {
+    let mut out = format!("probe {} count {}", svc_ref(Some(&p.service.value)), p.count);
+    if let Some(from) = &p.from {
+        write!(out, " from {}", from.value).ok();
+    }
+    if !p.send.is_empty() {
+        write!(out, " send {}", quote(&p.send)).ok();
+    }
+    write!(out, " timeout {}ms interval {}ms", p.timeout.as_millis(), p.interval.as_millis()).ok();
+    out
+}
+
+fn predicate(e: &crate::probe::Expectation) -> String {
+    use crate::probe::Expectation as E;
+    let list = |v: &[std::net::SocketAddr]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ");
+    match e {
+        E::SpreadEven { within } => format!("spread even within {within}"),
+        E::RatioWeights { within_percent, .. } => format!("ratio weights within {within_percent}%"),
+        E::OrderAlternate => "order alternate".into(),
+        E::Order(b) => format!("order {}", list(b)),
+        E::ReachesAll(_) => "reaches all".into(),
+        E::ReachesOnly(b) => format!("reaches only {}", list(b)),
+        E::Sticky => "sticky".into(),
+        E::NoFailures => "no failures".into(),
+        E::LatencyBelow(d) => format!("latency below {}ms", d.as_millis()),
     }
 }
 

@@ -6,4 +6,5 @@
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod json;
+pub mod probe;
 pub mod table;

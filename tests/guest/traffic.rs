@@ -234,3 +234,44 @@ fn backend_dev(ns: &TestNs) -> String {
         .find(|name| name != "lo")
         .expect("the backend's veth")
 }
+
+#[test]
+fn a_script_probes_from_the_client_namespace_and_judges_expectations() {
+    let t = topology();
+    t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
+    let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
+    let script = format!(
+        "service web tcp 10.1.0.1:80 rr {{
+    backend 10.2.0.2:8000 masq
+    backend 10.2.0.3:8000 masq
+}}
+probe web count 6 from {} send \"xxx\"
+expect web order alternate
+expect web spread even
+expect web no failures
+expect web sticky
+",
+        t.client.name
+    );
+    let out = std::process::Command::new("lvsh")
+        .args(["--no-color", "--netns", &t.director.name, "-c", &script])
+        .output()
+        .expect("run lvsh");
+    server.join().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "only `sticky` fails: {stdout}\n{stderr}");
+    assert!(stdout.starts_with("probe tcp 10.1.0.1:80: 6 connections, 6 served\n"), "{stdout}");
+    for backend in ["10.2.0.2:8000", "10.2.0.3:8000"] {
+        let row = format!("  {backend:<24} {:>5}  {:>3}%  ##########\n", 3, 50);
+        assert!(stdout.contains(&row), "{row} in {stdout}");
+    }
+    for ok in [
+        "ok: expect web order alternate",
+        "ok: expect web spread even within 1",
+        "ok: expect web no failures",
+    ] {
+        assert!(stdout.contains(ok), "{ok} in {stdout}");
+    }
+    assert!(stderr.contains("error[lvs::expect::failed]: expectation failed: expect web sticky"), "{stderr}");
+    assert!(stderr.contains("= note: observed: "), "{stderr}");
+}

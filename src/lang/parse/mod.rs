@@ -6,6 +6,7 @@ mod backend;
 mod error;
 mod lexeme;
 mod misc;
+mod probe;
 mod service;
 mod show;
 
@@ -27,7 +28,7 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[
     "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm",
+    "source", "echo", "sleep", "ipvsadm", "probe", "expect",
 ];
 
 /// Parses a whole script; the diagnostics hold every syntax error.
@@ -97,6 +98,8 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         "echo" => misc::echo_stmt(rest)?,
         "sleep" => misc::sleep_stmt(rest)?,
         "ipvsadm" => misc::ipvsadm_stmt(rest)?,
+        "probe" => probe::probe_stmt(rest)?,
+        "expect" => probe::expect_stmt(rest)?,
         _ => return Err(unknown(&kw, "command", COMMANDS)),
     };
     let (rest, ()) = end_of_stmt(rest)?;

@@ -1,0 +1,171 @@
+//! `probe` and `expect`: connections to a service and assertions over them.
+
+use std::time::Duration;
+
+use super::lexeme::{duration, endpoint, next_word, number, path, string, unknown, word};
+use super::service::svc_ref;
+use super::{In, PResult};
+use crate::lang::ast::{ExpectStmt, ProbeStmt, StmtKind};
+use crate::lang::source::Spanned;
+use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
+use crate::probe::Expectation;
+
+/// Options of `probe`.
+pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "timeout", "interval"];
+/// The first words of `expect` predicates.
+pub const PREDICATES: &[&str] = &["spread", "ratio", "order", "reaches", "sticky", "no", "latency"];
+
+/// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "timeout" duration | "interval" duration }`
+pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (mut i, service) = svc_ref(i)?;
+    let mut probe = ProbeStmt {
+        service,
+        count: 6,
+        from: None,
+        send: String::new(),
+        timeout: Duration::from_secs(2),
+        interval: Duration::ZERO,
+    };
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, StmtKind::Probe(probe))) };
+        i = match w.value {
+            "count" => {
+                let (rest, n) = number::<usize>(rest, "connection count", 1..=100_000)?;
+                probe.count = n.value;
+                rest
+            }
+            "from" => {
+                let (rest, node) = path(rest)?;
+                probe.from = Some(node);
+                rest
+            }
+            "send" => {
+                let (rest, text) = string_or_word(rest)?;
+                probe.send = text;
+                rest
+            }
+            "timeout" => {
+                let (rest, d) = duration(rest)?;
+                probe.timeout = d.value.max(Duration::from_millis(1));
+                rest
+            }
+            "interval" => {
+                let (rest, d) = duration(rest)?;
+                probe.interval = d.value;
+                rest
+            }
+            _ => return Err(unknown(&w, "probe option", PROBE_OPTIONS)),
+        };
+    }
+}
+
+fn string_or_word(i: In<'_>) -> PResult<'_, String> {
+    let (i, ()) = super::lexeme::blank(i)?;
+    if i.fragment().starts_with('"') {
+        let (i, s) = string(i)?;
+        return Ok((i, s.value));
+    }
+    let (i, w) = word(i, "the text to send, e.g. \"xxx\"")?;
+    Ok((i, w.value.to_string()))
+}
+
+/// `expect := "expect" svc-ref predicate`
+/// `predicate := "spread" "even" [ "within" n ] | "ratio" "weights" [ "within" n "%" ] | "order" "alternate"
+///   | "order" endpoint { endpoint } | "reaches" "all" | "reaches" "only" endpoint { endpoint } | "sticky"
+///   | "no" "failures" | "latency" "below" duration`
+pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, service) = svc_ref(i)?;
+    let (i, first) = word(i, "a predicate: `spread even`, `order alternate`, `no failures`, ...")?;
+    let start = first.span;
+    let (i, predicate) = match first.value {
+        "spread" => {
+            let (i, _) = keyword(i, "even")?;
+            let (i, within) = opt_within(i)?;
+            (i, Expectation::SpreadEven { within: within.unwrap_or(DEFAULT_SPREAD_WITHIN) })
+        }
+        "ratio" => {
+            let (i, _) = keyword(i, "weights")?;
+            let (i, within) = opt_within(i)?;
+            let within_percent = within.map_or(DEFAULT_RATIO_WITHIN_PERCENT, |n| n as f64);
+            (i, Expectation::RatioWeights { weights: Vec::new(), within_percent })
+        }
+        "order" => {
+            let (_, next) = next_word(i)?;
+            match next {
+                Some(w) if w.value == "alternate" => (next_word(i)?.0, Expectation::OrderAlternate),
+                _ => {
+                    let (i, backends) = endpoints(i)?;
+                    (i, Expectation::Order(backends))
+                }
+            }
+        }
+        "reaches" => {
+            let (i, which) = word(i, "`all` or `only`")?;
+            match which.value {
+                "all" => (i, Expectation::ReachesAll(Vec::new())),
+                "only" => {
+                    let (i, backends) = endpoints(i)?;
+                    (i, Expectation::ReachesOnly(backends))
+                }
+                _ => return Err(unknown(&which, "reaches form", &["all", "only"])),
+            }
+        }
+        "sticky" => (i, Expectation::Sticky),
+        "no" => {
+            let (i, _) = keyword(i, "failures")?;
+            (i, Expectation::NoFailures)
+        }
+        "latency" => {
+            let (i, _) = keyword(i, "below")?;
+            let (i, d) = duration(i)?;
+            (i, Expectation::LatencyBelow(d.value))
+        }
+        _ => return Err(unknown(&first, "expectation", PREDICATES)),
+    };
+    let end = crate::lang::source::Span::new(start.start as usize, i.location_offset());
+    Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, start.to(end)) })))
+}
+
+fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
+    let (rest, w) = word(i, &format!("`{k}`"))?;
+    if w.value != k {
+        return Err(unknown(&w, "word", &[k]));
+    }
+    Ok((rest, w))
+}
+
+/// `[ "within" n [ "%" ] ]`
+fn opt_within(i: In<'_>) -> PResult<'_, Option<u64>> {
+    let (_, next) = next_word(i)?;
+    if !next.is_some_and(|w| w.value == "within") {
+        return Ok((i, None));
+    }
+    let (i, _) = word(i, "`within`")?;
+    let (rest, w) = word(i, "a number, e.g. `within 1` or `within 10%`")?;
+    let digits = w.value.trim_end_matches('%');
+    match digits.parse::<u64>() {
+        Ok(n) if n <= 1_000_000 => Ok((rest, Some(n))),
+        _ => Err(super::lexeme::bad(
+            &w,
+            "lvs::parse::bad-number",
+            format!("`{}` is not a valid tolerance", w.value),
+            "expected a number like 1 or 10%",
+        )),
+    }
+}
+
+/// `endpoint { endpoint }`
+fn endpoints(i: In<'_>) -> PResult<'_, Vec<std::net::SocketAddr>> {
+    let (mut i, first) = endpoint(i)?;
+    let mut all = vec![first.value];
+    loop {
+        let (_, next) = next_word(i)?;
+        if next.is_none() {
+            return Ok((i, all));
+        }
+        let (rest, e) = endpoint(i)?;
+        all.push(e.value);
+        i = rest;
+    }
+}
