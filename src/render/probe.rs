@@ -13,6 +13,7 @@ pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
     let counts = result.counts();
     let mut rows: Vec<(SocketAddr, u64)> = backends.iter().map(|b| (*b, count_of(&counts, *b))).collect();
     rows.extend(counts.iter().filter(|(b, _)| !backends.contains(b)).copied());
+    rows.sort();
     for (backend, n) in rows {
         let share = (n * 100).checked_div(total as u64).unwrap_or(0);
         let bar = "#".repeat((share / 5) as usize);

@@ -275,3 +275,89 @@ expect web sticky
     assert!(stderr.contains("error[lvs::expect::failed]: expectation failed: expect web sticky"), "{stderr}");
     assert!(stderr.contains("= note: observed: "), "{stderr}");
 }
+
+/// Runs a script with lvsh acting on the director; returns (exit code, stdout, stderr).
+fn lvsh_script(t: &Topology, script: &str) -> (i32, String, String) {
+    let out = std::process::Command::new("lvsh")
+        .args(["--no-color", "--netns", &t.director.name, "-c", script])
+        .output()
+        .expect("run lvsh");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+/// The topology with a second backend address, 10.2.0.3.
+fn two_backends() -> Topology {
+    let t = topology();
+    t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
+    t
+}
+
+#[test]
+fn weighted_round_robin_follows_the_weights_and_is_not_even() {
+    let t = two_backends();
+    let server = serve_on(&t.backend, "0.0.0.0:8000", 40);
+    let script = format!(
+        "service web tcp 10.1.0.1:80 wrr {{
+    backend 10.2.0.2:8000 masq weight 3
+    backend 10.2.0.3:8000 masq weight 1
+}}
+probe web count 40 from {}
+expect web ratio weights within 10%
+expect web spread even
+",
+        t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    server.join().unwrap();
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("ok: expect web ratio weights within 10%"), "{stdout}");
+    let row = format!("  {:<24} {:>5}  {:>3}%", "10.2.0.2:8000", 30, 75);
+    assert!(stdout.contains(&row), "{row} in {stdout}");
+    assert!(stderr.contains("expectation failed: expect web spread even within 1"), "{stderr}");
+}
+
+#[test]
+fn source_hashing_is_sticky_and_round_robin_is_not() {
+    let t = two_backends();
+    let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
+    let script = format!(
+        "service web tcp 10.1.0.1:80 sh {{
+    backend 10.2.0.2:8000 masq
+    backend 10.2.0.3:8000 masq
+}}
+probe web count 6 from {}
+expect web sticky
+expect web no failures
+",
+        t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    server.join().unwrap();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("ok: expect web sticky"), "{stdout}");
+}
+
+#[test]
+fn a_stopped_listener_shows_as_failures_and_no_failures_fails() {
+    let t = two_backends();
+    // Only 10.2.0.2 listens: connections scheduled to 10.2.0.3 are refused.
+    let server = serve_on(&t.backend, "10.2.0.2:8000", 3);
+    let script = format!(
+        "service web tcp 10.1.0.1:80 rr {{
+    backend 10.2.0.2:8000 masq
+    backend 10.2.0.3:8000 masq
+}}
+probe web count 6 from {} timeout 1s
+expect web no failures
+",
+        t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    server.join().unwrap();
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("probe tcp 10.1.0.1:80: 6 connections, 3 served\n"), "{stdout}");
+    assert_eq!(stdout.matches(": refused\n").count(), 3, "{stdout}");
+    assert!(stderr.contains("expectation failed: expect web no failures"), "{stderr}");
+    assert!(stderr.contains("= note: observed: 3 of 6 failed: 3 refused"), "{stderr}");
+}
