@@ -1,18 +1,19 @@
 //! One statement at a time.
 
 use super::plan::{self, Change};
+use super::plural;
 use super::{kernel_failure, Failure, FailureKind, Interpreter};
 use crate::ipvs::Netns;
 use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
 use crate::lang::ast::{
-    BackendDecl, ExpectStmt, IpvsadmLine, ProbeStmt, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef,
+    BackendDecl, ExpectStmt, IpvsadmLine, Predicate, ProbeStmt, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef,
 };
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
 use crate::probe::tcp::{probe_tcp, TcpProbe};
-use crate::probe::{judge, Expectation};
+use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
 use crate::render::probe::report as probe_report;
 use crate::render::{json, table};
@@ -391,32 +392,48 @@ impl Interpreter<'_> {
         Ok(())
     }
 
-    /// Judges the service's last probe; a failed expectation is reported and the run goes on.
+    /// Judges an expectation; a failed one is reported and the run goes on.
     fn expect(&mut self, source: &Source, span: Span, e: &ExpectStmt) -> Result<(), Failure> {
         let key = self.resolve(source, Some(&e.service))?;
-        let Some(result) = self.session.last_probe(&key).cloned() else {
-            let message = format!("there is no probe of service {key} to judge");
-            let d = Diagnostic::error("lvs::expect::no-probe", message, e.service.span, "not probed yet")
-                .with_help("run `probe SERVICE` before `expect`");
-            return Err(Failure {
-                source: source.clone(),
-                diagnostic: Box::new(d),
-                kind: FailureKind::Script,
-            });
-        };
-        let entries = self
-            .kernel
-            .backends(&key)
-            .map_err(|err| kernel_failure(source, span, err, "lvs::kernel::list"))?;
-        let backends: Vec<SocketAddr> = entries.iter().map(|b| b.backend.addr).collect();
-        let predicate = match &e.predicate.value {
-            Expectation::RatioWeights { within_percent, .. } => Expectation::RatioWeights {
-                weights: entries.iter().map(|b| (b.backend.addr, b.backend.weight)).collect(),
-                within_percent: *within_percent,
+        let k = |err| kernel_failure(source, span, err, "lvs::kernel::list");
+        let entries = self.kernel.backends(&key).map_err(k)?;
+        let verdict = match &e.predicate.value {
+            Predicate::Probe(expectation) => {
+                let Some(result) = self.session.last_probe(&key).cloned() else {
+                    let message = format!("there is no probe of service {key} to judge");
+                    let d =
+                        Diagnostic::error("lvs::expect::no-probe", message, e.service.span, "not probed yet")
+                            .with_help("run `probe SERVICE` before `expect`");
+                    return Err(Failure {
+                        source: source.clone(),
+                        diagnostic: Box::new(d),
+                        kind: FailureKind::Script,
+                    });
+                };
+                judge_probe(expectation, &result, &entries)
+            }
+            Predicate::Scheduler(name) => {
+                let actual = self.kernel.service(&key).map_err(k)?.service.scheduler;
+                Verdict {
+                    passed: actual.name() == name,
+                    expected: format!("scheduler {name}"),
+                    observed: format!("scheduler {actual}"),
+                }
+            }
+            Predicate::Backends(n) => Verdict {
+                passed: entries.len() == *n,
+                expected: plural(*n, "backend"),
+                observed: plural(entries.len(), "backend"),
             },
-            other => other.clone(),
+            Predicate::BackendWeight(addr, weight) => {
+                let actual = entries.iter().find(|b| b.backend.addr == *addr).map(|b| b.backend.weight);
+                Verdict {
+                    passed: actual == Some(*weight),
+                    expected: format!("backend {addr} with weight {weight}"),
+                    observed: actual.map_or(format!("no backend {addr}"), |w| format!("weight {w}")),
+                }
+            }
         };
-        let verdict = judge(&predicate, &result, &backends);
         let line = crate::lang::print::print_stmt(&StmtKind::Expect(e.clone()));
         if verdict.passed {
             return self.write(&format!("ok: {line}\n"));
@@ -468,6 +485,23 @@ impl Interpreter<'_> {
         }
         Ok(())
     }
+}
+
+/// Judges a probe expectation, with the kernel's weights for `ratio weights`.
+fn judge_probe(
+    expectation: &Expectation,
+    result: &crate::probe::ProbeResult,
+    entries: &[crate::ipvs::BackendEntry],
+) -> Verdict {
+    let backends: Vec<SocketAddr> = entries.iter().map(|b| b.backend.addr).collect();
+    let predicate = match expectation {
+        Expectation::RatioWeights { within_percent, .. } => Expectation::RatioWeights {
+            weights: entries.iter().map(|b| (b.backend.addr, b.backend.weight)).collect(),
+            within_percent: *within_percent,
+        },
+        other => other.clone(),
+    };
+    judge(&predicate, result, &backends)
 }
 
 /// What one line of an `ipvsadm -S` file adds, and its undo.

@@ -81,6 +81,8 @@ impl<'k> Interpreter<'k> {
     fn run_stmts(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
         for stmt in &script.stmts {
             match self.exec(source, stmt) {
+                // An expectation is an assertion, not a refusal: report it and go on.
+                Err(failure) if failure.kind == FailureKind::Expectation => self.failures.push(failure),
                 Err(failure) if self.keep_going && failure.kind == FailureKind::Refused => {
                     self.failures.push(failure)
                 }

@@ -82,7 +82,20 @@ pub struct ProbeStmt {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectStmt {
     pub service: Spanned<SvcRef>,
-    pub predicate: Spanned<crate::probe::Expectation>,
+    pub predicate: Spanned<Predicate>,
+}
+
+/// What `expect` asserts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predicate {
+    /// Over the service's last probe.
+    Probe(crate::probe::Expectation),
+    /// `scheduler NAME`: the kernel's configuration now.
+    Scheduler(String),
+    /// `backends N`: how many backends the service has.
+    Backends(usize),
+    /// `backend ADDR:PORT weight N`
+    BackendWeight(SocketAddr, u32),
 }
 
 /// How a statement names a service: by the name a `service` gave it, or by key.

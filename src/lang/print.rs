@@ -93,7 +93,17 @@ fn print_probe(p: &super::ast::ProbeStmt) -> String {
     out
 }
 
-fn predicate(e: &crate::probe::Expectation) -> String {
+fn predicate(p: &super::ast::Predicate) -> String {
+    use super::ast::Predicate as P;
+    match p {
+        P::Probe(e) => probe_predicate(e),
+        P::Scheduler(s) => format!("scheduler {s}"),
+        P::Backends(n) => format!("backends {n}"),
+        P::BackendWeight(addr, w) => format!("backend {addr} weight {w}"),
+    }
+}
+
+fn probe_predicate(e: &crate::probe::Expectation) -> String {
     use crate::probe::Expectation as E;
     let list = |v: &[std::net::SocketAddr]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ");
     match e {

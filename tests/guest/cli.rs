@@ -261,3 +261,38 @@ fn ipvsadm_restore_reads_standard_input_like_ipvsadm() {
     assert!(ipvsadm.wait().expect("wait for ipvsadm").success());
     assert_eq!(by_lvsh.save(), by_ipvsadm.save());
 }
+
+#[test]
+fn configuration_expectations_read_the_kernel() {
+    let ns = TestNs::new();
+    let script = format!(
+        "{WIDE}expect web scheduler wrr
+expect web backends 3
+expect web backend 10.10.0.2:8000 weight 5
+expect web backend 10.10.0.3:80 weight 9
+"
+    );
+    let (code, out, err) = lvsh(&ns, &["-c", &script]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    for ok in [
+        "ok: expect web scheduler wrr",
+        "ok: expect web backends 3",
+        "ok: expect web backend 10.10.0.2:8000 weight 5",
+    ] {
+        assert!(out.contains(ok), "{ok} in {out}");
+    }
+    assert!(err.contains("expectation failed: expect web backend 10.10.0.3:80 weight 9"), "{err}");
+    assert!(err.contains("= note: observed: weight 0"), "{err}");
+    // The changes stay: a failed expectation is not a refusal.
+    let save = ns.save();
+    assert!(save.contains("-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 5"), "{save}");
+}
+
+#[test]
+fn a_probe_expectation_without_a_probe_says_to_probe_first() {
+    let ns = TestNs::new();
+    let (code, _, err) = lvsh(&ns, &["-c", "service web tcp 111.111.0.1:80 rr\nexpect web spread even"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("there is no probe of service tcp 111.111.0.1:80 to judge"), "{err}");
+    assert!(err.contains("help: run `probe SERVICE` before `expect`"), "{err}");
+}

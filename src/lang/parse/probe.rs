@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::lexeme::{duration, endpoint, next_word, number, path, string, unknown, word};
 use super::service::svc_ref;
 use super::{In, PResult};
-use crate::lang::ast::{ExpectStmt, ProbeStmt, StmtKind};
+use crate::lang::ast::{ExpectStmt, Predicate, ProbeStmt, StmtKind};
 use crate::lang::source::Spanned;
 use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
@@ -13,7 +13,8 @@ use crate::probe::Expectation;
 /// Options of `probe`.
 pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "timeout", "interval"];
 /// The first words of `expect` predicates.
-pub const PREDICATES: &[&str] = &["spread", "ratio", "order", "reaches", "sticky", "no", "latency"];
+pub const PREDICATES: &[&str] =
+    &["spread", "ratio", "order", "reaches", "sticky", "no", "latency", "scheduler", "backends", "backend"];
 
 /// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "timeout" duration | "interval" duration }`
 pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
@@ -70,7 +71,8 @@ fn string_or_word(i: In<'_>) -> PResult<'_, String> {
     Ok((i, w.value.to_string()))
 }
 
-/// `expect := "expect" svc-ref predicate`
+/// `expect := "expect" svc-ref ( predicate | config-predicate )`
+/// `config-predicate := "scheduler" name | "backends" number | "backend" endpoint "weight" number`
 /// `predicate := "spread" "even" [ "within" n ] | "ratio" "weights" [ "within" n "%" ] | "order" "alternate"
 ///   | "order" endpoint { endpoint } | "reaches" "all" | "reaches" "only" endpoint { endpoint } | "sticky"
 ///   | "no" "failures" | "latency" "below" duration`
@@ -78,6 +80,32 @@ pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (i, service) = svc_ref(i)?;
     let (i, first) = word(i, "a predicate: `spread even`, `order alternate`, `no failures`, ...")?;
     let start = first.span;
+    let (i, predicate) = match first.value {
+        "scheduler" => {
+            let (i, name) = word(i, "a scheduler name like `rr`")?;
+            (i, Predicate::Scheduler(name.value.to_string()))
+        }
+        "backends" => {
+            let (i, n) = number::<usize>(i, "number of backends", 0..=1_000_000)?;
+            (i, Predicate::Backends(n.value))
+        }
+        "backend" => {
+            let (i, addr) = endpoint(i)?;
+            let (i, _) = keyword(i, "weight")?;
+            let (i, n) = number::<u32>(i, "weight", 0..=i32::MAX as u64)?;
+            (i, Predicate::BackendWeight(addr.value, n.value))
+        }
+        _ => {
+            let (i, e) = probe_predicate(i, &first)?;
+            (i, Predicate::Probe(e))
+        }
+    };
+    let end = crate::lang::source::Span::new(start.start as usize, i.location_offset());
+    Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, start.to(end)) })))
+}
+
+/// The predicates judged over a probe.
+fn probe_predicate<'a>(i: In<'a>, first: &Spanned<&str>) -> PResult<'a, Expectation> {
     let (i, predicate) = match first.value {
         "spread" => {
             let (i, _) = keyword(i, "even")?;
@@ -121,10 +149,9 @@ pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
             let (i, d) = duration(i)?;
             (i, Expectation::LatencyBelow(d.value))
         }
-        _ => return Err(unknown(&first, "expectation", PREDICATES)),
+        _ => return Err(unknown(first, "expectation", PREDICATES)),
     };
-    let end = crate::lang::source::Span::new(start.start as usize, i.location_offset());
-    Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, start.to(end)) })))
+    Ok((i, predicate))
 }
 
 fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
