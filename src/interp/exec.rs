@@ -12,7 +12,7 @@ use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
-use crate::probe::tcp::{probe_tcp, TcpProbe};
+use crate::probe::connect::{run_probe, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
 use crate::render::probe::report as probe_report;
@@ -372,19 +372,20 @@ impl Interpreter<'_> {
     /// Connects to the service and reports which backend served each connection.
     fn probe(&mut self, source: &Source, span: Span, p: &ProbeStmt) -> Result<(), Failure> {
         let key = self.resolve(source, Some(&p.service))?;
-        let ServiceKey::Inet { addr, .. } = key else {
+        let ServiceKey::Inet { addr, protocol } = key else {
             return Err(script_failure(source, span, "a fwmark service has no address to connect to"));
         };
         let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
-        let probe = TcpProbe {
+        let probe = ProbeSpec {
             target: addr,
             count: p.count,
             timeout: p.timeout,
             payload: p.send.clone().into_bytes(),
             interval: p.interval,
+            udp: protocol == crate::ipvs::Protocol::Udp,
         };
         let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
-        let result = probe_tcp(&probe, &client, self.kernel, key.to_string()).map_err(k)?;
+        let result = run_probe(&probe, &client, self.kernel, key.to_string()).map_err(k)?;
         let backends: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
         self.write(&probe_report(&result, &backends))?;

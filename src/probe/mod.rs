@@ -1,12 +1,11 @@
-//! Probing a virtual service: the record of which backend served each
-//! connection ([`result`]) and the assertions made over it ([`expect`]).
-//!
-//! This part is pure: it never opens a socket. Whatever opens the connections
-//! fills a [`ProbeResult`]; [`judge`] reads it.
+//! Probing a virtual service: real connections ([`connect`]), the record of
+//! which backend served each ([`result`]), and the assertions made over it
+//! ([`expect`]). Only `connect` opens sockets; the rest is pure, so the
+//! judging is unit-tested on the host.
 
+pub mod connect;
 pub mod expect;
 pub mod result;
-pub mod tcp;
 
 pub use expect::{judge, Expectation, Verdict};
 pub use result::{Attempt, Failure, LatencySummary, Outcome, ProbeResult, Served};

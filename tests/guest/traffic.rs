@@ -187,7 +187,7 @@ fn zero_all_clears_every_service() {
 
 #[test]
 fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_table() {
-    use lvsh::probe::tcp::{probe_tcp, TcpProbe};
+    use lvsh::probe::connect::{run_probe, ProbeSpec};
     use lvsh::probe::{judge, Expectation};
     let t = topology();
     // A second backend address on the same host: two real servers to alternate between.
@@ -201,14 +201,15 @@ fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_ta
     );
     assert!(kernel.apply(&ops).unwrap().iter().all(Result::is_ok));
     let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
-    let probe = TcpProbe {
+    let probe = ProbeSpec {
         target: sa("10.1.0.1:80"),
         count: 6,
         timeout: Duration::from_secs(3),
         payload: b"xxx\n".to_vec(),
         interval: Duration::from_millis(20),
+        udp: false,
     };
-    let result = probe_tcp(&probe, &t.client.netns(), &mut kernel, vip.to_string()).unwrap();
+    let result = run_probe(&probe, &t.client.netns(), &mut kernel, vip.to_string()).unwrap();
     server.join().unwrap();
     assert_eq!(result.order().len(), 6, "{result:?}");
     for e in [
@@ -360,4 +361,51 @@ expect web no failures
     assert_eq!(stdout.matches(": refused\n").count(), 3, "{stdout}");
     assert!(stderr.contains("expectation failed: expect web no failures"), "{stderr}");
     assert!(stderr.contains("= note: observed: 3 of 6 failed: 3 refused"), "{stderr}");
+}
+
+/// Answers `count` datagrams on `addr` in the backend namespace with "pong"
+/// (a plain responder: it announces no identity). One socket per address:
+/// a wildcard socket would answer from the primary address, which masq
+/// cannot match to the connection.
+fn serve_udp(backend: &TestNs, addr: &'static str, count: usize) -> std::thread::JoinHandle<()> {
+    let netns = backend.netns();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let server = std::thread::spawn(move || {
+        netns
+            .run(move || {
+                let socket = std::net::UdpSocket::bind(addr).expect("bind the UDP backend");
+                socket.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+                ready_tx.send(()).expect("signal ready");
+                let mut buf = [0u8; 1500];
+                for _ in 0..count {
+                    let Ok((_, from)) = socket.recv_from(&mut buf) else { return };
+                    socket.send_to(b"pong", from).expect("answer");
+                }
+            })
+            .expect("enter the backend namespace");
+    });
+    ready_rx.recv_timeout(Duration::from_secs(5)).expect("the backend listens");
+    server
+}
+
+#[test]
+fn a_udp_service_is_probed_with_datagrams_and_attributed() {
+    let t = two_backends();
+    let servers = [serve_udp(&t.backend, "10.2.0.2:5353", 2), serve_udp(&t.backend, "10.2.0.3:5353", 2)];
+    let script = format!(
+        "service dns udp 10.1.0.1:53 rr {{
+    backend 10.2.0.2:5353 masq
+    backend 10.2.0.3:5353 masq
+}}
+probe dns count 4 from {} send \"ping\"
+expect dns order alternate
+expect dns no failures
+",
+        t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    servers.into_iter().for_each(|s| s.join().unwrap());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("probe udp 10.1.0.1:53: 4 connections, 4 served\n"), "{stdout}");
+    assert!(stdout.contains("ok: expect dns order alternate"), "{stdout}");
 }

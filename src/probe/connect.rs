@@ -1,9 +1,9 @@
-//! TCP probes: real connections to a virtual service, optionally from inside
-//! another network namespace, attributed to backends through the director's
-//! connection table.
+//! TCP and UDP probes: real connections (or datagram exchanges) to a
+//! virtual service, optionally from inside another network namespace,
+//! attributed to backends through the director's connection table.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use super::result::{Attempt, Failure, Outcome, ProbeResult, Served};
@@ -11,7 +11,7 @@ use crate::ipvs::{ConnEntry, Kernel, KernelError, Netns};
 
 /// What to send and how long to wait.
 #[derive(Debug, Clone)]
-pub struct TcpProbe {
+pub struct ProbeSpec {
     /// The virtual service's address.
     pub target: SocketAddr,
     pub count: usize,
@@ -21,6 +21,8 @@ pub struct TcpProbe {
     pub payload: Vec<u8>,
     /// Pause between connections.
     pub interval: Duration,
+    /// UDP instead of TCP: one datagram each, and one reply awaited.
+    pub udp: bool,
 }
 
 /// One connection's raw outcome, before attribution.
@@ -33,8 +35,8 @@ struct Raw {
 
 /// Opens the connections from `client_ns`, then asks `director` which
 /// backend served each (its connection table outlives the connections).
-pub fn probe_tcp(
-    probe: &TcpProbe,
+pub fn run_probe(
+    probe: &ProbeSpec,
     client_ns: &Netns,
     director: &mut dyn Kernel,
     service: String,
@@ -45,9 +47,12 @@ pub fn probe_tcp(
     Ok(ProbeResult { service, attempts })
 }
 
-fn connect_once(probe: &TcpProbe, index: usize) -> Raw {
+fn connect_once(probe: &ProbeSpec, index: usize) -> Raw {
     if index > 0 {
         std::thread::sleep(probe.interval);
+    }
+    if probe.udp {
+        return datagram_once(probe);
     }
     let start = Instant::now();
     let mut client = None;
@@ -58,7 +63,27 @@ fn connect_once(probe: &TcpProbe, index: usize) -> Raw {
     Raw { client, result: result.map_err(failure), latency: start.elapsed() }
 }
 
-fn exchange(stream: &mut TcpStream, probe: &TcpProbe) -> std::io::Result<Vec<u8>> {
+/// One UDP exchange from a fresh socket (so each has its own client port).
+fn datagram_once(probe: &ProbeSpec) -> Raw {
+    let start = Instant::now();
+    let mut client = None;
+    let any: SocketAddr =
+        if probe.target.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().unwrap_or(probe.target);
+    let result = UdpSocket::bind(any).and_then(|socket| {
+        socket.connect(probe.target)?;
+        client = socket.local_addr().ok();
+        socket.set_read_timeout(Some(probe.timeout))?;
+        let payload = if probe.payload.is_empty() { b"lvsh probe\n".as_slice() } else { &probe.payload };
+        socket.send(payload)?;
+        let mut reply = vec![0u8; 65_536];
+        let n = socket.recv(&mut reply)?;
+        reply.truncate(n);
+        Ok(reply)
+    });
+    Raw { client, result: result.map_err(failure), latency: start.elapsed() }
+}
+
+fn exchange(stream: &mut TcpStream, probe: &ProbeSpec) -> std::io::Result<Vec<u8>> {
     stream.set_read_timeout(Some(probe.timeout))?;
     stream.set_write_timeout(Some(probe.timeout))?;
     if !probe.payload.is_empty() {
@@ -108,6 +133,11 @@ mod tests {
             pe_name: None,
             pe_data: None,
         }
+    }
+
+    #[test]
+    fn udp_wildcard_addresses_parse() {
+        assert!("0.0.0.0:0".parse::<SocketAddr>().is_ok() && "[::]:0".parse::<SocketAddr>().is_ok());
     }
 
     fn raw(client: &str) -> Raw {
