@@ -383,6 +383,7 @@ impl Interpreter<'_> {
             payload: p.send.clone().into_bytes(),
             interval: p.interval,
             udp: protocol == crate::ipvs::Protocol::Udp,
+            http_path: p.http.clone(),
         };
         let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
         let result = run_probe(&probe, &client, self.kernel, key.to_string()).map_err(k)?;

@@ -74,6 +74,8 @@ pub struct ProbeStmt {
     /// A namespace (lab node name or path) the client connects from.
     pub from: Option<Spanned<String>>,
     pub send: String,
+    /// `http [PATH]`: an HTTP GET instead of raw text (default path `/`).
+    pub http: Option<String>,
     pub timeout: Duration,
     pub interval: Duration,
 }

@@ -89,6 +89,9 @@ fn print_probe(p: &super::ast::ProbeStmt) -> String {
     if !p.send.is_empty() {
         write!(out, " send {}", quote(&p.send)).ok();
     }
+    if let Some(path) = &p.http {
+        write!(out, " http {path}").ok();
+    }
     write!(out, " timeout {}ms interval {}ms", p.timeout.as_millis(), p.interval.as_millis()).ok();
     out
 }

@@ -23,6 +23,19 @@ pub struct ProbeSpec {
     pub interval: Duration,
     /// UDP instead of TCP: one datagram each, and one reply awaited.
     pub udp: bool,
+    /// HTTP: `GET` this path; a status of 400 or more counts as a failure.
+    pub http_path: Option<String>,
+}
+
+impl ProbeSpec {
+    /// What each TCP connection sends: the HTTP request, or the payload.
+    fn request(&self) -> Vec<u8> {
+        match &self.http_path {
+            Some(path) => format!("GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: lvsh\r\n\r\n", self.target)
+                .into_bytes(),
+            None => self.payload.clone(),
+        }
+    }
 }
 
 /// One connection's raw outcome, before attribution.
@@ -60,7 +73,11 @@ fn connect_once(probe: &ProbeSpec, index: usize) -> Raw {
         client = stream.local_addr().ok();
         exchange(&mut stream, probe)
     });
-    Raw { client, result: result.map_err(failure), latency: start.elapsed() }
+    let result = match (result, &probe.http_path) {
+        (Ok(reply), Some(_)) => http_status(&reply),
+        (result, _) => result.map_err(failure),
+    };
+    Raw { client, result, latency: start.elapsed() }
 }
 
 /// One UDP exchange from a fresh socket (so each has its own client port).
@@ -86,13 +103,28 @@ fn datagram_once(probe: &ProbeSpec) -> Raw {
 fn exchange(stream: &mut TcpStream, probe: &ProbeSpec) -> std::io::Result<Vec<u8>> {
     stream.set_read_timeout(Some(probe.timeout))?;
     stream.set_write_timeout(Some(probe.timeout))?;
-    if !probe.payload.is_empty() {
-        stream.write_all(&probe.payload)?;
+    let request = probe.request();
+    if !request.is_empty() {
+        stream.write_all(&request)?;
     }
     stream.shutdown(Shutdown::Write)?;
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply)?;
     Ok(reply)
+}
+
+/// The reply of an HTTP server: served unless the status is 400 or more.
+fn http_status(reply: &[u8]) -> Result<Vec<u8>, Failure> {
+    let head = String::from_utf8_lossy(reply.get(..reply.len().min(64)).unwrap_or(&[]));
+    let status = head
+        .strip_prefix("HTTP/")
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .and_then(|s| s.parse::<u16>().ok());
+    match status {
+        Some(code) if code < 400 => Ok(reply.to_vec()),
+        Some(code) => Err(Failure::Other(format!("HTTP status {code}"))),
+        None => Err(Failure::Other("not an HTTP reply".into())),
+    }
 }
 
 fn failure(e: std::io::Error) -> Failure {
@@ -133,6 +165,16 @@ mod tests {
             pe_name: None,
             pe_data: None,
         }
+    }
+
+    #[test]
+    fn http_statuses_of_400_and_more_are_failures() {
+        assert!(http_status(b"HTTP/1.0 200 OK\r\n\r\nint1").is_ok());
+        assert_eq!(
+            http_status(b"HTTP/1.1 503 Service Unavailable\r\n"),
+            Err(Failure::Other("HTTP status 503".into()))
+        );
+        assert_eq!(http_status(b"hello"), Err(Failure::Other("not an HTTP reply".into())));
     }
 
     #[test]

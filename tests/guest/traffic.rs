@@ -51,6 +51,16 @@ fn serve(backend: &TestNs, count: usize) -> std::thread::JoinHandle<()> {
 /// Serves `count` connections on `addr` inside the backend namespace,
 /// answering "hello" (a plain listener: it announces no identity).
 fn serve_on(backend: &TestNs, addr: &'static str, count: usize) -> std::thread::JoinHandle<()> {
+    serve_reply(backend, addr, count, b"hello")
+}
+
+/// Serves `count` connections on `addr`, answering each with `reply`.
+fn serve_reply(
+    backend: &TestNs,
+    addr: &'static str,
+    count: usize,
+    reply: &'static [u8],
+) -> std::thread::JoinHandle<()> {
     let netns = backend.netns();
     let (ready_tx, ready_rx) = mpsc::channel();
     let server = std::thread::spawn(move || {
@@ -69,7 +79,7 @@ fn serve_on(backend: &TestNs, addr: &'static str, count: usize) -> std::thread::
                             stream.set_nonblocking(false).expect("blocking stream");
                             stream.set_read_timeout(Some(Duration::from_millis(300))).expect("read timeout");
                             let _ = stream.read(&mut [0u8; 512]);
-                            stream.write_all(b"hello").expect("answer");
+                            stream.write_all(reply).expect("answer");
                             served += 1;
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(10)),
@@ -208,6 +218,7 @@ fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_ta
         payload: b"xxx\n".to_vec(),
         interval: Duration::from_millis(20),
         udp: false,
+        http_path: None,
     };
     let result = run_probe(&probe, &t.client.netns(), &mut kernel, vip.to_string()).unwrap();
     server.join().unwrap();
@@ -408,4 +419,29 @@ expect dns no failures
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.starts_with("probe udp 10.1.0.1:53: 4 connections, 4 served\n"), "{stdout}");
     assert!(stdout.contains("ok: expect dns order alternate"), "{stdout}");
+}
+
+#[test]
+fn an_http_probe_records_error_statuses_as_failures() {
+    let t = two_backends();
+    let servers = [
+        serve_reply(&t.backend, "10.2.0.2:8000", 2, b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nint1"),
+        serve_reply(&t.backend, "10.2.0.3:8000", 2, b"HTTP/1.0 503 Service Unavailable\r\n\r\n"),
+    ];
+    let script = format!(
+        "service web tcp 10.1.0.1:80 rr {{
+    backend 10.2.0.2:8000 masq
+    backend 10.2.0.3:8000 masq
+}}
+probe web count 4 from {} http /health
+expect web no failures
+",
+        t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    servers.into_iter().for_each(|s| s.join().unwrap());
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("probe tcp 10.1.0.1:80: 4 connections, 2 served\n"), "{stdout}");
+    assert_eq!(stdout.matches(": HTTP status 503\n").count(), 2, "{stdout}");
+    assert!(stderr.contains("= note: observed: 2 of 4 failed: 2 HTTP status 503"), "{stderr}");
 }

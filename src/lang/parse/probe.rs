@@ -11,12 +11,12 @@ use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
 
 /// Options of `probe`.
-pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "timeout", "interval"];
+pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "http", "timeout", "interval"];
 /// The first words of `expect` predicates.
 pub const PREDICATES: &[&str] =
     &["spread", "ratio", "order", "reaches", "sticky", "no", "latency", "scheduler", "backends", "backend"];
 
-/// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "timeout" duration | "interval" duration }`
+/// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "http" [ path ] | "timeout" duration | "interval" duration }`
 pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (mut i, service) = svc_ref(i)?;
     let mut probe = ProbeStmt {
@@ -24,6 +24,7 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         count: 6,
         from: None,
         send: String::new(),
+        http: None,
         timeout: Duration::from_secs(2),
         interval: Duration::ZERO,
     };
@@ -45,6 +46,19 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
                 let (rest, text) = string_or_word(rest)?;
                 probe.send = text;
                 rest
+            }
+            "http" => {
+                let (after, next) = next_word(rest)?;
+                match next.filter(|w| w.value.starts_with('/')) {
+                    Some(path) => {
+                        probe.http = Some(path.value.to_string());
+                        after
+                    }
+                    None => {
+                        probe.http = Some("/".to_string());
+                        rest
+                    }
+                }
             }
             "timeout" => {
                 let (rest, d) = duration(rest)?;
