@@ -6,13 +6,14 @@ use super::{kernel_failure, Failure, FailureKind, Interpreter};
 use crate::ipvs::Netns;
 use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
 use crate::lang::ast::{
-    BackendDecl, ExpectStmt, IpvsadmLine, Predicate, ProbeStmt, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef,
+    BackendDecl, CheckStmt, ExpectStmt, IpvsadmLine, Predicate, ProbeStmt, ShowStmt, ShowTarget, Stmt,
+    StmtKind, SvcRef,
 };
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
-use crate::probe::connect::{run_probe, ProbeSpec};
+use crate::probe::connect::{check_backends, run_probe, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
 use crate::render::probe::report as probe_report;
@@ -99,6 +100,7 @@ impl Interpreter<'_> {
             StmtKind::Ipvsadm(line) => self.ipvsadm(source, span, line),
             StmtKind::Probe(p) => self.probe(source, span, p),
             StmtKind::Expect(e) => self.expect(source, span, e),
+            StmtKind::Check(c) => self.check(source, span, c),
         }
     }
 
@@ -392,6 +394,49 @@ impl Interpreter<'_> {
         self.write(&probe_report(&result, &backends))?;
         self.session.record_probe(key, result);
         Ok(())
+    }
+
+    /// Connects to each backend directly; with `--drain-failed`, a failed
+    /// backend's weight goes to 0 and comes back when it answers again.
+    fn check(&mut self, source: &Source, span: Span, c: &CheckStmt) -> Result<(), Failure> {
+        let key = self.resolve(source, Some(&c.service))?;
+        let k = |e| kernel_failure(source, span, e, "lvs::check::failed");
+        let entries = self.kernel.backends(&key).map_err(k)?;
+        let mut addrs: Vec<SocketAddr> = entries.iter().map(|b| b.backend.addr).collect();
+        addrs.sort();
+        let udp = matches!(key, ServiceKey::Inet { protocol: crate::ipvs::Protocol::Udp, .. });
+        let health = check_backends(&addrs, udp, c.timeout, &self.kernel.netns()).map_err(k)?;
+        let mut text = format!("check {key}:\n");
+        let mut change = Change::default();
+        for h in &health {
+            let Some(entry) = entries.iter().find(|b| b.backend.addr == h.backend) else { continue };
+            let b = entry.backend;
+            match &h.state {
+                Ok(latency) => text.push_str(&format!("  {:<24} up    {latency:?}\n", b.addr.to_string())),
+                Err(why) => text.push_str(&format!("  {:<24} down  {why}\n", b.addr.to_string())),
+            }
+            if !c.drain_failed {
+                continue;
+            }
+            let new_weight = match &h.state {
+                Err(_) if b.weight > 0 => {
+                    self.session.drain(key, b.addr, b.weight);
+                    Some(0)
+                }
+                Ok(_) => self.session.undrain(key, b.addr),
+                Err(_) => None,
+            };
+            if let Some(weight) = new_weight.filter(|w| *w != b.weight) {
+                let verb = if weight == 0 { "drained" } else { "restored" };
+                text.push_str(&format!("  {verb} {} (weight {} -> {weight})\n", b.addr, b.weight));
+                change.steps.push((
+                    Op::EditBackend { service: key, backend: b.with_weight(weight) },
+                    vec![Op::EditBackend { service: key, backend: b }],
+                ));
+            }
+        }
+        self.write(&text)?;
+        self.apply(source, span, change)
     }
 
     /// Judges an expectation; a failed one is reported and the run goes on.

@@ -12,6 +12,8 @@ use crate::probe::ProbeResult;
 pub struct Session {
     names: HashMap<String, ServiceKey>,
     probes: HashMap<ServiceKey, ProbeResult>,
+    /// Weights of backends `check --drain-failed` set to 0, to restore.
+    drained: HashMap<(ServiceKey, std::net::SocketAddr), u32>,
 }
 
 impl Session {
@@ -41,6 +43,16 @@ impl Session {
     /// The service's last probe.
     pub fn last_probe(&self, key: &ServiceKey) -> Option<&ProbeResult> {
         self.probes.get(key)
+    }
+
+    /// Remembers a drained backend's weight.
+    pub fn drain(&mut self, key: ServiceKey, backend: std::net::SocketAddr, weight: u32) {
+        self.drained.insert((key, backend), weight);
+    }
+
+    /// The weight to restore a drained backend to, forgetting it.
+    pub fn undrain(&mut self, key: ServiceKey, backend: std::net::SocketAddr) -> Option<u32> {
+        self.drained.remove(&(key, backend))
     }
 
     /// Every name, for completion and errors.

@@ -3,6 +3,7 @@
 use super::conntable::ConnEntry;
 use super::error::KernelError;
 use super::model::{BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
+use super::netns::Netns;
 use super::op::Op;
 
 /// The outcome of each operation of a batch, in order.
@@ -25,6 +26,9 @@ pub trait Kernel {
     fn daemons(&mut self) -> Result<Vec<Daemon>, KernelError>;
     /// The connection table.
     fn connections(&mut self) -> Result<Vec<ConnEntry>, KernelError>;
+    /// The network namespace this kernel's IPVS lives in (health checks
+    /// connect to backends from there, as the director does).
+    fn netns(&self) -> Netns;
     /// Applies operations in order. The kernel goes on after a refused one,
     /// so each has its own outcome; `Err` means the exchange itself failed
     /// and which operations took effect is unknown.

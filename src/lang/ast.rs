@@ -64,6 +64,17 @@ pub enum StmtKind {
     Probe(ProbeStmt),
     /// `expect SVC PREDICATE`: an assertion over the service's last probe.
     Expect(ExpectStmt),
+    /// `check SVC [--drain-failed] [timeout D]`: each backend's health.
+    Check(CheckStmt),
+}
+
+/// `check ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckStmt {
+    pub service: Spanned<SvcRef>,
+    /// Set a failed backend's weight to 0, and restore it when it answers again.
+    pub drain_failed: bool,
+    pub timeout: Duration,
 }
 
 /// `probe ...`: real TCP connections to a service.

@@ -64,6 +64,9 @@ impl Checker {
             StmtKind::Expect(e) => {
                 self.reference(&e.service);
             }
+            StmtKind::Check(c) => {
+                self.reference(&c.service);
+            }
             StmtKind::Show(show) => {
                 if let super::ast::ShowTarget::Service(s) = &show.target {
                     self.reference(s);

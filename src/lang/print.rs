@@ -71,6 +71,12 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Echo(text) => format!("echo {}", quote(text)),
         StmtKind::Sleep(d) => format!("sleep {}ms", d.as_millis()),
         StmtKind::Probe(p) => print_probe(p),
+        StmtKind::Check(c) => format!(
+            "check {}{} timeout {}ms",
+            svc_ref(Some(&c.service.value)),
+            if c.drain_failed { " --drain-failed" } else { "" },
+            c.timeout.as_millis()
+        ),
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))
         }

@@ -60,6 +60,41 @@ pub fn run_probe(
     Ok(ProbeResult { service, attempts })
 }
 
+/// A backend's health: one connection straight to it from `netns`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub backend: SocketAddr,
+    /// `Ok(latency)` when it answered, else why not.
+    pub state: Result<Duration, Failure>,
+}
+
+/// Checks each backend once, with the service's protocol.
+pub fn check_backends(
+    backends: &[SocketAddr],
+    udp: bool,
+    timeout: Duration,
+    netns: &Netns,
+) -> Result<Vec<Health>, KernelError> {
+    netns.run(|| {
+        backends
+            .iter()
+            .map(|b| {
+                let spec = ProbeSpec {
+                    target: *b,
+                    count: 1,
+                    timeout,
+                    payload: Vec::new(),
+                    interval: Duration::ZERO,
+                    udp,
+                    http_path: None,
+                };
+                let raw = connect_once(&spec, 0);
+                Health { backend: *b, state: raw.result.map(|_| raw.latency) }
+            })
+            .collect()
+    })
+}
+
 fn connect_once(probe: &ProbeSpec, index: usize) -> Raw {
     if index > 0 {
         std::thread::sleep(probe.interval);

@@ -445,3 +445,41 @@ expect web no failures
     assert_eq!(stdout.matches(": HTTP status 503\n").count(), 2, "{stdout}");
     assert!(stderr.contains("= note: observed: 2 of 4 failed: 2 HTTP status 503"), "{stderr}");
 }
+
+#[test]
+fn check_drain_failed_drains_a_dead_backend_and_restores_it_when_it_answers() {
+    let t = two_backends();
+    let alive = serve_on(&t.backend, "10.2.0.2:8000", 2);
+    let backend = t.backend.netns();
+    // 10.2.0.3 starts listening only after the first check.
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        backend
+            .run(|| {
+                let listener = TcpListener::bind("10.2.0.3:8000").expect("bind");
+                listener.set_nonblocking(false).expect("blocking");
+                let _ = listener.accept();
+            })
+            .expect("enter the backend namespace");
+    });
+    let script = "service web tcp 10.1.0.1:80 rr {
+    backend 10.2.0.2:8000 masq
+    backend 10.2.0.3:8000 masq weight 2
+}
+check web --drain-failed
+save
+sleep 3s
+check web --drain-failed
+save
+";
+    let (code, stdout, stderr) = lvsh_script(&t, script);
+    alive.join().unwrap();
+    late.join().unwrap();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let drained = stdout.find("  drained 10.2.0.3:8000 (weight 2 -> 0)\n").expect(&stdout);
+    let restored = stdout.find("  restored 10.2.0.3:8000 (weight 0 -> 2)\n").expect(&stdout);
+    assert!(drained < restored, "{stdout}");
+    assert!(stdout.contains(&format!("  {:<24} down  refused\n", "10.2.0.3:8000")), "{stdout}");
+    assert!(stdout.contains("-a -t 10.1.0.1:80 -r 10.2.0.3:8000 -m -w 0\n"), "{stdout}");
+    assert_eq!(t.director.save().lines().last(), Some("-a -t 10.1.0.1:80 -r 10.2.0.3:8000 -m -w 2"));
+}

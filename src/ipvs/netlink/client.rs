@@ -70,11 +70,6 @@ impl NetlinkKernel {
         Ok(kernel)
     }
 
-    /// The namespace this client acts in.
-    pub fn netns(&self) -> &Netns {
-        &self.netns
-    }
-
     fn resolve_family(&mut self) -> Result<u16, KernelError> {
         let seq = self.next_seq();
         let name = encode::attr(CtrlAttr::FamilyName, format!("{FAMILY_NAME}\0").into_bytes())?;
@@ -259,6 +254,10 @@ fn append_barrier(buf: &mut Vec<u8>, seq: u32) {
 }
 
 impl Kernel for NetlinkKernel {
+    fn netns(&self) -> Netns {
+        self.netns.clone()
+    }
+
     fn info(&mut self) -> Result<Info, KernelError> {
         self.get(Request::bare(IpvsCmd::GetInfo), decode::decode_info)?
             .map_err(|errno| read_error(errno, "read the IPVS version"))

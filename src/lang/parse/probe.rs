@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::lexeme::{duration, endpoint, next_word, number, path, string, unknown, word};
 use super::service::svc_ref;
 use super::{In, PResult};
-use crate::lang::ast::{ExpectStmt, Predicate, ProbeStmt, StmtKind};
+use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, StmtKind};
 use crate::lang::source::Spanned;
 use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
@@ -83,6 +83,28 @@ fn string_or_word(i: In<'_>) -> PResult<'_, String> {
     }
     let (i, w) = word(i, "the text to send, e.g. \"xxx\"")?;
     Ok((i, w.value.to_string()))
+}
+
+/// `check := "check" svc-ref { "--drain-failed" | "timeout" duration }`
+pub fn check_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (mut i, service) = svc_ref(i)?;
+    let mut check = CheckStmt { service, drain_failed: false, timeout: Duration::from_secs(1) };
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, StmtKind::Check(check))) };
+        i = match w.value {
+            "--drain-failed" => {
+                check.drain_failed = true;
+                rest
+            }
+            "timeout" => {
+                let (rest, d) = duration(rest)?;
+                check.timeout = d.value.max(Duration::from_millis(1));
+                rest
+            }
+            _ => return Err(unknown(&w, "check option", &["--drain-failed", "timeout"])),
+        };
+    }
 }
 
 /// `expect := "expect" svc-ref ( predicate | config-predicate )`
