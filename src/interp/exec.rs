@@ -7,7 +7,7 @@ use crate::ipvs::Netns;
 use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
 use crate::lang::ast::{
     BackendDecl, CheckStmt, ExpectStmt, IpvsadmLine, Predicate, ProbeStmt, ShowStmt, ShowTarget, Stmt,
-    StmtKind, SvcRef,
+    StmtKind, SvcRef, WatchStmt,
 };
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
@@ -101,6 +101,7 @@ impl Interpreter<'_> {
             StmtKind::Probe(p) => self.probe(source, span, p),
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
+            StmtKind::Watch(w) => self.watch(source, span, w),
         }
     }
 
@@ -393,6 +394,35 @@ impl Interpreter<'_> {
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
         self.write(&probe_report(&result, &backends))?;
         self.session.record_probe(key, result);
+        Ok(())
+    }
+
+    /// Refreshes a listing every interval, marking what changed since the last.
+    fn watch(&mut self, source: &Source, span: Span, w: &WatchStmt) -> Result<(), Failure> {
+        let target = match &w.show.target {
+            ShowTarget::Service(s) => ListTarget::Service(self.resolve(source, Some(s))?),
+            _ => ListTarget::Table,
+        };
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
+        let mut previous = String::new();
+        let mut round = 0;
+        while w.count.map_or(true, |n| round < n) {
+            if round > 0 {
+                std::thread::sleep(w.interval);
+            }
+            let text = match &target {
+                ListTarget::Service(key) => {
+                    let entry = self.kernel.service(key).map_err(k)?;
+                    let backends = self.kernel.backends(key).map_err(k)?;
+                    listing::list_service(&ServiceRow { entry, backends }, &w.show.options)
+                }
+                _ => listing::list(&self.table().map_err(k)?, &w.show.options),
+            };
+            let marked = crate::render::watch::mark_changes(&previous, &text);
+            self.write(&format!("{}\n", marked))?;
+            previous = text;
+            round += 1;
+        }
         Ok(())
     }
 

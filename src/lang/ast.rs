@@ -66,6 +66,17 @@ pub enum StmtKind {
     Expect(ExpectStmt),
     /// `check SVC [--drain-failed] [timeout D]`: each backend's health.
     Check(CheckStmt),
+    /// `watch [SVC] [--stats|--rate] [interval D] [count N]`: a refreshing listing.
+    Watch(WatchStmt),
+}
+
+/// `watch ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchStmt {
+    pub show: ShowStmt,
+    pub interval: Duration,
+    /// How many refreshes; `None` runs until interrupted.
+    pub count: Option<usize>,
 }
 
 /// `check ...`

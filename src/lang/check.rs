@@ -67,6 +67,11 @@ impl Checker {
             StmtKind::Check(c) => {
                 self.reference(&c.service);
             }
+            StmtKind::Watch(w) => {
+                if let super::ast::ShowTarget::Service(s) = &w.show.target {
+                    self.reference(s);
+                }
+            }
             StmtKind::Show(show) => {
                 if let super::ast::ShowTarget::Service(s) = &show.target {
                     self.reference(s);

@@ -71,6 +71,14 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Echo(text) => format!("echo {}", quote(text)),
         StmtKind::Sleep(d) => format!("sleep {}ms", d.as_millis()),
         StmtKind::Probe(p) => print_probe(p),
+        StmtKind::Watch(w) => {
+            let show = print_show(&w.show);
+            let mut out = format!("watch{} interval {}ms", &show["show".len()..], w.interval.as_millis());
+            if let Some(n) = w.count {
+                write!(out, " count {n}").ok();
+            }
+            out
+        }
         StmtKind::Check(c) => format!(
             "check {}{} timeout {}ms",
             svc_ref(Some(&c.service.value)),

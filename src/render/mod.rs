@@ -8,3 +8,4 @@ pub mod ipvsadm;
 pub mod json;
 pub mod probe;
 pub mod table;
+pub mod watch;

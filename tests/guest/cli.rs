@@ -296,3 +296,13 @@ fn a_probe_expectation_without_a_probe_says_to_probe_first() {
     assert!(err.contains("there is no probe of service tcp 111.111.0.1:80 to judge"), "{err}");
     assert!(err.contains("help: run `probe SERVICE` before `expect`"), "{err}");
 }
+
+#[test]
+fn watch_repeats_the_ipvsadm_listing() {
+    let ns = TestNs::new();
+    let (code, out, err) =
+        lvsh(&ns, &["-c", "service web tcp 111.111.0.1:80 rr\nwatch --stats interval 200ms count 2"]);
+    assert_eq!(code, 0, "{err}");
+    let listing = ns.ipvsadm(&["-L", "-n", "--stats"]);
+    assert_eq!(out, format!("{listing}\n{listing}\n"));
+}

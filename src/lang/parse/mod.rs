@@ -28,7 +28,7 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[
     "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check",
+    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch",
 ];
 
 /// Parses a whole script; the diagnostics hold every syntax error.
@@ -101,6 +101,7 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         "probe" => probe::probe_stmt(rest)?,
         "expect" => probe::expect_stmt(rest)?,
         "check" => probe::check_stmt(rest)?,
+        "watch" => show::watch_stmt(rest)?,
         _ => return Err(unknown(&kw, "command", COMMANDS)),
     };
     let (rest, ()) = end_of_stmt(rest)?;

@@ -64,3 +64,63 @@ pub fn show_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
         i = rest;
     }
 }
+
+/// `watch := "watch" [ svc-ref ] { "--stats" | "--rate" | "--exact" | "interval" duration | "count" number }`
+pub fn watch_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
+    let mut show = ShowStmt {
+        target: ShowTarget::Table,
+        options: ListOptions { format: ListFormat::Rate, ..ListOptions::default() },
+        json: false,
+        pretty: false,
+    };
+    let mut watch = crate::lang::ast::WatchStmt {
+        show: show.clone(),
+        interval: std::time::Duration::from_secs(2),
+        count: None,
+    };
+    let mut first = true;
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else {
+            watch.show = show;
+            return Ok((rest, StmtKind::Watch(watch)));
+        };
+        i = match w.value {
+            "--stats" => {
+                show.options.format = ListFormat::Stats;
+                rest
+            }
+            "--rate" => {
+                show.options.format = ListFormat::Rate;
+                rest
+            }
+            "--exact" => {
+                show.options.exact = true;
+                rest
+            }
+            "interval" => {
+                let (rest, d) = super::lexeme::duration(rest)?;
+                watch.interval = d.value.max(std::time::Duration::from_millis(100));
+                rest
+            }
+            "count" => {
+                let (rest, n) = super::lexeme::number::<usize>(rest, "number of refreshes", 1..=1_000_000)?;
+                watch.count = Some(n.value);
+                rest
+            }
+            word if first && !word.starts_with('-') => {
+                let (rest, svc) = svc_ref(i)?;
+                show.target = ShowTarget::Service(svc);
+                rest
+            }
+            _ => {
+                return Err(unknown(
+                    &w,
+                    "watch option",
+                    &["--stats", "--rate", "--exact", "interval", "count"],
+                ))
+            }
+        };
+        first = false;
+    }
+}
