@@ -1,24 +1,15 @@
 //! One statement at a time.
 
 use super::plan::{self, Change};
-use super::plural;
 use super::{kernel_failure, Failure, FailureKind, Interpreter};
-use crate::ipvs::Netns;
 use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
-use crate::lang::ast::{
-    BackendDecl, CheckStmt, ExpectStmt, IpvsadmLine, Predicate, ProbeStmt, ShowStmt, ShowTarget, Stmt,
-    StmtKind, SvcRef, WatchStmt,
-};
+use crate::lang::ast::{BackendDecl, IpvsadmLine, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::{IpvsadmCommand, ListTarget};
 use crate::lang::show::ListOptions;
 use crate::lang::source::{Source, Span, Spanned};
-use crate::probe::connect::{check_backends, run_probe, ProbeSpec};
-use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
-use crate::render::probe::report as probe_report;
 use crate::render::{json, table};
-use std::net::SocketAddr;
 
 impl Interpreter<'_> {
     /// Runs one statement.
@@ -156,7 +147,11 @@ impl Interpreter<'_> {
     }
 
     /// The key a reference means; a name must have been declared.
-    fn resolve(&self, source: &Source, service: Option<&Spanned<SvcRef>>) -> Result<ServiceKey, Failure> {
+    pub(super) fn resolve(
+        &self,
+        source: &Source,
+        service: Option<&Spanned<SvcRef>>,
+    ) -> Result<ServiceKey, Failure> {
         let Some(service) = service else {
             let d = Diagnostic::error(
                 "lvs::check::no-service",
@@ -185,7 +180,7 @@ impl Interpreter<'_> {
         })
     }
 
-    fn table(&mut self) -> Result<Table, KernelError> {
+    pub(super) fn table(&mut self) -> Result<Table, KernelError> {
         let info = self.kernel.info()?;
         let mut services = Vec::new();
         for entry in self.kernel.services()? {
@@ -372,160 +367,6 @@ impl Interpreter<'_> {
 }
 
 impl Interpreter<'_> {
-    /// Connects to the service and reports which backend served each connection.
-    fn probe(&mut self, source: &Source, span: Span, p: &ProbeStmt) -> Result<(), Failure> {
-        let key = self.resolve(source, Some(&p.service))?;
-        let ServiceKey::Inet { addr, protocol } = key else {
-            return Err(script_failure(source, span, "a fwmark service has no address to connect to"));
-        };
-        let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
-        let probe = ProbeSpec {
-            target: addr,
-            count: p.count,
-            timeout: p.timeout,
-            payload: p.send.clone().into_bytes(),
-            interval: p.interval,
-            udp: protocol == crate::ipvs::Protocol::Udp,
-            http_path: p.http.clone(),
-        };
-        let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
-        let result = run_probe(&probe, &client, self.kernel, key.to_string()).map_err(k)?;
-        let backends: Vec<SocketAddr> =
-            self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
-        self.write(&probe_report(&result, &backends))?;
-        self.session.record_probe(key, result);
-        Ok(())
-    }
-
-    /// Refreshes a listing every interval, marking what changed since the last.
-    fn watch(&mut self, source: &Source, span: Span, w: &WatchStmt) -> Result<(), Failure> {
-        let target = match &w.show.target {
-            ShowTarget::Service(s) => ListTarget::Service(self.resolve(source, Some(s))?),
-            _ => ListTarget::Table,
-        };
-        let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
-        let mut previous = String::new();
-        let mut round = 0;
-        while w.count.map_or(true, |n| round < n) {
-            if round > 0 {
-                std::thread::sleep(w.interval);
-            }
-            let text = match &target {
-                ListTarget::Service(key) => {
-                    let entry = self.kernel.service(key).map_err(k)?;
-                    let backends = self.kernel.backends(key).map_err(k)?;
-                    listing::list_service(&ServiceRow { entry, backends }, &w.show.options)
-                }
-                _ => listing::list(&self.table().map_err(k)?, &w.show.options),
-            };
-            let marked = crate::render::watch::mark_changes(&previous, &text);
-            self.write(&format!("{}\n", marked))?;
-            previous = text;
-            round += 1;
-        }
-        Ok(())
-    }
-
-    /// Connects to each backend directly; with `--drain-failed`, a failed
-    /// backend's weight goes to 0 and comes back when it answers again.
-    fn check(&mut self, source: &Source, span: Span, c: &CheckStmt) -> Result<(), Failure> {
-        let key = self.resolve(source, Some(&c.service))?;
-        let k = |e| kernel_failure(source, span, e, "lvs::check::failed");
-        let entries = self.kernel.backends(&key).map_err(k)?;
-        let mut addrs: Vec<SocketAddr> = entries.iter().map(|b| b.backend.addr).collect();
-        addrs.sort();
-        let udp = matches!(key, ServiceKey::Inet { protocol: crate::ipvs::Protocol::Udp, .. });
-        let health = check_backends(&addrs, udp, c.timeout, &self.kernel.netns()).map_err(k)?;
-        let mut text = format!("check {key}:\n");
-        let mut change = Change::default();
-        for h in &health {
-            let Some(entry) = entries.iter().find(|b| b.backend.addr == h.backend) else { continue };
-            let b = entry.backend;
-            match &h.state {
-                Ok(latency) => text.push_str(&format!("  {:<24} up    {latency:?}\n", b.addr.to_string())),
-                Err(why) => text.push_str(&format!("  {:<24} down  {why}\n", b.addr.to_string())),
-            }
-            if !c.drain_failed {
-                continue;
-            }
-            let new_weight = match &h.state {
-                Err(_) if b.weight > 0 => {
-                    self.session.drain(key, b.addr, b.weight);
-                    Some(0)
-                }
-                Ok(_) => self.session.undrain(key, b.addr),
-                Err(_) => None,
-            };
-            if let Some(weight) = new_weight.filter(|w| *w != b.weight) {
-                let verb = if weight == 0 { "drained" } else { "restored" };
-                text.push_str(&format!("  {verb} {} (weight {} -> {weight})\n", b.addr, b.weight));
-                change.steps.push((
-                    Op::EditBackend { service: key, backend: b.with_weight(weight) },
-                    vec![Op::EditBackend { service: key, backend: b }],
-                ));
-            }
-        }
-        self.write(&text)?;
-        self.apply(source, span, change)
-    }
-
-    /// Judges an expectation; a failed one is reported and the run goes on.
-    fn expect(&mut self, source: &Source, span: Span, e: &ExpectStmt) -> Result<(), Failure> {
-        let key = self.resolve(source, Some(&e.service))?;
-        let k = |err| kernel_failure(source, span, err, "lvs::kernel::list");
-        let entries = self.kernel.backends(&key).map_err(k)?;
-        let verdict = match &e.predicate.value {
-            Predicate::Probe(expectation) => {
-                let Some(result) = self.session.last_probe(&key).cloned() else {
-                    let message = format!("there is no probe of service {key} to judge");
-                    let d =
-                        Diagnostic::error("lvs::expect::no-probe", message, e.service.span, "not probed yet")
-                            .with_help("run `probe SERVICE` before `expect`");
-                    return Err(Failure {
-                        source: source.clone(),
-                        diagnostic: Box::new(d),
-                        kind: FailureKind::Script,
-                    });
-                };
-                judge_probe(expectation, &result, &entries)
-            }
-            Predicate::Scheduler(name) => {
-                let actual = self.kernel.service(&key).map_err(k)?.service.scheduler;
-                Verdict {
-                    passed: actual.name() == name,
-                    expected: format!("scheduler {name}"),
-                    observed: format!("scheduler {actual}"),
-                }
-            }
-            Predicate::Backends(n) => Verdict {
-                passed: entries.len() == *n,
-                expected: plural(*n, "backend"),
-                observed: plural(entries.len(), "backend"),
-            },
-            Predicate::BackendWeight(addr, weight) => {
-                let actual = entries.iter().find(|b| b.backend.addr == *addr).map(|b| b.backend.weight);
-                Verdict {
-                    passed: actual == Some(*weight),
-                    expected: format!("backend {addr} with weight {weight}"),
-                    observed: actual.map_or(format!("no backend {addr}"), |w| format!("weight {w}")),
-                }
-            }
-        };
-        let line = crate::lang::print::print_stmt(&StmtKind::Expect(e.clone()));
-        if verdict.passed {
-            return self.write(&format!("ok: {line}\n"));
-        }
-        let d = Diagnostic::error(
-            "lvs::expect::failed",
-            format!("expectation failed: {line}"),
-            e.predicate.span,
-            "does not hold",
-        )
-        .with_note(format!("expected: {}", verdict.expected))
-        .with_note(format!("observed: {}", verdict.observed));
-        Err(Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Expectation })
-    }
-
     /// `ipvsadm -R`: every line of standard input as an ipvsadm invocation,
     /// inside this run's transaction (unlike ipvsadm, `#` comments are skipped).
     fn restore_stdin(&mut self, source: &Source, span: Span) -> Result<(), Failure> {
@@ -564,23 +405,6 @@ impl Interpreter<'_> {
     }
 }
 
-/// Judges a probe expectation, with the kernel's weights for `ratio weights`.
-fn judge_probe(
-    expectation: &Expectation,
-    result: &crate::probe::ProbeResult,
-    entries: &[crate::ipvs::BackendEntry],
-) -> Verdict {
-    let backends: Vec<SocketAddr> = entries.iter().map(|b| b.backend.addr).collect();
-    let predicate = match expectation {
-        Expectation::RatioWeights { within_percent, .. } => Expectation::RatioWeights {
-            weights: entries.iter().map(|b| (b.backend.addr, b.backend.weight)).collect(),
-            within_percent: *within_percent,
-        },
-        other => other.clone(),
-    };
-    judge(&predicate, result, &backends)
-}
-
 /// What one line of an `ipvsadm -S` file adds, and its undo.
 fn restore_step(command: IpvsadmCommand) -> Option<(Op, Vec<Op>)> {
     match command {
@@ -606,7 +430,7 @@ fn file_failure(source: &Source, path: &Spanned<String>, action: &str, e: std::i
     Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
 }
 
-fn script_failure(source: &Source, span: Span, message: &str) -> Failure {
+pub(super) fn script_failure(source: &Source, span: Span, message: &str) -> Failure {
     let d = Diagnostic::error("lvs::check::unsupported", message.to_string(), span, "");
     Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
 }

@@ -2,6 +2,7 @@
 //! the kernel; a run is a transaction unless `keep_going` is set.
 
 mod exec;
+mod observe;
 pub mod plan;
 pub mod session;
 pub mod txn;
