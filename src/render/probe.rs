@@ -36,9 +36,14 @@ pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
         }
     }
     if let Some(l) = result.latency() {
-        out.push_str(&format!("  latency: min {:?}, median {:?}, max {:?}\n", l.min, l.median, l.max));
+        out.push_str(&format!("  latency: min {}, median {}, max {}\n", ms(l.min), ms(l.median), ms(l.max)));
     }
     out
+}
+
+/// Milliseconds with one decimal: `7.4ms`.
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.1}ms", d.as_secs_f64() * 1000.0)
 }
 
 fn count_of(counts: &[(SocketAddr, u64)], backend: SocketAddr) -> u64 {
@@ -73,7 +78,7 @@ mod tests {
   10.10.0.3:8000               1   25%  #####
   order: 10.10.0.2:8000 10.10.0.3:8000 10.10.0.2:8000
   connection 4: refused
-  latency: min 2ms, median 2ms, max 2ms
+  latency: min 2.0ms, median 2.0ms, max 2.0ms
 "
         );
     }
