@@ -37,7 +37,11 @@ impl Interpreter<'_> {
         let result = run_probe(&probe, &client, self.kernel, key.to_string()).map_err(k)?;
         let backends: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
-        self.write(&probe_report(&result, &backends))?;
+        let report = match p.json || self.json {
+            true => crate::render::json::probe(&result, &backends),
+            false => probe_report(&result, &backends),
+        };
+        self.write(&report)?;
         self.session.record_probe(key, result);
         Ok(())
     }

@@ -100,6 +100,8 @@ pub struct ProbeStmt {
     pub http: Option<String>,
     pub timeout: Duration,
     pub interval: Duration,
+    /// Print the report as JSON (`--json`).
+    pub json: bool,
 }
 
 /// `expect ...`

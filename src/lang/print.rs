@@ -107,6 +107,9 @@ fn print_probe(p: &super::ast::ProbeStmt) -> String {
         write!(out, " http {path}").ok();
     }
     write!(out, " timeout {}ms interval {}ms", p.timeout.as_millis(), p.interval.as_millis()).ok();
+    if p.json {
+        out += " --json";
+    }
     out
 }
 

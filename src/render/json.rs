@@ -9,6 +9,8 @@
 //! - backend: `{"address", "port", "forward", "tunnel", "weight", "upper", "lower",
 //!   "active_conns", "inactive_conns", "persist_conns", "stats"}`;
 //! - connections: `[{"protocol", "client", "virtual", "dest", "state", "expires", "pe_name", "pe_data"}]`;
+//! - probe: `{"service", "connections", "served", "unattributed", "backends": [{"backend", "count"}],
+//!   "attempts": [{"client", "served", "backend", "failure", "latency_ms"}]}`;
 //! - timeouts: `{"tcp", "tcp_fin", "udp"}`; daemons: `[{"state", "interface", "sync_id",
 //!   "max_len", "group", "port", "ttl"}]`.
 //!
@@ -121,6 +123,48 @@ pub fn connections(conns: &[ConnEntry]) -> String {
         })
         .collect();
     pretty(&Value::Array(rows))
+}
+
+/// A probe: each connection, and the per-backend counts.
+pub fn probe(result: &crate::probe::ProbeResult, backends: &[std::net::SocketAddr]) -> String {
+    use crate::probe::{Outcome, Served};
+    let counts = result.counts();
+    let mut per_backend: Vec<Value> = backends
+        .iter()
+        .map(|b| json!({"backend": b.to_string(), "count": counts.iter().find(|(a, _)| a == b).map_or(0, |(_, n)| *n)}))
+        .collect();
+    per_backend.extend(
+        counts
+            .iter()
+            .filter(|(a, _)| !backends.contains(a))
+            .map(|(a, n)| json!({"backend": a.to_string(), "count": n})),
+    );
+    let attempts: Vec<Value> = result
+        .attempts
+        .iter()
+        .map(|a| {
+            let (backend, failure) = match &a.outcome {
+                Outcome::Served(Served::Backend(b)) => (Some(b.to_string()), None),
+                Outcome::Served(Served::Unknown) => (None, None),
+                Outcome::Failed(f) => (None, Some(f.to_string())),
+            };
+            json!({
+                "client": a.client.map(|c| c.to_string()),
+                "served": a.is_served(),
+                "backend": backend,
+                "failure": failure,
+                "latency_ms": a.latency.map(|l| l.as_secs_f64() * 1000.0),
+            })
+        })
+        .collect();
+    pretty(&json!({
+        "service": result.service,
+        "connections": result.attempts.len(),
+        "served": result.served(),
+        "unattributed": result.unattributed(),
+        "backends": per_backend,
+        "attempts": attempts,
+    }))
 }
 
 /// The three timeouts.

@@ -417,6 +417,14 @@ expect dns no failures
     let (code, stdout, stderr) = lvsh_script(&t, &script);
     servers.into_iter().for_each(|s| s.join().unwrap());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let servers = [serve_udp(&t.backend, "10.2.0.2:5353", 1), serve_udp(&t.backend, "10.2.0.3:5353", 1)];
+    let (code, json, stderr) =
+        lvsh_script(&t, &format!("probe udp 10.1.0.1:53 count 2 from {} --json", t.client.name));
+    servers.into_iter().for_each(|s| s.join().unwrap());
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("a JSON report");
+    assert_eq!((report["connections"].as_u64(), report["served"].as_u64()), (Some(2), Some(2)), "{json}");
+    assert!(report["attempts"].as_array().unwrap().iter().all(|a| a["backend"].is_string()), "{json}");
     assert!(stdout.starts_with("probe udp 10.1.0.1:53: 4 connections, 4 served\n"), "{stdout}");
     assert!(stdout.contains("ok: expect dns order alternate"), "{stdout}");
 }

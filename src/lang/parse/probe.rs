@@ -11,12 +11,12 @@ use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
 
 /// Options of `probe`.
-pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "http", "timeout", "interval"];
+pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "http", "timeout", "interval", "--json"];
 /// The first words of `expect` predicates.
 pub const PREDICATES: &[&str] =
     &["spread", "ratio", "order", "reaches", "sticky", "no", "latency", "scheduler", "backends", "backend"];
 
-/// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "http" [ path ] | "timeout" duration | "interval" duration }`
+/// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "http" [ path ] | "timeout" duration | "interval" duration | "--json" }`
 pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (mut i, service) = svc_ref(i)?;
     let mut probe = ProbeStmt {
@@ -27,6 +27,7 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         http: None,
         timeout: Duration::from_secs(2),
         interval: Duration::ZERO,
+        json: false,
     };
     loop {
         let (rest, w) = next_word(i)?;
@@ -68,6 +69,10 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
             "interval" => {
                 let (rest, d) = duration(rest)?;
                 probe.interval = d.value;
+                rest
+            }
+            "--json" => {
+                probe.json = true;
                 rest
             }
             _ => return Err(unknown(&w, "probe option", PROBE_OPTIONS)),
