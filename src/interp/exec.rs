@@ -25,8 +25,13 @@ impl Interpreter<'_> {
                 if let Some(name) = &decl.name {
                     self.session.name(&name.value, decl.key.value);
                 }
-                for backend in decl.backends.iter().flatten() {
-                    self.declare_backend(source, backend.span, decl.key.value, &backend.value)?;
+                let Some(backends) = &decl.backends else { return Ok(()) };
+                // One read for the whole block: its backends are distinct (checked).
+                let current = self.kernel.backends(&decl.key.value).map_err(k)?;
+                for backend in backends {
+                    let desired = plan::declared_backend(&backend.value);
+                    let change = plan::declare_backend(&current, decl.key.value, desired);
+                    self.apply(source, backend.span, change)?;
                 }
                 Ok(())
             }

@@ -253,16 +253,13 @@ fn a_script_probes_from_the_client_namespace_and_judges_expectations() {
     t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
     let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
     let script = format!(
-        "service web tcp 10.1.0.1:80 rr {{
-    backend 10.2.0.2:8000 masq
-    backend 10.2.0.3:8000 masq
-}}
-probe web count 6 from {} send \"xxx\"
+        "{}probe web count 6 from {} send \"xxx\"
 expect web order alternate
 expect web spread even
 expect web no failures
 expect web sticky
 ",
+        web_service("rr"),
         t.client.name
     );
     let out = std::process::Command::new("lvsh")
@@ -334,14 +331,11 @@ fn source_hashing_is_sticky_and_round_robin_is_not() {
     let t = two_backends();
     let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
     let script = format!(
-        "service web tcp 10.1.0.1:80 sh {{
-    backend 10.2.0.2:8000 masq
-    backend 10.2.0.3:8000 masq
-}}
-probe web count 6 from {}
+        "{}probe web count 6 from {}
 expect web sticky
 expect web no failures
 ",
+        web_service("sh"),
         t.client.name
     );
     let (code, stdout, stderr) = lvsh_script(&t, &script);
@@ -356,13 +350,10 @@ fn a_stopped_listener_shows_as_failures_and_no_failures_fails() {
     // Only 10.2.0.2 listens: connections scheduled to 10.2.0.3 are refused.
     let server = serve_on(&t.backend, "10.2.0.2:8000", 3);
     let script = format!(
-        "service web tcp 10.1.0.1:80 rr {{
-    backend 10.2.0.2:8000 masq
-    backend 10.2.0.3:8000 masq
-}}
-probe web count 6 from {} timeout 1s
+        "{}probe web count 6 from {} timeout 1s
 expect web no failures
 ",
+        web_service("rr"),
         t.client.name
     );
     let (code, stdout, stderr) = lvsh_script(&t, &script);
@@ -437,13 +428,10 @@ fn an_http_probe_records_error_statuses_as_failures() {
         serve_reply(&t.backend, "10.2.0.3:8000", 2, b"HTTP/1.0 503 Service Unavailable\r\n\r\n"),
     ];
     let script = format!(
-        "service web tcp 10.1.0.1:80 rr {{
-    backend 10.2.0.2:8000 masq
-    backend 10.2.0.3:8000 masq
-}}
-probe web count 4 from {} http /health
+        "{}probe web count 4 from {} http /health
 expect web no failures
 ",
+        web_service("rr"),
         t.client.name
     );
     let (code, stdout, stderr) = lvsh_script(&t, &script);
@@ -490,4 +478,15 @@ save
     assert!(stdout.contains(&format!("  {:<24} down  refused\n", "10.2.0.3:8000")), "{stdout}");
     assert!(stdout.contains("-a -t 10.1.0.1:80 -r 10.2.0.3:8000 -m -w 0\n"), "{stdout}");
     assert_eq!(t.director.save().lines().last(), Some("-a -t 10.1.0.1:80 -r 10.2.0.3:8000 -m -w 2"));
+}
+
+/// The service the probe tests declare: two masqueraded backends, as `.lvs` text.
+fn web_service(scheduler: &str) -> String {
+    format!(
+        "service web tcp 10.1.0.1:80 {scheduler} {{
+    backend 10.2.0.2:8000 masq
+    backend 10.2.0.3:8000 masq
+}}
+"
+    )
 }
