@@ -81,11 +81,11 @@ impl App {
             eprintln!("{}", count_note(errors));
             return EXIT_SCRIPT;
         }
-        let mut kernel = match NetlinkKernel::connect_in(&self.netns) {
+        let kernel = match NetlinkKernel::connect_in(&self.netns) {
             Ok(k) => k,
             Err(e) => return self.fail_kernel(&e),
         };
-        let mut interp = Interpreter::new(&mut kernel, Box::new(std::io::stdout()));
+        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
         interp.keep_going = keep_going;
         interp.json = self.json;
         for (source, script) in sources.iter().zip(&scripts) {
@@ -100,11 +100,11 @@ impl App {
     /// A plain interactive loop until the REPL lands: one statement (or
     /// `{ }` block) at a time, each its own transaction; errors never exit.
     fn line_reader(&self) -> u8 {
-        let mut kernel = match NetlinkKernel::connect_in(&self.netns) {
+        let kernel = match NetlinkKernel::connect_in(&self.netns) {
             Ok(k) => k,
             Err(e) => return self.fail_kernel(&e),
         };
-        let mut interp = Interpreter::new(&mut kernel, Box::new(std::io::stdout()));
+        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
         interp.json = self.json;
         let mut pending = String::new();
         loop {

@@ -11,7 +11,7 @@ use crate::lang::source::{Source, Span, Spanned};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
 use crate::render::{json, table};
 
-impl Interpreter<'_> {
+impl Interpreter {
     /// Runs one statement.
     pub(super) fn exec(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
         let span = stmt.span;
@@ -20,7 +20,7 @@ impl Interpreter<'_> {
             StmtKind::Service(decl) => {
                 let desired =
                     plan::service_with(Service::new(decl.key.value), decl.scheduler.as_ref(), &decl.options);
-                let change = plan::declare_service(self.kernel, desired).map_err(k)?;
+                let change = plan::declare_service(self.kernel.as_mut(), desired).map_err(k)?;
                 self.apply(source, span, change)?;
                 if let Some(name) = &decl.name {
                     self.session.name(&name.value, decl.key.value);
@@ -57,7 +57,7 @@ impl Interpreter<'_> {
             }
             StmtKind::DelService(service) => {
                 let key = self.resolve(source, Some(service))?;
-                let change = plan::delete_service(self.kernel, key).map_err(k)?;
+                let change = plan::delete_service(self.kernel.as_mut(), key).map_err(k)?;
                 self.apply(source, span, change)
             }
             StmtKind::DelBackend { service, addr } => {
@@ -67,7 +67,7 @@ impl Interpreter<'_> {
                 self.apply(source, span, change)
             }
             StmtKind::Flush => {
-                let change = plan::flush(self.kernel).map_err(k)?;
+                let change = plan::flush(self.kernel.as_mut()).map_err(k)?;
                 self.apply(source, span, change)
             }
             StmtKind::Zero(service) => {
@@ -79,7 +79,7 @@ impl Interpreter<'_> {
                 self.apply(source, span, Change::one(Op::Zero(key), Vec::new()))
             }
             StmtKind::Timeouts(decl) => {
-                let change = plan::timeouts(self.kernel, decl).map_err(k)?;
+                let change = plan::timeouts(self.kernel.as_mut(), decl).map_err(k)?;
                 self.apply(source, span, change)
             }
             StmtKind::DaemonStart(decl) => self.start_daemon(source, span, decl.daemon.clone()),
@@ -339,8 +339,8 @@ impl Interpreter<'_> {
                 let old = self.kernel.service(&svc.key).map_err(k)?.service;
                 Change::one(Op::EditService(svc.clone()), vec![Op::EditService(old)])
             }
-            IpvsadmCommand::DelService(key) => plan::delete_service(self.kernel, *key).map_err(k)?,
-            IpvsadmCommand::Flush => plan::flush(self.kernel).map_err(k)?,
+            IpvsadmCommand::DelService(key) => plan::delete_service(self.kernel.as_mut(), *key).map_err(k)?,
+            IpvsadmCommand::Flush => plan::flush(self.kernel.as_mut()).map_err(k)?,
             IpvsadmCommand::AddServer { service, backend } => Change::one(
                 Op::AddBackend { service: *service, backend: *backend },
                 vec![Op::DelBackend { service: *service, addr: backend.addr }],
@@ -371,7 +371,7 @@ impl Interpreter<'_> {
     }
 }
 
-impl Interpreter<'_> {
+impl Interpreter {
     /// `ipvsadm -R`: every line of standard input as an ipvsadm invocation,
     /// inside this run's transaction (unlike ipvsadm, `#` comments are skipped).
     fn restore_stdin(&mut self, source: &Source, span: Span) -> Result<(), Failure> {

@@ -39,11 +39,11 @@ pub enum FailureKind {
 }
 
 /// Runs scripts against a kernel.
-pub struct Interpreter<'k> {
-    kernel: &'k mut dyn Kernel,
+pub struct Interpreter {
+    kernel: Box<dyn Kernel>,
     pub session: Session,
     journal: Journal,
-    out: Box<dyn Write + 'k>,
+    out: Box<dyn Write>,
     /// Report refused operations and go on instead of rolling back.
     pub keep_going: bool,
     /// Failures reported while keeping going.
@@ -52,9 +52,9 @@ pub struct Interpreter<'k> {
     pub json: bool,
 }
 
-impl<'k> Interpreter<'k> {
+impl Interpreter {
     /// An interpreter writing its output to `out`.
-    pub fn new(kernel: &'k mut dyn Kernel, out: Box<dyn Write + 'k>) -> Interpreter<'k> {
+    pub fn new(kernel: Box<dyn Kernel>, out: Box<dyn Write>) -> Interpreter {
         Interpreter {
             kernel,
             session: Session::default(),
@@ -98,7 +98,7 @@ impl<'k> Interpreter<'k> {
             failure.diagnostic.notes.push("nothing was changed".to_string());
             return failure;
         }
-        let rollback = self.journal.rollback(self.kernel);
+        let rollback = self.journal.rollback(self.kernel.as_mut());
         let lines: Vec<String> = rollback
             .origins
             .iter()

@@ -16,7 +16,7 @@ use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow};
 use crate::render::probe::report as probe_report;
 
-impl Interpreter<'_> {
+impl Interpreter {
     /// Connects to the service and reports which backend served each connection.
     pub(super) fn probe(&mut self, source: &Source, span: Span, p: &ProbeStmt) -> Result<(), Failure> {
         let key = self.resolve(source, Some(&p.service))?;
@@ -34,7 +34,7 @@ impl Interpreter<'_> {
             http_path: p.http.clone(),
         };
         let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
-        let result = run_probe(&probe, &client, self.kernel, key.to_string()).map_err(k)?;
+        let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string()).map_err(k)?;
         let backends: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
         let report = match p.json || self.json {
