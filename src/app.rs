@@ -8,7 +8,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::interp::{Failure, FailureKind, Interpreter};
-use crate::ipvs::{KernelError, NetlinkKernel, Netns};
+use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
@@ -81,11 +81,14 @@ impl App {
             eprintln!("{}", count_note(errors));
             return EXIT_SCRIPT;
         }
-        let kernel = match NetlinkKernel::connect_in(&self.netns) {
-            Ok(k) => k,
-            Err(e) => return self.fail_kernel(&e),
+        // `help` and `echo` run without IPVS; anything else needs it from the start.
+        let needs_kernel = scripts.iter().flat_map(|s| &s.stmts).any(|s| s.kind.needs_kernel());
+        let kernel: Box<dyn Kernel> = match NetlinkKernel::connect_in(&self.netns) {
+            Ok(k) => Box::new(k),
+            Err(e) if needs_kernel => return self.fail_kernel(&e),
+            Err(e) => Box::new(Unreachable::new(self.netns.clone(), &e)),
         };
-        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
+        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
         interp.keep_going = keep_going;
         interp.json = self.json;
         for (source, script) in sources.iter().zip(&scripts) {

@@ -14,6 +14,10 @@ use crate::render::{json, table};
 impl Interpreter {
     /// Runs one statement.
     pub(super) fn exec(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
+        if self.plan.is_some() && !super::explain::changes_kernel(&stmt.kind) {
+            // Explaining a sourced file: only what changes the kernel counts.
+            return Ok(());
+        }
         let span = stmt.span;
         let k = |e| kernel_failure(source, span, e, "lvs::kernel::refused");
         match &stmt.kind {
@@ -98,6 +102,12 @@ impl Interpreter {
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Watch(w) => self.watch(source, span, w),
+            StmtKind::Help(None) => self.write(&crate::render::help::overview()),
+            StmtKind::Help(Some(name)) => match crate::lang::command::find(&name.value) {
+                Some(c) => self.write(&crate::render::help::command(c)),
+                None => Err(script_failure(source, name.span, &format!("no command `{}`", name.value))),
+            },
+            StmtKind::Explain(inner) => self.explain(source, inner),
         }
     }
 
@@ -134,6 +144,11 @@ impl Interpreter {
             return Ok(());
         }
         let (ops, undos): (Vec<Op>, Vec<Vec<Op>>) = change.steps.into_iter().unzip();
+        if let Some(plan) = &mut self.plan {
+            plan.extend(ops);
+            return Ok(());
+        }
+        self.writes += 1;
         let outcomes =
             self.kernel.apply(&ops).map_err(|e| kernel_failure(source, span, e, "lvs::kernel::refused"))?;
         let mut first_error = None;
@@ -330,6 +345,13 @@ impl Interpreter {
             IpvsadmCommand::Help | IpvsadmCommand::Version => {
                 return self
                     .write("ipvsadm v1.31 2019/12/24 syntax, run natively by lvsh (see `help ipvsadm`)\n")
+            }
+            IpvsadmCommand::Restore if self.plan.is_some() => {
+                return Err(script_failure(
+                    source,
+                    span,
+                    "`explain` cannot read `ipvsadm -R`'s standard input",
+                ))
             }
             IpvsadmCommand::Restore => return self.restore_stdin(source, span),
             IpvsadmCommand::AddService(svc) => {

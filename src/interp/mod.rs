@@ -2,6 +2,7 @@
 //! the kernel; a run is a transaction unless `keep_going` is set.
 
 mod exec;
+mod explain;
 mod observe;
 pub mod plan;
 pub mod session;
@@ -50,6 +51,10 @@ pub struct Interpreter {
     pub failures: Vec<Failure>,
     /// Every `show` prints JSON (`--json`).
     pub json: bool,
+    /// While explaining: the operations planned instead of applied.
+    plan: Option<Vec<crate::ipvs::Op>>,
+    /// How many batches were sent to the kernel, to tell when it changed.
+    writes: u64,
 }
 
 impl Interpreter {
@@ -63,7 +68,25 @@ impl Interpreter {
             keep_going: false,
             failures: Vec::new(),
             json: false,
+            plan: None,
+            writes: 0,
         }
+    }
+
+    /// How many times this interpreter has changed the kernel (a REPL
+    /// refreshes what it knows of the kernel when this moves).
+    pub fn kernel_writes(&self) -> u64 {
+        self.writes
+    }
+
+    /// The network namespace whose IPVS the interpreter acts on.
+    pub fn netns(&self) -> crate::ipvs::Netns {
+        self.kernel.netns()
+    }
+
+    /// Acts on another kernel connection from now on, keeping the session.
+    pub fn set_kernel(&mut self, kernel: Box<dyn Kernel>) {
+        self.kernel = kernel;
     }
 
     /// Runs a script as one transaction: on a refusal, everything this run
@@ -152,6 +175,7 @@ pub fn kernel_failure(source: &Source, span: Span, error: KernelError, code: &'s
         | KernelError::NoSuchNamespace { .. }
         | KernelError::Namespace { .. }
         | KernelError::Io { .. }
+        | KernelError::Unreachable { .. }
         | KernelError::NoAnswer { .. } => FailureKind::Environment,
         _ => FailureKind::Refused,
     };

@@ -66,6 +66,11 @@ pub enum KernelError {
     #[error("netlink {context} failed: {source}")]
     Io { context: &'static str, source: io::Error },
 
+    /// The kernel could not be reached when lvsh started (an [`super::Unreachable`]
+    /// stands in for it); the reason is that first error's message.
+    #[error("{reason}")]
+    Unreachable { reason: String, help: Option<String> },
+
     #[error("lvsh could not encode a request: {what}")]
     Encode { what: String },
 
@@ -109,6 +114,7 @@ impl KernelError {
             KernelError::DaemonRunning { .. } => "stop it first",
             KernelError::NoDaemon { .. } => "nothing to stop",
             KernelError::NoSuchInterface { .. } => "name an existing interface (see `ip link`)",
+            KernelError::Unreachable { help, .. } => return help.clone(),
             KernelError::Malformed { .. } | KernelError::Encode { .. } => {
                 "this is a bug in lvsh or the kernel; please report it with the kernel version"
             }

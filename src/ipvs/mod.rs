@@ -16,6 +16,7 @@ pub mod model;
 pub mod netlink;
 pub mod netns;
 pub mod op;
+pub mod unreachable;
 
 pub use conntable::ConnEntry;
 pub use error::KernelError;
@@ -24,3 +25,4 @@ pub use model::*;
 pub use netlink::NetlinkKernel;
 pub use netns::Netns;
 pub use op::Op;
+pub use unreachable::Unreachable;

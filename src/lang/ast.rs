@@ -68,6 +68,18 @@ pub enum StmtKind {
     Check(CheckStmt),
     /// `watch [SVC] [--stats|--rate] [interval D] [count N]`: a refreshing listing.
     Watch(WatchStmt),
+    /// `help [COMMAND]`: the commands, or one command's syntax and example.
+    Help(Option<Spanned<String>>),
+    /// `explain STMT`: what a statement would change, without running it.
+    Explain(Box<Stmt>),
+}
+
+impl StmtKind {
+    /// Whether running the statement needs the kernel's IPVS (`help`, `echo`
+    /// and `sleep` run without it).
+    pub fn needs_kernel(&self) -> bool {
+        !matches!(self, StmtKind::Help(_) | StmtKind::Echo(_) | StmtKind::Sleep(_))
+    }
 }
 
 /// `watch ...`

@@ -77,6 +77,12 @@ impl Checker {
                     self.reference(s);
                 }
             }
+            StmtKind::Explain(inner) => {
+                // An explained statement does not run: the names it gives do not last.
+                let names = self.names.clone();
+                self.stmt(&inner.kind);
+                self.names = names;
+            }
             _ => {}
         }
     }

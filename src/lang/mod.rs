@@ -3,12 +3,15 @@
 
 pub mod ast;
 pub mod check;
+pub mod command;
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod parse;
 pub mod print;
+pub mod shape;
 pub mod show;
 pub mod source;
+pub mod token;
 
 use ast::Script;
 use diagnostic::Diagnostic;

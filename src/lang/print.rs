@@ -88,6 +88,9 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))
         }
+        StmtKind::Help(None) => "help".into(),
+        StmtKind::Help(Some(command)) => format!("help {}", command.value),
+        StmtKind::Explain(inner) => format!("explain {}", print_stmt(&inner.kind)),
         StmtKind::Ipvsadm(line) => {
             let words: Vec<&str> = line.args.iter().map(|a| a.value.as_str()).collect();
             format!("ipvsadm {}", words.join(" "))
@@ -319,6 +322,10 @@ mod tests {
             Just("daemon start master interface eth1 syncid 3 group 239.1.1.1 ttl 2".to_string()),
             "[a-z \"]{0,20}".prop_map(|t| format!("echo {}", quote(&t))),
             Just("ipvsadm -A -t 111.111.0.1:80 -s rr".to_string()),
+            Just("help".to_string()),
+            Just("help probe".to_string()),
+            Just("explain del service web".to_string()),
+            Just("explain service web tcp 1.2.3.4:80 rr { backend 10.0.0.1:80 }".to_string()),
             (0u64..100_000).prop_map(|ms| format!("sleep {ms}ms")),
         ]
     }

@@ -171,7 +171,7 @@ fn service_flags(svc: &Service) -> String {
 
 /// The set scheduler flags by their names for this scheduler, comma
 /// separated; SCHED3 has no name for sh and mh, so it may be empty.
-fn sched_flag_names(svc: &Service) -> String {
+pub(super) fn sched_flag_names(svc: &Service) -> String {
     svc.sched_flags.names(&svc.scheduler).join(",")
 }
 
@@ -181,7 +181,7 @@ fn sched_flag_names(svc: &Service) -> String {
 /// ipvsadm keeps the mask as the kernel's raw 32-bit word and reads it by
 /// the service's family; a mask of the other family is read the same way
 /// (as on x86-64), however odd the result.
-fn mask_text(svc: &Service) -> Option<String> {
+pub(super) fn mask_text(svc: &Service) -> Option<String> {
     let word = match svc.netmask {
         Netmask::V4(mask) => u32::from_le_bytes(mask.octets()),
         Netmask::V6(prefix) => u32::from(prefix),
@@ -193,7 +193,7 @@ fn mask_text(svc: &Service) -> Option<String> {
 }
 
 /// The persistence engine, if set to a non-empty name.
-fn pe_name(svc: &Service) -> Option<&str> {
+pub(super) fn pe_name(svc: &Service) -> Option<&str> {
     svc.pe.as_deref().filter(|pe| !pe.is_empty())
 }
 
@@ -326,7 +326,7 @@ fn save_block(row: &ServiceRow) -> String {
 }
 
 /// `-t addr:port`, `-u ...`, `--sctp-service ...`, `--xxx-service ...`, `-f <mark> [-6]`.
-fn save_name(key: &ServiceKey) -> String {
+pub(super) fn save_name(key: &ServiceKey) -> String {
     match key {
         ServiceKey::Inet { protocol, addr } => format!("{} {}", protocol_option(*protocol), addr_port(addr)),
         ServiceKey::Fwmark { mark, family: Family::V4 } => format!("-f {}", *mark as i32),
@@ -370,7 +370,7 @@ fn save_backend(service: &str, entry: &BackendEntry) -> String {
 
 /// ipvsadm's forwarding options: `-g` stands for local too, and methods it
 /// does not know print C's `(null)`.
-fn fwd_switch(forward: Forward) -> &'static str {
+pub(super) fn fwd_switch(forward: Forward) -> &'static str {
     match forward {
         Forward::Masq => "-m",
         Forward::Tunnel(_) => "-i",
@@ -379,7 +379,7 @@ fn fwd_switch(forward: Forward) -> &'static str {
     }
 }
 
-fn tunnel_options(forward: Forward) -> String {
+pub(super) fn tunnel_options(forward: Forward) -> String {
     let Forward::Tunnel(tunnel) = forward else {
         return String::new();
     };
@@ -439,7 +439,7 @@ fn conn_line(c: &ConnEntry, persistent: bool) -> String {
 
 /// `1.2.3.4:80` or `[2001:db8::1]:80` (no scope id, unlike `SocketAddr`'s
 /// own display).
-fn addr_port(addr: &SocketAddr) -> String {
+pub(super) fn addr_port(addr: &SocketAddr) -> String {
     match addr.ip() {
         IpAddr::V4(ip) => format!("{ip}:{}", addr.port()),
         IpAddr::V6(ip) => format!("[{}]:{}", ntop6(ip), addr.port()),

@@ -4,7 +4,10 @@
 //! data; the text users and scripts read is made here and nowhere else.
 
 pub mod diagnostic;
+pub mod explain;
+pub mod help;
 pub mod ipvsadm;
+pub mod ipvsadm_line;
 pub mod json;
 pub mod probe;
 pub mod table;

@@ -195,6 +195,16 @@ pub fn sleep_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Sleep(d.value)))
 }
 
+/// `help := "help" [ word ]`: the word names a command.
+pub fn help_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (rest, w) = next_word(i)?;
+    let Some(w) = w else { return Ok((rest, StmtKind::Help(None))) };
+    if crate::lang::command::find(w.value).is_none() {
+        return Err(unknown(&w, "command", super::COMMANDS));
+    }
+    Ok((rest, StmtKind::Help(Some(Spanned::new(w.value.to_string(), w.span)))))
+}
+
 /// `ipvsadm := "ipvsadm" { word }`: ipvsadm's own syntax, to the end of the line.
 pub fn ipvsadm_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (i, line) = rest_of_line(i)?;

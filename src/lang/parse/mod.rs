@@ -28,7 +28,7 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[
     "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch",
+    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "help", "explain",
 ];
 
 /// Parses a whole script; the diagnostics hold every syntax error.
@@ -102,10 +102,18 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         "expect" => probe::expect_stmt(rest)?,
         "check" => probe::check_stmt(rest)?,
         "watch" => show::watch_stmt(rest)?,
+        "help" => misc::help_stmt(rest)?,
+        "explain" => explain_stmt(rest)?,
         _ => return Err(unknown(&kw, "command", COMMANDS)),
     };
     let (rest, ()) = end_of_stmt(rest)?;
     Ok((rest, Stmt { span: Span::new(start, rest.location_offset()), kind }))
+}
+
+/// `explain := "explain" stmt`
+fn explain_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (rest, inner) = stmt(i)?;
+    Ok((rest, StmtKind::Explain(Box::new(inner))))
 }
 
 /// Nothing more may follow a complete statement on its line.

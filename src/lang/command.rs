@@ -1,0 +1,303 @@
+//! The command table: one entry per command, feeding `help`, the REPL's
+//! completion, hints and highlighting. A new command is one entry here (and
+//! its parser); `tests/host/commands.rs` fails when a parser command has no
+//! entry.
+//!
+//! Each command's `syntax` is written in a small pattern language that is
+//! both what `help` shows and what completion walks (see [`super::shape`]):
+//! `[x]` optional, `x...` one or more, `[x]...` any number, `(a | b)` either,
+//! lowercase words are keywords, UPPERCASE names are values ([`PLACEHOLDERS`])
+//! or named parts defined in [`FRAGMENTS`].
+
+/// What a command is for; `help` lists commands by group, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Declare,
+    Settings,
+    Look,
+    Verify,
+    Files,
+    Shell,
+}
+
+impl Group {
+    /// Every group, in `help`'s order.
+    pub const ALL: [Group; 6] =
+        [Group::Declare, Group::Settings, Group::Look, Group::Verify, Group::Files, Group::Shell];
+
+    /// The heading `help` gives the group.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Declare => "Services and backends",
+            Group::Settings => "Counters and kernel settings",
+            Group::Look => "Looking at the kernel",
+            Group::Verify => "Verifying",
+            Group::Files => "Files and ipvsadm",
+            Group::Shell => "The shell",
+        }
+    }
+}
+
+/// One command: how it is written, what it means, and an example.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandHelp {
+    pub name: &'static str,
+    /// Other words for the same command (`delete` for `del`).
+    pub aliases: &'static [&'static str],
+    pub group: Group,
+    /// The pattern: what `help` shows and what completion follows.
+    pub syntax: &'static str,
+    /// One line: what the command does.
+    pub summary: &'static str,
+    /// A line that runs as it is (checked by the host tests).
+    pub example: &'static str,
+}
+
+const fn cmd(
+    name: &'static str,
+    group: Group,
+    syntax: &'static str,
+    summary: &'static str,
+    example: &'static str,
+) -> CommandHelp {
+    CommandHelp { name, aliases: &[], group, syntax, summary, example }
+}
+
+/// Every command, in `help`'s order within each group.
+pub const COMMAND_HELP: &[CommandHelp] = &[
+    cmd(
+        "service",
+        Group::Declare,
+        "service [NAME] ((tcp | udp | sctp) VIP | fwmark MARK [ipv6]) [SCHEDULER] [SVC-OPTION]... [{]",
+        "declare a virtual service: created if missing, edited if different",
+        "service web tcp 111.111.0.1:80 rr",
+    ),
+    cmd(
+        "backend",
+        Group::Declare,
+        "backend SERVICE BACKEND [BACKEND-OPTION]...",
+        "declare a backend (real server): created if missing, else edited",
+        "backend web 10.10.0.2:8000 masq weight 2",
+    ),
+    cmd(
+        "set",
+        Group::Declare,
+        "set (service SERVICE [SCHEDULER] [SVC-OPTION]... | backend SERVICE BACKEND [BACKEND-OPTION]...)",
+        "change only what is named of a service or backend, keeping the rest",
+        "set backend web 10.10.0.2:8000 weight 0",
+    ),
+    CommandHelp {
+        aliases: &["delete"],
+        ..cmd(
+            "del",
+            Group::Declare,
+            "del (service SERVICE | backend SERVICE BACKEND)",
+            "delete a service (with its backends) or one backend",
+            "del backend web 10.10.0.3:8000",
+        )
+    },
+    cmd("flush", Group::Declare, "flush", "delete every service", "flush"),
+    cmd(
+        "zero",
+        Group::Settings,
+        "zero [SERVICE]",
+        "reset the counters of one service, or of all",
+        "zero web",
+    ),
+    cmd(
+        "timeouts",
+        Group::Settings,
+        "timeouts TIMEOUT...",
+        "set the tcp, tcpfin and udp connection timeouts (0 keeps one)",
+        "timeouts tcp 900 tcpfin 120 udp 300",
+    ),
+    cmd(
+        "daemon",
+        Group::Settings,
+        "daemon (start (master | backup) [DAEMON-OPTION]... | stop (master | backup))",
+        "start or stop a connection synchronisation daemon",
+        "daemon start master interface eth0 syncid 1",
+    ),
+    cmd(
+        "show",
+        Group::Look,
+        "show [SERVICE | connections | timeouts | daemons] [SHOW-FLAG]...",
+        "list services exactly as `ipvsadm -L -n` does",
+        "show web --stats",
+    ),
+    cmd(
+        "watch",
+        Group::Look,
+        "watch [SERVICE] [WATCH-OPTION]...",
+        "print a listing again and again, marking what changed",
+        "watch web --rate interval 1s count 3",
+    ),
+    cmd(
+        "save",
+        Group::Look,
+        "save [FILE]",
+        "print the table as `ipvsadm -S -n` does, or write it to a file",
+        "save rules.txt",
+    ),
+    cmd(
+        "probe",
+        Group::Verify,
+        "probe SERVICE [PROBE-OPTION]...",
+        "connect to a service and report which backend served each",
+        "probe web count 6 from ext1 send \"xxx\"",
+    ),
+    cmd(
+        "expect",
+        Group::Verify,
+        "expect SERVICE PREDICATE",
+        "assert something of the last probe or the configuration",
+        "expect web spread even",
+    ),
+    cmd(
+        "check",
+        Group::Verify,
+        "check SERVICE [--drain-failed | timeout DURATION]...",
+        "connect to each backend; --drain-failed drains the dead ones",
+        "check web --drain-failed",
+    ),
+    cmd("restore", Group::Files, "restore FILE", "apply a file in `ipvsadm -S` form", "restore rules.txt"),
+    cmd(
+        "source",
+        Group::Files,
+        "source FILE",
+        "run another .lvs script here, in the same run",
+        "source lab.lvs",
+    ),
+    cmd(
+        "ipvsadm",
+        Group::Files,
+        "ipvsadm [IPVSADM-ARG]...",
+        "a line in ipvsadm's own syntax, run natively",
+        "ipvsadm -A -t 111.111.0.1:80 -s rr",
+    ),
+    cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\""),
+    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms"),
+    cmd(
+        "help",
+        Group::Shell,
+        "help [COMMAND]",
+        "list the commands, or show one with its syntax and an example",
+        "help probe",
+    ),
+    cmd(
+        "explain",
+        Group::Shell,
+        "explain LINE",
+        "show what a line would change in the kernel, and as ipvsadm",
+        "explain backend tcp 111.111.0.1:80 10.10.0.4:8000 weight 2",
+    ),
+];
+
+/// Named parts of the syntax: `NAME := pattern`, with what it is.
+pub const FRAGMENTS: &[(&str, &str)] = &[
+    (
+        "SERVICE",
+        "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]",
+    ),
+    (
+        "SVC-OPTION",
+        "persistent [SECONDS] | netmask NETMASK | prefix N | one-packet | flags FLAGS | pe PE",
+    ),
+    (
+        "BACKEND-OPTION",
+        "masq | route | local | tunnel [ipip | gre | gue port PORT] [csum | remcsum | nocsum] | weight N | upper N | lower N",
+    ),
+    ("TIMEOUT", "tcp SECONDS | tcpfin SECONDS | udp SECONDS"),
+    ("DAEMON-OPTION", "interface IFACE | syncid N | maxlen N | group ADDR | port PORT | ttl N"),
+    (
+        "SHOW-FLAG",
+        "--stats | --rate | --thresholds | --persistent | --tun-info | --exact | --nosort | --json | --pretty",
+    ),
+    ("WATCH-OPTION", "--stats | --rate | --exact | interval DURATION | count N"),
+    (
+        "PROBE-OPTION",
+        "count N | from NODE | send TEXT | http [PATH] | timeout DURATION | interval DURATION | --json",
+    ),
+    (
+        "PREDICATE",
+        "spread even [within N] | ratio weights [within PERCENT] | order alternate | order BACKEND... \
+         | reaches all | reaches only BACKEND... | sticky | no failures | latency below DURATION \
+         | scheduler SCHEDULER | backends N | backend BACKEND weight N",
+    ),
+];
+
+/// How a value is recognised (and whether completion knows its values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// A name a `service` statement gave, in this session.
+    ServiceName,
+    /// A new name: a letter, then letters, digits, `-`, `_`.
+    Name,
+    /// A virtual service's `ADDR:PORT`.
+    Vip,
+    /// A fwmark service's mark.
+    Mark,
+    /// A backend's `ADDR:PORT`.
+    Backend,
+    Scheduler,
+    /// A network namespace: a lab node, or any name `ip netns` lists.
+    Node,
+    File,
+    /// A command name.
+    Command,
+    /// A whole statement (`explain`'s).
+    Line,
+    /// ipvsadm's own arguments, to the end of the line.
+    Ipvsadm,
+    /// Scheduler flags, separated by commas.
+    Flags,
+    Number,
+    Percent,
+    Duration,
+    Addr,
+    /// An HTTP path, starting with `/`.
+    UrlPath,
+    /// Any one word or quoted string.
+    Word,
+}
+
+/// Every value name the syntax uses: how it is recognised, and what it is.
+pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
+    ("NAME", Value::ServiceName, "a service's name"),
+    ("VIP", Value::Vip, "the virtual ADDR:PORT, IPv6 as [ADDR]:PORT"),
+    ("MARK", Value::Mark, "a firewall mark, 1 to 4294967295"),
+    ("BACKEND", Value::Backend, "a backend's ADDR:PORT, IPv6 as [ADDR]:PORT"),
+    ("SCHEDULER", Value::Scheduler, "rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos (default wlc)"),
+    ("NODE", Value::Node, "a network namespace: a lab node or a name `ip netns` lists"),
+    ("FILE", Value::File, "a file path (quoted if it has spaces)"),
+    ("COMMAND", Value::Command, "a command name"),
+    ("LINE", Value::Line, "any statement, as you would type it"),
+    ("IPVSADM-ARG", Value::Ipvsadm, "ipvsadm's options, e.g. -A -t 111.111.0.1:80 -s rr"),
+    ("FLAGS", Value::Flags, "sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3, comma-separated"),
+    ("N", Value::Number, "a number"),
+    ("SECONDS", Value::Number, "a number of seconds"),
+    ("PORT", Value::Number, "a port, 1 to 65535"),
+    ("PERCENT", Value::Percent, "a percentage, e.g. 10%"),
+    ("DURATION", Value::Duration, "500ms, 2s, 1.5s, 1m, or plain seconds"),
+    ("NETMASK", Value::Addr, "an IPv4 netmask like 255.255.255.0"),
+    ("ADDR", Value::Addr, "an IP address"),
+    ("PATH", Value::UrlPath, "an HTTP path like /health"),
+    ("PE", Value::Word, "a persistence engine, e.g. sip"),
+    ("IFACE", Value::Word, "a network interface, e.g. eth0"),
+    ("TEXT", Value::Word, "a word or a \"quoted string\""),
+];
+
+/// The entry of a command or one of its aliases.
+pub fn find(name: &str) -> Option<&'static CommandHelp> {
+    COMMAND_HELP.iter().find(|c| c.name == name || c.aliases.contains(&name))
+}
+
+/// What a placeholder is, if the syntax uses that name for a value.
+pub fn placeholder(name: &str) -> Option<(Value, &'static str)> {
+    PLACEHOLDERS.iter().find(|(n, _, _)| *n == name).map(|(_, v, meaning)| (*v, *meaning))
+}
+
+/// A fragment's pattern.
+pub fn fragment(name: &str) -> Option<&'static str> {
+    FRAGMENTS.iter().find(|(n, _)| *n == name).map(|(_, pattern)| *pattern)
+}

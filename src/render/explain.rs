@@ -1,0 +1,47 @@
+//! `explain`: the kernel operations a statement would perform, each with
+//! the ipvsadm command that does the same.
+
+use super::ipvsadm_line::command_line;
+use crate::ipvs::Op;
+
+/// The planned operations, in order, each with its ipvsadm line.
+pub fn plan(ops: &[Op]) -> String {
+    if ops.is_empty() {
+        return "no kernel operation: the kernel already matches\n".to_string();
+    }
+    let what = match ops.len() {
+        1 => "1 kernel operation".to_string(),
+        n => format!("{n} kernel operations, in one transaction"),
+    };
+    let mut out = format!("{what}:\n");
+    for op in ops {
+        out.push_str(&format!("  {op}\n      {}\n", command_line(op)));
+    }
+    out
+}
+
+/// A statement that does not change the kernel.
+pub fn read_only(command: &str) -> String {
+    format!("no kernel operation: `{command}` changes nothing in the kernel\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::ServiceKey;
+
+    #[test]
+    fn each_operation_comes_with_its_ipvsadm_line() {
+        let key = ServiceKey::tcp("111.111.0.1:80".parse().unwrap());
+        assert_eq!(
+            plan(&[Op::Zero(Some(key)), Op::DelService(key)]),
+            "2 kernel operations, in one transaction:
+  zero the counters of service tcp 111.111.0.1:80
+      ipvsadm -Z -t 111.111.0.1:80
+  delete service tcp 111.111.0.1:80
+      ipvsadm -D -t 111.111.0.1:80
+"
+        );
+        assert_eq!(plan(&[]), "no kernel operation: the kernel already matches\n");
+    }
+}

@@ -1,0 +1,110 @@
+//! `help`: the commands by purpose, and one command's syntax, meaning,
+//! the names its syntax uses, and an example. All from `lang::command`.
+
+use colored::Colorize;
+
+use crate::lang::command::{self, CommandHelp, Group, COMMAND_HELP};
+
+/// Every command, grouped by purpose, one line each.
+pub fn overview() -> String {
+    let width = COMMAND_HELP.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut out = String::from("Commands (`help COMMAND` shows one, with an example):\n");
+    for group in Group::ALL {
+        let commands: Vec<&CommandHelp> = COMMAND_HELP.iter().filter(|c| c.group == group).collect();
+        if commands.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", group.title().bold()));
+        for c in commands {
+            out.push_str(&format!("  {:<width$}  {}\n", c.name.bold(), c.summary));
+        }
+    }
+    out.push_str(concat!(
+        "\nIn the interactive shell: Tab completes (kernel objects too), the right arrow\n",
+        "accepts the grey hint, Ctrl-R searches the history, Ctrl-C cancels the line,\n",
+        "Ctrl-D leaves. A `{` continues on the next lines until its `}`.\n",
+    ));
+    out
+}
+
+/// One command: syntax, meaning, the names its syntax uses, an example.
+pub fn command(c: &CommandHelp) -> String {
+    let mut out = format!("{}\n", c.syntax.bold());
+    if !c.aliases.is_empty() {
+        out.push_str(&format!("  (also written `{}`)\n", c.aliases.join("`, `")));
+    }
+    out.push_str(&format!("\n  {}\n", c.summary));
+    let names = names_in(c.syntax);
+    if !names.is_empty() {
+        out.push_str(&format!("\n{}\n", "where".bold()));
+        let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+        for name in names {
+            let meaning = command::fragment(name)
+                .map(|pattern| pattern.split_whitespace().collect::<Vec<_>>().join(" "))
+                .or_else(|| command::placeholder(name).map(|(_, meaning)| meaning.to_string()))
+                .unwrap_or_default();
+            out.push_str(&format!("  {name:<width$}  {meaning}\n"));
+        }
+    }
+    out.push_str(&format!("\n{}\n  {}\n", "example".bold(), c.example));
+    out
+}
+
+/// The UPPERCASE names a syntax uses, through its fragments, first use first.
+fn names_in(syntax: &'static str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    collect(syntax, &mut out);
+    out
+}
+
+fn collect(syntax: &'static str, out: &mut Vec<&'static str>) {
+    let words = syntax.split(|c: char| c.is_whitespace() || "[]()|".contains(c));
+    for word in words.map(|w| w.trim_end_matches('.')) {
+        if !word.starts_with(|c: char| c.is_ascii_uppercase()) || out.contains(&word) {
+            continue;
+        }
+        out.push(word);
+        if let Some(pattern) = command::fragment(word) {
+            collect(pattern, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_overview_lists_every_command_under_its_group() {
+        colored::control::set_override(false);
+        let text = overview();
+        for c in COMMAND_HELP {
+            assert!(text.contains(&format!("  {:<8}  {}", c.name, c.summary)), "{}", c.name);
+        }
+        assert!(text.contains("\nServices and backends\n  service "));
+    }
+
+    #[test]
+    fn a_command_shows_syntax_meaning_names_and_example() {
+        colored::control::set_override(false);
+        let del = command::find("delete").unwrap();
+        assert_eq!(
+            command(del),
+            "del (service SERVICE | backend SERVICE BACKEND)
+  (also written `delete`)
+
+  delete a service (with its backends) or one backend
+
+where
+  SERVICE  NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]
+  NAME     a service's name
+  VIP      the virtual ADDR:PORT, IPv6 as [ADDR]:PORT
+  MARK     a firewall mark, 1 to 4294967295
+  BACKEND  a backend's ADDR:PORT, IPv6 as [ADDR]:PORT
+
+example
+  del backend web 10.10.0.3:8000
+"
+        );
+    }
+}

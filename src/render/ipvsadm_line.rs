@@ -1,0 +1,208 @@
+//! Operations as ipvsadm command lines: what `explain` prints next to each
+//! kernel operation, so a learner sees the same change in ipvsadm's words.
+
+use super::ipvsadm::{addr_port, fwd_switch, mask_text, pe_name, sched_flag_names, tunnel_options};
+use crate::ipvs::{Backend, Daemon, Family, Op, Protocol, Service, ServiceKey};
+
+/// The arguments of the ipvsadm invocation that performs `op` (without
+/// the word `ipvsadm`).
+pub fn argv(op: &Op) -> Vec<String> {
+    let mut out = Vec::new();
+    match op {
+        Op::AddService(s) => service(&mut out, "-A", s),
+        Op::EditService(s) => service(&mut out, "-E", s),
+        Op::DelService(key) => {
+            out.push("-D".into());
+            service_key(&mut out, key);
+        }
+        Op::AddBackend { service, backend } => self::backend(&mut out, "-a", service, backend),
+        Op::EditBackend { service, backend } => self::backend(&mut out, "-e", service, backend),
+        Op::DelBackend { service, addr } => {
+            out.push("-d".into());
+            service_key(&mut out, service);
+            push(&mut out, &["-r", &addr_port(addr)]);
+        }
+        Op::Zero(key) => {
+            out.push("-Z".into());
+            if let Some(key) = key {
+                service_key(&mut out, key);
+            }
+        }
+        Op::Flush => out.push("-C".into()),
+        Op::SetTimeouts(t) => {
+            push(&mut out, &["--set", &t.tcp.to_string(), &t.tcp_fin.to_string(), &t.udp.to_string()])
+        }
+        Op::StartDaemon(d) => daemon(&mut out, d),
+        Op::StopDaemon(state) => push(&mut out, &["--stop-daemon", &state.to_string()]),
+    }
+    out
+}
+
+/// `ipvsadm ARGS...` as one line.
+pub fn command_line(op: &Op) -> String {
+    std::iter::once("ipvsadm".to_string()).chain(argv(op)).collect::<Vec<_>>().join(" ")
+}
+
+fn push(out: &mut Vec<String>, words: &[&str]) {
+    out.extend(words.iter().map(|w| w.to_string()));
+}
+
+/// `-t ADDR:PORT`, `-u ...`, `--sctp-service ...`, `-f MARK [-6]`.
+fn service_key(out: &mut Vec<String>, key: &ServiceKey) {
+    match key {
+        ServiceKey::Inet { protocol, addr } => {
+            let option = match protocol {
+                Protocol::Tcp => "-t",
+                Protocol::Udp => "-u",
+                Protocol::Sctp | Protocol::Other(_) => "--sctp-service",
+            };
+            push(out, &[option, &addr_port(addr)]);
+        }
+        ServiceKey::Fwmark { mark, family } => {
+            push(out, &["-f", &mark.to_string()]);
+            if *family == Family::V6 {
+                out.push("-6".into());
+            }
+        }
+    }
+}
+
+/// A whole service: every setting, so `-E` leaves nothing to its defaults.
+fn service(out: &mut Vec<String>, command: &str, s: &Service) {
+    out.push(command.into());
+    service_key(out, &s.key);
+    push(out, &["-s", s.scheduler.name()]);
+    if let Some(p) = s.persistence {
+        push(out, &["-p", &p.timeout.to_string()]);
+    }
+    if let Some(mask) = mask_text(s) {
+        push(out, &["-M", &mask]);
+    }
+    if let Some(pe) = pe_name(s) {
+        push(out, &["--pe", pe]);
+    }
+    if s.one_packet {
+        out.push("-o".into());
+    }
+    if !s.sched_flags.is_empty() {
+        push(out, &["-b", &sched_flag_names(s)]);
+    }
+}
+
+fn backend(out: &mut Vec<String>, command: &str, service: &ServiceKey, b: &Backend) {
+    out.push(command.into());
+    service_key(out, service);
+    push(out, &["-r", &addr_port(&b.addr), fwd_switch(b.forward), "-w", &b.weight.to_string()]);
+    if b.upper != 0 {
+        push(out, &["-x", &b.upper.to_string()]);
+    }
+    if b.lower != 0 {
+        push(out, &["-y", &b.lower.to_string()]);
+    }
+    out.extend(tunnel_options(b.forward).split_whitespace().map(str::to_string));
+}
+
+fn daemon(out: &mut Vec<String>, d: &Daemon) {
+    push(out, &["--start-daemon", &d.state.to_string(), "--mcast-interface", &d.interface]);
+    push(out, &["--syncid", &d.sync_id.to_string()]);
+    if let Some(n) = d.max_len {
+        push(out, &["--sync-maxlen", &n.to_string()]);
+    }
+    if let Some(group) = d.group {
+        push(out, &["--mcast-group", &group.to_string()]);
+    }
+    if let Some(port) = d.port {
+        push(out, &["--mcast-port", &port.to_string()]);
+    }
+    if let Some(ttl) = d.ttl {
+        push(out, &["--mcast-ttl", &ttl.to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::{
+        DaemonState, Forward, Netmask, Persistence, SchedFlags, Timeouts, Tunnel, TunnelCsum, TunnelKind,
+    };
+    use crate::lang::ipvsadm::{parse_ipvsadm, IpvsadmCommand};
+
+    fn key(text: &str) -> ServiceKey {
+        ServiceKey::tcp(text.parse().unwrap())
+    }
+
+    /// What lvsh's own ipvsadm reader makes of the line, as an operation.
+    fn reread(op: &Op) -> Op {
+        let args = argv(op);
+        match parse_ipvsadm(&args).unwrap_or_else(|e| panic!("{args:?}: {}", e.message)) {
+            IpvsadmCommand::AddService(s) => Op::AddService(s),
+            IpvsadmCommand::EditService(s) => Op::EditService(s),
+            IpvsadmCommand::DelService(k) => Op::DelService(k),
+            IpvsadmCommand::AddServer { service, backend } => Op::AddBackend { service, backend },
+            IpvsadmCommand::EditServer { service, backend } => Op::EditBackend { service, backend },
+            IpvsadmCommand::DelServer { service, addr } => Op::DelBackend { service, addr },
+            IpvsadmCommand::Zero(k) => Op::Zero(k),
+            IpvsadmCommand::Flush => Op::Flush,
+            IpvsadmCommand::SetTimeouts(t) => Op::SetTimeouts(t),
+            IpvsadmCommand::StartDaemon(d) => Op::StartDaemon(d),
+            IpvsadmCommand::StopDaemon(s) => Op::StopDaemon(s),
+            other => panic!("{args:?} read as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_backend_addition_reads_as_the_tutorial_writes_it() {
+        let op = Op::AddBackend {
+            service: key("111.111.0.1:80"),
+            backend: Backend::new("10.10.0.2:8000".parse().unwrap(), Forward::Masq),
+        };
+        assert_eq!(command_line(&op), "ipvsadm -a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 1");
+    }
+
+    #[test]
+    fn every_operation_reads_back_as_itself() {
+        let mut svc = Service::new(key("111.111.0.1:80")).with_scheduler("sh");
+        svc.persistence = Some(Persistence { timeout: 600 });
+        svc.netmask = Netmask::V4("255.255.255.0".parse().unwrap());
+        svc.sched_flags = SchedFlags { flag1: true, flag2: true, flag3: false };
+        let mut udp = Service::new(ServiceKey::Inet {
+            protocol: Protocol::Udp,
+            addr: "[2001:db8::1]:53".parse().unwrap(),
+        });
+        udp.one_packet = true;
+        udp.pe = Some("sip".into());
+        udp.persistence = Some(Persistence { timeout: 30 });
+        let mark = Service::new(ServiceKey::Fwmark { mark: 7, family: Family::V6 }).with_scheduler("rr");
+        let tunnel =
+            Forward::Tunnel(Tunnel { kind: TunnelKind::Gue { port: 6080 }, csum: TunnelCsum::RemCsum });
+        // ipvsadm gives a tunnelled or routed backend the service's port, as the kernel uses it.
+        let mut b = Backend::new("10.10.0.2:80".parse().unwrap(), tunnel).with_weight(3);
+        b.upper = 200;
+        b.lower = 100;
+        let route = Backend::new("10.10.0.3:80".parse().unwrap(), Forward::Route).with_weight(0);
+        let mut daemon = Daemon::new(DaemonState::Backup, "eth1", 9);
+        daemon.group = Some("224.0.0.81".parse().unwrap());
+        daemon.port = Some(8848);
+        daemon.ttl = Some(2);
+        daemon.max_len = Some(1400);
+        let ops = [
+            Op::AddService(svc.clone()),
+            Op::EditService(svc),
+            Op::AddService(udp.clone()),
+            Op::AddService(mark.clone()),
+            Op::DelService(mark.key),
+            Op::AddBackend { service: key("111.111.0.1:80"), backend: b },
+            Op::EditBackend { service: key("111.111.0.1:80"), backend: route },
+            Op::DelBackend { service: udp.key, addr: "[2001:db8::2]:53".parse().unwrap() },
+            Op::Zero(Some(key("1.2.3.4:80"))),
+            Op::Zero(None),
+            Op::Flush,
+            Op::SetTimeouts(Timeouts { tcp: 900, tcp_fin: 120, udp: 0 }),
+            Op::StartDaemon(daemon),
+            Op::StopDaemon(DaemonState::Master),
+        ];
+        for op in ops {
+            assert_eq!(reread(&op), op, "{}", command_line(&op));
+        }
+    }
+}
