@@ -59,7 +59,7 @@ impl App {
 
     fn run_stdin(&self) -> u8 {
         if std::io::stdin().is_terminal() {
-            return self.line_reader();
+            return crate::repl::run(self.netns.clone(), self.json, self.color);
         }
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
@@ -98,39 +98,6 @@ impl App {
         }
         let failures = std::mem::take(&mut interp.failures);
         failures.iter().map(|f| self.fail(f)).max().unwrap_or(0)
-    }
-
-    /// A plain interactive loop until the REPL lands: one statement (or
-    /// `{ }` block) at a time, each its own transaction; errors never exit.
-    fn line_reader(&self) -> u8 {
-        let kernel = match NetlinkKernel::connect_in(&self.netns) {
-            Ok(k) => k,
-            Err(e) => return self.fail_kernel(&e),
-        };
-        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
-        interp.json = self.json;
-        let mut pending = String::new();
-        loop {
-            let prompt = if pending.is_empty() { "lvsh> " } else { "....> " };
-            eprint!("{prompt}");
-            let mut line = String::new();
-            match std::io::stdin().read_line(&mut line) {
-                Ok(0) | Err(_) => return 0,
-                Ok(_) => pending.push_str(&line),
-            }
-            if pending.matches('{').count() > pending.matches('}').count() {
-                continue;
-            }
-            let source = Source::new("<stdin>", std::mem::take(&mut pending));
-            let known: Vec<String> = interp.session.names().map(str::to_string).collect();
-            let (script, mut diagnostics) = crate::lang::parse::parse_script(&source);
-            diagnostics.extend(crate::lang::check::check(&script, &known));
-            if self.report(&source, &diagnostics) == 0 {
-                if let Err(failure) = interp.run(&source, &script) {
-                    self.fail(&failure);
-                }
-            }
-        }
     }
 
     fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {

@@ -29,6 +29,7 @@ mod build;
 mod command;
 mod entry;
 mod error;
+mod next;
 mod number;
 mod options;
 mod popt;
@@ -39,6 +40,7 @@ mod tests;
 
 pub use command::{IpvsadmCommand, ListTarget};
 pub use error::{IpvsadmError, EXIT_INVALID, EXIT_USAGE};
+pub use next::{next, Next};
 pub use split::split_line;
 
 use crate::ipvs::model::DaemonState;

@@ -63,7 +63,7 @@ impl Cmd {
     /// The command's row of ipvsadm's legality matrix, one byte per
     /// [`Col`]: `+` compulsory, `x` illegal, `1` at most one of the `1`s,
     /// `.` optional. Help and version exit before any check.
-    fn legality(self) -> &'static [u8; Col::COUNT] {
+    pub(super) fn legality(self) -> &'static [u8; Col::COUNT] {
         //          -n -c svc -s -p -M -r fwd -w -x -y mc tot dmn st rt thr pc srt sid ex ops pe -b grp port ttl size tinf type tprt nocs csum remc
         match self {
             Cmd::AddService | Cmd::EditService => b"xx+...xxxxxxxxxxxxxxx...xxxxxxxxxx",

@@ -14,6 +14,7 @@ use nom::IResult;
 use nom_locate::LocatedSpan;
 
 pub use error::PError;
+pub use service::SCHED_FLAGS;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
