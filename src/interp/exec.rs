@@ -94,7 +94,7 @@ impl Interpreter {
             StmtKind::Source(path) => self.source_file(source, path),
             StmtKind::Echo(text) => self.write(&format!("{text}\n")),
             StmtKind::Sleep(d) => {
-                std::thread::sleep(*d);
+                self.pause(*d);
                 Ok(())
             }
             StmtKind::Ipvsadm(line) => self.ipvsadm(source, span, line),

@@ -9,6 +9,7 @@ pub mod session;
 pub mod txn;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::ipvs::{Kernel, KernelError};
 use crate::lang::ast::Script;
@@ -55,6 +56,8 @@ pub struct Interpreter {
     plan: Option<Vec<crate::ipvs::Op>>,
     /// How many batches were sent to the kernel, to tell when it changed.
     writes: u64,
+    /// Set (by the shell's Ctrl-C) to end a `sleep` or `watch` early.
+    pub interrupted: Option<&'static AtomicBool>,
 }
 
 impl Interpreter {
@@ -70,7 +73,25 @@ impl Interpreter {
             json: false,
             plan: None,
             writes: 0,
+            interrupted: None,
         }
+    }
+
+    /// Waits `d`, or less if interrupted; returns whether it waited it all.
+    fn pause(&self, d: std::time::Duration) -> bool {
+        let Some(flag) = self.interrupted else {
+            std::thread::sleep(d);
+            return true;
+        };
+        let end = std::time::Instant::now() + d;
+        while !flag.load(Ordering::Relaxed) {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+        }
+        false
     }
 
     /// How many times this interpreter has changed the kernel (a REPL

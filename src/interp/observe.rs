@@ -56,8 +56,8 @@ impl Interpreter {
         let mut previous = String::new();
         let mut round = 0;
         while w.count.map_or(true, |n| round < n) {
-            if round > 0 {
-                std::thread::sleep(w.interval);
+            if round > 0 && !self.pause(w.interval) {
+                break;
             }
             let text = match &target {
                 ListTarget::Service(key) => {

@@ -13,6 +13,7 @@ pub mod history;
 pub mod prompt;
 pub mod refresh;
 pub mod rhai_hook;
+pub mod signal;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -75,6 +76,8 @@ impl Shell {
         let (kernel, connected) = connect(&netns, color);
         let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
         interp.json = json;
+        interp.interrupted = Some(&signal::INTERRUPTED);
+        signal::catch_interrupts();
         let config = Builder::new()
             .completion_type(CompletionType::List)
             .auto_add_history(false)
@@ -181,6 +184,7 @@ impl Shell {
         if script.stmts.iter().any(|s| s.kind.needs_kernel()) && !self.reconnect() {
             return;
         }
+        signal::clear();
         if let Err(failure) = self.interp.run(&source, &script) {
             eprint!("{}", render(&failure.diagnostic, &failure.source, self.color));
         }
