@@ -6,6 +6,8 @@
 //!
 //! The `missing` module runs in a first phase, before `ip_vs` is loaded.
 
+#[path = "../support/pty.rs"]
+mod pty;
 mod support;
 
 mod backends;
@@ -16,6 +18,7 @@ mod errors;
 mod missing;
 mod namespaces;
 mod quiet;
+mod repl;
 mod services;
 mod timeouts;
 mod traffic;
