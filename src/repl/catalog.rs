@@ -10,10 +10,14 @@ use crate::ipvs::{Family, Kernel, KernelError, Protocol, ServiceKey};
 use crate::lang::shape::SvcSel;
 
 /// A snapshot of the kernel's services and the namespaces, for completion.
+/// The texts completion offers are made here, once per refresh (in the
+/// background), so that a Tab over a big table only compares and copies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
     /// Every service, sorted by key.
     pub services: Vec<ServiceKey>,
+    /// Each service as a line names it (`tcp 111.111.0.1:80`), sorted.
+    pub labels: Vec<String>,
     backends: HashMap<ServiceKey, Vec<SocketAddr>>,
     /// Network namespace names (`ip netns list`), lab nodes among them.
     pub nodes: Vec<String>,
@@ -28,7 +32,16 @@ impl Catalog {
     pub fn new(services: Vec<(ServiceKey, Vec<SocketAddr>)>, nodes: Vec<String>) -> Catalog {
         let mut keys: Vec<ServiceKey> = services.iter().map(|(k, _)| *k).collect();
         keys.sort();
-        Catalog { services: keys, backends: services.into_iter().collect(), nodes, error: None, loaded: true }
+        let mut labels: Vec<String> = keys.iter().map(ServiceKey::to_string).collect();
+        labels.sort();
+        Catalog {
+            services: keys,
+            labels,
+            backends: services.into_iter().collect(),
+            nodes,
+            error: None,
+            loaded: true,
+        }
     }
 
     /// Reads every service and backend of a kernel.
@@ -52,13 +65,19 @@ impl Catalog {
         self.backends.get(key).map_or(&[], Vec::as_slice)
     }
 
-    /// The addresses of the services of one protocol (`tcp`, `udp`, `sctp`).
-    pub fn vips(&self, proto: &str) -> impl Iterator<Item = SocketAddr> + '_ {
-        let protocol = protocol(proto);
-        self.services.iter().filter_map(move |k| match k {
-            ServiceKey::Inet { protocol: p, addr } if Some(*p) == protocol => Some(*addr),
-            _ => None,
-        })
+    /// The addresses (as text) of the services of one protocol (`tcp`,
+    /// `udp`, `sctp`) that start with `prefix`.
+    pub fn vips<'a>(&'a self, proto: &str, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let lead = format!("{proto} {prefix}");
+        let from = self.labels.partition_point(|l| l.as_str() < lead.as_str());
+        let cut = proto.len() + 1;
+        self.labels[from..].iter().take_while(move |l| l.starts_with(&lead)).map(move |l| &l[cut..])
+    }
+
+    /// The labels (`tcp 111.111.0.1:80`) that start with `prefix`.
+    pub fn labels_from<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let from = self.labels.partition_point(|l| l.as_str() < prefix);
+        self.labels[from..].iter().take_while(move |l| l.starts_with(prefix)).map(String::as_str)
     }
 
     /// The marks of the fwmark services.

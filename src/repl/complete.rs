@@ -94,8 +94,8 @@ fn expected(e: &Expected, partial: &str, model: Model<'_>) -> Vec<Candidate> {
 fn value_candidates(value: Value, ctx: &Ctx, partial: &str, model: Model<'_>) -> Vec<Candidate> {
     let catalog = model.catalog;
     match value {
-        Value::ServiceName => services(model),
-        Value::Vip => vips(catalog, ctx.proto.unwrap_or("tcp")),
+        Value::ServiceName => services(model, partial),
+        Value::Vip => vips(catalog, ctx.proto.unwrap_or("tcp"), partial),
         Value::Mark => catalog.marks().map(|m| Candidate::word(m.to_string())).collect(),
         Value::Backend => backends(ctx.service.as_ref().and_then(|s| resolve(s, model.names)), catalog),
         Value::Scheduler => Scheduler::KNOWN.iter().map(|s| Candidate::word(*s)).collect(),
@@ -107,16 +107,17 @@ fn value_candidates(value: Value, ctx: &Ctx, partial: &str, model: Model<'_>) ->
     }
 }
 
-/// Every service: its name if the session gave one, and its key.
-fn services(model: Model<'_>) -> Vec<Candidate> {
-    let named = model.names.iter().filter(|(_, k)| model.catalog.services.contains(k));
+/// The services whose name or key starts with `partial`.
+fn services(model: Model<'_>, partial: &str) -> Vec<Candidate> {
+    let named =
+        model.names.iter().filter(|(n, k)| n.starts_with(partial) && model.catalog.services.contains(k));
     let mut out: Vec<Candidate> = named.map(|(n, _)| Candidate::word(n)).collect();
-    out.extend(model.catalog.services.iter().map(|k| Candidate::word(k.to_string())));
+    out.extend(model.catalog.labels_from(partial).map(Candidate::word));
     out
 }
 
-fn vips(catalog: &Catalog, proto: &str) -> Vec<Candidate> {
-    catalog.vips(proto).map(|a| Candidate::word(a.to_string())).collect()
+fn vips(catalog: &Catalog, proto: &str, partial: &str) -> Vec<Candidate> {
+    catalog.vips(proto, partial).map(Candidate::word).collect()
 }
 
 fn backends(key: Option<ServiceKey>, catalog: &Catalog) -> Vec<Candidate> {
@@ -138,9 +139,9 @@ fn ipvsadm(words: &[String], partial: &str, model: Model<'_>) -> Vec<Candidate> 
     };
     let catalog = model.catalog;
     let fixed: &[&str] = match option {
-        "tcp-service" => return vips(catalog, "tcp"),
-        "udp-service" => return vips(catalog, "udp"),
-        "sctp-service" => return vips(catalog, "sctp"),
+        "tcp-service" => return vips(catalog, "tcp", partial),
+        "udp-service" => return vips(catalog, "udp", partial),
+        "sctp-service" => return vips(catalog, "sctp", partial),
         "fwmark-service" => return catalog.marks().map(|m| Candidate::word(m.to_string())).collect(),
         "real-server" => {
             let key = next.service.and_then(|(long, value)| ipvsadm_service(long, &value));
