@@ -12,6 +12,7 @@ use crate::ipvs::{KernelError, NetlinkKernel, Netns};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
+use crate::script::ScriptSession;
 
 /// Exit codes (DESIGN.md).
 pub const EXIT_EXPECTATION: u8 = 1;
@@ -73,7 +74,7 @@ impl App {
         let mut scripts = Vec::new();
         let mut errors = 0;
         for source in &sources {
-            let (script, diagnostics) = crate::lang::parse(source);
+            let (script, diagnostics) = parse(source);
             errors += self.report(source, &diagnostics);
             scripts.push(script);
         }
@@ -99,6 +100,7 @@ impl App {
 
     /// A plain interactive loop until the REPL lands: one statement (or
     /// `{ }` block) at a time, each its own transaction; errors never exit.
+    /// A line starting with `=` is Rhai, whose variables stay between lines.
     fn line_reader(&self) -> u8 {
         let kernel = match NetlinkKernel::connect_in(&self.netns) {
             Ok(k) => k,
@@ -106,6 +108,7 @@ impl App {
         };
         let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
         interp.json = self.json;
+        let mut rhai = ScriptSession::new();
         let mut pending = String::new();
         loop {
             let prompt = if pending.is_empty() { "lvsh> " } else { "....> " };
@@ -118,14 +121,36 @@ impl App {
             if pending.matches('{').count() > pending.matches('}').count() {
                 continue;
             }
-            let source = Source::new("<stdin>", std::mem::take(&mut pending));
-            let known: Vec<String> = interp.session.names().map(str::to_string).collect();
-            let (script, mut diagnostics) = crate::lang::parse::parse_script(&source);
-            diagnostics.extend(crate::lang::check::check(&script, &known));
-            if self.report(&source, &diagnostics) == 0 {
-                if let Err(failure) = interp.run(&source, &script) {
-                    self.fail(&failure);
-                }
+            let text = std::mem::take(&mut pending);
+            match ScriptSession::strip(&text) {
+                Some(code) => self.line_rhai(&mut interp, &mut rhai, code),
+                None => self.line_lvs(&mut interp, text),
+            }
+            for failure in std::mem::take(&mut interp.failures) {
+                self.fail(&failure);
+            }
+        }
+    }
+
+    fn line_lvs(&self, interp: &mut Interpreter, text: String) {
+        let source = Source::new("<stdin>", text);
+        let known: Vec<String> = interp.session.names().map(str::to_string).collect();
+        let (script, mut diagnostics) = crate::lang::parse::parse_script(&source);
+        diagnostics.extend(crate::lang::check::check(&script, &known));
+        diagnostics.extend(crate::script::check(&source, &script));
+        if self.report(&source, &diagnostics) == 0 {
+            if let Err(failure) = interp.run(&source, &script) {
+                self.fail(&failure);
+            }
+        }
+    }
+
+    fn line_rhai(&self, interp: &mut Interpreter, rhai: &mut ScriptSession, code: &str) {
+        match rhai.eval_line(interp, code) {
+            Ok(Some(value)) => println!("{value}"),
+            Ok(None) => {}
+            Err(failure) => {
+                self.fail(&failure);
             }
         }
     }
@@ -137,7 +162,7 @@ impl App {
                 Ok(s) => s,
                 Err(c) => return c,
             };
-            let (script, diagnostics) = crate::lang::parse(&source);
+            let (script, diagnostics) = parse(&source);
             match self.report(&source, &diagnostics) {
                 0 => println!("{}: ok ({} statements)", source.name, script.stmts.len()),
                 n => {
@@ -188,6 +213,17 @@ impl App {
         let _ = std::io::stderr().write_all(render_plain(message, help, self.color).as_bytes());
         code
     }
+}
+
+/// Parses and checks a source: `.rhai` files are one Rhai block, and
+/// every Rhai block is compiled, so nothing runs from a file with an error.
+fn parse(source: &Source) -> (crate::lang::ast::Script, Vec<Diagnostic>) {
+    let (script, mut diagnostics) = match crate::script::is_rhai(std::path::Path::new(&source.name)) {
+        true => (crate::script::rhai_file(source), Vec::new()),
+        false => crate::lang::parse(source),
+    };
+    diagnostics.extend(crate::script::check(source, &script));
+    (script, diagnostics)
 }
 
 fn count_note(errors: usize) -> String {

@@ -13,3 +13,4 @@ pub mod ipvs;
 pub mod lang;
 pub mod probe;
 pub mod render;
+pub mod script;

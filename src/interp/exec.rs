@@ -98,6 +98,7 @@ impl Interpreter {
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Watch(w) => self.watch(source, span, w),
+            StmtKind::Script(block) => crate::script::run_block(self, source, block),
         }
     }
 
@@ -152,11 +153,7 @@ impl Interpreter {
     }
 
     /// The key a reference means; a name must have been declared.
-    pub(super) fn resolve(
-        &self,
-        source: &Source,
-        service: Option<&Spanned<SvcRef>>,
-    ) -> Result<ServiceKey, Failure> {
+    pub fn resolve(&self, source: &Source, service: Option<&Spanned<SvcRef>>) -> Result<ServiceKey, Failure> {
         let Some(service) = service else {
             let d = Diagnostic::error(
                 "lvs::check::no-service",

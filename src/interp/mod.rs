@@ -1,6 +1,7 @@
 //! The interpreter: runs statements against the kernel. The only writer to
 //! the kernel; a run is a transaction unless `keep_going` is set.
 
+mod embed;
 mod exec;
 mod observe;
 pub mod plan;
@@ -17,7 +18,7 @@ use session::Session;
 use txn::Journal;
 
 /// Why a run stopped, and where.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     /// The source the diagnostic points into.
     pub source: Source,
@@ -69,8 +70,12 @@ impl Interpreter {
     /// Runs a script as one transaction: on a refusal, everything this run
     /// changed is undone, newest first, and the failure says so.
     pub fn run(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
-        let result = self.run_stmts(source, script);
-        match result {
+        self.transaction(|interp| interp.run_stmts(source, script))
+    }
+
+    /// Runs `f` as one transaction: kept if it succeeds, undone if it fails.
+    pub fn transaction(&mut self, f: impl FnOnce(&mut Self) -> Result<(), Failure>) -> Result<(), Failure> {
+        match f(self) {
             Ok(()) => {
                 self.journal.commit();
                 Ok(())
@@ -99,14 +104,17 @@ impl Interpreter {
             return failure;
         }
         let rollback = self.journal.rollback(self.kernel.as_mut());
-        let lines: Vec<String> = rollback
-            .origins
-            .iter()
-            .map(|(name, span)| match name == &failure.source.name {
+        let mut lines: Vec<String> = Vec::new();
+        for (name, span) in &rollback.origins {
+            let line = match name == &failure.source.name {
                 true => format!("{}", failure.source.line_col(span.start as usize).0),
                 false => name.clone(),
-            })
-            .collect();
+            };
+            // A loop in a script makes many changes on one line: name it once.
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
         let changes = plural(rollback.undone, "change");
         let note = match rollback.failed.first() {
             None => format!(
@@ -121,7 +129,8 @@ impl Interpreter {
         failure
     }
 
-    fn write(&mut self, text: &str) -> Result<(), Failure> {
+    /// Writes to the run's output.
+    pub fn write(&mut self, text: &str) -> Result<(), Failure> {
         self.out.write_all(text.as_bytes()).map_err(|e| Failure {
             source: Source::new("<output>", ""),
             diagnostic: Box::new(Diagnostic::error(

@@ -68,6 +68,15 @@ pub enum StmtKind {
     Check(CheckStmt),
     /// `watch [SVC] [--stats|--rate] [interval D] [count N]`: a refreshing listing.
     Watch(WatchStmt),
+    /// `script { RHAI }`: Rhai code run over the same services and backends.
+    Script(ScriptBlock),
+}
+
+/// `script { ... }`: Rhai code, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptBlock {
+    /// The text between the braces; its span places Rhai's positions in the file.
+    pub code: Spanned<String>,
 }
 
 /// `watch ...`

@@ -88,6 +88,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))
         }
+        StmtKind::Script(block) => format!("script {{{}}}", block.code.value),
         StmtKind::Ipvsadm(line) => {
             let words: Vec<&str> = line.args.iter().map(|a| a.value.as_str()).collect();
             format!("ipvsadm {}", words.join(" "))

@@ -4,9 +4,11 @@
 
 mod backend;
 mod error;
+pub mod fragment;
 mod lexeme;
 mod misc;
 mod probe;
+mod script;
 mod service;
 mod show;
 
@@ -14,6 +16,7 @@ use nom::IResult;
 use nom_locate::LocatedSpan;
 
 pub use error::PError;
+pub use service::is_ident;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
@@ -28,7 +31,7 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[
     "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch",
+    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "script",
 ];
 
 /// Parses a whole script; the diagnostics hold every syntax error.
@@ -102,6 +105,7 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         "expect" => probe::expect_stmt(rest)?,
         "check" => probe::check_stmt(rest)?,
         "watch" => show::watch_stmt(rest)?,
+        "script" => script::script_block(rest)?,
         _ => return Err(unknown(&kw, "command", COMMANDS)),
     };
     let (rest, ()) = end_of_stmt(rest)?;
