@@ -164,7 +164,12 @@ impl App {
             };
             let (script, diagnostics) = parse(&source);
             match self.report(&source, &diagnostics) {
-                0 => println!("{}: ok ({} statements)", source.name, script.stmts.len()),
+                0 if crate::script::is_rhai(file) => println!("{}: ok (Rhai)", source.name),
+                0 => println!(
+                    "{}: ok ({})",
+                    source.name,
+                    crate::interp::plural(script.stmts.len(), "statement")
+                ),
                 n => {
                     eprintln!(
                         "{}",

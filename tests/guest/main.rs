@@ -16,6 +16,7 @@ mod errors;
 mod missing;
 mod namespaces;
 mod quiet;
+mod script;
 mod services;
 mod timeouts;
 mod traffic;

@@ -20,7 +20,7 @@ struct Topology {
 }
 
 /// Joins `a` and `b` with a veth pair; addresses are `a_addr` and `b_addr` (CIDR).
-fn link(a: &TestNs, a_addr: &str, b: &TestNs, b_addr: &str) {
+pub(crate) fn link(a: &TestNs, a_addr: &str, b: &TestNs, b_addr: &str) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     let (an, bn) = (format!("lv{n}a"), format!("lv{n}b"));
@@ -61,6 +61,17 @@ fn serve_reply(
     count: usize,
     reply: &'static [u8],
 ) -> std::thread::JoinHandle<()> {
+    serve_within(backend, addr, count, reply, Duration::from_secs(10))
+}
+
+/// Serves `count` connections on `addr`, answering each with `reply`, for at most `limit`.
+pub(crate) fn serve_within(
+    backend: &TestNs,
+    addr: &'static str,
+    count: usize,
+    reply: &'static [u8],
+    limit: Duration,
+) -> std::thread::JoinHandle<()> {
     let netns = backend.netns();
     let (ready_tx, ready_rx) = mpsc::channel();
     let server = std::thread::spawn(move || {
@@ -69,7 +80,7 @@ fn serve_reply(
                 let listener = TcpListener::bind(addr).expect("bind the backend");
                 listener.set_nonblocking(true).expect("nonblocking listener");
                 ready_tx.send(()).expect("signal ready");
-                let deadline = Instant::now() + Duration::from_secs(10);
+                let deadline = Instant::now() + limit;
                 let mut served = 0;
                 while served < count && Instant::now() < deadline {
                     match listener.accept() {
@@ -237,7 +248,7 @@ fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_ta
 }
 
 /// The name of the backend namespace's veth (its only link besides lo).
-fn backend_dev(ns: &TestNs) -> String {
+pub(crate) fn backend_dev(ns: &TestNs) -> String {
     let links = ns.exec(&[IP, "-o", "link", "show"]);
     links
         .lines()

@@ -54,3 +54,20 @@ fn lvs_blocks_are_found_with_their_first_line() {
     let blocks = lvs_blocks("text\n```lvs\nflush\n```\n```sh\nls\n```\n```lvs\nshow\nsave\n```\n");
     assert_eq!(blocks, [(3, "flush\n".to_string()), (9, "show\nsave\n".to_string())]);
 }
+
+#[test]
+fn every_rhai_example_compiles_in_the_sandbox() {
+    let files = files_with_ext(&root().join("examples"), "rhai");
+    let names: Vec<String> = files.iter().map(|f| relative(f)).collect();
+    for expected in ["examples/drain.rhai", "examples/generate.rhai", "examples/lab.rhai"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+    }
+    let mut failures = String::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("an example is readable");
+        let source = lvsh::lang::source::Source::new(relative(file), text);
+        let found = lvsh::script::check(&source, &lvsh::script::rhai_file(&source));
+        failures.push_str(&rendered(&source, &found));
+    }
+    assert!(failures.is_empty(), "Rhai examples that do not compile:\n{failures}");
+}
