@@ -115,7 +115,7 @@ fn services_backends_and_removal_from_rhai_match_ipvsadm() {
     assert!(save.contains("-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -g -w 2\n"), "{save}");
     assert!(!save.contains("10.10.0.3:8000"), "{save}");
     assert!(
-        save.contains("-a -u 111.111.0.1:53 -r 10.10.0.4:53 -i --tun-type gue --tun-port 6080"),
+        save.contains("-a -u 111.111.0.1:53 -r 10.10.0.4:53 -i -w 1 --tun-type gue --tun-port 6080"),
         "{save}"
     );
 }
