@@ -96,6 +96,12 @@ pub struct ProbeStmt {
     /// A namespace (lab node name or path) the client connects from.
     pub from: Option<Spanned<String>>,
     pub send: String,
+    /// `reply TEXT`: a reply without TEXT counts as a failure.
+    pub reply: Option<String>,
+    /// `concurrency N`: connections open at once.
+    pub concurrency: usize,
+    /// `source IP`: the local address the connections come from.
+    pub source: Option<std::net::IpAddr>,
     /// `http [PATH]`: an HTTP GET instead of raw text (default path `/`).
     pub http: Option<String>,
     pub timeout: Duration,

@@ -97,11 +97,20 @@ pub fn print_stmt(kind: &StmtKind) -> String {
 
 fn print_probe(p: &super::ast::ProbeStmt) -> String {
     let mut out = format!("probe {} count {}", svc_ref(Some(&p.service.value)), p.count);
+    if p.concurrency > 1 {
+        write!(out, " concurrency {}", p.concurrency).ok();
+    }
     if let Some(from) = &p.from {
         write!(out, " from {}", from.value).ok();
     }
+    if let Some(source) = &p.source {
+        write!(out, " source {source}").ok();
+    }
     if !p.send.is_empty() {
         write!(out, " send {}", quote(&p.send)).ok();
+    }
+    if let Some(reply) = &p.reply {
+        write!(out, " reply {}", quote(reply)).ok();
     }
     if let Some(path) = &p.http {
         write!(out, " http {path}").ok();
