@@ -23,8 +23,12 @@ pub const EXIT_ENVIRONMENT: u8 = 4;
 pub fn run(cli: Cli) -> ExitCode {
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     colored::control::set_override(color);
-    let app =
-        App { netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(), color, json: cli.json };
+    let app = App {
+        netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(),
+        pinned: cli.netns.is_some(),
+        color,
+        json: cli.json,
+    };
     let code = match (&cli.command, &cli.commands) {
         (Some(_), Some(_)) => app.fail_plain(
             "`-c` and a subcommand cannot be used together",
@@ -33,6 +37,16 @@ pub fn run(cli: Cli) -> ExitCode {
         ),
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
+        (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
+            match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {
+                Ok(()) => 0,
+                Err(e) => app.fail_plain(
+                    &format!("{name}: cannot serve on port {port}: {e}"),
+                    None,
+                    EXIT_ENVIRONMENT,
+                ),
+            }
+        }
         (Some(Command::Completions { shell }), _) => {
             clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut std::io::stdout());
             0
@@ -45,6 +59,8 @@ pub fn run(cli: Cli) -> ExitCode {
 
 struct App {
     netns: Netns,
+    /// `--netns` was given: a lab that is up does not move lvsh to gw.
+    pinned: bool,
     color: bool,
     json: bool,
 }
@@ -85,9 +101,8 @@ impl App {
             Ok(k) => k,
             Err(e) => return self.fail_kernel(&e),
         };
-        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
+        let mut interp = self.interpreter(kernel);
         interp.keep_going = keep_going;
-        interp.json = self.json;
         for (source, script) in sources.iter().zip(&scripts) {
             if let Err(failure) = interp.run(source, script) {
                 return self.fail(&failure);
@@ -104,8 +119,7 @@ impl App {
             Ok(k) => k,
             Err(e) => return self.fail_kernel(&e),
         };
-        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
-        interp.json = self.json;
+        let mut interp = self.interpreter(kernel);
         let mut pending = String::new();
         loop {
             let prompt = if pending.is_empty() { "lvsh> " } else { "....> " };
@@ -128,6 +142,16 @@ impl App {
                 }
             }
         }
+    }
+
+    /// An interpreter on `kernel`, or on gw's when a lab is up and no
+    /// `--netns` was given.
+    fn interpreter(&self, kernel: NetlinkKernel) -> Interpreter {
+        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
+        interp.json = self.json;
+        interp.pinned = self.pinned;
+        interp.follow_lab();
+        interp
     }
 
     fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {

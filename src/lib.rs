@@ -10,6 +10,8 @@ pub mod app;
 pub mod cli;
 pub mod interp;
 pub mod ipvs;
+pub mod lab;
 pub mod lang;
+pub mod node;
 pub mod probe;
 pub mod render;

@@ -98,6 +98,13 @@ impl Interpreter {
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Watch(w) => self.watch(source, span, w),
+            StmtKind::Lab(lab) => self.lab(source, span, lab),
+            StmtKind::OnNode(c) => self.on_node(source, span, c),
+            StmtKind::Jobs(which) => self.jobs(source, which.as_ref()),
+            StmtKind::Stop(n) => self.stop(source, n),
+            StmtKind::Serve(s) => self.serve(source, span, s),
+            StmtKind::Use(node) => self.use_node(source, node),
+            StmtKind::Tutorial(t) => self.tutorial(source, span, t),
         }
     }
 
@@ -139,7 +146,7 @@ impl Interpreter {
         let mut first_error = None;
         for (outcome, undo) in outcomes.into_iter().zip(undos) {
             match outcome {
-                Ok(()) => self.journal.record(&source.name, span, undo),
+                Ok(()) => self.journal.record(&source.name, span, undo, self.kernel.netns()),
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -205,6 +212,10 @@ impl Interpreter {
         };
         if show.json || self.json {
             return self.list_json(source, span, &target);
+        }
+        if let Some(name) = self.acting_on().map(str::to_string) {
+            // Say whose IPVS this is when `use` or the lab chose it.
+            self.write(&format!("# the IPVS of {name}\n"))?;
         }
         match (&target, show.pretty) {
             (ListTarget::Table | ListTarget::Service(_), true) => self.list_pretty(source, span, &target),

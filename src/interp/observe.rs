@@ -36,7 +36,7 @@ impl Interpreter {
             expect_reply: p.reply.clone(),
             ..ProbeSpec::new(addr)
         };
-        let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
+        let client = p.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
         let backends: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
         let known = Backends { addrs: backends.clone(), names: self.backend_names(&backends) };
@@ -50,11 +50,6 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Names a backend may announce itself by: none yet (lab nodes will be).
-    fn backend_names(&self, _backends: &[SocketAddr]) -> Vec<(String, SocketAddr)> {
-        Vec::new()
-    }
-
     /// Refreshes a listing every interval, marking what changed since the last.
     pub(super) fn watch(&mut self, source: &Source, span: Span, w: &WatchStmt) -> Result<(), Failure> {
         let target = match &w.show.target {
@@ -64,7 +59,7 @@ impl Interpreter {
         let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
         let mut previous = String::new();
         let mut round = 0;
-        while w.count.map_or(true, |n| round < n) {
+        while w.count.is_none_or(|n| round < n) {
             if round > 0 {
                 std::thread::sleep(w.interval);
             }

@@ -108,7 +108,7 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     }
 }
 
-fn string_or_word(i: In<'_>) -> PResult<'_, String> {
+pub fn string_or_word(i: In<'_>) -> PResult<'_, String> {
     let (i, ()) = super::lexeme::blank(i)?;
     if i.fragment().starts_with('"') {
         let (i, s) = string(i)?;
@@ -234,7 +234,7 @@ fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
 /// `[ "within" n [ "%" ] ]`
 fn opt_within(i: In<'_>) -> PResult<'_, Option<u64>> {
     let (_, next) = next_word(i)?;
-    if !next.is_some_and(|w| w.value == "within") {
+    if next.is_none_or(|w| w.value != "within") {
         return Ok((i, None));
     }
     let (i, _) = word(i, "`within`")?;
