@@ -61,6 +61,10 @@ impl Interpreter {
             }
             LabAction::Status => {
                 let status = build::status(&lab).map_err(fail)?;
+                // Naming a lab that is up (`lab status prefix P`) means working in it.
+                if stmt.prefix.is_some() && status.is_up() && !self.pinned {
+                    self.switch_to(source, span, DIRECTOR, lab.resolve(DIRECTOR))?;
+                }
                 let jobs = self.jobs.list();
                 let acting = self.acting_on().map(str::to_string);
                 self.write(&render::status(&status, &jobs, acting.as_deref()))
@@ -215,10 +219,12 @@ impl Interpreter {
         if label.is_none() {
             self.chosen = None;
         }
-        self.write(&format!(
-            "service commands now act on the IPVS of {}\n",
-            self.chosen.as_deref().unwrap_or(&self.home.to_string())
-        ))
+        let whose = match (&self.chosen, &self.home) {
+            (Some(name), _) => name.clone(),
+            (None, Netns::Current) => "lvsh's own namespace".to_string(),
+            (None, home) => home.to_string(),
+        };
+        self.write(&format!("service commands now act on the IPVS of {whose}\n"))
     }
 
     /// Makes `netns`'s IPVS the one lvsh acts on, keeping the current one for

@@ -42,6 +42,7 @@ pub enum Done {
 }
 
 /// Builds whatever of the lab is missing; `each` sees every step as it ends.
+/// Returns how many pieces were made (0: the lab was already up).
 pub fn up(lab: &Lab, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
     run_steps(&plan::up(lab), "File exists", each)
 }
@@ -67,7 +68,9 @@ fn run_steps(steps: &[Step], already: &str, each: &mut dyn FnMut(&Step, Done)) -
             },
             Step::Forwarding(ns) => forwarding(ns)?,
         };
-        made += usize::from(done == Done::Made);
+        // `link set ... up` always runs and always succeeds: only steps that
+        // make or delete something count as changes.
+        made += usize::from(done == Done::Made && !step.is_setting());
         each(step, done);
     }
     Ok(made)

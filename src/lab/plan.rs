@@ -24,6 +24,14 @@ impl fmt::Display for Step {
     }
 }
 
+impl Step {
+    /// Whether the step only sets a state (`link set`), which is the same
+    /// whether or not it was set before.
+    pub fn is_setting(&self) -> bool {
+        matches!(self, Step::Ip(args) if args.iter().any(|a| a == "set"))
+    }
+}
+
 fn ip(args: &[&str]) -> Step {
     Step::Ip(args.iter().map(|a| a.to_string()).collect())
 }

@@ -19,7 +19,7 @@ pub fn up_summary(lab: &Lab, made: usize) -> String {
     let names: Vec<String> = NODES.iter().map(|n| lab.ns_name(n.name)).collect();
     match made {
         0 => format!("lab is already up: {}\n", names.join(" ")),
-        n => format!("lab up: {} ({n} steps)\n", names.join(" ")),
+        n => format!("lab up: {} ({n} pieces made)\n", names.join(" ")),
     }
 }
 
