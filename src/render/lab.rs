@@ -52,12 +52,17 @@ pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> Str
         return out;
     }
     let width = status.nodes.iter().map(|n| n.namespace.len()).max().unwrap_or(4).max(4);
-    out += &format!("  {:<width$}  {:<16} {:<34} runs\n", "node", "role", "addresses");
-    for node in &status.nodes {
-        let addresses = match node.present {
-            true => node.addresses.join(", "),
+    let addresses: Vec<String> = status
+        .nodes
+        .iter()
+        .map(|n| match n.present {
+            true => n.addresses.join(", "),
             false => "(missing)".to_string(),
-        };
+        })
+        .collect();
+    let a_width = addresses.iter().map(String::len).max().unwrap_or(9).max(9);
+    out += &format!("  {:<width$}  {:<16} {:<a_width$}  runs\n", "node", "role", "addresses");
+    for (node, addresses) in status.nodes.iter().zip(&addresses) {
         let mut runs: Vec<String> = node
             .processes
             .iter()
@@ -73,7 +78,7 @@ pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> Str
             runs.insert(0, "lvsh acts on its IPVS".to_string());
         }
         let runs = if runs.is_empty() { "-".to_string() } else { runs.join("; ") };
-        out += &format!("  {:<width$}  {:<16} {:<34} {runs}\n", node.namespace, node.role, addresses);
+        out += &format!("  {:<width$}  {:<16} {addresses:<a_width$}  {runs}\n", node.namespace, node.role);
     }
     for (bridge, members) in &status.bridges {
         out += &format!("  bridge {bridge}: {}\n", members.join(" "));
