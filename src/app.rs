@@ -24,8 +24,12 @@ pub const EXIT_ENVIRONMENT: u8 = 4;
 pub fn run(cli: Cli) -> ExitCode {
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     colored::control::set_override(color);
-    let app =
-        App { netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(), color, json: cli.json };
+    let app = App {
+        netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(),
+        pinned: cli.netns.is_some(),
+        color,
+        json: cli.json,
+    };
     let code = match (&cli.command, &cli.commands) {
         (Some(_), Some(_)) => app.fail_plain(
             "`-c` and a subcommand cannot be used together",
@@ -34,6 +38,16 @@ pub fn run(cli: Cli) -> ExitCode {
         ),
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
+        (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
+            match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {
+                Ok(()) => 0,
+                Err(e) => app.fail_plain(
+                    &format!("{name}: cannot serve on port {port}: {e}"),
+                    None,
+                    EXIT_ENVIRONMENT,
+                ),
+            }
+        }
         (Some(Command::Completions { shell }), _) => {
             clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut std::io::stdout());
             0
@@ -46,6 +60,8 @@ pub fn run(cli: Cli) -> ExitCode {
 
 struct App {
     netns: Netns,
+    /// `--netns` was given: a lab that is up does not move lvsh to gw.
+    pinned: bool,
     color: bool,
     json: bool,
 }
@@ -74,7 +90,7 @@ impl App {
         let mut scripts = Vec::new();
         let mut errors = 0;
         for source in &sources {
-            let (script, diagnostics) = parse(source);
+            let (script, diagnostics) = crate::script::parse(source);
             errors += self.report(source, &diagnostics);
             scripts.push(script);
         }
@@ -86,9 +102,8 @@ impl App {
             Ok(k) => k,
             Err(e) => return self.fail_kernel(&e),
         };
-        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
+        let mut interp = self.interpreter(kernel);
         interp.keep_going = keep_going;
-        interp.json = self.json;
         for (source, script) in sources.iter().zip(&scripts) {
             if let Err(failure) = interp.run(source, script) {
                 return self.fail(&failure);
@@ -106,8 +121,7 @@ impl App {
             Ok(k) => k,
             Err(e) => return self.fail_kernel(&e),
         };
-        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
-        interp.json = self.json;
+        let mut interp = self.interpreter(kernel);
         let mut rhai = ScriptSession::new();
         let mut pending = String::new();
         loop {
@@ -155,6 +169,16 @@ impl App {
         }
     }
 
+    /// An interpreter on `kernel`, or on gw's when a lab is up and no
+    /// `--netns` was given.
+    fn interpreter(&self, kernel: NetlinkKernel) -> Interpreter {
+        let mut interp = Interpreter::new(Box::new(kernel), Box::new(std::io::stdout()));
+        interp.json = self.json;
+        interp.pinned = self.pinned;
+        interp.follow_lab();
+        interp
+    }
+
     fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {
         let mut code = 0;
         for file in files {
@@ -162,7 +186,7 @@ impl App {
                 Ok(s) => s,
                 Err(c) => return c,
             };
-            let (script, diagnostics) = parse(&source);
+            let (script, diagnostics) = crate::script::parse(&source);
             match self.report(&source, &diagnostics) {
                 0 if crate::script::is_rhai(file) => println!("{}: ok (Rhai)", source.name),
                 0 => println!(
@@ -218,17 +242,6 @@ impl App {
         let _ = std::io::stderr().write_all(render_plain(message, help, self.color).as_bytes());
         code
     }
-}
-
-/// Parses and checks a source: `.rhai` files are one Rhai block, and
-/// every Rhai block is compiled, so nothing runs from a file with an error.
-fn parse(source: &Source) -> (crate::lang::ast::Script, Vec<Diagnostic>) {
-    let (script, mut diagnostics) = match crate::script::is_rhai(std::path::Path::new(&source.name)) {
-        true => (crate::script::rhai_file(source), Vec::new()),
-        false => crate::lang::parse(source),
-    };
-    diagnostics.extend(crate::script::check(source, &script));
-    (script, diagnostics)
 }
 
 fn count_note(errors: usize) -> String {

@@ -66,6 +66,19 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// The built-in backend of `serve NODE PORT`, started by lvsh inside the
+    /// node; not for direct use.
+    #[command(hide = true)]
+    ServeBackend {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        port: u16,
+        #[arg(long, value_enum)]
+        kind: crate::node::serve::ServeKind,
+        #[arg(long)]
+        reply: Option<String>,
+    },
 }
 
 #[cfg(test)]

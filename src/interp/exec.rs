@@ -99,6 +99,13 @@ impl Interpreter {
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Watch(w) => self.watch(source, span, w),
             StmtKind::Script(block) => crate::script::run_block(self, source, block),
+            StmtKind::Lab(lab) => self.lab(source, span, lab),
+            StmtKind::OnNode(c) => self.on_node(source, span, c),
+            StmtKind::Jobs(which) => self.jobs(source, which.as_ref()),
+            StmtKind::Stop(n) => self.stop(source, n),
+            StmtKind::Serve(s) => self.serve(source, span, s),
+            StmtKind::Use(node) => self.use_node(source, node),
+            StmtKind::Tutorial(t) => self.tutorial(source, span, t),
         }
     }
 
@@ -140,7 +147,7 @@ impl Interpreter {
         let mut first_error = None;
         for (outcome, undo) in outcomes.into_iter().zip(undos) {
             match outcome {
-                Ok(()) => self.journal.record(&source.name, span, undo),
+                Ok(()) => self.journal.record(&source.name, span, undo, self.kernel.netns()),
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -202,6 +209,10 @@ impl Interpreter {
         };
         if show.json || self.json {
             return self.list_json(source, span, &target);
+        }
+        if let Some(name) = self.acting_on().map(str::to_string) {
+            // Say whose IPVS this is when `use` or the lab chose it.
+            self.write(&format!("# the IPVS of {name}\n"))?;
         }
         match (&target, show.pretty) {
             (ListTarget::Table | ListTarget::Service(_), true) => self.list_pretty(source, span, &target),
@@ -312,7 +323,7 @@ impl Interpreter {
     fn source_file(&mut self, source: &Source, path: &Spanned<String>) -> Result<(), Failure> {
         let text = std::fs::read_to_string(&path.value).map_err(|e| file_failure(source, path, "read", e))?;
         let file = Source::new(path.value.clone(), text);
-        let (script, diagnostics) = crate::lang::parse(&file);
+        let (script, diagnostics) = crate::script::parse(&file);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
             return Err(Failure { source: file, diagnostic: Box::new(d), kind: FailureKind::Script });
         }

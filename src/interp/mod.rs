@@ -3,9 +3,11 @@
 
 mod embed;
 mod exec;
+mod lab;
 mod observe;
 pub mod plan;
 pub mod session;
+mod tutorial;
 pub mod txn;
 
 use std::io::Write;
@@ -51,12 +53,33 @@ pub struct Interpreter {
     pub failures: Vec<Failure>,
     /// Every `show` prints JSON (`--json`).
     pub json: bool,
+    /// The lab whose nodes `on`, `from`, `serve` and `use` name.
+    pub lab: crate::lab::Lab,
+    /// Background jobs; they end with the interpreter.
+    pub jobs: crate::node::jobs::Jobs,
+    /// The namespace was chosen on the command line (`--netns`): a lab
+    /// does not move lvsh to gw.
+    pub pinned: bool,
+    /// Where lvsh started acting (`use -` goes back there).
+    home: crate::ipvs::Netns,
+    /// The namespace `use` or the lab chose, named as the user knows it;
+    /// `show` and the prompt say it.
+    chosen: Option<String>,
+    /// Kernels of namespaces acted on before a `use`, kept for rollback.
+    parked: Vec<Box<dyn Kernel>>,
 }
 
 impl Interpreter {
     /// An interpreter writing its output to `out`.
     pub fn new(kernel: Box<dyn Kernel>, out: Box<dyn Write>) -> Interpreter {
+        let home = kernel.netns();
         Interpreter {
+            lab: crate::lab::Lab::default(),
+            jobs: crate::node::jobs::Jobs::default(),
+            pinned: false,
+            home,
+            chosen: None,
+            parked: Vec::new(),
             kernel,
             session: Session::default(),
             journal: Journal::default(),
@@ -103,7 +126,13 @@ impl Interpreter {
             failure.diagnostic.notes.push("nothing was changed".to_string());
             return failure;
         }
-        let rollback = self.journal.rollback(self.kernel.as_mut());
+        let mut rollback = self.journal.rollback(self.kernel.as_mut());
+        for kernel in &mut self.parked {
+            let more = self.journal.rollback(kernel.as_mut());
+            rollback.undone += more.undone;
+            rollback.failed.extend(more.failed);
+            rollback.origins.extend(more.origins);
+        }
         let mut lines: Vec<String> = Vec::new();
         for (name, span) in &rollback.origins {
             let line = match name == &failure.source.name {
@@ -127,6 +156,12 @@ impl Interpreter {
         };
         failure.diagnostic.notes.push(note);
         failure
+    }
+
+    /// The namespace lvsh acts on, as the user named it (`gw`), when `use`
+    /// or the lab chose it; `None` when it is where lvsh started.
+    pub fn acting_on(&self) -> Option<&str> {
+        self.chosen.as_deref()
     }
 
     /// Writes to the run's output.

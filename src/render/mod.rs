@@ -6,6 +6,7 @@
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod json;
+pub mod lab;
 pub mod probe;
 pub mod table;
 pub mod watch;

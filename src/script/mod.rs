@@ -37,6 +37,18 @@ pub fn run_block(interp: &mut Interpreter, source: &Source, block: &ScriptBlock)
     })
 }
 
+/// Parses and checks a file as `lvsh run` and `source` read it: a `.rhai`
+/// file is one Rhai block, and every Rhai block is compiled, so nothing
+/// runs from a file with an error.
+pub fn parse(source: &Source) -> (Script, Vec<Diagnostic>) {
+    let (script, mut diagnostics) = match is_rhai(std::path::Path::new(&source.name)) {
+        true => (rhai_file(source), Vec::new()),
+        false => crate::lang::parse(source),
+    };
+    diagnostics.extend(check(source, &script));
+    (script, diagnostics)
+}
+
 /// Compiles every script block of `script`, so that a syntax error stops a
 /// file before anything in it runs.
 pub fn check(source: &Source, script: &Script) -> Vec<Diagnostic> {

@@ -13,6 +13,7 @@ mod batch;
 mod cli;
 mod daemons;
 mod errors;
+mod lab;
 mod missing;
 mod namespaces;
 mod quiet;

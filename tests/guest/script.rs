@@ -2,11 +2,8 @@
 //! seen by `expect`, and rollback of a run a script breaks. `ipvsadm -S -n`
 //! is the judge.
 
-use std::time::Duration;
-
 use crate::cli::lvsh;
 use crate::support::{TestNs, IP};
-use crate::traffic::{backend_dev, link, serve_within};
 
 /// Where scripts/test puts the project's examples in the guest.
 const EXAMPLES: &str = "/root/examples";
@@ -42,21 +39,6 @@ fn generate_rhai_creates_fifty_services_of_four_backends_and_a_second_run_change
     assert_eq!((save.matches("-A ").count(), save.matches("-a ").count()), (50, 200));
     let (code, _, err) = lvsh(&ns, &["run", &format!("{EXAMPLES}/generate.rhai")]);
     assert_eq!((code, ns.save()), (0, save), "{err}");
-}
-
-#[test]
-fn lab_rhai_declares_shows_and_saves_the_tutorials_service() {
-    let ns = TestNs::new();
-    let (code, out, err) = lvsh(&ns, &["run", &format!("{EXAMPLES}/lab.rhai")]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    let save = "-A -t 111.111.0.1:80 -s rr
--a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 1
--a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 1
-";
-    assert_eq!(ns.save(), save);
-    assert!(out.starts_with(&ns.ipvsadm(&["-L", "-n"])), "{out}");
-    assert!(out.contains(save), "{out}");
-    assert!(out.ends_with("web: 10.10.0.2:8000 masq weight 1\nweb: 10.10.0.3:8000 masq weight 1\n"), "{out}");
 }
 
 #[test]
@@ -161,53 +143,73 @@ script {
     assert_eq!(ns.save(), before);
 }
 
-/// The tutorial's lab: client `ext1` (111.111.0.2) ── director (VIP 111.111.0.1,
-/// 10.10.0.1) ── backends 10.10.0.2 and 10.10.0.3, both listening on :8000.
-struct Lab {
-    director: TestNs,
-    client: TestNs,
-    backends: TestNs,
+/// Takes the lab down when dropped, even if the test fails.
+struct LabDown;
+
+impl Drop for LabDown {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("lvsh").args(["-c", "lab down"]).output();
+    }
 }
 
-fn lab() -> Lab {
-    let lab = Lab { director: TestNs::new(), client: TestNs::named("ext1"), backends: TestNs::new() };
-    link(&lab.client, "111.111.0.2/24", &lab.director, "111.111.0.1/24");
-    link(&lab.backends, "10.10.0.2/24", &lab.director, "10.10.0.1/24");
-    lab.backends.exec(&[IP, "addr", "add", "10.10.0.3/24", "dev", &backend_dev(&lab.backends)]);
-    lab.client.exec(&[IP, "route", "add", "default", "via", "111.111.0.1"]);
-    lab.backends.exec(&[IP, "route", "add", "default", "via", "10.10.0.1"]);
-    lab.director.exec(&["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]);
-    lab
+/// Runs lvsh with `args` where it starts (a lab moves it to gw); returns (exit code, stdout, stderr).
+fn lvsh_here(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new("lvsh").arg("--no-color").args(args).output().expect("run lvsh");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
-// One test for everything that needs the namespace named `ext1`.
+/// gw's table, as the reference ipvsadm saves it.
+fn gw_save() -> String {
+    crate::support::run(IP, &["netns", "exec", "gw", "ipvsadm", "-S", "-n"])
+}
+
+// One test for everything that needs the tutorial's lab (one per machine).
 #[test]
-fn in_the_lab_a_rhai_probe_is_judged_by_expect_and_drain_rhai_shifts_connections_away() {
-    let lab = lab();
-    let server = serve_within(&lab.backends, "0.0.0.0:8000", 6, b"hello", Duration::from_secs(60));
-    let script = format!(
-        "{WEB}script {{
-    let r = service(\"web\").probe(#{{ count: 6, from: \"ext1\", send: \"xxx\" }});
-    print(`alternate ${{r.order_alternate()}} sticky ${{r.sticky()}} served ${{r.served}}`);
-}}
-expect web order alternate
-"
-    );
-    let (code, out, err) = lvsh(&lab.director, &["-c", &script]);
-    server.join().expect("the backends served");
+fn in_the_lab_lab_rhai_does_the_tutorial_a_rhai_probe_feeds_expect_and_drain_rhai_drains() {
+    let _lab = crate::lab::DEFAULT_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let _down = LabDown;
+    let (code, out, err) = lvsh_here(&["run", &format!("{EXAMPLES}/lab.rhai")]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("alternate true sticky false served 6\n"), "{out}");
+    for expected in [
+        "lab up: ext1 ext2 gw int1 int2",
+        "probe tcp 111.111.0.1:80: 6 connections, 6 served\n",
+        "10.10.0.2:8000 served 3 of 6 (weight 1)\n10.10.0.3:8000 served 3 of 6 (weight 1)\n",
+        "the tutorial holds: ext1's connections alternate between int1 and int2\n",
+    ] {
+        assert!(out.contains(expected), "{expected:?} in {out}");
+    }
+    let tutorial = "-A -t 111.111.0.1:80 -s rr
+-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 1
+-a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 1
+";
+    assert_eq!(gw_save(), tutorial);
+
+    // A probe from Rhai is the service's last probe: `expect` judges it.
+    let script = "serve int1 8000; serve int2 8000
+script {
+    let r = service(\"web\").probe(#{ count: 4, from: \"ext2\", send: \"xxx\" });
+    print(`alternate ${r.order_alternate()} sticky ${r.sticky()} served ${r.served}`);
+}
+expect web order alternate
+";
+    let (code, out, err) = lvsh_here(&["-c", script]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("alternate true sticky false served 4\n"), "{out}");
     assert!(out.contains("ok: expect web order alternate\n"), "{out}");
 
-    let server = serve_within(&lab.backends, "0.0.0.0:8000", 60, b"hello", Duration::from_secs(120));
-    let (code, out, err) = lvsh(&lab.director, &["run", &format!("{EXAMPLES}/drain.rhai")]);
-    server.join().expect("the backends served");
+    let servers = "/tmp/lvsh-drain-servers.lvs";
+    std::fs::write(servers, "serve int1 8000\nserve int2 8000\n").expect("write the servers' script");
+    let (code, out, err) = lvsh_here(&["run", servers, &format!("{EXAMPLES}/drain.rhai")]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("weight 4: 10.10.0.2:8000 served 6 of 12\n"), "{out}");
     assert!(out.contains("weight 0: 10.10.0.2:8000 served 0 of 12\n"), "{out}");
     assert!(out.contains("drained: 10.10.0.2:8000 gets no new connections"), "{out}");
-    let save = lab.director.save();
-    assert!(save.contains("-A -t 111.111.0.1:80 -s wrr\n"), "{save}");
-    assert!(save.contains("-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 0\n"), "{save}");
-    assert!(save.contains("-a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 4\n"), "{save}");
+    assert_eq!(
+        gw_save(),
+        "-A -t 111.111.0.1:80 -s wrr
+-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 0
+-a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 4
+"
+    );
 }

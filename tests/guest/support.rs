@@ -25,16 +25,11 @@ pub struct TestNs {
 impl TestNs {
     /// A fresh namespace with `lo` up.
     pub fn new() -> TestNs {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        TestNs::named(&format!("lvsh-t{}", NEXT.fetch_add(1, Ordering::SeqCst)))
-    }
-
-    /// A fresh namespace with this exact name (a lab node's, e.g. `ext1`),
-    /// for the one test that needs it.
-    pub fn named(name: &str) -> TestNs {
         require_guest();
-        run(IP, &["netns", "add", name]);
-        let ns = TestNs { name: name.to_string() };
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("lvsh-t{}", NEXT.fetch_add(1, Ordering::SeqCst));
+        run(IP, &["netns", "add", &name]);
+        let ns = TestNs { name };
         ns.exec(&[IP, "link", "set", "lo", "up"]);
         ns
     }

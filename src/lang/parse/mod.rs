@@ -7,6 +7,7 @@ mod error;
 pub mod fragment;
 mod lexeme;
 mod misc;
+mod node;
 mod probe;
 mod script;
 mod service;
@@ -20,7 +21,7 @@ pub use service::is_ident;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::{Source, Span};
+use crate::lang::source::{Source, Span, Spanned};
 use lexeme::{gap, unknown, word};
 
 /// The parser's input: text that knows its offset in the source.
@@ -31,7 +32,8 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[
     "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "script",
+    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "lab", "on", "jobs", "stop",
+    "serve", "use", "tutorial", "script",
 ];
 
 /// Parses a whole script; the diagnostics hold every syntax error.
@@ -106,6 +108,17 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         "check" => probe::check_stmt(rest)?,
         "watch" => show::watch_stmt(rest)?,
         "script" => script::script_block(rest)?,
+        "lab" => node::lab_stmt(rest)?,
+        "on" => node::on_stmt(rest)?,
+        "jobs" => node::jobs_stmt(rest)?,
+        "stop" => node::stop_stmt(rest)?,
+        "serve" => node::serve_stmt(rest)?,
+        "use" => node::use_stmt(rest)?,
+        "tutorial" => node::tutorial_stmt(rest)?,
+        // A lab node's name runs a command there, as the seed's aliases do.
+        name if crate::lab::Lab::node(name).is_some() => {
+            node::node_command(rest, Spanned::new(name.to_string(), kw.span))?
+        }
         _ => return Err(unknown(&kw, "command", COMMANDS)),
     };
     let (rest, ()) = end_of_stmt(rest)?;
