@@ -8,6 +8,11 @@
 //! - `service`, `backend`, `probe`: the types scripts see;
 //! - `host`: the interpreter lent to an evaluation; `error`: errors both ways;
 //! - `options`: option maps as `.lvs` words; `docs`: what `help rhai` shows.
+//!
+//! For a REPL: [`ScriptSession::strip`] tells a Rhai line by its `=`
+//! ([`REPL_PREFIX`]); [`ScriptSession::eval_line`] runs it as one
+//! transaction, keeping variables and functions for the next line, and
+//! returns the value's text; [`functions`] is what `help rhai` lists.
 
 mod api;
 mod backend;
