@@ -136,6 +136,18 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
     }
     // The run's jobs ended with it; the lab stays up for the learner.
     assert_eq!(lab_namespaces("").len(), 6);
+    let gw_table = || {
+        let out =
+            Command::new(IP).args(["netns", "exec", "gw", "ipvsadm", "-S", "-n"]).output().expect("ipvsadm");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = gw_table();
+    assert!(first.contains("-A -t 111.111.0.1:80 -s rr\n"), "{first}");
+    // A second run finds everything in place and passes again.
+    let (code, out, err) = lvsh(&["run", "/root/examples/lab.lvs"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("lab is already up"), "{out}");
+    assert_eq!(gw_table(), first, "the second run changed nothing");
     let (code, out, err) = lvsh(&["-c", "lab status"]);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("serve"), "no server outlives the run: {out}");
