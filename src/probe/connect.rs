@@ -272,10 +272,13 @@ fn attribute(raw: Raw, target: SocketAddr, table: &[ConnEntry], backends: &Backe
     let outcome = match raw.result {
         Err(f) => Outcome::Failed(f),
         Ok(reply) => {
-            let entry =
-                raw.client.and_then(|c| table.iter().find(|e| e.client == c && e.virtual_addr == target));
-            let served = match entry {
-                Some(e) => Served::Backend(e.dest),
+            // An older entry for a reused client port may still be there:
+            // entries that disagree tell nothing.
+            let mut dests = table.iter().filter(|e| Some(e.client) == raw.client && e.virtual_addr == target);
+            let first = dests.next().map(|e| e.dest);
+            let agreed = first.filter(|d| dests.all(|e| e.dest == *d));
+            let served = match agreed {
+                Some(dest) => Served::Backend(dest),
                 None => announced(&reply, &backends.addrs, &backends.names)
                     .map_or(Served::Unknown, Served::Announced),
             };
@@ -353,6 +356,19 @@ mod tests {
         };
         let attempt = attribute(raw("111.111.0.2:40009"), "111.111.0.1:80".parse().unwrap(), &[], &backends);
         assert_eq!(attempt.outcome, Outcome::Served(Served::Announced("10.10.0.2:8000".parse().unwrap())));
+    }
+
+    #[test]
+    fn entries_that_disagree_about_one_client_port_attribute_nothing() {
+        let table =
+            [conn("111.111.0.2:40001", "10.10.0.2:8000"), conn("111.111.0.2:40001", "10.10.0.3:8000")];
+        let attempt = attribute(
+            raw("111.111.0.2:40001"),
+            "111.111.0.1:80".parse().unwrap(),
+            &table,
+            &Backends::default(),
+        );
+        assert_eq!(attempt.outcome, Outcome::Served(Served::Unknown));
     }
 
     #[test]

@@ -93,6 +93,8 @@ sleep 300ms
 jobs
 jobs int1
 jobs 2
+stop 1
+jobs
 lab down
 "#;
     let (code, out, err) = lvsh(&["-c", script]);
@@ -107,7 +109,8 @@ lab down
     assert_eq!(int1.matches("  | xxx").count(), 2, "int1 saw two: {out}");
     let int2 = out.split("[2] running").nth(2).expect("jobs 2 output");
     assert_eq!(int2.matches("  | xxx").count(), 2, "int2 saw two: {out}");
-    assert!(out.ends_with("lab down: removed 6 namespaces, stopped 2 jobs\n"), "{out}");
+    assert!(out.contains("[1] stopped: t2-int1 nc -l -p 8000 -v -k\n[2] running "), "{out}");
+    assert!(out.ends_with("lab down: removed 6 namespaces, stopped 1 job\n"), "{out}");
     assert!(lab_namespaces("t2-").is_empty());
 }
 
@@ -136,6 +139,18 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
     }
     // The run's jobs ended with it; the lab stays up for the learner.
     assert_eq!(lab_namespaces("").len(), 6);
+    let gw_table = || {
+        let out =
+            Command::new(IP).args(["netns", "exec", "gw", "ipvsadm", "-S", "-n"]).output().expect("ipvsadm");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = gw_table();
+    assert!(first.contains("-A -t 111.111.0.1:80 -s rr\n"), "{first}");
+    // A second run finds everything in place and passes again.
+    let (code, out, err) = lvsh(&["run", "/root/examples/lab.lvs"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("lab is already up"), "{out}");
+    assert_eq!(gw_table(), first, "the second run changed nothing");
     let (code, out, err) = lvsh(&["-c", "lab status"]);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("serve"), "no server outlives the run: {out}");
@@ -149,6 +164,9 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
 
 #[test]
 fn the_tutorial_runs_every_step_without_asking() {
+    let (code, out, err) = lvsh(&["-c", "tutorial 99"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("there is no step 99"), "{err}");
     let (code, out, err) = lvsh(&["-c", "lab up prefix t3-\ntutorial --list\ntutorial --yes\nlab down"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains(" 1. Build the lab\n"), "{out}");
@@ -159,6 +177,12 @@ fn the_tutorial_runs_every_step_without_asking() {
     assert!(out.contains("kernel: the table changed\n  + TCP  111.111.0.1:80 rr\n"), "{out}");
     assert!(out.contains("ok: expect web order alternate\n"), "{out}");
     assert!(lab_namespaces("t3-").is_empty());
+    // Resuming at the last step runs that one only.
+    let last = steps.to_string();
+    let (code, out, err) = lvsh(&["-c", &format!("lab up prefix t3-\ntutorial {last} --yes\nlab down")]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(out.matches("\n== step ").count(), 1, "{out}");
+    assert!(out.contains(&format!("== step {last}/{last}: The counters ==")), "{out}");
 }
 
 #[test]
