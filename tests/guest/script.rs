@@ -172,7 +172,7 @@ fn in_the_lab_lab_rhai_does_the_tutorial_a_rhai_probe_feeds_expect_and_drain_rha
     let (code, out, err) = lvsh_here(&["run", &format!("{EXAMPLES}/lab.rhai")]);
     assert_eq!(code, 0, "{out}\n{err}");
     for expected in [
-        "up: ext1 ext2 gw int1 int2\n",
+        "up: ext1 ext2 gw int1 int2",
         "probe tcp 111.111.0.1:80: 6 connections, 6 served\n",
         "10.10.0.2:8000 served 3 of 6 (weight 1)\n10.10.0.3:8000 served 3 of 6 (weight 1)\n",
         "the tutorial holds: ext1's connections alternate between int1 and int2\n",
