@@ -55,6 +55,18 @@ const FUNCTIONS: &[FnDoc] = &[
         "stops the script as a failed expectation (exit 1) unless the condition holds",
         r#"assert(web.backends().len() == 2, "two backends");"#,
     ),
+    doc(
+        "message",
+        "Error.message -> string",
+        "what an lvsh error caught with `catch (e)` says, as in `.lvs`",
+        r#"try { service("web"); } catch (e) { print(e.message); }"#,
+    ),
+    doc(
+        "code",
+        "Error.code -> string",
+        "its diagnostic code, e.g. `lvs::kernel::refused`",
+        r#"try { service("web"); } catch (e) { print(e.code); }"#,
+    ),
     doc("print", "print(value)", "writes a line to lvsh's output", r#"print(`weight ${b.weight}`);"#),
     doc("key", "Service.key -> string", "the service's key, e.g. `tcp 111.111.0.1:80`", "print(web.key);"),
     doc(
