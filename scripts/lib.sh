@@ -17,6 +17,8 @@ LVSH_VM_PACKAGES=(
   iproute2:ip
   cpio:cpio
   kmod:kmod
+  netcat-openbsd:/bin/nc.openbsd
+  bash:/bin/bash
 )
 
 # lvsh_install_packages: apt-get install whichever of LVSH_VM_PACKAGES is

@@ -23,8 +23,12 @@ pub const EXIT_ENVIRONMENT: u8 = 4;
 pub fn run(cli: Cli) -> ExitCode {
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     colored::control::set_override(color);
-    let app =
-        App { netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(), color, json: cli.json };
+    let app = App {
+        netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(),
+        pinned: cli.netns.is_some(),
+        color,
+        json: cli.json,
+    };
     let code = match (&cli.command, &cli.commands) {
         (Some(_), Some(_)) => app.fail_plain(
             "`-c` and a subcommand cannot be used together",
@@ -33,6 +37,16 @@ pub fn run(cli: Cli) -> ExitCode {
         ),
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
+        (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
+            match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {
+                Ok(()) => 0,
+                Err(e) => app.fail_plain(
+                    &format!("{name}: cannot serve on port {port}: {e}"),
+                    None,
+                    EXIT_ENVIRONMENT,
+                ),
+            }
+        }
         (Some(Command::Completions { shell }), _) => {
             clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut std::io::stdout());
             0
@@ -45,6 +59,8 @@ pub fn run(cli: Cli) -> ExitCode {
 
 struct App {
     netns: Netns,
+    /// `--netns` was given: a lab that is up does not move lvsh to gw.
+    pinned: bool,
     color: bool,
     json: bool,
 }
@@ -59,7 +75,13 @@ impl App {
 
     fn run_stdin(&self) -> u8 {
         if std::io::stdin().is_terminal() {
-            return crate::repl::run(self.netns.clone(), self.json, self.color);
+            let settings = crate::repl::Settings {
+                netns: self.netns.clone(),
+                json: self.json,
+                color: self.color,
+                pinned: self.pinned,
+            };
+            return crate::repl::run(settings);
         }
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
@@ -73,7 +95,7 @@ impl App {
         let mut scripts = Vec::new();
         let mut errors = 0;
         for source in &sources {
-            let (script, diagnostics) = crate::lang::parse(source);
+            let (script, diagnostics) = crate::script::parse(source);
             errors += self.report(source, &diagnostics);
             scripts.push(script);
         }
@@ -88,9 +110,8 @@ impl App {
             Err(e) if needs_kernel => return self.fail_kernel(&e),
             Err(e) => Box::new(Unreachable::new(self.netns.clone(), &e)),
         };
-        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
+        let mut interp = self.interpreter(kernel);
         interp.keep_going = keep_going;
-        interp.json = self.json;
         for (source, script) in sources.iter().zip(&scripts) {
             if let Err(failure) = interp.run(source, script) {
                 return self.fail(&failure);
@@ -100,6 +121,16 @@ impl App {
         failures.iter().map(|f| self.fail(f)).max().unwrap_or(0)
     }
 
+    /// An interpreter on `kernel`, or on gw's when a lab is up and no
+    /// `--netns` was given.
+    fn interpreter(&self, kernel: Box<dyn Kernel>) -> Interpreter {
+        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
+        interp.json = self.json;
+        interp.pinned = self.pinned;
+        interp.follow_lab();
+        interp
+    }
+
     fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {
         let mut code = 0;
         for file in files {
@@ -107,9 +138,14 @@ impl App {
                 Ok(s) => s,
                 Err(c) => return c,
             };
-            let (script, diagnostics) = crate::lang::parse(&source);
+            let (script, diagnostics) = crate::script::parse(&source);
             match self.report(&source, &diagnostics) {
-                0 => println!("{}: ok ({} statements)", source.name, script.stmts.len()),
+                0 if crate::script::is_rhai(file) => println!("{}: ok (Rhai)", source.name),
+                0 => println!(
+                    "{}: ok ({})",
+                    source.name,
+                    crate::interp::plural(script.stmts.len(), "statement")
+                ),
                 n => {
                     eprintln!(
                         "{}",

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
     about = "A shell and scripting language for Linux IPVS, the kernel's layer-4 load balancer",
     after_help = "Examples:
   lvsh run examples/lab.lvs          run a script (one transaction: a refusal undoes it)
+  lvsh run examples/drain.rhai       run a Rhai script over the same services
   lvsh check examples/*.lvs          parse and check, without a kernel
   lvsh -c 'show'                     the table, exactly as `ipvsadm -L -n` prints it
   lvsh -c 'ipvsadm -A -t 111.111.0.1:80 -s rr; show'
@@ -47,7 +48,7 @@ pub struct Cli {
 pub enum Command {
     /// Run scripts, each as one transaction.
     Run {
-        /// The `.lvs` files.
+        /// The `.lvs` files (and `.rhai` files, run as Rhai).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Report a refused operation and go on, instead of undoing the run.
@@ -56,7 +57,7 @@ pub enum Command {
     },
     /// Parse and check scripts without touching the kernel.
     Check {
-        /// The `.lvs` files.
+        /// The `.lvs` files (and `.rhai` files, compiled).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -64,6 +65,19 @@ pub enum Command {
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+    },
+    /// The built-in backend of `serve NODE PORT`, started by lvsh inside the
+    /// node; not for direct use.
+    #[command(hide = true)]
+    ServeBackend {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        port: u16,
+        #[arg(long, value_enum)]
+        kind: crate::node::serve::ServeKind,
+        #[arg(long)]
+        reply: Option<String>,
     },
 }
 

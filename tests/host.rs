@@ -10,5 +10,7 @@ mod grammar;
 mod parse_fuzz;
 #[path = "host/parse_golden.rs"]
 mod parse_golden;
+#[path = "host/rhai.rs"]
+mod rhai;
 #[path = "host/support.rs"]
 mod support;

@@ -168,3 +168,18 @@ fn ctrl_c_during_a_command_ends_it_and_not_the_shell() {
     sh.prompt();
     assert_eq!(sh.quit(), 0);
 }
+
+#[test]
+fn an_equals_line_is_rhai_and_keeps_its_variables() {
+    let state = state_dir("rhai");
+    let mut sh = Shell::start(&state, &[]);
+    sh.line("= let x = 40");
+    sh.prompt();
+    sh.line("= x + 2");
+    sh.expect("42\r\n");
+    sh.prompt();
+    sh.line("help rhai");
+    sh.expect("add_backend");
+    sh.prompt();
+    assert_eq!(sh.quit(), 0);
+}

@@ -103,11 +103,22 @@ impl Interpreter {
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Watch(w) => self.watch(source, span, w),
             StmtKind::Help(None) => self.write(&crate::render::help::overview()),
+            StmtKind::Help(Some(name)) if name.value == "rhai" => {
+                self.write(&crate::render::help::rhai(crate::script::functions()))
+            }
             StmtKind::Help(Some(name)) => match crate::lang::command::find(&name.value) {
                 Some(c) => self.write(&crate::render::help::command(c)),
                 None => Err(script_failure(source, name.span, &format!("no command `{}`", name.value))),
             },
             StmtKind::Explain(inner) => self.explain(source, inner),
+            StmtKind::Script(block) => crate::script::run_block(self, source, block),
+            StmtKind::Lab(lab) => self.lab(source, span, lab),
+            StmtKind::OnNode(c) => self.on_node(source, span, c),
+            StmtKind::Jobs(which) => self.jobs(source, which.as_ref()),
+            StmtKind::Stop(n) => self.stop(source, n),
+            StmtKind::Serve(s) => self.serve(source, span, s),
+            StmtKind::Use(node) => self.use_node(source, node),
+            StmtKind::Tutorial(t) => self.tutorial(source, span, t),
         }
     }
 
@@ -154,7 +165,7 @@ impl Interpreter {
         let mut first_error = None;
         for (outcome, undo) in outcomes.into_iter().zip(undos) {
             match outcome {
-                Ok(()) => self.journal.record(&source.name, span, undo),
+                Ok(()) => self.journal.record(&source.name, span, undo, self.kernel.netns()),
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -167,11 +178,7 @@ impl Interpreter {
     }
 
     /// The key a reference means; a name must have been declared.
-    pub(super) fn resolve(
-        &self,
-        source: &Source,
-        service: Option<&Spanned<SvcRef>>,
-    ) -> Result<ServiceKey, Failure> {
+    pub fn resolve(&self, source: &Source, service: Option<&Spanned<SvcRef>>) -> Result<ServiceKey, Failure> {
         let Some(service) = service else {
             let d = Diagnostic::error(
                 "lvs::check::no-service",
@@ -220,6 +227,10 @@ impl Interpreter {
         };
         if show.json || self.json {
             return self.list_json(source, span, &target);
+        }
+        if let Some(name) = self.acting_on().map(str::to_string) {
+            // Say whose IPVS this is when `use` or the lab chose it.
+            self.write(&format!("# the IPVS of {name}\n"))?;
         }
         match (&target, show.pretty) {
             (ListTarget::Table | ListTarget::Service(_), true) => self.list_pretty(source, span, &target),
@@ -330,7 +341,7 @@ impl Interpreter {
     fn source_file(&mut self, source: &Source, path: &Spanned<String>) -> Result<(), Failure> {
         let text = std::fs::read_to_string(&path.value).map_err(|e| file_failure(source, path, "read", e))?;
         let file = Source::new(path.value.clone(), text);
-        let (script, diagnostics) = crate::lang::parse(&file);
+        let (script, diagnostics) = crate::script::parse(&file);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
             return Err(Failure { source: file, diagnostic: Box::new(d), kind: FailureKind::Script });
         }

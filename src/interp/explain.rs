@@ -28,7 +28,8 @@ impl Interpreter {
 }
 
 /// Whether a statement may change the kernel's IPVS (a `check` only
-/// drains after connecting, so it is not planned).
+/// drains after connecting, and a program run on a node may do anything:
+/// neither is planned).
 pub(super) fn changes_kernel(kind: &StmtKind) -> bool {
     match kind {
         StmtKind::Service(_)
@@ -43,7 +44,9 @@ pub(super) fn changes_kernel(kind: &StmtKind) -> bool {
         | StmtKind::DaemonStart(_)
         | StmtKind::DaemonStop(_)
         | StmtKind::Restore(_)
-        | StmtKind::Source(_) => true,
+        | StmtKind::Source(_)
+        // Rhai changes the kernel through statements, which are planned too.
+        | StmtKind::Script(_) => true,
         StmtKind::Ipvsadm(line) => !matches!(
             line.command,
             IpvsadmCommand::List { .. }
@@ -60,6 +63,14 @@ pub(super) fn changes_kernel(kind: &StmtKind) -> bool {
         | StmtKind::Check(_)
         | StmtKind::Watch(_)
         | StmtKind::Help(_)
-        | StmtKind::Explain(_) => false,
+        | StmtKind::Explain(_)
+        // The lab's namespaces and programs are not IPVS; `use` only chooses.
+        | StmtKind::Lab(_)
+        | StmtKind::OnNode(_)
+        | StmtKind::Jobs(_)
+        | StmtKind::Stop(_)
+        | StmtKind::Serve(_)
+        | StmtKind::Use(_)
+        | StmtKind::Tutorial(_) => false,
     }
 }

@@ -1,11 +1,14 @@
 //! The interpreter: runs statements against the kernel. The only writer to
 //! the kernel; a run is a transaction unless `keep_going` is set.
 
+mod embed;
 mod exec;
 mod explain;
+mod lab;
 mod observe;
 pub mod plan;
 pub mod session;
+mod tutorial;
 pub mod txn;
 
 use std::io::Write;
@@ -19,7 +22,7 @@ use session::Session;
 use txn::Journal;
 
 /// Why a run stopped, and where.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     /// The source the diagnostic points into.
     pub source: Source,
@@ -58,12 +61,33 @@ pub struct Interpreter {
     writes: u64,
     /// Set (by the shell's Ctrl-C) to end a `sleep` or `watch` early.
     pub interrupted: Option<&'static AtomicBool>,
+    /// The lab whose nodes `on`, `from`, `serve` and `use` name.
+    pub lab: crate::lab::Lab,
+    /// Background jobs; they end with the interpreter.
+    pub jobs: crate::node::jobs::Jobs,
+    /// The namespace was chosen on the command line (`--netns`): a lab
+    /// does not move lvsh to gw.
+    pub pinned: bool,
+    /// Where lvsh started acting (`use -` goes back there).
+    home: crate::ipvs::Netns,
+    /// The namespace `use` or the lab chose, named as the user knows it;
+    /// `show` and the prompt say it.
+    chosen: Option<String>,
+    /// Kernels of namespaces acted on before a `use`, kept for rollback.
+    parked: Vec<Box<dyn Kernel>>,
 }
 
 impl Interpreter {
     /// An interpreter writing its output to `out`.
     pub fn new(kernel: Box<dyn Kernel>, out: Box<dyn Write>) -> Interpreter {
+        let home = kernel.netns();
         Interpreter {
+            lab: crate::lab::Lab::default(),
+            jobs: crate::node::jobs::Jobs::default(),
+            pinned: false,
+            home,
+            chosen: None,
+            parked: Vec::new(),
             kernel,
             session: Session::default(),
             journal: Journal::default(),
@@ -113,8 +137,12 @@ impl Interpreter {
     /// Runs a script as one transaction: on a refusal, everything this run
     /// changed is undone, newest first, and the failure says so.
     pub fn run(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
-        let result = self.run_stmts(source, script);
-        match result {
+        self.transaction(|interp| interp.run_stmts(source, script))
+    }
+
+    /// Runs `f` as one transaction: kept if it succeeds, undone if it fails.
+    pub fn transaction(&mut self, f: impl FnOnce(&mut Self) -> Result<(), Failure>) -> Result<(), Failure> {
+        match f(self) {
             Ok(()) => {
                 self.journal.commit();
                 Ok(())
@@ -142,15 +170,24 @@ impl Interpreter {
             failure.diagnostic.notes.push("nothing was changed".to_string());
             return failure;
         }
-        let rollback = self.journal.rollback(self.kernel.as_mut());
-        let lines: Vec<String> = rollback
-            .origins
-            .iter()
-            .map(|(name, span)| match name == &failure.source.name {
+        let mut rollback = self.journal.rollback(self.kernel.as_mut());
+        for kernel in &mut self.parked {
+            let more = self.journal.rollback(kernel.as_mut());
+            rollback.undone += more.undone;
+            rollback.failed.extend(more.failed);
+            rollback.origins.extend(more.origins);
+        }
+        let mut lines: Vec<String> = Vec::new();
+        for (name, span) in &rollback.origins {
+            let line = match name == &failure.source.name {
                 true => format!("{}", failure.source.line_col(span.start as usize).0),
                 false => name.clone(),
-            })
-            .collect();
+            };
+            // A loop in a script makes many changes on one line: name it once.
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
         let changes = plural(rollback.undone, "change");
         let note = match rollback.failed.first() {
             None => format!(
@@ -165,7 +202,14 @@ impl Interpreter {
         failure
     }
 
-    fn write(&mut self, text: &str) -> Result<(), Failure> {
+    /// The namespace lvsh acts on, as the user named it (`gw`), when `use`
+    /// or the lab chose it; `None` when it is where lvsh started.
+    pub fn acting_on(&self) -> Option<&str> {
+        self.chosen.as_deref()
+    }
+
+    /// Writes to the run's output.
+    pub fn write(&mut self, text: &str) -> Result<(), Failure> {
         self.out.write_all(text.as_bytes()).map_err(|e| Failure {
             source: Source::new("<output>", ""),
             diagnostic: Box::new(Diagnostic::error(

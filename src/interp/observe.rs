@@ -11,7 +11,7 @@ use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, ShowTarget, 
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::ListTarget;
 use crate::lang::source::{Source, Span};
-use crate::probe::connect::{check_backends, run_probe, ProbeSpec};
+use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow};
 use crate::render::probe::report as probe_report;
@@ -25,18 +25,22 @@ impl Interpreter {
         };
         let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
         let probe = ProbeSpec {
-            target: addr,
             count: p.count,
+            concurrency: p.concurrency,
             timeout: p.timeout,
             payload: p.send.clone().into_bytes(),
             interval: p.interval,
             udp: protocol == crate::ipvs::Protocol::Udp,
             http_path: p.http.clone(),
+            source: p.source,
+            expect_reply: p.reply.clone(),
+            ..ProbeSpec::new(addr)
         };
-        let client = p.from.as_ref().map_or(Netns::Current, |n| Netns::parse(&n.value));
-        let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string()).map_err(k)?;
+        let client = p.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
         let backends: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
+        let known = Backends { addrs: backends.clone(), names: self.backend_names(&backends) };
+        let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string(), &known).map_err(k)?;
         let report = match p.json || self.json {
             true => crate::render::json::probe(&result, &backends),
             false => probe_report(&result, &backends),
@@ -55,7 +59,7 @@ impl Interpreter {
         let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
         let mut previous = String::new();
         let mut round = 0;
-        while w.count.map_or(true, |n| round < n) {
+        while w.count.is_none_or(|n| round < n) {
             if round > 0 && !self.pause(w.interval) {
                 break;
             }

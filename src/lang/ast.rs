@@ -72,6 +72,22 @@ pub enum StmtKind {
     Help(Option<Spanned<String>>),
     /// `explain STMT`: what a statement would change, without running it.
     Explain(Box<Stmt>),
+    /// `lab up|down|status [--explain] [prefix P]`: the tutorial's lab.
+    Lab(LabStmt),
+    /// `on NODE CMD...` or `NODE CMD...` for a lab node; `&` for the background.
+    OnNode(NodeCommand),
+    /// `jobs [N|NODE]`: the background jobs, or one's output.
+    Jobs(Option<Spanned<String>>),
+    /// `stop N`: ends background job N.
+    Stop(Spanned<usize>),
+    /// `serve NODE PORT [tcp|udp|http] [reply TEXT]`: a built-in backend.
+    Serve(ServeStmt),
+    /// `use NODE`: act on that namespace's IPVS from now on.
+    Use(Spanned<String>),
+    /// `tutorial [--list] [--yes] [STEP]`: the guided walk through the lab.
+    Tutorial(TutorialStmt),
+    /// `script { RHAI }`: Rhai code run over the same services and backends.
+    Script(ScriptBlock),
 }
 
 impl StmtKind {
@@ -80,6 +96,65 @@ impl StmtKind {
     pub fn needs_kernel(&self) -> bool {
         !matches!(self, StmtKind::Help(_) | StmtKind::Echo(_) | StmtKind::Sleep(_))
     }
+}
+
+/// `script { ... }`: Rhai code, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptBlock {
+    /// The text between the braces; its span places Rhai's positions in the file.
+    pub code: Spanned<String>,
+}
+
+/// `lab ...`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabStmt {
+    pub action: LabAction,
+    /// Print each `ip` command as it runs.
+    pub explain: bool,
+    /// The namespaces' name prefix (`clab-mod3-2ext2int-` for containerlab's).
+    pub prefix: Option<String>,
+}
+
+/// What `lab` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabAction {
+    Up,
+    Down,
+    Status,
+}
+
+/// A program to run inside a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeCommand {
+    /// A lab node name, any namespace name, or a path.
+    pub node: Spanned<String>,
+    /// The command line as written (for messages and `jobs`).
+    pub text: String,
+    /// The words, after shell-style quoting.
+    pub argv: Vec<String>,
+    /// `&`: run in the background as a job.
+    pub background: bool,
+}
+
+/// `serve ...`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeStmt {
+    pub node: Spanned<String>,
+    pub port: u16,
+    pub kind: crate::node::serve::ServeKind,
+    /// The answer instead of the node's name.
+    pub reply: Option<String>,
+}
+
+/// `tutorial ...`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TutorialStmt {
+    /// Only list the steps.
+    pub list: bool,
+    /// Run every step without waiting for Enter.
+    pub yes: bool,
+    /// Start at this step (from 1).
+    pub start: Option<usize>,
 }
 
 /// `watch ...`
@@ -108,6 +183,12 @@ pub struct ProbeStmt {
     /// A namespace (lab node name or path) the client connects from.
     pub from: Option<Spanned<String>>,
     pub send: String,
+    /// `reply TEXT`: a reply without TEXT counts as a failure.
+    pub reply: Option<String>,
+    /// `concurrency N`: connections open at once.
+    pub concurrency: usize,
+    /// `source IP`: the local address the connections come from.
+    pub source: Option<std::net::IpAddr>,
     /// `http [PATH]`: an HTTP GET instead of raw text (default path `/`).
     pub http: Option<String>,
     pub timeout: Duration,

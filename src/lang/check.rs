@@ -13,7 +13,7 @@ use crate::ipvs::{Family, Forward, Protocol, Scheduler, ServiceKey};
 pub fn check(script: &Script, known: &[String]) -> Vec<Diagnostic> {
     let mut checker = Checker {
         names: known.iter().map(|n| (n.clone(), None)).collect(),
-        lenient: script.stmts.iter().any(|s| matches!(s.kind, StmtKind::Source(_))),
+        lenient: script.stmts.iter().any(|s| matches!(s.kind, StmtKind::Source(_) | StmtKind::Script(_))),
         out: Vec::new(),
     };
     for stmt in &script.stmts {
@@ -25,7 +25,7 @@ pub fn check(script: &Script, known: &[String]) -> Vec<Diagnostic> {
 struct Checker {
     /// Declared names, with the key when known.
     names: HashMap<String, Option<ServiceKey>>,
-    /// A `source` may declare names this file cannot see.
+    /// A `source` or a `script` block may declare names this file cannot see.
     lenient: bool,
     out: Vec<Diagnostic>,
 }

@@ -17,13 +17,14 @@ pub enum Group {
     Look,
     Verify,
     Files,
+    Lab,
     Shell,
 }
 
 impl Group {
     /// Every group, in `help`'s order.
-    pub const ALL: [Group; 6] =
-        [Group::Declare, Group::Settings, Group::Look, Group::Verify, Group::Files, Group::Shell];
+    pub const ALL: [Group; 7] =
+        [Group::Declare, Group::Settings, Group::Look, Group::Verify, Group::Files, Group::Lab, Group::Shell];
 
     /// The heading `help` gives the group.
     pub fn title(self) -> &'static str {
@@ -32,7 +33,8 @@ impl Group {
             Group::Settings => "Counters and kernel settings",
             Group::Look => "Looking at the kernel",
             Group::Verify => "Verifying",
-            Group::Files => "Files and ipvsadm",
+            Group::Files => "Files, scripts and ipvsadm",
+            Group::Lab => "The lab",
             Group::Shell => "The shell",
         }
     }
@@ -175,12 +177,56 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "a line in ipvsadm's own syntax, run natively",
         "ipvsadm -A -t 111.111.0.1:80 -s rr",
     ),
+    cmd(
+        "script",
+        Group::Files,
+        "script { RHAI... }",
+        "run Rhai over the same services and backends, in the run's transaction (`help rhai`)",
+        "script { for s in services() { print(s); } }",
+    ),
+    cmd(
+        "lab",
+        Group::Lab,
+        "lab (up | down | status) [--explain | prefix PREFIX]...",
+        "build, remove or show the tutorial's lab of network namespaces",
+        "lab up --explain",
+    ),
+    cmd(
+        "on",
+        Group::Lab,
+        "on NODE ARG...",
+        "run a program on a node (`NODE ARG...` for a lab node; `&` for a job)",
+        "on ext1 nc -w 1 111.111.0.1 80",
+    ),
+    cmd("jobs", Group::Lab, "jobs [N | NODE]", "list the background jobs, or show one's output", "jobs 1"),
+    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1"),
+    cmd(
+        "serve",
+        Group::Lab,
+        "serve NODE PORT [tcp | udp | http] [reply TEXT]",
+        "a built-in backend on a node that answers with its name",
+        "serve int1 8000 http",
+    ),
+    cmd(
+        "use",
+        Group::Lab,
+        "use NODE",
+        "act on that namespace's IPVS from now on (`use -` goes back)",
+        "use gw",
+    ),
+    cmd(
+        "tutorial",
+        Group::Lab,
+        "tutorial [--list | --yes | N]...",
+        "walk through the lab tutorial step by step",
+        "tutorial --list",
+    ),
     cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\""),
     cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms"),
     cmd(
         "help",
         Group::Shell,
-        "help [COMMAND]",
+        "help [COMMAND | rhai]",
         "list the commands, or show one with its syntax and an example",
         "help probe",
     ),
@@ -216,7 +262,8 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("WATCH-OPTION", "--stats | --rate | --exact | interval DURATION | count N"),
     (
         "PROBE-OPTION",
-        "count N | from NODE | send TEXT | http [PATH] | timeout DURATION | interval DURATION | --json",
+        "count N | concurrency N | from NODE | source ADDR | send TEXT | reply TEXT | http [PATH] \
+         | timeout DURATION | interval DURATION | --json",
     ),
     (
         "PREDICATE",
@@ -285,6 +332,9 @@ pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
     ("PE", Value::Word, "a persistence engine, e.g. sip"),
     ("IFACE", Value::Word, "a network interface, e.g. eth0"),
     ("TEXT", Value::Word, "a word or a \"quoted string\""),
+    ("ARG", Value::Word, "a word of the program's command line, quoted as in a shell"),
+    ("PREFIX", Value::Word, "the namespaces' name prefix, e.g. clab-mod3-2ext2int-"),
+    ("RHAI", Value::Word, "Rhai code (`help rhai` lists lvsh's functions)"),
 ];
 
 /// The entry of a command or one of its aliases.

@@ -91,6 +91,49 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Help(None) => "help".into(),
         StmtKind::Help(Some(command)) => format!("help {}", command.value),
         StmtKind::Explain(inner) => format!("explain {}", print_stmt(&inner.kind)),
+        StmtKind::Script(block) => format!("script {{{}}}", block.code.value),
+        StmtKind::Lab(lab) => {
+            let action = match lab.action {
+                super::ast::LabAction::Up => "up",
+                super::ast::LabAction::Down => "down",
+                super::ast::LabAction::Status => "status",
+            };
+            let mut out = format!("lab {action}");
+            if lab.explain {
+                out += " --explain";
+            }
+            if let Some(prefix) = &lab.prefix {
+                write!(out, " prefix {prefix}").ok();
+            }
+            out
+        }
+        StmtKind::OnNode(c) => {
+            format!("on {} {}{}", c.node.value, c.text, if c.background { " &" } else { "" })
+        }
+        StmtKind::Jobs(None) => "jobs".into(),
+        StmtKind::Jobs(Some(which)) => format!("jobs {}", which.value),
+        StmtKind::Stop(n) => format!("stop {}", n.value),
+        StmtKind::Serve(s) => {
+            let mut out = format!("serve {} {} {}", s.node.value, s.port, s.kind.name());
+            if let Some(reply) = &s.reply {
+                write!(out, " reply {}", quote(reply)).ok();
+            }
+            out
+        }
+        StmtKind::Use(node) => format!("use {}", node.value),
+        StmtKind::Tutorial(t) => {
+            let mut out = String::from("tutorial");
+            if t.list {
+                out += " --list";
+            }
+            if t.yes {
+                out += " --yes";
+            }
+            if let Some(step) = t.start {
+                write!(out, " {step}").ok();
+            }
+            out
+        }
         StmtKind::Ipvsadm(line) => {
             let words: Vec<&str> = line.args.iter().map(|a| a.value.as_str()).collect();
             format!("ipvsadm {}", words.join(" "))
@@ -100,11 +143,20 @@ pub fn print_stmt(kind: &StmtKind) -> String {
 
 fn print_probe(p: &super::ast::ProbeStmt) -> String {
     let mut out = format!("probe {} count {}", svc_ref(Some(&p.service.value)), p.count);
+    if p.concurrency > 1 {
+        write!(out, " concurrency {}", p.concurrency).ok();
+    }
     if let Some(from) = &p.from {
         write!(out, " from {}", from.value).ok();
     }
+    if let Some(source) = &p.source {
+        write!(out, " source {source}").ok();
+    }
     if !p.send.is_empty() {
         write!(out, " send {}", quote(&p.send)).ok();
+    }
+    if let Some(reply) = &p.reply {
+        write!(out, " reply {}", quote(reply)).ok();
     }
     if let Some(path) = &p.http {
         write!(out, " http {path}").ok();

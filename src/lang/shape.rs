@@ -287,7 +287,16 @@ pub fn walk(words: &[String]) -> Walk {
     let Some((first, rest)) = words.split_first() else {
         return Walk { expected: Vec::new(), complete: true, fits: true };
     };
-    let Some((pat, reserved)) = shapes().commands.get(first.as_str()) else { return Walk::default() };
+    let commands = &shapes().commands;
+    let (pat, reserved, rest) = match commands.get(first.as_str()) {
+        Some((pat, reserved)) => (pat, reserved, rest),
+        // `int1 nc -l ...`: a lab node's name is `on` that node.
+        None if crate::lab::Lab::node(first).is_some() => match commands.get("on") {
+            Some((pat, reserved)) => (pat, reserved, words),
+            None => return Walk::default(),
+        },
+        None => return Walk::default(),
+    };
     let mut walker = Walker { words: rest, reserved, walk: Walk::default(), budget: 20_000 };
     walker.step(vec![pat], 0, Ctx::default());
     walker.walk
@@ -549,6 +558,11 @@ mod tests {
     }
 
     #[test]
+    fn a_lab_node_name_reads_as_on_that_node() {
+        assert!(walk(&words("int1 nc -l -p 8000")).complete);
+    }
+
+    #[test]
     fn explain_walks_the_line_it_explains() {
         assert!(next_words("explain").contains(&"COMMAND"));
         assert_eq!(next_words("explain del"), ["service", "backend"]);
@@ -564,7 +578,9 @@ mod tests {
     #[test]
     fn every_example_fits_its_syntax() {
         for c in COMMAND_HELP {
-            let walk = walk(&crate::lang::token::words(c.example));
+            // Blanks only: `script { ... }` keeps its braces as words here.
+            let words: Vec<String> = c.example.split_whitespace().map(str::to_string).collect();
+            let walk = walk(&words);
             assert!(walk.complete, "{}: `{}` does not fit `{}`", c.name, c.example, c.syntax);
         }
     }

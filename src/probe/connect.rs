@@ -1,11 +1,16 @@
 //! TCP and UDP probes: real connections (or datagram exchanges) to a
 //! virtual service, optionally from inside another network namespace,
-//! attributed to backends through the director's connection table.
+//! attributed to backends through the director's connection table, or
+//! else through the backend's own announcement in its reply.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::announce::announced;
 use super::result::{Attempt, Failure, Outcome, ProbeResult, Served};
 use crate::ipvs::{ConnEntry, Kernel, KernelError, Netns};
 
@@ -15,19 +20,41 @@ pub struct ProbeSpec {
     /// The virtual service's address.
     pub target: SocketAddr,
     pub count: usize,
+    /// How many connections are open at once (1: one after another).
+    pub concurrency: usize,
     /// For connecting, and for the whole reply.
     pub timeout: Duration,
     /// Sent after connecting; the write side is then closed, as `nc -N` does.
     pub payload: Vec<u8>,
-    /// Pause between connections.
+    /// Each client's pause between its connections.
     pub interval: Duration,
     /// UDP instead of TCP: one datagram each, and one reply awaited.
     pub udp: bool,
     /// HTTP: `GET` this path; a status of 400 or more counts as a failure.
     pub http_path: Option<String>,
+    /// The local address connections come from (the system's choice if unset).
+    pub source: Option<IpAddr>,
+    /// A reply without this text counts as a failure.
+    pub expect_reply: Option<String>,
 }
 
 impl ProbeSpec {
+    /// A plain probe of `target`: one TCP connection, nothing sent.
+    pub fn new(target: SocketAddr) -> ProbeSpec {
+        ProbeSpec {
+            target,
+            count: 1,
+            concurrency: 1,
+            timeout: Duration::from_secs(2),
+            payload: Vec::new(),
+            interval: Duration::ZERO,
+            udp: false,
+            http_path: None,
+            source: None,
+            expect_reply: None,
+        }
+    }
+
     /// What each TCP connection sends: the HTTP request, or the payload.
     fn request(&self) -> Vec<u8> {
         match &self.http_path {
@@ -36,6 +63,15 @@ impl ProbeSpec {
             None => self.payload.clone(),
         }
     }
+}
+
+/// What is known of the service's backends, to attribute replies by.
+#[derive(Debug, Clone, Default)]
+pub struct Backends {
+    /// The service's backends in the kernel.
+    pub addrs: Vec<SocketAddr>,
+    /// Names a backend may announce itself by (lab node names), with its address.
+    pub names: Vec<(String, SocketAddr)>,
 }
 
 /// One connection's raw outcome, before attribution.
@@ -48,16 +84,50 @@ struct Raw {
 
 /// Opens the connections from `client_ns`, then asks `director` which
 /// backend served each (its connection table outlives the connections).
+/// A connection the table does not know is attributed from its reply, if
+/// the backend announced itself; otherwise it stays unknown.
 pub fn run_probe(
     probe: &ProbeSpec,
     client_ns: &Netns,
     director: &mut dyn Kernel,
     service: String,
+    backends: &Backends,
 ) -> Result<ProbeResult, KernelError> {
-    let raws = client_ns.run(|| (0..probe.count).map(|i| connect_once(probe, i)).collect::<Vec<_>>())?;
-    let table = director.connections()?;
-    let attempts = raws.into_iter().map(|raw| attribute(raw, probe.target, &table)).collect();
+    let raws = client_ns.run(|| connect_all(probe))?;
+    // A director whose table cannot be read (another host's, say) leaves the
+    // replies to tell: not a reason to throw the probe away.
+    let table = director.connections().unwrap_or_default();
+    let attempts = raws.into_iter().map(|raw| attribute(raw, probe.target, &table, backends)).collect();
     Ok(ProbeResult { service, attempts })
+}
+
+/// Every connection of the probe, in index order, `concurrency` at a time.
+/// Threads started here share the caller's network namespace.
+fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
+    let workers = probe.concurrency.clamp(1, probe.count.max(1));
+    if workers == 1 {
+        return (0..probe.count).map(|i| connect_once(probe, i)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Raw)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= probe.count {
+                            return mine;
+                        }
+                        mine.push((i, connect_once(probe, if mine.is_empty() { 0 } else { i })));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, raw)| raw).collect()
 }
 
 /// A backend's health: one connection straight to it from `netns`.
@@ -79,15 +149,7 @@ pub fn check_backends(
         backends
             .iter()
             .map(|b| {
-                let spec = ProbeSpec {
-                    target: *b,
-                    count: 1,
-                    timeout,
-                    payload: Vec::new(),
-                    interval: Duration::ZERO,
-                    udp,
-                    http_path: None,
-                };
+                let spec = ProbeSpec { timeout, udp, ..ProbeSpec::new(*b) };
                 let raw = connect_once(&spec, 0);
                 Health { backend: *b, state: raw.result.map(|_| raw.latency) }
             })
@@ -99,40 +161,70 @@ fn connect_once(probe: &ProbeSpec, index: usize) -> Raw {
     if index > 0 {
         std::thread::sleep(probe.interval);
     }
-    if probe.udp {
-        return datagram_once(probe);
-    }
     let start = Instant::now();
     let mut client = None;
-    let result = TcpStream::connect_timeout(&probe.target, probe.timeout).and_then(|mut stream| {
-        client = stream.local_addr().ok();
-        exchange(&mut stream, probe)
-    });
-    let result = match (result, &probe.http_path) {
-        (Ok(reply), Some(_)) => http_status(&reply),
-        (result, _) => result.map_err(failure),
+    let result = match probe.udp {
+        true => datagram_once(probe, &mut client).map_err(|e| failure(e, probe)),
+        false => {
+            let result = stream(probe).and_then(|mut stream| {
+                client = stream.local_addr().ok();
+                exchange(&mut stream, probe)
+            });
+            match (result, &probe.http_path) {
+                (Ok(reply), Some(_)) => http_status(&reply),
+                (result, _) => result.map_err(|e| failure(e, probe)),
+            }
+        }
     };
+    let result = result.and_then(|reply| expected(reply, probe.expect_reply.as_deref()));
     Raw { client, result, latency: start.elapsed() }
 }
 
+/// A socket of the probe's kind, bound to its source address if it has one.
+fn socket(probe: &ProbeSpec, kind: Type, protocol: Protocol) -> std::io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(probe.target), kind, Some(protocol))?;
+    let local = match (probe.source, probe.target.is_ipv4()) {
+        (Some(ip), _) => SocketAddr::new(ip, 0),
+        // UDP needs a local port before `connect` to report it; TCP gets one on connect.
+        (None, true) if protocol == Protocol::UDP => SocketAddr::from(([0, 0, 0, 0], 0)),
+        (None, false) if protocol == Protocol::UDP => SocketAddr::from(([0u16; 8], 0)),
+        (None, _) => return Ok(socket),
+    };
+    socket.bind(&local.into()).map_err(|e| match probe.source {
+        Some(ip) => std::io::Error::new(e.kind(), format!("cannot connect from {ip}: {e}")),
+        None => e,
+    })?;
+    Ok(socket)
+}
+
+fn stream(probe: &ProbeSpec) -> std::io::Result<TcpStream> {
+    let socket = socket(probe, Type::STREAM, Protocol::TCP)?;
+    socket.connect_timeout(&probe.target.into(), probe.timeout)?;
+    Ok(socket.into())
+}
+
 /// One UDP exchange from a fresh socket (so each has its own client port).
-fn datagram_once(probe: &ProbeSpec) -> Raw {
-    let start = Instant::now();
-    let mut client = None;
-    let any: SocketAddr =
-        if probe.target.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().unwrap_or(probe.target);
-    let result = UdpSocket::bind(any).and_then(|socket| {
-        socket.connect(probe.target)?;
-        client = socket.local_addr().ok();
-        socket.set_read_timeout(Some(probe.timeout))?;
-        let payload = if probe.payload.is_empty() { b"lvsh probe\n".as_slice() } else { &probe.payload };
-        socket.send(payload)?;
-        let mut reply = vec![0u8; 65_536];
-        let n = socket.recv(&mut reply)?;
-        reply.truncate(n);
-        Ok(reply)
-    });
-    Raw { client, result: result.map_err(failure), latency: start.elapsed() }
+fn datagram_once(probe: &ProbeSpec, client: &mut Option<SocketAddr>) -> std::io::Result<Vec<u8>> {
+    let socket: UdpSocket = socket(probe, Type::DGRAM, Protocol::UDP)?.into();
+    socket.connect(probe.target)?;
+    *client = socket.local_addr().ok();
+    socket.set_read_timeout(Some(probe.timeout))?;
+    let payload = if probe.payload.is_empty() { b"lvsh probe\n".as_slice() } else { &probe.payload };
+    socket.send(payload)?;
+    let mut reply = vec![0u8; 65_536];
+    let n = socket.recv(&mut reply)?;
+    reply.truncate(n);
+    Ok(reply)
+}
+
+/// The reply, unless it lacks the text the probe expects.
+fn expected(reply: Vec<u8>, text: Option<&str>) -> Result<Vec<u8>, Failure> {
+    let Some(text) = text else { return Ok(reply) };
+    if reply.windows(text.len().max(1)).any(|w| w == text.as_bytes()) || text.is_empty() {
+        return Ok(reply);
+    }
+    let shown: String = String::from_utf8_lossy(&reply).trim().chars().take(40).collect();
+    Err(Failure::UnexpectedReply(shown))
 }
 
 fn exchange(stream: &mut TcpStream, probe: &ProbeSpec) -> std::io::Result<Vec<u8>> {
@@ -162,24 +254,35 @@ fn http_status(reply: &[u8]) -> Result<Vec<u8>, Failure> {
     }
 }
 
-fn failure(e: std::io::Error) -> Failure {
+fn failure(e: std::io::Error, probe: &ProbeSpec) -> Failure {
     match e.kind() {
         ErrorKind::ConnectionRefused => Failure::Refused,
         ErrorKind::TimedOut | ErrorKind::WouldBlock => Failure::Timeout,
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => Failure::Reset,
+        // A UDP service's "refused" is an ICMP port unreachable, seen on recv.
+        _ if e.raw_os_error() == Some(libc::ECONNREFUSED) && probe.udp => Failure::Refused,
         _ => Failure::Other(e.to_string()),
     }
 }
 
 /// The backend that served a connection: the director's entry for this
-/// client address and port. No entry means "unknown", never a guess.
-fn attribute(raw: Raw, target: SocketAddr, table: &[ConnEntry]) -> Attempt {
+/// client address and port, else the backend the reply announces. Neither
+/// means "unknown", never a guess.
+fn attribute(raw: Raw, target: SocketAddr, table: &[ConnEntry], backends: &Backends) -> Attempt {
     let outcome = match raw.result {
         Err(f) => Outcome::Failed(f),
-        Ok(_) => {
-            let entry =
-                raw.client.and_then(|c| table.iter().find(|e| e.client == c && e.virtual_addr == target));
-            Outcome::Served(entry.map_or(Served::Unknown, |e| Served::Backend(e.dest)))
+        Ok(reply) => {
+            // An older entry for a reused client port may still be there:
+            // entries that disagree tell nothing.
+            let mut dests = table.iter().filter(|e| Some(e.client) == raw.client && e.virtual_addr == target);
+            let first = dests.next().map(|e| e.dest);
+            let agreed = first.filter(|d| dests.all(|e| e.dest == *d));
+            let served = match agreed {
+                Some(dest) => Served::Backend(dest),
+                None => announced(&reply, &backends.addrs, &backends.names)
+                    .map_or(Served::Unknown, Served::Announced),
+            };
+            Outcome::Served(served)
         }
     };
     Attempt { client: raw.client, outcome, latency: Some(raw.latency) }
@@ -212,11 +315,6 @@ mod tests {
         assert_eq!(http_status(b"hello"), Err(Failure::Other("not an HTTP reply".into())));
     }
 
-    #[test]
-    fn udp_wildcard_addresses_parse() {
-        assert!("0.0.0.0:0".parse::<SocketAddr>().is_ok() && "[::]:0".parse::<SocketAddr>().is_ok());
-    }
-
     fn raw(client: &str) -> Raw {
         Raw {
             client: Some(client.parse().unwrap()),
@@ -229,21 +327,72 @@ mod tests {
     fn a_connection_is_attributed_by_its_client_port() {
         let table =
             [conn("111.111.0.2:40000", "10.10.0.2:8000"), conn("111.111.0.2:40001", "10.10.0.3:8000")];
-        let attempt = attribute(raw("111.111.0.2:40001"), "111.111.0.1:80".parse().unwrap(), &table);
+        let attempt = attribute(
+            raw("111.111.0.2:40001"),
+            "111.111.0.1:80".parse().unwrap(),
+            &table,
+            &Backends::default(),
+        );
         assert_eq!(attempt.outcome, Outcome::Served(Served::Backend("10.10.0.3:8000".parse().unwrap())));
     }
 
     #[test]
     fn a_connection_missing_from_the_table_is_unknown_not_guessed() {
         let table = [conn("111.111.0.2:40000", "10.10.0.2:8000")];
-        let attempt = attribute(raw("111.111.0.2:40009"), "111.111.0.1:80".parse().unwrap(), &table);
+        let attempt = attribute(
+            raw("111.111.0.2:40009"),
+            "111.111.0.1:80".parse().unwrap(),
+            &table,
+            &Backends::default(),
+        );
         assert_eq!(attempt.outcome, Outcome::Served(Served::Unknown));
     }
 
     #[test]
+    fn without_a_table_entry_the_reply_may_announce_the_backend() {
+        let backends = Backends {
+            addrs: vec!["10.10.0.2:8000".parse().unwrap(), "10.10.0.3:8000".parse().unwrap()],
+            names: vec![("int1".into(), "10.10.0.2:8000".parse().unwrap())],
+        };
+        let attempt = attribute(raw("111.111.0.2:40009"), "111.111.0.1:80".parse().unwrap(), &[], &backends);
+        assert_eq!(attempt.outcome, Outcome::Served(Served::Announced("10.10.0.2:8000".parse().unwrap())));
+    }
+
+    #[test]
+    fn entries_that_disagree_about_one_client_port_attribute_nothing() {
+        let table =
+            [conn("111.111.0.2:40001", "10.10.0.2:8000"), conn("111.111.0.2:40001", "10.10.0.3:8000")];
+        let attempt = attribute(
+            raw("111.111.0.2:40001"),
+            "111.111.0.1:80".parse().unwrap(),
+            &table,
+            &Backends::default(),
+        );
+        assert_eq!(attempt.outcome, Outcome::Served(Served::Unknown));
+    }
+
+    #[test]
+    fn the_table_wins_over_the_reply() {
+        let table = [conn("111.111.0.2:40001", "10.10.0.3:8000")];
+        let backends = Backends { addrs: vec!["10.10.0.2:8000".parse().unwrap()], names: vec![] };
+        let mut r = raw("111.111.0.2:40001");
+        r.result = Ok(b"10.10.0.2:8000".to_vec());
+        let attempt = attribute(r, "111.111.0.1:80".parse().unwrap(), &table, &backends);
+        assert_eq!(attempt.outcome, Outcome::Served(Served::Backend("10.10.0.3:8000".parse().unwrap())));
+    }
+
+    #[test]
+    fn a_reply_without_the_expected_text_is_a_failure() {
+        assert_eq!(expected(b"int1\n".to_vec(), Some("int")), Ok(b"int1\n".to_vec()));
+        assert_eq!(expected(b"int1\n".to_vec(), None), Ok(b"int1\n".to_vec()));
+        assert_eq!(expected(b"oops\n".to_vec(), Some("int")), Err(Failure::UnexpectedReply("oops".into())));
+    }
+
+    #[test]
     fn refused_and_reset_connections_say_why() {
-        assert_eq!(failure(ErrorKind::ConnectionRefused.into()), Failure::Refused);
-        assert_eq!(failure(ErrorKind::ConnectionReset.into()), Failure::Reset);
-        assert_eq!(failure(ErrorKind::TimedOut.into()), Failure::Timeout);
+        let tcp = ProbeSpec::new("10.0.0.1:80".parse().unwrap());
+        assert_eq!(failure(ErrorKind::ConnectionRefused.into(), &tcp), Failure::Refused);
+        assert_eq!(failure(ErrorKind::ConnectionReset.into(), &tcp), Failure::Reset);
+        assert_eq!(failure(ErrorKind::TimedOut.into(), &tcp), Failure::Timeout);
     }
 }

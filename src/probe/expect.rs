@@ -11,7 +11,7 @@
 //!   (`spread`, `ratio`, both `order`s, `reaches`, `sticky`) and
 //!   `latency below`, with observed "no connection succeeded": an empty probe
 //!   proves nothing about the balancer.
-//! - A served connection whose backend is [`Served::Unknown`] is never
+//! - A served connection whose backend is [`Served::Unknown`](super::Served::Unknown) is never
 //!   guessed: `spread`, `ratio`, both `order`s, `reaches only` and `sticky`
 //!   fail with "N connections could not be attributed". `reaches all` still
 //!   passes when the attributed connections alone reached every backend.
@@ -32,7 +32,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::result::{Outcome, ProbeResult, Served};
+use super::result::ProbeResult;
 
 /// How far from an even share `spread even` allows when no `within` is given.
 pub const DEFAULT_SPREAD_WITHIN: u64 = 1;
@@ -372,7 +372,7 @@ fn numbered_order(r: &ProbeResult) -> Vec<(usize, SocketAddr)> {
 fn backends_per_client(r: &ProbeResult) -> Vec<(IpAddr, Vec<(SocketAddr, u64)>)> {
     let mut clients: Vec<(IpAddr, Vec<(SocketAddr, u64)>)> = Vec::new();
     for attempt in &r.attempts {
-        let (Some(ip), Outcome::Served(Served::Backend(b))) = (attempt.client_ip(), &attempt.outcome) else {
+        let (Some(ip), Some(b)) = (attempt.client_ip(), attempt.backend()) else {
             continue;
         };
         let index = match clients.iter().position(|(seen, _)| *seen == ip) {
@@ -383,9 +383,9 @@ fn backends_per_client(r: &ProbeResult) -> Vec<(IpAddr, Vec<(SocketAddr, u64)>)>
             }
         };
         let counts = &mut clients[index].1;
-        match counts.iter_mut().find(|(seen, _)| seen == b) {
+        match counts.iter_mut().find(|(seen, _)| *seen == b) {
             Some((_, count)) => *count += 1,
-            None => counts.push((*b, 1)),
+            None => counts.push((b, 1)),
         }
     }
     clients
@@ -425,7 +425,7 @@ fn number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::result::{Attempt, Failure};
+    use crate::probe::result::{Attempt, Failure, Outcome, Served};
 
     fn b(n: u8) -> SocketAddr {
         SocketAddr::from(([10, 10, 0, n], 8000))

@@ -3,6 +3,7 @@
 //! ([`expect`]). Only `connect` opens sockets; the rest is pure, so the
 //! judging is unit-tested on the host.
 
+pub mod announce;
 pub mod connect;
 pub mod expect;
 pub mod result;

@@ -38,8 +38,11 @@ pub enum Outcome {
 /// Which backend answered a served connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Served {
-    /// The backend identified itself (or was identified) at this address.
+    /// The director's connection table says this backend served it.
     Backend(SocketAddr),
+    /// The backend named itself in its reply (its address, or a lab node
+    /// name), used when the director's table has no entry for the connection.
+    Announced(SocketAddr),
     /// The connection was served but its backend could not be told. It is
     /// never guessed: expectations that need attribution fail instead.
     Unknown,
@@ -54,6 +57,8 @@ pub enum Failure {
     Timeout,
     /// The connection was reset.
     Reset,
+    /// A reply came, but without the text the probe expected (`reply TEXT`).
+    UnexpectedReply(String),
     /// Any other error, as the system described it.
     Other(String),
 }
@@ -64,6 +69,7 @@ impl fmt::Display for Failure {
             Failure::Refused => f.write_str("refused"),
             Failure::Timeout => f.write_str("timed out"),
             Failure::Reset => f.write_str("reset"),
+            Failure::UnexpectedReply(got) => write!(f, "unexpected reply {got:?}"),
             Failure::Other(why) => f.write_str(why),
         }
     }
@@ -85,7 +91,7 @@ impl Attempt {
     /// The backend that served this attempt, if it was served and attributed.
     pub fn backend(&self) -> Option<SocketAddr> {
         match self.outcome {
-            Outcome::Served(Served::Backend(addr)) => Some(addr),
+            Outcome::Served(Served::Backend(addr) | Served::Announced(addr)) => Some(addr),
             _ => None,
         }
     }
@@ -134,6 +140,11 @@ impl ProbeResult {
     /// How many connections were served, attributed or not.
     pub fn served(&self) -> usize {
         self.attempts.iter().filter(|a| a.is_served()).count()
+    }
+
+    /// How many connections were attributed from the backend's own reply.
+    pub fn announced(&self) -> usize {
+        self.attempts.iter().filter(|a| matches!(a.outcome, Outcome::Served(Served::Announced(_)))).count()
     }
 
     /// How many connections were served by a backend that could not be told.

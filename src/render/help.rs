@@ -50,6 +50,16 @@ pub fn command(c: &CommandHelp) -> String {
     out
 }
 
+/// `help rhai`: each function and property lvsh gives Rhai, with an example.
+pub fn rhai(functions: &[crate::script::FnDoc]) -> String {
+    let mut out =
+        String::from("lvsh's Rhai API (in `script { }`, .rhai files, and `=` lines of the shell):\n");
+    for f in functions {
+        out.push_str(&format!("\n  {}\n      {}\n      e.g. {}\n", f.signature.bold(), f.doc, f.example));
+    }
+    out
+}
+
 /// The UPPERCASE names a syntax uses, through its fragments, first use first.
 fn names_in(syntax: &'static str) -> Vec<&'static str> {
     let mut out = Vec::new();

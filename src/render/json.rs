@@ -143,15 +143,17 @@ pub fn probe(result: &crate::probe::ProbeResult, backends: &[std::net::SocketAdd
         .attempts
         .iter()
         .map(|a| {
-            let (backend, failure) = match &a.outcome {
-                Outcome::Served(Served::Backend(b)) => (Some(b.to_string()), None),
-                Outcome::Served(Served::Unknown) => (None, None),
-                Outcome::Failed(f) => (None, Some(f.to_string())),
+            let (backend, by, failure) = match &a.outcome {
+                Outcome::Served(Served::Backend(b)) => (Some(b.to_string()), Some("connection table"), None),
+                Outcome::Served(Served::Announced(b)) => (Some(b.to_string()), Some("reply"), None),
+                Outcome::Served(Served::Unknown) => (None, None, None),
+                Outcome::Failed(f) => (None, None, Some(f.to_string())),
             };
             json!({
                 "client": a.client.map(|c| c.to_string()),
                 "served": a.is_served(),
                 "backend": backend,
+                "attributed_by": by,
                 "failure": failure,
                 "latency_ms": a.latency.map(|l| l.as_secs_f64() * 1000.0),
             })

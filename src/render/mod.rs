@@ -9,6 +9,7 @@ pub mod help;
 pub mod ipvsadm;
 pub mod ipvsadm_line;
 pub mod json;
+pub mod lab;
 pub mod probe;
 pub mod table;
 pub mod watch;

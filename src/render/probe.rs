@@ -9,7 +9,8 @@ use crate::probe::ProbeResult;
 /// backend shows with 0.
 pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
     let total = result.attempts.len();
-    let mut out = format!("probe {}: {} connections, {} served\n", result.service, total, result.served());
+    let connections = crate::interp::plural(total, "connection");
+    let mut out = format!("probe {}: {connections}, {} served\n", result.service, result.served());
     let counts = result.counts();
     let mut rows: Vec<(SocketAddr, u64)> = backends.iter().map(|b| (*b, count_of(&counts, *b))).collect();
     rows.extend(counts.iter().filter(|(b, _)| !backends.contains(b)).copied());
@@ -25,6 +26,10 @@ pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
             "unknown",
             result.unattributed()
         ));
+    }
+    if result.announced() > 0 {
+        // Say so: a reply is the backend's word, the table is the director's.
+        out.push_str(&format!("  ({} attributed from the backends' own replies)\n", result.announced()));
     }
     let order: Vec<String> = result.order().iter().map(|b| b.to_string()).collect();
     if !order.is_empty() {
@@ -79,6 +84,21 @@ mod tests {
   order: 10.10.0.2:8000 10.10.0.3:8000 10.10.0.2:8000
   connection 4: refused
   latency: min 2.0ms, median 2.0ms, max 2.0ms
+"
+        );
+    }
+
+    #[test]
+    fn announced_attributions_are_owned_up_to() {
+        let a: SocketAddr = "10.10.0.2:8000".parse().unwrap();
+        let attempt = Attempt { client: None, outcome: Outcome::Served(Served::Announced(a)), latency: None };
+        let result = ProbeResult { service: "tcp 111.111.0.1:80".into(), attempts: vec![attempt] };
+        assert_eq!(
+            report(&result, &[a]),
+            "probe tcp 111.111.0.1:80: 1 connection, 1 served
+  10.10.0.2:8000               1  100%  ####################
+  (1 attributed from the backends' own replies)
+  order: 10.10.0.2:8000
 "
         );
     }

@@ -231,7 +231,10 @@ mod tests {
     #[test]
     fn a_line_starts_with_a_command() {
         assert_eq!(offered("pro"), ["probe "]);
-        assert_eq!(offered("s"), ["save ", "service ", "set ", "show ", "sleep ", "source "]);
+        assert_eq!(
+            offered("s"),
+            ["save ", "script ", "serve ", "service ", "set ", "show ", "sleep ", "source ", "stop "]
+        );
         assert!(offered("").len() >= 20);
     }
 

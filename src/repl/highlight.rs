@@ -67,7 +67,7 @@ pub fn styles(before: &str, line: &str, model: Model<'_>) -> Vec<(Range<usize>, 
             }
         }
         if let Some(style) = style {
-            if out.last().map_or(true, |(r, _)| r.end <= span.start) {
+            if out.last().is_none_or(|(r, _)| r.end <= span.start) {
                 out.push((span, style));
             }
         }

@@ -12,7 +12,6 @@ pub mod hint;
 pub mod history;
 pub mod prompt;
 pub mod refresh;
-pub mod rhai_hook;
 pub mod signal;
 pub mod validate;
 
@@ -29,19 +28,31 @@ use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::ast::SvcRef;
 use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
+use crate::script::ScriptSession;
 use catalog::Names;
 use helper::Helper;
 use prompt::{continuation, prompt};
 use refresh::Refresher;
-use rhai_hook::RhaiLine;
 
 /// How long the prompt may wait for the catalog after a line (only when
 /// refreshes are quick; a big table never holds it up).
 const REFRESH_WAIT: Duration = Duration::from_secs(2);
 
+/// How the shell was asked to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub netns: Netns,
+    /// Every `show` prints JSON.
+    pub json: bool,
+    pub color: bool,
+    /// `--netns` was given: a lab that is up does not move the shell to gw.
+    pub pinned: bool,
+}
+
 /// Runs the shell until Ctrl-D or `exit`; returns the exit status.
-pub fn run(netns: Netns, json: bool, color: bool) -> u8 {
-    match Shell::new(netns, json, color) {
+pub fn run(settings: Settings) -> u8 {
+    let color = settings.color;
+    match Shell::new(settings) {
         Ok(mut shell) => shell.run(),
         Err(e) => {
             eprint!("{}", render_plain(&format!("cannot start the shell: {e}"), None, color));
@@ -67,15 +78,19 @@ struct Shell {
     editor: Editor<Helper, MemHistory>,
     refresher: Refresher,
     history: Option<PathBuf>,
-    rhai: RhaiLine,
+    /// The Rhai variables and functions `=` lines keep.
+    rhai: ScriptSession,
     color: bool,
 }
 
 impl Shell {
-    fn new(netns: Netns, json: bool, color: bool) -> Result<Shell, ReadlineError> {
+    fn new(settings: Settings) -> Result<Shell, ReadlineError> {
+        let Settings { netns, json, color, pinned } = settings;
         let (kernel, connected) = connect(&netns, color);
         let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
         interp.json = json;
+        interp.pinned = pinned;
+        interp.follow_lab();
         interp.interrupted = Some(&signal::INTERRUPTED);
         signal::catch_interrupts();
         let config = Builder::new()
@@ -86,10 +101,17 @@ impl Shell {
             .color_mode(if color { ColorMode::Enabled } else { ColorMode::Disabled })
             .build();
         let mut editor = Editor::with_history(config, MemHistory::new())?;
-        let refresher = Refresher::start(netns);
+        let refresher = Refresher::start(interp.netns());
         editor.set_helper(Some(Helper::new(refresher.snapshots())));
-        let mut shell =
-            Shell { interp, connected, editor, refresher, history: history::path(), rhai: RhaiLine, color };
+        let mut shell = Shell {
+            interp,
+            connected,
+            editor,
+            refresher,
+            history: history::path(),
+            rhai: ScriptSession::new(),
+            color,
+        };
         shell.load_history();
         Ok(shell)
     }
@@ -118,7 +140,7 @@ impl Shell {
     /// Reads one statement; an open `{` (or a trailing `\`) reads on with
     /// the continuation prompt.
     fn read(&mut self) -> Result<Input, ReadlineError> {
-        let first = prompt(&self.interp.netns(), &self.refresher.catalog());
+        let first = prompt(self.place().as_deref(), &self.refresher.catalog());
         let more = continuation(&first);
         let mut text = String::new();
         loop {
@@ -139,6 +161,18 @@ impl Shell {
         }
     }
 
+    /// The namespace the prompt names: the one `use` or the lab chose, or
+    /// `--netns`'s; none for lvsh's own.
+    fn place(&self) -> Option<String> {
+        if let Some(name) = self.interp.acting_on() {
+            return Some(name.to_string());
+        }
+        match self.interp.netns() {
+            Netns::Current => None,
+            other => Some(other.to_string()),
+        }
+    }
+
     fn set_pending(&mut self, text: &str) {
         if let Some(helper) = self.editor.helper_mut() {
             *helper.pending.borrow_mut() = text.to_string();
@@ -153,7 +187,7 @@ impl Shell {
             "exit" | "quit" => return true,
             _ => {}
         }
-        if let Some(code) = trimmed.strip_prefix('=') {
+        if let Some(code) = ScriptSession::strip(trimmed) {
             self.eval_rhai(code);
             return false;
         }
@@ -161,11 +195,16 @@ impl Shell {
         false
     }
 
+    /// A `=` line: Rhai, with the variables of earlier lines.
     fn eval_rhai(&mut self, code: &str) {
-        match self.rhai.eval(&mut self.interp, code) {
+        // Rhai may not touch the kernel at all (`= 1 + 2`): if it does and
+        // IPVS is still missing, its own error says so.
+        self.reconnect(false);
+        signal::clear();
+        match self.rhai.eval_line(&mut self.interp, code) {
             Ok(Some(value)) => println!("{value}"),
             Ok(None) => {}
-            Err(e) => eprint!("{}", render_plain(&e, None, self.color)),
+            Err(failure) => eprint!("{}", render(&failure.diagnostic, &failure.source, self.color)),
         }
     }
 
@@ -175,13 +214,14 @@ impl Shell {
         let known: Vec<String> = self.interp.session.names().map(str::to_string).collect();
         let (script, mut diagnostics) = crate::lang::parse::parse_script(&source);
         diagnostics.extend(crate::lang::check::check(&script, &known));
+        diagnostics.extend(crate::script::check(&source, &script));
         for d in &diagnostics {
             eprint!("{}", render(d, &source, self.color));
         }
         if diagnostics.iter().any(|d| d.is_error()) {
             return;
         }
-        if script.stmts.iter().any(|s| s.kind.needs_kernel()) && !self.reconnect() {
+        if script.stmts.iter().any(|s| s.kind.needs_kernel()) && !self.reconnect(true) {
             return;
         }
         signal::clear();
@@ -194,8 +234,8 @@ impl Shell {
     }
 
     /// Connects to the kernel if the shell started without it (IPVS may
-    /// have been loaded since); says why not if it still cannot.
-    fn reconnect(&mut self) -> bool {
+    /// have been loaded since); says why not, if asked, when it still cannot.
+    fn reconnect(&mut self, say: bool) -> bool {
         if self.connected {
             return true;
         }
@@ -206,7 +246,9 @@ impl Shell {
                 true
             }
             Err(e) => {
-                eprint!("{}", render_plain(&e.to_string(), e.help().as_deref(), self.color));
+                if say {
+                    eprint!("{}", render_plain(&e.to_string(), e.help().as_deref(), self.color));
+                }
                 false
             }
         }

@@ -6,7 +6,6 @@
 use colored::Colorize;
 
 use super::catalog::Catalog;
-use crate::ipvs::Netns;
 
 /// The prompt as plain text and as styled text (same width).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,11 +15,8 @@ pub struct Prompt {
 }
 
 /// The prompt for a new statement.
-pub fn prompt(netns: &Netns, catalog: &Catalog) -> Prompt {
-    let place = match netns {
-        Netns::Current => String::new(),
-        other => format!(" {other}"),
-    };
+pub fn prompt(place: Option<&str>, catalog: &Catalog) -> Prompt {
+    let place = place.map_or(String::new(), |p| format!(" {p}"));
     let state = match (&catalog.error, catalog.loaded) {
         (Some(_), _) => "no ipvs".to_string(),
         (None, false) => "...".to_string(),
@@ -45,10 +41,10 @@ mod tests {
     #[test]
     fn the_prompt_names_the_namespace_and_counts_the_services() {
         let one = Catalog::new(vec![(ServiceKey::tcp("1.2.3.4:80".parse().unwrap()), vec![])], vec![]);
-        assert_eq!(prompt(&Netns::Named("gw".into()), &one).raw, "lvsh gw [1 svc]> ");
-        assert_eq!(prompt(&Netns::Current, &one).raw, "lvsh [1 svc]> ");
+        assert_eq!(prompt(Some("gw"), &one).raw, "lvsh gw [1 svc]> ");
+        assert_eq!(prompt(None, &one).raw, "lvsh [1 svc]> ");
         let none = Catalog::unavailable(&KernelError::IpvsMissing, vec![]);
-        assert_eq!(prompt(&Netns::Current, &none).raw, "lvsh [no ipvs]> ");
-        assert_eq!(continuation(&prompt(&Netns::Current, &one)).raw, "         ...> ");
+        assert_eq!(prompt(None, &none).raw, "lvsh [no ipvs]> ");
+        assert_eq!(continuation(&prompt(None, &one)).raw, "         ...> ");
     }
 }

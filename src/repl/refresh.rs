@@ -113,8 +113,12 @@ impl Snapshots {
 
 /// Reads the catalog, connecting (again) when needed.
 fn load(kernel: &mut Option<(Netns, NetlinkKernel)>, netns: &Netns) -> Catalog {
-    let nodes = namespaces(std::path::Path::new(NETNS_DIR));
-    if kernel.as_ref().map_or(true, |(n, _)| n != netns) {
+    // The lab's short names (what `on` and `from` take), and every namespace.
+    let mut nodes: Vec<String> = crate::lab::NODES.iter().map(|n| n.name.to_string()).collect();
+    nodes.extend(namespaces(std::path::Path::new(NETNS_DIR)));
+    nodes.sort();
+    nodes.dedup();
+    if kernel.as_ref().is_none_or(|(n, _)| n != netns) {
         match NetlinkKernel::connect_in(netns) {
             Ok(k) => *kernel = Some((netns.clone(), k)),
             Err(e) => {

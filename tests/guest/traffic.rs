@@ -197,7 +197,7 @@ fn zero_all_clears_every_service() {
 
 #[test]
 fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_table() {
-    use lvsh::probe::connect::{run_probe, ProbeSpec};
+    use lvsh::probe::connect::{run_probe, Backends, ProbeSpec};
     use lvsh::probe::{judge, Expectation};
     let t = topology();
     // A second backend address on the same host: two real servers to alternate between.
@@ -212,15 +212,15 @@ fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_ta
     assert!(kernel.apply(&ops).unwrap().iter().all(Result::is_ok));
     let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
     let probe = ProbeSpec {
-        target: sa("10.1.0.1:80"),
         count: 6,
         timeout: Duration::from_secs(3),
         payload: b"xxx\n".to_vec(),
         interval: Duration::from_millis(20),
-        udp: false,
-        http_path: None,
+        ..ProbeSpec::new(sa("10.1.0.1:80"))
     };
-    let result = run_probe(&probe, &t.client.netns(), &mut kernel, vip.to_string()).unwrap();
+    let known = Backends { addrs: backends.to_vec(), names: Vec::new() };
+    let result = run_probe(&probe, &t.client.netns(), &mut kernel, vip.to_string(), &known).unwrap();
+    assert_eq!(result.announced(), 0, "the table attributes every connection: {result:?}");
     server.join().unwrap();
     assert_eq!(result.order().len(), 6, "{result:?}");
     for e in [
@@ -489,4 +489,107 @@ fn web_service(scheduler: &str) -> String {
 }}
 "
     )
+}
+
+#[test]
+fn without_the_directors_table_a_backend_that_announces_itself_is_attributed() {
+    use lvsh::probe::connect::{run_probe, Backends, ProbeSpec};
+    use lvsh::probe::{Outcome, Served};
+    let t = topology();
+    t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
+    let vip = key("tcp 10.1.0.1:80");
+    let backends = [sa("10.2.0.2:8000"), sa("10.2.0.3:8000")];
+    let mut director = t.director.kernel();
+    let mut ops = vec![Op::AddService(service("tcp 10.1.0.1:80", "rr"))];
+    ops.extend(
+        backends.iter().map(|b| Op::AddBackend { service: vip, backend: Backend::new(*b, Forward::Masq) }),
+    );
+    assert!(director.apply(&ops).unwrap().iter().all(Result::is_ok));
+    // Each listener names its own address, as lvsh's `serve` does.
+    let first = serve_reply(&t.backend, "10.2.0.2:8000", 2, b"int1 10.2.0.2:8000\n");
+    let second = serve_reply(&t.backend, "10.2.0.3:8000", 2, b"int2 10.2.0.3:8000\n");
+    // lvsh asks the client's own IPVS: it has no entry for these connections,
+    // as when lvsh runs somewhere other than the director.
+    let mut elsewhere = t.client.kernel();
+    let probe = ProbeSpec { count: 4, timeout: Duration::from_secs(3), ..ProbeSpec::new(sa("10.1.0.1:80")) };
+    let known = Backends { addrs: backends.to_vec(), names: Vec::new() };
+    let result = run_probe(&probe, &t.client.netns(), &mut elsewhere, vip.to_string(), &known).unwrap();
+    first.join().unwrap();
+    second.join().unwrap();
+    assert_eq!(result.announced(), 4, "{result:?}");
+    let order: Vec<_> = result.attempts.iter().map(|a| a.outcome.clone()).collect();
+    let mut served: Vec<_> = order
+        .iter()
+        .map(|o| match o {
+            Outcome::Served(Served::Announced(b)) => *b,
+            other => panic!("not announced: {other:?}"),
+        })
+        .collect();
+    assert_ne!(served[0], served[1], "rr alternates: {served:?}");
+    served.sort();
+    assert_eq!(served, [backends[0], backends[0], backends[1], backends[1]]);
+    // A plain listener announces nothing: unknown, never guessed.
+    let plain = serve_reply(&t.backend, "10.2.0.2:8000", 1, b"hello\n");
+    let silent = serve_reply(&t.backend, "10.2.0.3:8000", 1, b"hello\n");
+    let probe = ProbeSpec { count: 2, ..probe };
+    let result = run_probe(&probe, &t.client.netns(), &mut elsewhere, vip.to_string(), &known).unwrap();
+    plain.join().unwrap();
+    silent.join().unwrap();
+    assert_eq!((result.served(), result.unattributed()), (2, 2), "{result:?}");
+}
+
+#[test]
+fn concurrent_connections_are_all_attributed_in_order() {
+    let t = topology();
+    t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
+    let server = serve_on(&t.backend, "0.0.0.0:8000", 20);
+    let script = format!(
+        "{}probe web count 20 concurrency 5 from {} --json\nexpect web spread even\nexpect web no failures\n",
+        web_service("rr"),
+        t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    server.join().unwrap();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let json: serde_json::Value =
+        serde_json::from_str(stdout.split("\nok: ").next().unwrap_or_default()).expect("probe JSON");
+    assert_eq!(json["served"], 20, "{json}");
+    assert_eq!(json["unattributed"], 0, "{json}");
+    let attempts = json["attempts"].as_array().expect("attempts");
+    assert!(attempts.iter().all(|a| a["attributed_by"] == "connection table"), "{json}");
+    let ports: std::collections::BTreeSet<_> = attempts.iter().map(|a| a["client"].to_string()).collect();
+    assert_eq!(ports.len(), 20, "each connection its own client port: {json}");
+}
+
+#[test]
+fn a_source_address_and_an_expected_reply_are_honoured() {
+    let t = topology();
+    t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
+    t.client.exec(&[IP, "addr", "add", "10.1.0.9/24", "dev", &backend_dev(&t.client)]);
+    let server = serve_on(&t.backend, "0.0.0.0:8000", 4);
+    let script = format!(
+        "{}probe web count 2 from {client} source 10.1.0.9 reply hello --json
+probe web count 2 from {client} reply \"int\"
+",
+        web_service("rr"),
+        client = t.client.name
+    );
+    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    server.join().unwrap();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let json_end = stdout.find("\nprobe ").expect("two reports");
+    let json: serde_json::Value = serde_json::from_str(&stdout[..json_end]).expect("probe JSON");
+    for a in json["attempts"].as_array().expect("attempts") {
+        assert!(a["client"].as_str().unwrap_or_default().starts_with("10.1.0.9:"), "{json}");
+        assert_eq!(a["served"], true, "{json}");
+    }
+    let text = &stdout[json_end + 1..];
+    assert!(text.starts_with("probe tcp 10.1.0.1:80: 2 connections, 0 served\n"), "{text}");
+    assert!(text.contains("  connection 1: unexpected reply \"hello\"\n"), "{text}");
+    // An address the client does not have: every connection says why.
+    let (_, stdout, _) = lvsh_script(
+        &t,
+        &format!("{}probe web count 1 from {} source 10.9.9.9", web_service("rr"), t.client.name),
+    );
+    assert!(stdout.contains("  connection 1: cannot connect from 10.9.9.9: "), "{stdout}");
 }

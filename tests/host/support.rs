@@ -31,7 +31,8 @@ pub fn relative(file: &Path) -> String {
 /// Every diagnostic of `text`, parsed as a source named `name`.
 pub fn diagnostics(name: &str, text: &str) -> (Source, Vec<Diagnostic>) {
     let source = Source::new(name, text);
-    let (_, diagnostics) = lvsh::lang::parse(&source);
+    // Rhai blocks are compiled too, as `lvsh check` does.
+    let (_, diagnostics) = lvsh::script::parse(&source);
     (source, diagnostics)
 }
 

@@ -53,7 +53,7 @@ pub fn next<S: AsRef<str>>(words: &[S], long: bool) -> Next {
         (None, Tag::Command(_)) => true,
         (None, _) | (Some(_), Tag::Command(_)) => false,
         (Some(cmd), _) => {
-            flag.col.map_or(true, |col: Col| cmd.legality()[col.index()] != b'x' && !seen.contains(&col))
+            flag.col.is_none_or(|col: Col| cmd.legality()[col.index()] != b'x' && !seen.contains(&col))
         }
     };
     let mut options: Vec<String> = Vec::new();

@@ -890,7 +890,7 @@ fn is_about_no_one_word(err: &IpvsadmError, words: &[String]) -> bool {
 
 fn check_never_panics_and_points_at_a_word(words: &[String]) {
     if let Err(err) = parse_ipvsadm(words) {
-        assert!(err.arg.map_or(true, |i| i < words.len()), "{words:?}: {err:?}");
+        assert!(err.arg.is_none_or(|i| i < words.len()), "{words:?}: {err:?}");
         assert!(err.arg.is_some() || is_about_no_one_word(&err, words), "{words:?}: {err:?}");
         assert!(err.exit_code == EXIT_INVALID || err.exit_code == EXIT_USAGE);
     }

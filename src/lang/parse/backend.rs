@@ -50,7 +50,10 @@ fn decl_end(decl: &BackendDecl) -> usize {
 }
 
 /// `backend-option := forward | "weight" n | "upper" n | "lower" n`
-fn backend_options(mut i: In<'_>, addr: Spanned<std::net::SocketAddr>) -> PResult<'_, BackendDecl> {
+pub(super) fn backend_options(
+    mut i: In<'_>,
+    addr: Spanned<std::net::SocketAddr>,
+) -> PResult<'_, BackendDecl> {
     let mut decl = BackendDecl { service: None, addr, forward: None, weight: None, upper: None, lower: None };
     loop {
         let (rest, w) = next_word(i)?;

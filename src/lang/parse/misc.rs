@@ -195,11 +195,11 @@ pub fn sleep_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Sleep(d.value)))
 }
 
-/// `help := "help" [ word ]`: the word names a command.
+/// `help := "help" [ word ]`: the word names a command, or is `rhai`.
 pub fn help_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (rest, w) = next_word(i)?;
     let Some(w) = w else { return Ok((rest, StmtKind::Help(None))) };
-    if crate::lang::command::find(w.value).is_none() {
+    if w.value != "rhai" && crate::lang::command::find(w.value).is_none() {
         return Err(unknown(&w, "command", super::COMMANDS));
     }
     Ok((rest, StmtKind::Help(Some(Spanned::new(w.value.to_string(), w.span)))))

@@ -4,9 +4,12 @@
 
 mod backend;
 mod error;
+pub mod fragment;
 mod lexeme;
 mod misc;
+mod node;
 mod probe;
+mod script;
 mod service;
 mod show;
 
@@ -14,11 +17,12 @@ use nom::IResult;
 use nom_locate::LocatedSpan;
 
 pub use error::PError;
+pub use service::is_ident;
 pub use service::SCHED_FLAGS;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::{Source, Span};
+use crate::lang::source::{Source, Span, Spanned};
 use lexeme::{gap, unknown, word};
 
 /// The parser's input: text that knows its offset in the source.
@@ -29,7 +33,8 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[
     "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "help", "explain",
+    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "lab", "on", "jobs", "stop",
+    "serve", "use", "tutorial", "script", "help", "explain",
 ];
 
 /// Parses a whole script; the diagnostics hold every syntax error.
@@ -105,6 +110,18 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         "watch" => show::watch_stmt(rest)?,
         "help" => misc::help_stmt(rest)?,
         "explain" => explain_stmt(rest)?,
+        "script" => script::script_block(rest)?,
+        "lab" => node::lab_stmt(rest)?,
+        "on" => node::on_stmt(rest)?,
+        "jobs" => node::jobs_stmt(rest)?,
+        "stop" => node::stop_stmt(rest)?,
+        "serve" => node::serve_stmt(rest)?,
+        "use" => node::use_stmt(rest)?,
+        "tutorial" => node::tutorial_stmt(rest)?,
+        // A lab node's name runs a command there, as the seed's aliases do.
+        name if crate::lab::Lab::node(name).is_some() => {
+            node::node_command(rest, Spanned::new(name.to_string(), kw.span))?
+        }
         _ => return Err(unknown(&kw, "command", COMMANDS)),
     };
     let (rest, ()) = end_of_stmt(rest)?;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::lexeme::{duration, endpoint, next_word, number, path, string, unknown, word};
+use super::lexeme::{bad, duration, endpoint, next_word, number, path, string, unknown, word};
 use super::service::svc_ref;
 use super::{In, PResult};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, StmtKind};
@@ -11,12 +11,14 @@ use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
 
 /// Options of `probe`.
-pub const PROBE_OPTIONS: &[&str] = &["count", "from", "send", "http", "timeout", "interval", "--json"];
+pub const PROBE_OPTIONS: &[&str] =
+    &["count", "concurrency", "from", "source", "send", "reply", "http", "timeout", "interval", "--json"];
 /// The first words of `expect` predicates.
 pub const PREDICATES: &[&str] =
     &["spread", "ratio", "order", "reaches", "sticky", "no", "latency", "scheduler", "backends", "backend"];
 
-/// `probe := "probe" svc-ref { "count" n | "from" node | "send" string | "http" [ path ] | "timeout" duration | "interval" duration | "--json" }`
+/// `probe := "probe" svc-ref { "count" n | "concurrency" n | "from" node | "source" ip | "send" string
+///   | "reply" string | "http" [ path ] | "timeout" duration | "interval" duration | "--json" }`
 pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (mut i, service) = svc_ref(i)?;
     let mut probe = ProbeStmt {
@@ -24,6 +26,9 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         count: 6,
         from: None,
         send: String::new(),
+        reply: None,
+        concurrency: 1,
+        source: None,
         http: None,
         timeout: Duration::from_secs(2),
         interval: Duration::ZERO,
@@ -43,9 +48,32 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
                 probe.from = Some(node);
                 rest
             }
+            "concurrency" => {
+                let (rest, n) = number::<usize>(rest, "concurrency", 1..=1_000)?;
+                probe.concurrency = n.value;
+                rest
+            }
+            "source" => {
+                let (rest, ip) = word(rest, "a local IP address, e.g. 111.111.0.2")?;
+                let Ok(addr) = ip.value.parse() else {
+                    return Err(bad(
+                        &ip,
+                        "lvs::parse::address",
+                        format!("`{}` is not an IP address", ip.value),
+                        "an IP address",
+                    ));
+                };
+                probe.source = Some(addr);
+                rest
+            }
             "send" => {
                 let (rest, text) = string_or_word(rest)?;
                 probe.send = text;
+                rest
+            }
+            "reply" => {
+                let (rest, text) = string_or_word(rest)?;
+                probe.reply = Some(text);
                 rest
             }
             "http" => {
@@ -80,7 +108,7 @@ pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     }
 }
 
-fn string_or_word(i: In<'_>) -> PResult<'_, String> {
+pub fn string_or_word(i: In<'_>) -> PResult<'_, String> {
     let (i, ()) = super::lexeme::blank(i)?;
     if i.fragment().starts_with('"') {
         let (i, s) = string(i)?;
@@ -206,7 +234,7 @@ fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
 /// `[ "within" n [ "%" ] ]`
 fn opt_within(i: In<'_>) -> PResult<'_, Option<u64>> {
     let (_, next) = next_word(i)?;
-    if !next.is_some_and(|w| w.value == "within") {
+    if next.is_none_or(|w| w.value != "within") {
         return Ok((i, None));
     }
     let (i, _) = word(i, "`within`")?;

@@ -1,0 +1,290 @@
+//! The lab statements: building the lab, running programs in its nodes,
+//! background jobs, the built-in backend, and choosing whose IPVS to act on.
+
+use std::io::Read;
+
+use super::{kernel_failure, Failure, FailureKind, Interpreter};
+use crate::ipvs::{Kernel, NetlinkKernel, Netns};
+use crate::lab::build;
+use crate::lab::{Lab, DIRECTOR};
+use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt};
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::source::{Source, Span, Spanned};
+use crate::node::serve::ready_line;
+use crate::render::lab as render;
+
+/// A failure of the environment (a program, a namespace), with what to do.
+fn env_failure(source: &Source, span: Span, code: &'static str, message: String, help: &str) -> Failure {
+    let d = Diagnostic::error(code, message, span, "").with_help(help.to_string());
+    Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
+}
+
+impl Interpreter {
+    pub(super) fn lab(&mut self, source: &Source, span: Span, stmt: &LabStmt) -> Result<(), Failure> {
+        if let Some(prefix) = &stmt.prefix {
+            self.lab = Lab::new(prefix.clone());
+        }
+        let lab = self.lab.clone();
+        let fail =
+            |e: build::LabError| env_failure(source, span, "lvs::lab::failed", e.to_string(), &e.help());
+        match stmt.action {
+            LabAction::Up => {
+                let mut lines = String::new();
+                let made = build::up(&lab, &mut |step, done| {
+                    if stmt.explain {
+                        lines += &render::explained(step, done);
+                    }
+                })
+                .map_err(fail)?;
+                lines += &render::up_summary(&lab, made);
+                self.write(&lines)?;
+                if !self.pinned {
+                    let director = lab.resolve(DIRECTOR);
+                    self.switch_to(source, span, DIRECTOR, director)?;
+                    self.write(&format!("service commands now act on {DIRECTOR}'s IPVS\n"))?;
+                }
+                Ok(())
+            }
+            LabAction::Down => {
+                let namespaces = lab.namespaces();
+                let stopped = self.jobs.stop_in(&namespaces);
+                self.leave_namespaces(source, span, &namespaces)?;
+                let mut lines = String::new();
+                let removed = build::down(&lab, &mut |step, done| {
+                    if stmt.explain {
+                        lines += &render::explained(step, done);
+                    }
+                })
+                .map_err(fail)?;
+                lines += &render::down_summary(removed, stopped.len());
+                self.write(&lines)
+            }
+            LabAction::Status => {
+                let status = build::status(&lab).map_err(fail)?;
+                // Naming a lab that is up (`lab status prefix P`) means working in it.
+                if stmt.prefix.is_some() && status.is_up() && !self.pinned {
+                    self.switch_to(source, span, DIRECTOR, lab.resolve(DIRECTOR))?;
+                }
+                let jobs = self.jobs.list();
+                let acting = self.acting_on().map(str::to_string);
+                self.write(&render::status(&status, &jobs, acting.as_deref()))
+            }
+        }
+    }
+
+    /// Runs a program in a node: in the foreground, its output streams into
+    /// lvsh's; a failing exit stops the run like any failed statement.
+    pub(super) fn on_node(&mut self, source: &Source, span: Span, c: &NodeCommand) -> Result<(), Failure> {
+        let netns = self.lab.resolve(&c.node.value);
+        let spawn_failure = |e: crate::node::spawn::SpawnError| {
+            env_failure(source, span, "lvs::node::spawn", e.to_string(), e.help())
+        };
+        if c.background {
+            let id = self.jobs.start(&netns.to_string(), &netns, &c.argv, &c.text).map_err(spawn_failure)?;
+            let pid = self.jobs.list().iter().find(|j| j.id == id).map_or(0, |j| j.pid);
+            return self.write(&format!("[{id}] {}: {} (pid {pid})\n", c.node.value, c.text));
+        }
+        let (mut child, mut reader) = crate::node::spawn::spawn(&netns, &c.argv).map_err(spawn_failure)?;
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = reader.read(&mut chunk) {
+            self.write(&String::from_utf8_lossy(&chunk[..n]))?;
+        }
+        let status = child.wait().map_err(|e| {
+            env_failure(
+                source,
+                span,
+                "lvs::node::spawn",
+                format!("cannot wait for `{}`: {e}", c.text),
+                "try again",
+            )
+        })?;
+        if status.success() {
+            return Ok(());
+        }
+        let how = match status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_string(),
+        };
+        Err(env_failure(
+            source,
+            span,
+            "lvs::node::failed",
+            format!("`{}` on {} {how}", c.text, c.node.value),
+            "its output above says why; run it in the background with `&` if it is a server",
+        ))
+    }
+
+    pub(super) fn jobs(&mut self, source: &Source, which: Option<&Spanned<String>>) -> Result<(), Failure> {
+        let all = self.jobs.list();
+        let Some(which) = which else { return self.write(&render::jobs(&all)) };
+        let chosen: Vec<_> = match which.value.parse::<usize>() {
+            Ok(id) => all.iter().filter(|j| j.id == id).collect(),
+            Err(_) => {
+                let ns = self.lab.resolve(&which.value).to_string();
+                all.iter().filter(|j| j.node == ns).collect()
+            }
+        };
+        if chosen.is_empty() {
+            let d = Diagnostic::error(
+                "lvs::jobs::unknown",
+                format!("no job `{}`", which.value),
+                which.span,
+                "no such job",
+            )
+            .with_help("`jobs` lists them, with their numbers and nodes");
+            return Err(Failure {
+                source: source.clone(),
+                diagnostic: Box::new(d),
+                kind: FailureKind::Script,
+            });
+        }
+        let mut text = String::new();
+        for job in chosen {
+            text += &render::job_output(job, &self.jobs.output(job.id).unwrap_or_default());
+        }
+        self.write(&text)
+    }
+
+    pub(super) fn stop(&mut self, source: &Source, n: &Spanned<usize>) -> Result<(), Failure> {
+        match self.jobs.stop(n.value) {
+            Some(job) => self.write(&format!("[{}] stopped: {} {}\n", job.id, job.node, job.command)),
+            None => {
+                let d = Diagnostic::error(
+                    "lvs::jobs::unknown",
+                    format!("no job {}", n.value),
+                    n.span,
+                    "no such job",
+                )
+                .with_help("`jobs` lists the running jobs and their numbers");
+                Err(Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script })
+            }
+        }
+    }
+
+    /// Starts lvsh's own backend server in a node, as a job, and waits until
+    /// it listens so that a probe right after finds it.
+    pub(super) fn serve(&mut self, source: &Source, span: Span, s: &ServeStmt) -> Result<(), Failure> {
+        let netns = self.lab.resolve(&s.node.value);
+        let exe = std::env::current_exe().map_err(|e| {
+            env_failure(
+                source,
+                span,
+                "lvs::node::spawn",
+                format!("cannot find lvsh itself: {e}"),
+                "reinstall lvsh",
+            )
+        })?;
+        let name = s.node.value.rsplit('/').next().unwrap_or(&s.node.value).to_string();
+        let mut argv = vec![
+            exe.display().to_string(),
+            "serve-backend".to_string(),
+            "--name".to_string(),
+            name.clone(),
+            "--port".to_string(),
+            s.port.to_string(),
+            "--kind".to_string(),
+            s.kind.name().to_string(),
+        ];
+        if let Some(reply) = &s.reply {
+            argv.extend(["--reply".to_string(), reply.clone()]);
+        }
+        let command = crate::lang::print::print_stmt(&crate::lang::ast::StmtKind::Serve(s.clone()));
+        let id = self
+            .jobs
+            .start(&netns.to_string(), &netns, &argv, &command)
+            .map_err(|e| env_failure(source, span, "lvs::node::spawn", e.to_string(), e.help()))?;
+        let ready = ready_line(&name, s.kind, s.port);
+        if self.jobs.wait_for(id, &ready, std::time::Duration::from_secs(5)) {
+            return self.write(&format!("[{id}] {ready}\n"));
+        }
+        let output = self.jobs.output(id).unwrap_or_default();
+        self.jobs.stop(id);
+        Err(env_failure(
+            source,
+            span,
+            "lvs::serve::failed",
+            format!("the server on {} did not start: {}", s.node.value, output.trim()),
+            "is the port already taken there? `jobs` and `lab status` show what runs",
+        ))
+    }
+
+    /// `use NODE`: act on that namespace's IPVS from now on; `use -` goes
+    /// back to where lvsh started.
+    pub(super) fn use_node(&mut self, source: &Source, node: &Spanned<String>) -> Result<(), Failure> {
+        let (label, netns) = match node.value.as_str() {
+            "-" => (None, self.home.clone()),
+            name => (Some(name), self.lab.resolve(name)),
+        };
+        self.switch_to(source, node.span, label.unwrap_or("-"), netns.clone())?;
+        if label.is_none() {
+            self.chosen = None;
+        }
+        let whose = match (&self.chosen, &self.home) {
+            (Some(name), _) => name.clone(),
+            (None, Netns::Current) => "lvsh's own namespace".to_string(),
+            (None, home) => home.to_string(),
+        };
+        self.write(&format!("service commands now act on the IPVS of {whose}\n"))
+    }
+
+    /// Makes `netns`'s IPVS the one lvsh acts on, keeping the current one for
+    /// a rollback of this run.
+    fn switch_to(&mut self, source: &Source, span: Span, label: &str, netns: Netns) -> Result<(), Failure> {
+        self.chosen = Some(label.to_string());
+        if self.kernel.netns() == netns {
+            return Ok(());
+        }
+        let next: Box<dyn Kernel> = match self.parked.iter().position(|k| k.netns() == netns) {
+            Some(i) => self.parked.remove(i),
+            None => Box::new(
+                NetlinkKernel::connect_in(&netns)
+                    .map_err(|e| kernel_failure(source, span, e, "lvs::use::failed"))?,
+            ),
+        };
+        let previous = std::mem::replace(&mut self.kernel, next);
+        self.parked.push(previous);
+        Ok(())
+    }
+
+    /// Before namespaces are deleted: lvsh stops acting in them and forgets
+    /// their changes (there is nothing left to roll back).
+    fn leave_namespaces(
+        &mut self,
+        source: &Source,
+        span: Span,
+        namespaces: &[String],
+    ) -> Result<(), Failure> {
+        let gone = |n: &Netns| matches!(n, Netns::Named(name) if namespaces.contains(name));
+        if gone(&self.kernel.netns()) {
+            let home = self.home.clone();
+            self.switch_to(source, span, "-", home)?;
+            self.chosen = None;
+        }
+        for kernel in self.parked.iter().filter(|k| gone(&k.netns())) {
+            self.journal.forget(&kernel.netns());
+        }
+        self.parked.retain(|k| !gone(&k.netns()));
+        Ok(())
+    }
+
+    /// Names a backend may announce itself by: the lab node that has its IP.
+    pub(super) fn backend_names(
+        &self,
+        backends: &[std::net::SocketAddr],
+    ) -> Vec<(String, std::net::SocketAddr)> {
+        backends.iter().filter_map(|b| Lab::node_of(b.ip()).map(|node| (node.name.to_string(), *b))).collect()
+    }
+
+    /// With no `--netns`, a lab that is up means gw: lvsh acts on gw's IPVS.
+    pub fn follow_lab(&mut self) {
+        if self.pinned || !self.lab.is_up() {
+            return;
+        }
+        let director = self.lab.resolve(DIRECTOR);
+        if let Ok(kernel) = NetlinkKernel::connect_in(&director) {
+            let previous = std::mem::replace(&mut self.kernel, Box::new(kernel));
+            self.parked.push(previous);
+            self.chosen = Some(DIRECTOR.to_string());
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Building, removing and inspecting the lab with iproute2's `ip`, the same
+//! commands `lab up --explain` shows, so the learner can repeat them by hand.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::plan::{self, Step};
+use super::{Lab, BRIDGES, LAN, NODES};
+use crate::ipvs::Netns;
+
+/// Why the lab could not be built, removed or read.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("the lab needs iproute2's `ip` command, which is not installed")]
+    NoIp,
+    #[error("`{command}` failed: {why}")]
+    Step { command: String, why: String },
+}
+
+impl LabError {
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match self {
+            LabError::NoIp => "install it (`apt-get install iproute2`)".to_string(),
+            LabError::Step { why, .. } if why.contains("Operation not permitted") => {
+                "building a lab needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN): run lvsh with sudo".to_string()
+            }
+            LabError::Step { .. } => {
+                "run `lab status` to see what is there, or `lab down` to start over".to_string()
+            }
+        }
+    }
+}
+
+/// What happened to one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// It ran and changed something.
+    Made,
+    /// What it makes was already there (or, for `lab down`, already gone).
+    Already,
+}
+
+/// Builds whatever of the lab is missing; `each` sees every step as it ends.
+/// Returns how many pieces were made (0: the lab was already up).
+pub fn up(lab: &Lab, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
+    run_steps(&plan::up(lab), "File exists", each)
+}
+
+/// Stops every process in the lab's namespaces, then deletes them.
+pub fn down(lab: &Lab, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
+    for ns in lab.namespaces() {
+        stop_processes(&ns);
+    }
+    run_steps(&plan::down(lab), "No such file", each)
+}
+
+/// Runs steps in order; a failure whose message holds `already` means the
+/// step's work was done before (idempotence without a separate check).
+fn run_steps(steps: &[Step], already: &str, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
+    let mut made = 0;
+    for step in steps {
+        let done = match step {
+            Step::Ip(args) => match ip(args) {
+                Ok(_) => Done::Made,
+                Err(LabError::Step { why, .. }) if why.contains(already) => Done::Already,
+                Err(e) => return Err(e),
+            },
+            Step::Forwarding(ns) => forwarding(ns)?,
+        };
+        // `link set ... up` always runs and always succeeds: only steps that
+        // make or delete something count as changes.
+        made += usize::from(done == Done::Made && !step.is_setting());
+        each(step, done);
+    }
+    Ok(made)
+}
+
+/// `ip ARGS`; its standard output, or its error message.
+fn ip(args: &[String]) -> Result<String, LabError> {
+    let command = || format!("ip {}", args.join(" "));
+    let out = Command::new("ip").args(args).output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LabError::NoIp,
+        _ => LabError::Step { command: command(), why: e.to_string() },
+    })?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    Err(LabError::Step { command: command(), why })
+}
+
+/// Turns on forwarding inside `ns`: `/proc/sys/net` is the namespace's own
+/// from a thread that entered it.
+fn forwarding(ns: &str) -> Result<Done, LabError> {
+    const KNOB: &str = "/proc/sys/net/ipv4/ip_forward";
+    let fail =
+        |why: String| LabError::Step { command: plan::Step::Forwarding(ns.to_string()).to_string(), why };
+    Netns::Named(ns.to_string())
+        .run(|| match std::fs::read_to_string(KNOB) {
+            Ok(v) if v.trim() == "1" => Ok(Done::Already),
+            _ => std::fs::write(KNOB, "1").map(|()| Done::Made).map_err(|e| fail(e.to_string())),
+        })
+        .map_err(|e| fail(e.to_string()))?
+}
+
+/// Ends every process in `ns` (TERM, then KILL after a second): a process
+/// left inside would keep the namespace, and its links, alive.
+fn stop_processes(ns: &str) {
+    let pids = |ns: &str| -> Vec<i32> {
+        ip(&["netns".into(), "pids".into(), ns.into()])
+            .map(|out| out.split_whitespace().filter_map(|p| p.parse().ok()).collect())
+            .unwrap_or_default()
+    };
+    let own = std::process::id() as i32;
+    for (signal, wait) in [(libc::SIGTERM, Duration::from_secs(1)), (libc::SIGKILL, Duration::from_secs(1))] {
+        let alive: Vec<i32> = pids(ns).into_iter().filter(|p| *p != own).collect();
+        if alive.is_empty() {
+            return;
+        }
+        for pid in &alive {
+            // SAFETY: kill only sends a signal; a pid that is gone is ESRCH.
+            unsafe { libc::kill(*pid, signal) };
+        }
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline && !pids(ns).iter().all(|p| *p == own) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// What `lab status` shows of one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStatus {
+    /// The short name, `int1`.
+    pub name: &'static str,
+    /// Its namespace's name (with the prefix).
+    pub namespace: String,
+    pub role: &'static str,
+    pub present: bool,
+    /// `eth1 111.111.0.2/24`, one per address.
+    pub addresses: Vec<String>,
+    /// The processes running inside: pid and command line.
+    pub processes: Vec<(u32, String)>,
+}
+
+/// What `lab status` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub prefix: String,
+    pub nodes: Vec<NodeStatus>,
+    /// Each bridge and the links plugged into it, in the `lan` namespace.
+    pub bridges: Vec<(String, Vec<String>)>,
+}
+
+impl Status {
+    /// Whether every node and bridge is there.
+    pub fn is_up(&self) -> bool {
+        self.nodes.iter().all(|n| n.present) && self.bridges.iter().all(|(_, members)| !members.is_empty())
+    }
+
+    /// Whether nothing of the lab is there.
+    pub fn is_down(&self) -> bool {
+        self.nodes.iter().all(|n| !n.present) && self.bridges.is_empty()
+    }
+}
+
+/// Reads the lab's nodes, addresses, bridges and processes.
+pub fn status(lab: &Lab) -> Result<Status, LabError> {
+    let exists = |ns: &str| Netns::Named(ns.to_string()).path().is_some_and(|p| p.exists());
+    let mut nodes = Vec::new();
+    for node in NODES {
+        let namespace = lab.ns_name(node.name);
+        let present = exists(&namespace);
+        let (addresses, processes) = match present {
+            true => (addresses(&namespace)?, processes(&namespace)),
+            false => (Vec::new(), Vec::new()),
+        };
+        nodes.push(NodeStatus { name: node.name, namespace, role: node.role, present, addresses, processes });
+    }
+    let lan = lab.ns_name(LAN);
+    let mut bridges = Vec::new();
+    if exists(&lan) {
+        for bridge in BRIDGES {
+            let out = ip(&[
+                "-n".into(),
+                lan.clone(),
+                "-o".into(),
+                "link".into(),
+                "show".into(),
+                "master".into(),
+                bridge.to_string(),
+            ])
+            .unwrap_or_default();
+            bridges.push((bridge.to_string(), link_names(&out)));
+        }
+    }
+    Ok(Status { prefix: lab.prefix.clone(), nodes, bridges })
+}
+
+/// `eth1 111.111.0.2/24` for each IPv4 address but loopback's.
+fn addresses(ns: &str) -> Result<Vec<String>, LabError> {
+    let out = ip(&["-n".into(), ns.into(), "-o".into(), "-4".into(), "addr".into(), "show".into()])?;
+    Ok(parse_addresses(&out))
+}
+
+fn parse_addresses(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            match fields.as_slice() {
+                [_, "lo", ..] => None,
+                [_, iface, "inet", addr, ..] => Some(format!("{iface} {addr}")),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The names in `ip -o link show` output (`5: ext1@if2: <...>` gives `ext1`).
+fn link_names(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|line| line.split(": ").nth(1))
+        .map(|name| name.split('@').next().unwrap_or(name).to_string())
+        .collect()
+}
+
+/// The processes whose network namespace is `ns`, with their command lines.
+fn processes(ns: &str) -> Vec<(u32, String)> {
+    let out = ip(&["netns".into(), "pids".into(), ns.into()]).unwrap_or_default();
+    out.split_whitespace()
+        .filter_map(|p| p.parse::<u32>().ok())
+        .map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let words: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            (pid, words.join(" "))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_read_from_ip_o_output() {
+        let out = "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+2: eth1    inet 111.111.0.1/24 scope global eth1\\       valid_lft forever preferred_lft forever
+3: eth2    inet 10.10.0.1/24 scope global eth2\\       valid_lft forever preferred_lft forever
+";
+        assert_eq!(parse_addresses(out), ["eth1 111.111.0.1/24", "eth2 10.10.0.1/24"]);
+    }
+
+    #[test]
+    fn bridge_members_are_read_from_link_output() {
+        let out = "5: ext1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master ext state UP\n\
+                   7: gw-ext@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master ext state UP\n";
+        assert_eq!(link_names(out), ["ext1", "gw-ext"]);
+    }
+}

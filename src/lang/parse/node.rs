@@ -1,0 +1,246 @@
+//! The lab statements: lab, on (and a lab node's name as a command), jobs,
+//! stop, serve, use and tutorial.
+
+use super::error::PError;
+use super::lexeme::{bad, blank, next_word, number, path, unknown, word};
+use super::probe::string_or_word;
+use super::{In, PResult};
+use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
+use crate::lang::source::{Span, Spanned};
+use crate::node::serve::ServeKind;
+
+/// `lab := "lab" ( "up" | "down" | "status" ) { "--explain" | "prefix" word }`
+pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (mut i, action) = word(i, "`up`, `down` or `status`")?;
+    let action = match action.value {
+        "up" => LabAction::Up,
+        "down" => LabAction::Down,
+        "status" => LabAction::Status,
+        _ => return Err(unknown(&action, "lab action", &["up", "down", "status"])),
+    };
+    let mut lab = LabStmt { action, explain: false, prefix: None };
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, StmtKind::Lab(lab))) };
+        i = match w.value {
+            "--explain" => {
+                lab.explain = true;
+                rest
+            }
+            "prefix" => {
+                let (rest, p) = word(rest, "a namespace name prefix, e.g. clab-mod3-2ext2int-")?;
+                lab.prefix = Some(p.value.to_string());
+                rest
+            }
+            _ => return Err(unknown(&w, "lab option", &["--explain", "prefix"])),
+        };
+    }
+}
+
+/// `on := "on" node command-line`
+pub fn on_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, node) = path(i)?;
+    node_command(i, node)
+}
+
+/// `node-command := lab-node command-line`: the tutorial's `int1 nc -l -p 8000 -k &`.
+pub fn node_command(i: In<'_>, node: Spanned<String>) -> PResult<'_, StmtKind> {
+    let (rest, line) = command_line(i)?;
+    let (text, background) = match line.value.strip_suffix('&') {
+        Some(text) if !text.ends_with('&') => (text.trim_end(), true),
+        _ => (line.value, false),
+    };
+    let argv = shlex::split(text).unwrap_or_default();
+    if argv.is_empty() {
+        let at = line.span.start as usize;
+        let err = PError::new(
+            "lvs::parse::missing",
+            Span::new(at, at + 1),
+            "a command to run is missing",
+            "expected a command",
+        )
+        .help(format!("e.g. `on {} ip addr`", node.value));
+        return Err(nom::Err::Failure(err));
+    }
+    Ok((rest, StmtKind::OnNode(NodeCommand { node, text: text.to_string(), argv, background })))
+}
+
+/// The rest of the statement as a shell would see it: up to a newline,
+/// `;` or `#` outside quotes, with quotes kept for `shlex` to split.
+fn command_line(i: In<'_>) -> PResult<'_, Spanned<&str>> {
+    let (i, ()) = blank(i)?;
+    let text = i.fragment();
+    let start = i.location_offset();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut end = text.len();
+    let mut previous = ' ';
+    for (at, c) in text.char_indices() {
+        let was_escaped = escaped;
+        escaped = c == '\\' && quote != Some('\'') && !was_escaped;
+        match (quote, c) {
+            (_, '\n') => {
+                if let Some(q) = quote {
+                    let err = PError::new(
+                        "lvs::parse::unclosed-string",
+                        Span::new(start, start + at),
+                        format!("this command line has an unclosed {q}"),
+                        "the quote is not closed on its line",
+                    )
+                    .help(format!("close it with {q}"));
+                    return Err(nom::Err::Failure(err));
+                }
+                end = at;
+                break;
+            }
+            (Some(q), _) if c == q && !(q == '"' && was_escaped) => quote = None,
+            (None, '\'' | '"') if !was_escaped => quote = Some(c),
+            (None, ';') if !was_escaped => {
+                end = at;
+                break;
+            }
+            (None, '#') if !was_escaped && previous.is_whitespace() => {
+                end = at;
+                break;
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    if let (Some(q), true) = (quote, end == text.len()) {
+        let err = PError::new(
+            "lvs::parse::unclosed-string",
+            Span::new(start, start + end),
+            format!("this command line has an unclosed {q}"),
+            "the quote is not closed",
+        )
+        .help(format!("close it with {q}"));
+        return Err(nom::Err::Failure(err));
+    }
+    let value = text[..end].trim_end();
+    let rest = nom::Input::take_from(&i, text[..end].chars().count());
+    Ok((rest, Spanned::new(value, Span::new(start, start + value.len()))))
+}
+
+/// `jobs := "jobs" [ number | node ]`
+pub fn jobs_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (rest, w) = next_word(i)?;
+    match w {
+        None => Ok((rest, StmtKind::Jobs(None))),
+        Some(w) => Ok((rest, StmtKind::Jobs(Some(Spanned::new(w.value.to_string(), w.span))))),
+    }
+}
+
+/// `stop := "stop" number`
+pub fn stop_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, n) = number::<usize>(i, "job number (see `jobs`)", 1..=u32::MAX as u64)?;
+    Ok((i, StmtKind::Stop(n)))
+}
+
+/// `serve := "serve" node port [ "tcp" | "udp" | "http" ] [ "reply" text ]`
+pub fn serve_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, node) = path(i)?;
+    let (mut i, port) = number::<u16>(i, "port", 1..=65_535)?;
+    let mut serve = ServeStmt { node, port: port.value, kind: ServeKind::Tcp, reply: None };
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, StmtKind::Serve(serve))) };
+        i = match w.value {
+            "tcp" => rest,
+            "udp" => {
+                serve.kind = ServeKind::Udp;
+                rest
+            }
+            "http" => {
+                serve.kind = ServeKind::Http;
+                rest
+            }
+            "reply" => {
+                let (rest, text) = string_or_word(rest)?;
+                serve.reply = Some(text);
+                rest
+            }
+            _ => return Err(unknown(&w, "serve option", &["tcp", "udp", "http", "reply"])),
+        };
+    }
+}
+
+/// `use := "use" node`
+pub fn use_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, node) = path(i)?;
+    Ok((i, StmtKind::Use(node)))
+}
+
+/// `tutorial := "tutorial" { "--list" | "--yes" | step-number }`
+pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let mut t = TutorialStmt::default();
+    let mut i = i;
+    loop {
+        let (rest, w) = next_word(i)?;
+        let Some(w) = w else { return Ok((rest, StmtKind::Tutorial(t))) };
+        i = match w.value {
+            "--list" => {
+                t.list = true;
+                rest
+            }
+            "--yes" | "-y" => {
+                t.yes = true;
+                rest
+            }
+            n => match n.parse::<usize>() {
+                Ok(step) if step >= 1 => {
+                    t.start = Some(step);
+                    rest
+                }
+                _ => {
+                    return Err(bad(
+                        &w,
+                        "lvs::parse::unknown-word",
+                        format!("unknown tutorial option `{n}`"),
+                        "expected `--list`, `--yes` or a step number",
+                    ))
+                }
+            },
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(text: &str) -> NodeCommand {
+        match node_command(In::new(text), Spanned::new("int1".into(), Span::default())) {
+            Ok((_, StmtKind::OnNode(c))) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_command_line_splits_like_a_shell_and_keeps_its_text() {
+        let c = cmd(" bash -c 'echo \"xxx\" | nc -N -w 2 -v 111.111.0.1 80'\n");
+        assert_eq!(c.argv, ["bash", "-c", "echo \"xxx\" | nc -N -w 2 -v 111.111.0.1 80"]);
+        assert_eq!(c.text, "bash -c 'echo \"xxx\" | nc -N -w 2 -v 111.111.0.1 80'");
+        assert!(!c.background);
+    }
+
+    #[test]
+    fn an_ampersand_sends_it_to_the_background() {
+        let c = cmd(" nc -l -p 8000 -v -k &");
+        assert_eq!((c.argv.len(), c.background, c.text.as_str()), (6, true, "nc -l -p 8000 -v -k"));
+        assert!(!cmd(" sh -c 'a && b'").background);
+    }
+
+    #[test]
+    fn semicolons_and_comments_end_it_outside_quotes_only() {
+        assert_eq!(cmd(" echo 'a;b' ; show").argv, ["echo", "a;b"]);
+        assert_eq!(cmd(" echo a # note").argv, ["echo", "a"]);
+        assert_eq!(cmd(" echo a#b").argv, ["echo", "a#b"]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_not_a_panic() {
+        let err = node_command(In::new(" echo 'oops\nshow"), Spanned::new("x".into(), Span::default()));
+        assert!(matches!(err, Err(nom::Err::Failure(_))));
+    }
+}

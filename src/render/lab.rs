@@ -1,0 +1,179 @@
+//! The lab's words: `lab up --explain` lines, summaries, `lab status`,
+//! `jobs` and a job's output.
+
+use crate::lab::build::{Done, Status};
+use crate::lab::plan::Step;
+use crate::lab::{Lab, NODES};
+use crate::node::jobs::JobInfo;
+
+/// One step as `--explain` shows it: `+` ran, `=` was already there.
+pub fn explained(step: &Step, done: Done) -> String {
+    match done {
+        Done::Made => format!("+ {step}\n"),
+        Done::Already => format!("= {step}   (already there)\n"),
+    }
+}
+
+/// After `lab up`.
+pub fn up_summary(lab: &Lab, made: usize) -> String {
+    let names: Vec<String> = NODES.iter().map(|n| lab.ns_name(n.name)).collect();
+    match made {
+        0 => format!("lab is already up: {}\n", names.join(" ")),
+        n => format!("lab up: {} ({n} pieces made)\n", names.join(" ")),
+    }
+}
+
+/// After `lab down`.
+pub fn down_summary(removed: usize, jobs: usize) -> String {
+    let jobs = match jobs {
+        0 => String::new(),
+        n => format!(", stopped {}", crate::interp::plural(n, "job")),
+    };
+    match removed {
+        0 => format!("lab is already down{jobs}\n"),
+        n => format!("lab down: removed {}{jobs}\n", crate::interp::plural(n, "namespace")),
+    }
+}
+
+/// `lab status`: each node with its addresses and what runs in it, the
+/// bridges with their ports, and whose IPVS lvsh acts on.
+pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> String {
+    let state = match (status.is_up(), status.is_down()) {
+        (true, _) => "up",
+        (_, true) => "down",
+        _ => "partly up (`lab up` completes it, `lab down` removes it)",
+    };
+    let prefix = match status.prefix.as_str() {
+        "" => String::new(),
+        p => format!(" (prefix {p})"),
+    };
+    let mut out = format!("lab{prefix}: {state}\n");
+    if status.is_down() {
+        return out;
+    }
+    let width = status.nodes.iter().map(|n| n.namespace.len()).max().unwrap_or(4).max(4);
+    let addresses: Vec<String> = status
+        .nodes
+        .iter()
+        .map(|n| match n.present {
+            true => n.addresses.join(", "),
+            false => "(missing)".to_string(),
+        })
+        .collect();
+    let a_width = addresses.iter().map(String::len).max().unwrap_or(9).max(9);
+    out += &format!("  {:<width$}  {:<16} {:<a_width$}  runs\n", "node", "role", "addresses");
+    for (node, addresses) in status.nodes.iter().zip(&addresses) {
+        let mut runs: Vec<String> = node
+            .processes
+            .iter()
+            .map(|(pid, cmd)| {
+                let job = jobs.iter().find(|j| j.pid == *pid);
+                match job {
+                    Some(j) => format!("[{}] {} (pid {pid})", j.id, j.command),
+                    None => format!("{} (pid {pid})", short(cmd)),
+                }
+            })
+            .collect();
+        if acting_on == Some(node.name) {
+            runs.insert(0, "lvsh acts on its IPVS".to_string());
+        }
+        let runs = if runs.is_empty() { "-".to_string() } else { runs.join("; ") };
+        out += &format!("  {:<width$}  {:<16} {addresses:<a_width$}  {runs}\n", node.namespace, node.role);
+    }
+    for (bridge, members) in &status.bridges {
+        out += &format!("  bridge {bridge}: {}\n", members.join(" "));
+    }
+    out
+}
+
+/// A command line cut to a readable length.
+fn short(cmd: &str) -> String {
+    match cmd.chars().count() > 48 {
+        true => format!("{}...", cmd.chars().take(45).collect::<String>()),
+        false => cmd.to_string(),
+    }
+}
+
+/// `jobs`: one line each.
+pub fn jobs(jobs: &[JobInfo]) -> String {
+    if jobs.is_empty() {
+        return "no jobs (start one with `NODE CMD &` or `serve NODE PORT`)\n".to_string();
+    }
+    jobs.iter().map(|j| format!("{}\n", job_line(j))).collect()
+}
+
+fn job_line(j: &JobInfo) -> String {
+    let state = match j.exit {
+        None => "running".to_string(),
+        Some(code) if code < 0 => format!("killed by signal {}", -code),
+        Some(code) => format!("exited {code}"),
+    };
+    let lines = crate::interp::plural(j.output_lines, "line");
+    format!("[{}] {:<16} {:<10} {}  (pid {}, {lines} of output)", j.id, state, j.node, j.command, j.pid)
+}
+
+/// `jobs N`: the job's line, then its output, indented.
+pub fn job_output(j: &JobInfo, output: &str) -> String {
+    let mut out = format!("{}\n", job_line(j));
+    for line in output.lines() {
+        out += &format!("  | {line}\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::build::NodeStatus;
+
+    fn job() -> JobInfo {
+        JobInfo {
+            id: 1,
+            node: "int1".into(),
+            command: "nc -l -p 8000 -v -k".into(),
+            pid: 42,
+            exit: None,
+            output_lines: 2,
+        }
+    }
+
+    #[test]
+    fn jobs_read_as_a_list_and_output_is_indented() {
+        assert_eq!(
+            jobs(&[job()]),
+            "[1] running          int1       nc -l -p 8000 -v -k  (pid 42, 2 lines of output)\n"
+        );
+        assert!(job_output(&job(), "xxx\nyyy\n").ends_with("\n  | xxx\n  | yyy\n"));
+        assert!(jobs(&[]).starts_with("no jobs"));
+    }
+
+    #[test]
+    fn status_shows_nodes_addresses_jobs_and_bridges() {
+        let node = |name: &'static str, present: bool| NodeStatus {
+            name,
+            namespace: name.to_string(),
+            role: "backend",
+            present,
+            addresses: if present { vec!["eth1 10.10.0.2/24".into()] } else { vec![] },
+            processes: if name == "int1" { vec![(42, "nc -l -p 8000 -v -k".into())] } else { vec![] },
+        };
+        let s = Status {
+            prefix: String::new(),
+            nodes: vec![node("gw", true), node("int1", true), node("int2", false)],
+            bridges: vec![("int".into(), vec!["gw-int".into(), "int1".into()])],
+        };
+        let text = status(&s, &[job()], Some("gw"));
+        assert!(text.starts_with("lab: partly up"), "{text}");
+        assert!(text.contains("lvsh acts on its IPVS"), "{text}");
+        assert!(text.contains("[1] nc -l -p 8000 -v -k (pid 42)"), "{text}");
+        assert!(text.contains("(missing)"), "{text}");
+        assert!(text.contains("  bridge int: gw-int int1\n"), "{text}");
+    }
+
+    #[test]
+    fn explain_marks_what_ran_and_what_was_there() {
+        let step = Step::Ip(vec!["netns".into(), "add".into(), "gw".into()]);
+        assert_eq!(explained(&step, Done::Made), "+ ip netns add gw\n");
+        assert_eq!(explained(&step, Done::Already), "= ip netns add gw   (already there)\n");
+    }
+}
