@@ -2,8 +2,6 @@
 //! what the kernel holds now, including what ipvsadm changed behind lvsh's
 //! back, and `explain` prints ipvsadm lines that do exactly what lvsh does.
 
-use std::process::Command;
-
 use crate::pty::{state_dir, Shell};
 use crate::support::TestNs;
 
@@ -75,13 +73,9 @@ fn a_block_typed_in_the_shell_declares_a_service_and_its_backends_complete_by_na
 
 /// `lvsh --netns NS -c TEXT`: must succeed; returns stdout.
 fn lvsh_c(ns: &TestNs, text: &str) -> String {
-    let out = Command::new("lvsh")
-        .args(["--no-color", "--netns", &ns.name, "-c", text])
-        .output()
-        .expect("run lvsh");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "lvsh -c {text:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let (code, out, err) = crate::cli::lvsh(ns, &["-c", text]);
+    assert_eq!(code, 0, "lvsh -c {text:?} failed: {err}");
+    out
 }
 
 /// The ipvsadm lines an `explain` printed.
