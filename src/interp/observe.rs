@@ -95,7 +95,11 @@ impl Interpreter {
             let Some(entry) = entries.iter().find(|b| b.backend.addr == h.backend) else { continue };
             let b = entry.backend;
             match &h.state {
-                Ok(latency) => text.push_str(&format!("  {:<24} up    {latency:?}\n", b.addr.to_string())),
+                Ok(latency) => text.push_str(&format!(
+                    "  {:<24} up    {}\n",
+                    b.addr.to_string(),
+                    crate::render::probe::ms(*latency)
+                )),
                 Err(why) => text.push_str(&format!("  {:<24} down  {why}\n", b.addr.to_string())),
             }
             if !c.drain_failed {

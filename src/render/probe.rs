@@ -47,7 +47,7 @@ pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
 }
 
 /// Milliseconds with one decimal: `7.4ms`.
-fn ms(d: std::time::Duration) -> String {
+pub fn ms(d: std::time::Duration) -> String {
     format!("{:.1}ms", d.as_secs_f64() * 1000.0)
 }
 
