@@ -221,15 +221,11 @@ fn tunnel_kind(entry: &Entry<'_>) -> TunnelKind {
 }
 
 fn daemon(entry: &Entry<'_>) -> Daemon {
-    let draft = &entry.daemon;
-    let interface = if draft.interface.is_empty() { "eth0" } else { draft.interface.as_str() };
-    Daemon {
-        max_len: draft.max_len,
-        group: draft.group,
-        port: draft.port,
-        ttl: draft.ttl,
-        ..Daemon::new(draft.state, interface, draft.sync_id)
+    let mut daemon = entry.daemon.clone();
+    if daemon.interface.is_empty() {
+        daemon.interface = "eth0".to_string();
     }
+    daemon
 }
 
 /// What `-L` lists: `-c` first, then a service, `--timeout`, `--daemon`.

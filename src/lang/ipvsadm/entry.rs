@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::ipvs::model::{DaemonState, Family, Netmask, Persistence, Protocol, TunnelCsum};
+use crate::ipvs::model::{Daemon, DaemonState, Family, Netmask, Persistence, Protocol, TunnelCsum};
 
 use super::addr::{host_port, inet_aton};
 use super::error::IpvsadmError;
@@ -64,19 +64,6 @@ pub(super) struct DestDraft {
     pub tun_csum: TunnelCsum,
 }
 
-/// The sync-daemon fields.
-#[derive(Debug, Clone)]
-pub(super) struct DaemonDraft {
-    pub state: DaemonState,
-    /// Empty means "not given": eth0.
-    pub interface: String,
-    pub sync_id: u32,
-    pub max_len: Option<u16>,
-    pub group: Option<IpAddr>,
-    pub port: Option<u16>,
-    pub ttl: Option<u8>,
-}
-
 /// Everything one line has said so far.
 #[derive(Debug, Clone)]
 pub(super) struct Entry<'a> {
@@ -86,7 +73,8 @@ pub(super) struct Entry<'a> {
     pub seen: Seen,
     pub svc: SvcDraft,
     pub dest: DestDraft,
-    pub daemon: DaemonDraft,
+    /// The sync-daemon fields; an empty interface means "not given": eth0.
+    pub daemon: Daemon,
     /// `-b`'s text and word; read once all options are in, against `-s`.
     pub sched_flags: Option<(&'a str, usize)>,
 }
@@ -121,15 +109,7 @@ impl<'a> Entry<'a> {
                 tun_port: 0,
                 tun_csum: TunnelCsum::NoCsum,
             },
-            daemon: DaemonDraft {
-                state,
-                interface: String::new(),
-                sync_id: 0,
-                max_len: None,
-                group: None,
-                port: None,
-                ttl: None,
-            },
+            daemon: Daemon::new(state, "", 0),
             sched_flags: None,
         }
     }
