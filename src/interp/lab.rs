@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use super::{kernel_failure, Failure, FailureKind, Interpreter};
-use crate::ipvs::{Kernel, NetlinkKernel, Netns};
+use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns};
 use crate::lab::build;
 use crate::lab::{Lab, DIRECTOR};
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt};
@@ -40,7 +40,7 @@ impl Interpreter {
                 self.write(&lines)?;
                 if !self.pinned {
                     let director = lab.resolve(DIRECTOR);
-                    self.switch_to(source, span, DIRECTOR, director)?;
+                    self.switch_to(source, span, Some(DIRECTOR), director)?;
                     self.write(&format!("service commands now act on {DIRECTOR}'s IPVS\n"))?;
                 }
                 Ok(())
@@ -63,7 +63,7 @@ impl Interpreter {
                 let status = build::status(&lab).map_err(fail)?;
                 // Naming a lab that is up (`lab status prefix P`) means working in it.
                 if stmt.prefix.is_some() && status.is_up() && !self.pinned {
-                    self.switch_to(source, span, DIRECTOR, lab.resolve(DIRECTOR))?;
+                    self.switch_to(source, span, Some(DIRECTOR), lab.resolve(DIRECTOR))?;
                 }
                 let jobs = self.jobs.list();
                 let acting = self.acting_on().map(str::to_string);
@@ -215,10 +215,7 @@ impl Interpreter {
             "-" => (None, self.home.clone()),
             name => (Some(name), self.lab.resolve(name)),
         };
-        self.switch_to(source, node.span, label.unwrap_or("-"), netns.clone())?;
-        if label.is_none() {
-            self.chosen = None;
-        }
+        self.switch_to(source, node.span, label, netns)?;
         let whose = match (&self.chosen, &self.home) {
             (Some(name), _) => name.clone(),
             (None, Netns::Current) => "lvsh's own namespace".to_string(),
@@ -227,22 +224,30 @@ impl Interpreter {
         self.write(&format!("service commands now act on the IPVS of {whose}\n"))
     }
 
+    /// [`Interpreter::enter`], failing at `span`.
+    fn switch_to(
+        &mut self,
+        source: &Source,
+        span: Span,
+        label: Option<&str>,
+        netns: Netns,
+    ) -> Result<(), Failure> {
+        self.enter(label, netns).map_err(|e| kernel_failure(source, span, e, "lvs::use::failed"))
+    }
+
     /// Makes `netns`'s IPVS the one lvsh acts on, keeping the current one for
-    /// a rollback of this run.
-    fn switch_to(&mut self, source: &Source, span: Span, label: &str, netns: Netns) -> Result<(), Failure> {
-        self.chosen = Some(label.to_string());
-        if self.kernel.netns() == netns {
-            return Ok(());
+    /// a rollback of this run; `label` is how the user names it (`None`: where
+    /// lvsh started).
+    fn enter(&mut self, label: Option<&str>, netns: Netns) -> Result<(), KernelError> {
+        if self.kernel.netns() != netns {
+            let next: Box<dyn Kernel> = match self.parked.iter().position(|k| k.netns() == netns) {
+                Some(i) => self.parked.remove(i),
+                None => Box::new(NetlinkKernel::connect_in(&netns)?),
+            };
+            let previous = std::mem::replace(&mut self.kernel, next);
+            self.parked.push(previous);
         }
-        let next: Box<dyn Kernel> = match self.parked.iter().position(|k| k.netns() == netns) {
-            Some(i) => self.parked.remove(i),
-            None => Box::new(
-                NetlinkKernel::connect_in(&netns)
-                    .map_err(|e| kernel_failure(source, span, e, "lvs::use::failed"))?,
-            ),
-        };
-        let previous = std::mem::replace(&mut self.kernel, next);
-        self.parked.push(previous);
+        self.chosen = label.map(str::to_string);
         Ok(())
     }
 
@@ -257,8 +262,7 @@ impl Interpreter {
         let gone = |n: &Netns| matches!(n, Netns::Named(name) if namespaces.contains(name));
         if gone(&self.kernel.netns()) {
             let home = self.home.clone();
-            self.switch_to(source, span, "-", home)?;
-            self.chosen = None;
+            self.switch_to(source, span, None, home)?;
         }
         for kernel in self.parked.iter().filter(|k| gone(&k.netns())) {
             self.journal.forget(&kernel.netns());
@@ -267,24 +271,12 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Names a backend may announce itself by: the lab node that has its IP.
-    pub(super) fn backend_names(
-        &self,
-        backends: &[std::net::SocketAddr],
-    ) -> Vec<(String, std::net::SocketAddr)> {
-        backends.iter().filter_map(|b| Lab::node_of(b.ip()).map(|node| (node.name.to_string(), *b))).collect()
-    }
-
     /// With no `--netns`, a lab that is up means gw: lvsh acts on gw's IPVS.
     pub fn follow_lab(&mut self) {
         if self.pinned || !self.lab.is_up() {
             return;
         }
-        let director = self.lab.resolve(DIRECTOR);
-        if let Ok(kernel) = NetlinkKernel::connect_in(&director) {
-            let previous = std::mem::replace(&mut self.kernel, Box::new(kernel));
-            self.parked.push(previous);
-            self.chosen = Some(DIRECTOR.to_string());
-        }
+        // A gw lvsh cannot reach leaves it where it is: commands say why then.
+        let _ = self.enter(Some(DIRECTOR), self.lab.resolve(DIRECTOR));
     }
 }

@@ -37,13 +37,13 @@ impl Interpreter {
             ..ProbeSpec::new(addr)
         };
         let client = p.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
-        let backends: Vec<SocketAddr> =
+        let addrs: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
-        let known = Backends { addrs: backends.clone(), names: self.backend_names(&backends) };
+        let known = Backends { names: crate::lab::Lab::names_of(&addrs), addrs };
         let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string(), &known).map_err(k)?;
         let report = match p.json || self.json {
-            true => crate::render::json::probe(&result, &backends),
-            false => probe_report(&result, &backends),
+            true => crate::render::json::probe(&result, &known.addrs),
+            false => probe_report(&result, &known.addrs),
         };
         self.write(&report)?;
         self.session.record_probe(key, result);

@@ -15,7 +15,7 @@ pub mod build;
 pub mod plan;
 pub mod tutorial;
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use crate::ipvs::Netns;
 
@@ -140,6 +140,12 @@ impl Lab {
     /// The lab node that has `ip`, if any: backends name themselves by it.
     pub fn node_of(ip: IpAddr) -> Option<&'static Node> {
         NODES.iter().find(|n| n.ports.iter().any(|p| IpAddr::V4(p.addr) == ip))
+    }
+
+    /// The names backends may announce themselves by: the lab node that has
+    /// each one's IP.
+    pub fn names_of(backends: &[SocketAddr]) -> Vec<(String, SocketAddr)> {
+        backends.iter().filter_map(|b| Lab::node_of(b.ip()).map(|node| (node.name.to_string(), *b))).collect()
     }
 }
 

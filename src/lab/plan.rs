@@ -28,7 +28,7 @@ impl Step {
     /// Whether the step only sets a state (`link set`), which is the same
     /// whether or not it was set before.
     pub fn is_setting(&self) -> bool {
-        matches!(self, Step::Ip(args) if args.iter().any(|a| a == "set"))
+        matches!(self, Step::Ip(args) if args.windows(2).any(|w| w == ["link", "set"]))
     }
 }
 

@@ -133,7 +133,10 @@ fn info(job: &mut Job) -> JobInfo {
         })),
         _ => None,
     };
-    let output_lines = text_of(&job.output).lines().count();
+    // Counted on the bytes, as `str::lines` would: a last line needs no newline.
+    let output_lines = job.output.lock().map_or(0, |o| {
+        o.iter().filter(|b| **b == b'\n').count() + usize::from(o.last().is_some_and(|b| *b != b'\n'))
+    });
     JobInfo {
         id: job.id,
         node: job.node.clone(),
