@@ -66,8 +66,12 @@ fn lab_up_is_idempotent_and_lab_down_leaves_nothing_behind() {
     assert!(out.contains("  bridge ext: ext1 ext2 gw-ext\n"), "{out}");
     assert!(out.contains("  bridge int: gw-int int1 int2\n"), "{out}");
     assert!(out.contains("1 packets received"), "{out}");
+    // A process lvsh did not start would keep its namespace alive: lab down ends it too.
+    let mut stray =
+        Command::new(IP).args(["netns", "exec", "t1-int1", "sleep", "300"]).spawn().expect("sleep");
     let (code, out, err) = lvsh(&["-c", "lab down prefix t1-"]);
     assert_eq!((code, out.as_str()), (0, "lab down: removed 6 namespaces\n"), "{err}");
+    assert!(stray.try_wait().expect("wait for sleep").is_some(), "lab down stopped the stray process");
     assert!(lab_namespaces("t1-").is_empty(), "{:?}", namespaces());
     assert_eq!(host_links(), links, "the host's links are as they were");
     let (code, out, _) = lvsh(&["-c", "lab down prefix t1-; lab status prefix t1-"]);
