@@ -77,9 +77,10 @@ fn run_steps(steps: &[Step], already: &str, each: &mut dyn FnMut(&Step, Done)) -
 }
 
 /// `ip ARGS`; its standard output, or its error message.
-fn ip(args: &[String]) -> Result<String, LabError> {
-    let command = || format!("ip {}", args.join(" "));
-    let out = Command::new("ip").args(args).output().map_err(|e| match e.kind() {
+fn ip(args: &[impl AsRef<str>]) -> Result<String, LabError> {
+    let words: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let command = || format!("ip {}", words.join(" "));
+    let out = Command::new("ip").args(&words).output().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => LabError::NoIp,
         _ => LabError::Step { command: command(), why: e.to_string() },
     })?;
@@ -108,7 +109,7 @@ fn forwarding(ns: &str) -> Result<Done, LabError> {
 /// left inside would keep the namespace, and its links, alive.
 fn stop_processes(ns: &str) {
     let pids = |ns: &str| -> Vec<i32> {
-        ip(&["netns".into(), "pids".into(), ns.into()])
+        ip(&["netns", "pids", ns])
             .map(|out| out.split_whitespace().filter_map(|p| p.parse().ok()).collect())
             .unwrap_or_default()
     };
@@ -182,16 +183,7 @@ pub fn status(lab: &Lab) -> Result<Status, LabError> {
     let mut bridges = Vec::new();
     if exists(&lan) {
         for bridge in BRIDGES {
-            let out = ip(&[
-                "-n".into(),
-                lan.clone(),
-                "-o".into(),
-                "link".into(),
-                "show".into(),
-                "master".into(),
-                bridge.to_string(),
-            ])
-            .unwrap_or_default();
+            let out = ip(&["-n", &lan, "-o", "link", "show", "master", bridge]).unwrap_or_default();
             bridges.push((bridge.to_string(), link_names(&out)));
         }
     }
@@ -200,7 +192,7 @@ pub fn status(lab: &Lab) -> Result<Status, LabError> {
 
 /// `eth1 111.111.0.2/24` for each IPv4 address but loopback's.
 fn addresses(ns: &str) -> Result<Vec<String>, LabError> {
-    let out = ip(&["-n".into(), ns.into(), "-o".into(), "-4".into(), "addr".into(), "show".into()])?;
+    let out = ip(&["-n", ns, "-o", "-4", "addr", "show"])?;
     Ok(parse_addresses(&out))
 }
 
@@ -227,7 +219,7 @@ fn link_names(out: &str) -> Vec<String> {
 
 /// The processes whose network namespace is `ns`, with their command lines.
 fn processes(ns: &str) -> Vec<(u32, String)> {
-    let out = ip(&["netns".into(), "pids".into(), ns.into()]).unwrap_or_default();
+    let out = ip(&["netns", "pids", ns]).unwrap_or_default();
     out.split_whitespace()
         .filter_map(|p| p.parse::<u32>().ok())
         .map(|pid| {

@@ -60,7 +60,7 @@ pub fn spawn(netns: &Netns, argv: &[String]) -> Result<(Child, PipeReader), Spaw
         .stdout(writer)
         .stderr(writer2)
         .process_group(0);
-    if let Some(file) = file {
+    if let Some(file) = &file {
         let fd = file.as_raw_fd();
         // SAFETY: between fork and exec only setns runs, an async-signal-safe
         // system call; `file` outlives the spawn, so the descriptor is open.
@@ -70,13 +70,10 @@ pub fn spawn(netns: &Netns, argv: &[String]) -> Result<(Child, PipeReader), Spaw
                 _ => Err(io::Error::last_os_error()),
             });
         }
-        let child = command.spawn().map_err(|e| spawn_error(&program, e));
-        drop(file);
-        drop(command); // closes the parent's copies of the pipe's write end
-        return Ok((child?, reader));
     }
     let child = command.spawn().map_err(|e| spawn_error(&program, e));
-    drop(command);
+    drop(command); // closes the parent's copies of the pipe's write end
+    drop(file);
     Ok((child?, reader))
 }
 
