@@ -106,7 +106,7 @@ pub fn run_probe(
 fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
     let workers = probe.concurrency.clamp(1, probe.count.max(1));
     if workers == 1 {
-        return (0..probe.count).map(|i| connect_once(probe, i)).collect();
+        return (0..probe.count).map(|i| connect_once(probe, i > 0)).collect();
     }
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, Raw)> = std::thread::scope(|scope| {
@@ -119,7 +119,7 @@ fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
                         if i >= probe.count {
                             return mine;
                         }
-                        mine.push((i, connect_once(probe, if mine.is_empty() { 0 } else { i })));
+                        mine.push((i, connect_once(probe, !mine.is_empty())));
                     }
                 })
             })
@@ -150,15 +150,17 @@ pub fn check_backends(
             .iter()
             .map(|b| {
                 let spec = ProbeSpec { timeout, udp, ..ProbeSpec::new(*b) };
-                let raw = connect_once(&spec, 0);
+                let raw = connect_once(&spec, false);
                 Health { backend: *b, state: raw.result.map(|_| raw.latency) }
             })
             .collect()
     })
 }
 
-fn connect_once(probe: &ProbeSpec, index: usize) -> Raw {
-    if index > 0 {
+/// One connection; `pause` first waits the probe's interval (each client
+/// pauses between its own connections).
+fn connect_once(probe: &ProbeSpec, pause: bool) -> Raw {
+    if pause {
         std::thread::sleep(probe.interval);
     }
     let start = Instant::now();
