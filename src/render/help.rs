@@ -4,6 +4,7 @@
 use colored::Colorize;
 
 use crate::lang::command::{self, CommandHelp, Group, COMMAND_HELP};
+use crate::lang::parse::options::OptDoc;
 
 /// Every command, grouped by purpose, one line each.
 pub fn overview() -> String {
@@ -39,6 +40,11 @@ pub fn command(c: &CommandHelp) -> String {
         out.push_str(&format!("\n{}\n", "where".bold()));
         let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
         for name in names {
+            if let Some(table) = command::options(name) {
+                out.push_str(&format!("  {name:<width$}  one of:\n"));
+                out.push_str(&options(&table.options));
+                continue;
+            }
             let meaning = command::fragment(name)
                 .map(|pattern| pattern.split_whitespace().collect::<Vec<_>>().join(" "))
                 .or_else(|| command::placeholder(name).map(|(_, meaning)| meaning.to_string()))
@@ -47,6 +53,17 @@ pub fn command(c: &CommandHelp) -> String {
         }
     }
     out.push_str(&format!("\n{}\n  {}\n", "example".bold(), c.example));
+    out
+}
+
+/// A statement's options, one a line: syntax, help, default.
+fn options(options: &[OptDoc]) -> String {
+    let width = options.iter().map(|o| o.syntax.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for o in options {
+        let default = o.default.map(|d| format!(" (default {d})")).unwrap_or_default();
+        out.push_str(&format!("    {:<width$}  {}{default}\n", o.syntax, o.help));
+    }
     out
 }
 
