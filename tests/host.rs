@@ -12,5 +12,7 @@ mod parse_fuzz;
 mod parse_golden;
 #[path = "host/rhai.rs"]
 mod rhai;
+#[path = "host/statements.rs"]
+mod statements;
 #[path = "host/support.rs"]
 mod support;

@@ -61,8 +61,11 @@ fn options(options: &[OptDoc]) -> String {
     let width = options.iter().map(|o| o.syntax.len()).max().unwrap_or(0);
     let mut out = String::new();
     for o in options {
-        let default = o.default.map(|d| format!(" (default {d})")).unwrap_or_default();
-        out.push_str(&format!("    {:<width$}  {}{default}\n", o.syntax, o.help));
+        let range = o.range.map(|(min, max)| format!("{min} to {max}"));
+        let default = o.default.map(|d| format!("default {d}"));
+        let notes: Vec<String> = range.into_iter().chain(default).collect();
+        let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+        out.push_str(&format!("    {:<width$}  {}{notes}\n", o.syntax, o.help));
     }
     out
 }

@@ -20,7 +20,7 @@ mod docs;
 mod engine;
 mod error;
 mod host;
-mod options;
+pub mod options;
 mod probe;
 mod service;
 mod session;

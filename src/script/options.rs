@@ -24,6 +24,8 @@ pub const SERVICE: Keys = Keys { table: "SVC-OPTION", bare: &["scheduler"] };
 pub const BACKEND: Keys = Keys { table: "BACKEND-OPTION", bare: &["method"] };
 /// `probe`'s options.
 pub const PROBE: Keys = Keys { table: "PROBE-OPTION", bare: &[] };
+/// Every call that takes an option map.
+pub const ALL: &[Keys] = &[SERVICE, BACKEND, PROBE];
 
 impl Keys {
     /// Every key, bare ones first, then the table's in its order.

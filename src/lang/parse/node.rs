@@ -6,6 +6,7 @@ use super::lexeme::{bad, blank, next_word, number, path, unknown, word};
 use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
+use crate::lang::diagnostic::suggest;
 use crate::lang::source::{Span, Spanned};
 use crate::node::serve::ServeKind;
 
@@ -268,12 +269,19 @@ pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
                 t.start = Some(step);
                 Some(Ok(rest))
             }
-            _ => Some(Err(bad(
-                w,
-                "lvs::parse::unknown-word",
-                format!("unknown tutorial option `{}`", w.value),
-                "expected `--list`, `--yes` or a step number",
-            ))),
+            _ => {
+                let err = bad(
+                    w,
+                    "lvs::parse::unknown-word",
+                    format!("unknown tutorial option `{}`", w.value),
+                    "expected `--list`, `--yes` or a step number",
+                );
+                let near = suggest(w.value, TUTORIAL.words());
+                Some(Err(err.map(|e| match near {
+                    Some(near) => e.help(format!("did you mean `{near}`?")),
+                    None => e,
+                })))
+            }
         })?;
     Ok((i, StmtKind::Tutorial(t)))
 }

@@ -141,6 +141,8 @@ pub struct OptDoc {
     /// As an EBNF alternative: `"count" number`.
     pub ebnf: String,
     pub default: Option<&'static str>,
+    /// The numbers a value may be, where it is a number.
+    pub range: Option<(u64, u64)>,
     pub help: &'static str,
     /// The option written with its example value: `count 6`.
     pub example: String,
@@ -214,6 +216,10 @@ fn doc<T>(o: &Opt<T>) -> OptDoc {
         syntax: join(o.word, &syntax),
         ebnf: join(&format!("\"{}\"", o.word), &ebnf),
         default: o.default,
+        range: match o.kind {
+            Kind::Number { min, max, .. } | Kind::OptionalNumber { min, max, .. } => Some((min, max)),
+            _ => None,
+        },
         help: o.help,
         example: join(o.word, o.example),
         rhai: o.rhai,

@@ -99,7 +99,7 @@ pub static PROBE: Options<ProbeStmt> = Options {
             alias: None,
             kind: Kind::OptionalPath,
             default: None,
-            help: "an HTTP GET of PATH (default /) instead of raw text",
+            help: "an HTTP GET of PATH (/ without one) instead of raw text",
             example: "/health",
             rhai: Some("http"),
             set: |p, v| p.http = Some(if v.value == Val::Flag { "/".into() } else { v.value.text() }),

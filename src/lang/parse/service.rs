@@ -10,6 +10,7 @@ use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
 use crate::ipvs::{Family, Netmask, Protocol, SchedFlags, Scheduler, ServiceKey};
 use crate::lang::ast::{ServiceDecl, StmtKind, SvcOption, SvcRef};
+use crate::lang::diagnostic::suggest;
 use crate::lang::source::{Span, Spanned};
 
 /// Words that start a service address.
@@ -73,7 +74,7 @@ pub static SERVICE: Options<Vec<Spanned<SvcOption>>> = Options {
                 max: 2_678_400,
             },
             default: None,
-            help: "send a client back to the same backend for SECONDS (default 360)",
+            help: "send a client back to the same backend for SECONDS; 360 without a number",
             example: "300",
             rhai: Some("persistent"),
             set: |o, v| o.push(v.map(|v| SvcOption::Persistent(v.optional_number().map(|n| n as u32)))),
@@ -196,7 +197,11 @@ pub fn service_settings(i: In<'_>, allow_scheduler: bool) -> PResult<'_, Setting
     let mut scheduler: Option<Spanned<String>> = None;
     let mut options = Vec::new();
     let (i, ()) = options::read(i, &SERVICE, &mut options, &mut |_, w, _, rest, _| {
-        if allow_scheduler && scheduler.is_none() && is_ident(w.value) {
+        // A misspelt option (`persistenq`) is not taken for a scheduler.
+        let misspelt = !Scheduler::KNOWN.contains(&w.value)
+            && suggest(w.value, SERVICE.words()).is_some()
+            && suggest(w.value, Scheduler::KNOWN.iter().copied()).is_none();
+        if allow_scheduler && scheduler.is_none() && is_ident(w.value) && !misspelt {
             scheduler = Some(Spanned::new(w.value.to_string(), w.span));
             return Some(Ok(rest));
         }

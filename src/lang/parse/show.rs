@@ -202,7 +202,7 @@ pub static WATCH: Options<WatchStmt> = Options {
             alias: None,
             kind: Kind::Number { placeholder: "N", what: "number of refreshes", min: 1, max: 1_000_000 },
             default: None,
-            help: "how many refreshes (default: until interrupted)",
+            help: "how many refreshes; without it, until interrupted",
             example: "3",
             rhai: None,
             set: |w, v| w.count = Some(v.value.number() as usize),
