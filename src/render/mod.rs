@@ -13,3 +13,4 @@ pub mod lab;
 pub mod probe;
 pub mod table;
 pub mod watch;
+pub mod words;
