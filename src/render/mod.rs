@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod explain;
+pub mod fn_doc;
 pub mod help;
 pub mod ipvsadm;
 pub mod ipvsadm_line;
