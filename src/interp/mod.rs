@@ -223,14 +223,8 @@ impl Interpreter {
     }
 }
 
-/// `1 change`, `3 changes`.
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+// Rendering owns the wording; interp's callers keep their path.
+pub use crate::render::words::plural;
 
 /// The failure for a kernel error at a statement.
 pub fn kernel_failure(source: &Source, span: Span, error: KernelError, code: &'static str) -> Failure {

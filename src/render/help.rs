@@ -71,7 +71,7 @@ fn options(options: &[OptDoc]) -> String {
 }
 
 /// `help rhai`: each function and property lvsh gives Rhai, with an example.
-pub fn rhai(functions: &[crate::script::FnDoc]) -> String {
+pub fn rhai(functions: &[super::fn_doc::FnDoc]) -> String {
     let mut out =
         String::from("lvsh's Rhai API (in `script { }`, .rhai files, and `=` lines of the shell):\n");
     for f in functions {
