@@ -41,7 +41,7 @@ impl Interpreter {
             });
         }
         let script_source = Source::new(SCRIPT_NAME, SCRIPT);
-        let (script, diagnostics) = crate::lang::parse(&script_source);
+        let (script, diagnostics) = crate::lang::parse(&script_source, crate::lab::Lab::is_node);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
             return Err(Failure {
                 source: script_source,

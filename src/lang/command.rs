@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 
 use super::parse::options::OptDoc;
-use super::parse::tables;
+use super::parse::{parsers, tables, Parser};
 
 /// What a command is for; `help` lists commands by group, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,25 @@ impl Group {
     }
 }
 
-/// One command: how it is written, what it means, and an example.
+/// How the parser reads what follows a command's name.
+#[derive(Clone, Copy)]
+pub enum Reads {
+    /// The statement's own parser.
+    Words(Parser),
+    /// A whole statement (`explain`'s).
+    Statement,
+}
+
+impl std::fmt::Debug for Reads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reads::Words(_) => "Words",
+            Reads::Statement => "Statement",
+        })
+    }
+}
+
+/// One command: how it is written and read, what it means, and an example.
 #[derive(Debug, Clone, Copy)]
 pub struct CommandHelp {
     pub name: &'static str,
@@ -58,6 +76,7 @@ pub struct CommandHelp {
     pub summary: &'static str,
     /// A line that runs as it is (checked by the host tests).
     pub example: &'static str,
+    pub reads: Reads,
 }
 
 const fn cmd(
@@ -66,8 +85,9 @@ const fn cmd(
     syntax: &'static str,
     summary: &'static str,
     example: &'static str,
+    parse: Parser,
 ) -> CommandHelp {
-    CommandHelp { name, aliases: &[], group, syntax, summary, example }
+    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Words(parse) }
 }
 
 /// Every command, in `help`'s order within each group.
@@ -78,6 +98,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "service [NAME] ((tcp | udp | sctp) VIP | fwmark MARK [ipv6]) [SCHEDULER] [SVC-OPTION]... [{]",
         "declare a virtual service: created if missing, edited if different",
         "service web tcp 111.111.0.1:80 rr",
+        parsers::service_decl,
     ),
     cmd(
         "backend",
@@ -85,6 +106,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "backend SERVICE BACKEND [BACKEND-OPTION]...",
         "declare a backend (real server): created if missing, else edited",
         "backend web 10.10.0.2:8000 masq weight 2",
+        parsers::backend_stmt,
     ),
     cmd(
         "set",
@@ -92,6 +114,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "set (service SERVICE [SCHEDULER] [SVC-OPTION]... | backend SERVICE BACKEND [BACKEND-OPTION]...)",
         "change only what is named of a service or backend, keeping the rest",
         "set backend web 10.10.0.2:8000 weight 0",
+        parsers::set_stmt,
     ),
     CommandHelp {
         aliases: &["delete"],
@@ -101,15 +124,17 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
             "del (service SERVICE | backend SERVICE BACKEND)",
             "delete a service (with its backends) or one backend",
             "del backend web 10.10.0.3:8000",
+            parsers::del_stmt,
         )
     },
-    cmd("flush", Group::Declare, "flush", "delete every service", "flush"),
+    cmd("flush", Group::Declare, "flush", "delete every service", "flush", parsers::flush_stmt),
     cmd(
         "zero",
         Group::Settings,
         "zero [SERVICE]",
         "reset the counters of one service, or of all",
         "zero web",
+        parsers::zero_stmt,
     ),
     cmd(
         "timeouts",
@@ -117,6 +142,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "timeouts TIMEOUT...",
         "set the tcp, tcpfin and udp connection timeouts (0 keeps one)",
         "timeouts tcp 900 tcpfin 120 udp 300",
+        parsers::timeouts_stmt,
     ),
     cmd(
         "daemon",
@@ -124,6 +150,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "daemon (start (master | backup) [DAEMON-OPTION]... | stop (master | backup))",
         "start or stop a connection synchronisation daemon",
         "daemon start master interface eth0 syncid 1",
+        parsers::daemon_stmt,
     ),
     cmd(
         "show",
@@ -131,6 +158,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "show [SERVICE | connections | timeouts | daemons] [SHOW-FLAG]...",
         "list services exactly as `ipvsadm -L -n` does",
         "show web --stats",
+        parsers::show_stmt,
     ),
     cmd(
         "watch",
@@ -138,6 +166,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "watch [SERVICE] [WATCH-OPTION]...",
         "print a listing again and again, marking what changed",
         "watch web --rate interval 1s count 3",
+        parsers::watch_stmt,
     ),
     cmd(
         "save",
@@ -145,6 +174,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "save [FILE]",
         "print the table as `ipvsadm -S -n` does, or write it to a file",
         "save rules.txt",
+        parsers::save_stmt,
     ),
     cmd(
         "probe",
@@ -152,6 +182,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "probe SERVICE [PROBE-OPTION]...",
         "connect to a service and report which backend served each",
         "probe web count 6 from ext1 send \"xxx\"",
+        parsers::probe_stmt,
     ),
     cmd(
         "expect",
@@ -159,6 +190,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "expect SERVICE PREDICATE",
         "assert something of the last probe or the configuration",
         "expect web spread even",
+        parsers::expect_stmt,
     ),
     cmd(
         "check",
@@ -166,14 +198,23 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "check SERVICE [CHECK-OPTION]...",
         "connect to each backend; --drain-failed drains the dead ones",
         "check web --drain-failed",
+        parsers::check_stmt,
     ),
-    cmd("restore", Group::Files, "restore FILE", "apply a file in `ipvsadm -S` form", "restore rules.txt"),
+    cmd(
+        "restore",
+        Group::Files,
+        "restore FILE",
+        "apply a file in `ipvsadm -S` form",
+        "restore rules.txt",
+        parsers::restore_stmt,
+    ),
     cmd(
         "source",
         Group::Files,
         "source FILE",
         "run another .lvs script here, in the same run",
         "source lab.lvs",
+        parsers::source_stmt,
     ),
     cmd(
         "ipvsadm",
@@ -181,6 +222,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "ipvsadm [IPVSADM-ARG]...",
         "a line in ipvsadm's own syntax, run natively",
         "ipvsadm -A -t 111.111.0.1:80 -s rr",
+        parsers::ipvsadm_stmt,
     ),
     cmd(
         "script",
@@ -188,6 +230,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "script { RHAI... }",
         "run Rhai over the same services and backends, in the run's transaction (`help rhai`)",
         "script { for s in services() { print(s); } }",
+        parsers::script_block,
     ),
     cmd(
         "lab",
@@ -195,6 +238,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "lab (up | down | status) [LAB-OPTION]...",
         "build, remove or show the tutorial's lab of network namespaces",
         "lab up --explain",
+        parsers::lab_stmt,
     ),
     cmd(
         "on",
@@ -202,15 +246,24 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "on NODE ARG...",
         "run a program on a node (`NODE ARG...` for a lab node; `&` for a job)",
         "on ext1 nc -w 1 111.111.0.1 80",
+        parsers::on_stmt,
     ),
-    cmd("jobs", Group::Lab, "jobs [N | NODE]", "list the background jobs, or show one's output", "jobs 1"),
-    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1"),
+    cmd(
+        "jobs",
+        Group::Lab,
+        "jobs [N | NODE]",
+        "list the background jobs, or show one's output",
+        "jobs 1",
+        parsers::jobs_stmt,
+    ),
+    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1", parsers::stop_stmt),
     cmd(
         "serve",
         Group::Lab,
         "serve NODE PORT [SERVE-OPTION]...",
         "a built-in backend on a node that answers with its name",
         "serve int1 8000 http",
+        parsers::serve_stmt,
     ),
     cmd(
         "use",
@@ -218,6 +271,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "use NODE",
         "act on that namespace's IPVS from now on (`use -` goes back)",
         "use gw",
+        parsers::use_stmt,
     ),
     cmd(
         "tutorial",
@@ -225,23 +279,28 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "tutorial [TUTORIAL-OPTION | N]...",
         "walk through the lab tutorial step by step",
         "tutorial --list",
+        parsers::tutorial_stmt,
     ),
-    cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\""),
-    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms"),
+    cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\"", parsers::echo_stmt),
+    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms", parsers::sleep_stmt),
     cmd(
         "help",
         Group::Shell,
         "help [COMMAND | rhai]",
         "list the commands, or show one with its syntax and an example",
         "help probe",
+        parsers::help_stmt,
     ),
-    cmd(
-        "explain",
-        Group::Shell,
-        "explain LINE",
-        "show what a line would change in the kernel, and as ipvsadm",
-        "explain backend tcp 111.111.0.1:80 10.10.0.4:8000 weight 2",
-    ),
+    CommandHelp {
+        reads: Reads::Statement,
+        ..help_only(
+            "explain",
+            Group::Shell,
+            "explain LINE",
+            "show what a line would change in the kernel, and as ipvsadm",
+            "explain backend tcp 111.111.0.1:80 10.10.0.4:8000 weight 2",
+        )
+    },
 ];
 
 /// Named parts of the syntax: `NAME := pattern`, with what it is. Each
@@ -320,6 +379,22 @@ pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
     ("PREFIX", Value::Word, "the namespaces' name prefix, e.g. clab-mod3-2ext2int-"),
     ("RHAI", Value::Word, "Rhai code (`help rhai` lists lvsh's functions)"),
 ];
+
+/// A command that reads a whole statement after its name (`explain`).
+const fn help_only(
+    name: &'static str,
+    group: Group,
+    syntax: &'static str,
+    summary: &'static str,
+    example: &'static str,
+) -> CommandHelp {
+    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Statement }
+}
+
+/// Every command's name, in `help`'s order (what "did you mean" chooses from).
+pub fn names() -> Vec<&'static str> {
+    COMMAND_HELP.iter().map(|c| c.name).collect()
+}
 
 /// The entry of a command or one of its aliases.
 pub fn find(name: &str) -> Option<&'static CommandHelp> {

@@ -242,7 +242,8 @@ mod tests {
 
     fn canonical(text: &str) -> String {
         // Only the grammar matters here; the checks judge meaning, not form.
-        let (script, diagnostics) = crate::lang::parse::parse_script(&Source::new("t", text));
+        let (script, diagnostics) =
+            crate::lang::parse::parse_script(&Source::new("t", text), crate::lang::parse::no_nodes);
         assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
         print_stmts(&script.stmts)
     }

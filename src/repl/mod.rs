@@ -212,7 +212,7 @@ impl Shell {
     fn run_lvs(&mut self, text: &str) {
         let source = Source::new("<repl>", text);
         let known: Vec<String> = self.interp.session.names().map(str::to_string).collect();
-        let (script, mut diagnostics) = crate::lang::parse::parse_script(&source);
+        let (script, mut diagnostics) = crate::lang::parse::parse_script(&source, crate::lab::Lab::is_node);
         diagnostics.extend(crate::lang::check::check(&script, &known));
         diagnostics.extend(crate::script::check(&source, &script));
         for d in &diagnostics {

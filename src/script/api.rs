@@ -155,7 +155,7 @@ fn run(interp: &mut Interpreter, site: &Site, text: &str) -> Result<(), Failure>
     let called = format!("run from {}:{line}:{col}", site.source.name);
     let source = Source::new("<run>", text);
     let known: Vec<String> = interp.session.names().map(str::to_string).collect();
-    let (script, mut problems) = crate::lang::parse::parse_script(&source);
+    let (script, mut problems) = crate::lang::parse::parse_script(&source, crate::lab::Lab::is_node);
     problems.extend(crate::lang::check::check(&script, &known));
     if let Some(d) = problems.into_iter().find(Diagnostic::is_error) {
         let d = d.with_note(called);

@@ -59,7 +59,7 @@ pub fn run_block(interp: &mut Interpreter, source: &Source, block: &ScriptBlock)
 pub fn parse(source: &Source) -> (Script, Vec<Diagnostic>) {
     let (script, mut diagnostics) = match is_rhai(std::path::Path::new(&source.name)) {
         true => (rhai_file(source), Vec::new()),
-        false => crate::lang::parse(source),
+        false => crate::lang::parse(source, crate::lab::Lab::is_node),
     };
     diagnostics.extend(check(source, &script));
     (script, diagnostics)

@@ -72,13 +72,6 @@ impl fmt::Display for Allowed {
 /// The known exceptions. A test fails when one no longer occurs: delete its
 /// entry with the use it allowed.
 const ALLOWED: &[Allowed] = &[
-    // Both lookups of the lab's node names are being replaced by one resolver.
-    Allowed { file: "src/lang/parse/mod.rs", uses: "lab", why: "node names; being replaced by a resolver" },
-    Allowed {
-        file: "src/lang/shape.rs",
-        uses: "lab",
-        why: "node names, as the parser; to use the same resolver",
-    },
     // interp runs `script { }` blocks and Rhai files and lists `help rhai`,
     // while script drives the interpreter: a hook app hands the interpreter
     // would turn this call around.

@@ -9,7 +9,7 @@
 
 use lvsh::lang::command::{self, OptionFragment, COMMAND_HELP};
 use lvsh::lang::parse::options::{OptDoc, RhaiForm};
-use lvsh::lang::parse::parse_script;
+use lvsh::lang::parse::{no_nodes, parse_script};
 use lvsh::lang::print::print_stmts;
 use lvsh::lang::source::Source;
 use lvsh::repl::catalog::{Catalog, Names};
@@ -21,7 +21,7 @@ use crate::support::root;
 
 /// The canonical text of `text`, which must parse as one statement.
 fn canonical(text: &str) -> String {
-    let (script, diagnostics) = parse_script(&Source::new("t", text));
+    let (script, diagnostics) = parse_script(&Source::new("t", text), no_nodes);
     assert!(diagnostics.is_empty(), "`{text}` does not parse: {diagnostics:?}");
     assert_eq!(script.stmts.len(), 1, "`{text}` is not one statement");
     print_stmts(&script.stmts)
@@ -101,7 +101,7 @@ fn a_misspelt_option_is_suggested() {
         let misspelt: String = letters.into_iter().collect();
         // After another option: a first word of `show` or `watch` may be a service's name.
         let line = format!("{} {} {misspelt}", table.sample, table.options[0].example);
-        let (_, diagnostics) = parse_script(&Source::new("t", &line));
+        let (_, diagnostics) = parse_script(&Source::new("t", &line), no_nodes);
         let help = diagnostics.first().and_then(|d| d.help.clone()).unwrap_or_default();
         assert_eq!(help, format!("did you mean `{}`?", o.word), "`{line}`: {diagnostics:?}");
     }

@@ -48,6 +48,11 @@ pub fn del_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     }
 }
 
+/// `flush := "flush"`
+pub fn flush_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    Ok((i, StmtKind::Flush))
+}
+
 /// `zero := "zero" [ svc-ref ]`
 pub fn zero_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (_, next) = next_word(i)?;
@@ -282,7 +287,7 @@ pub fn help_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (rest, w) = next_word(i)?;
     let Some(w) = w else { return Ok((rest, StmtKind::Help(None))) };
     if w.value != "rhai" && crate::lang::command::find(w.value).is_none() {
-        return Err(unknown(&w, "command", super::COMMANDS));
+        return Err(unknown(&w, "command", &crate::lang::command::names()));
     }
     Ok((rest, StmtKind::Help(Some(Spanned::new(w.value.to_string(), w.span)))))
 }

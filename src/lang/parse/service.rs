@@ -366,7 +366,7 @@ fn opt_block(i: In<'_>) -> PResult<'_, Option<Vec<Spanned<crate::lang::ast::Back
 
 /// A service name: a letter, then letters, digits, `-` or `_`; not a keyword.
 fn check_name(w: &Spanned<&str>) -> Result<(), nom::Err<PError>> {
-    if is_ident(w.value) && !super::COMMANDS.contains(&w.value) {
+    if is_ident(w.value) && !crate::lang::command::names().contains(&w.value) {
         return Ok(());
     }
     Err(bad(
