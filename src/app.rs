@@ -144,7 +144,7 @@ impl App {
                 0 => println!(
                     "{}: ok ({})",
                     source.name,
-                    crate::interp::plural(script.stmts.len(), "statement")
+                    crate::words::plural(script.stmts.len(), "statement")
                 ),
                 n => {
                     eprintln!(

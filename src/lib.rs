@@ -17,3 +17,4 @@ pub mod probe;
 pub mod render;
 pub mod repl;
 pub mod script;
+pub mod words;

@@ -18,6 +18,7 @@ use crate::ipvs::{Kernel, KernelError};
 use crate::lang::ast::Script;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
+use crate::words::plural;
 use session::Session;
 use txn::Journal;
 
@@ -220,15 +221,6 @@ impl Interpreter {
             )),
             kind: FailureKind::Environment,
         })
-    }
-}
-
-/// `1 change`, `3 changes`.
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use super::exec::script_failure;
 use super::plan::Change;
-use super::{kernel_failure, plural, Failure, FailureKind, Interpreter};
+use super::{kernel_failure, Failure, FailureKind, Interpreter};
 use crate::ipvs::{Netns, Op, ServiceKey};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, ShowTarget, StmtKind, WatchStmt};
 use crate::lang::diagnostic::Diagnostic;
@@ -15,6 +15,7 @@ use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm::{self as listing, ServiceRow};
 use crate::render::probe::report as probe_report;
+use crate::words::plural;
 
 impl Interpreter {
     /// Connects to the service and reports which backend served each connection.

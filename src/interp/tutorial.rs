@@ -74,7 +74,7 @@ impl Interpreter {
                 0 => format!("step {number} done\n"),
                 n => format!(
                     "step {number}: {} did not hold (see above)\n",
-                    crate::interp::plural(n, "expectation")
+                    crate::words::plural(n, "expectation")
                 ),
             };
             self.write(&text)?;

@@ -9,7 +9,7 @@ use crate::probe::ProbeResult;
 /// backend shows with 0.
 pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
     let total = result.attempts.len();
-    let connections = crate::interp::plural(total, "connection");
+    let connections = crate::words::plural(total, "connection");
     let mut out = format!("probe {}: {connections}, {} served\n", result.service, result.served());
     let counts = result.counts();
     let mut rows: Vec<(SocketAddr, u64)> = backends.iter().map(|b| (*b, count_of(&counts, *b))).collect();
