@@ -1,7 +1,7 @@
 //! One statement at a time.
 
 use super::plan::{self, Change};
-use super::{kernel_failure, Failure, FailureKind, Interpreter};
+use super::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{Daemon, DaemonState, KernelError, Op, Service, ServiceKey};
 use crate::lang::ast::{BackendDecl, IpvsadmLine, ShowStmt, ShowTarget, Stmt, StmtKind, SvcRef};
 use crate::lang::diagnostic::Diagnostic;
@@ -186,11 +186,7 @@ impl Interpreter {
                 Span::default(),
                 "",
             );
-            return Err(Failure {
-                source: source.clone(),
-                diagnostic: Box::new(d),
-                kind: FailureKind::Script,
-            });
+            return Err(Failure::script(source, d));
         };
         let name = match &service.value {
             SvcRef::Key(key) => return Ok(*key),
@@ -203,7 +199,7 @@ impl Interpreter {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => "declare it first: `service NAME tcp ADDR:PORT ...`, or name it by address (`tcp ADDR:PORT`)".into(),
             });
-            Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+            Failure::script(source, d)
         })
     }
 
@@ -331,7 +327,7 @@ impl Interpreter {
                     source.name,
                     source.line_col(span.start as usize).0
                 ));
-                Failure { source: file.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+                Failure::script(&file, d)
             })?;
             change.steps.extend(restore_step(step));
         }
@@ -343,7 +339,7 @@ impl Interpreter {
         let file = Source::new(path.value.clone(), text);
         let (script, diagnostics) = crate::script::parse(&file);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
-            return Err(Failure { source: file, diagnostic: Box::new(d), kind: FailureKind::Script });
+            return Err(Failure::script(&file, d));
         }
         self.run_stmts(&file, &script)
     }
@@ -411,7 +407,7 @@ impl Interpreter {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
             let d = Diagnostic::error("lvs::io::stdin", format!("cannot read standard input: {e}"), span, "");
-            Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
+            Failure::environment(source, d)
         })?;
         let input = Source::new("<stdin>", text);
         let mut at = 0;
@@ -465,10 +461,10 @@ fn file_failure(source: &Source, path: &Spanned<String>, action: &str, e: std::i
         "this file",
     )
     .with_help("check the path and its permissions");
-    Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
+    Failure::environment(source, d)
 }
 
 pub(super) fn script_failure(source: &Source, span: Span, message: &str) -> Failure {
     let d = Diagnostic::error("lvs::check::unsupported", message.to_string(), span, "");
-    Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+    Failure::script(source, d)
 }

@@ -4,6 +4,7 @@
 mod embed;
 mod exec;
 mod explain;
+mod failure;
 mod lab;
 mod observe;
 pub mod plan;
@@ -14,35 +15,14 @@ pub mod txn;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::ipvs::{Kernel, KernelError};
+use crate::ipvs::Kernel;
 use crate::lang::ast::Script;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
 use crate::words::plural;
+pub use failure::{kernel_failure, Failure, FailureKind};
 use session::Session;
 use txn::Journal;
-
-/// Why a run stopped, and where.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    /// The source the diagnostic points into.
-    pub source: Source,
-    pub diagnostic: Box<Diagnostic>,
-    pub kind: FailureKind,
-}
-
-/// What kind of failure, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// The script is wrong (a name never declared, a file that does not parse): exit 2.
-    Script,
-    /// The kernel refused an operation: exit 3.
-    Refused,
-    /// The environment: no IPVS, no permission, no file: exit 4.
-    Environment,
-    /// An `expect` did not hold: exit 1 at the end of the run, which goes on.
-    Expectation,
-}
 
 /// Runs scripts against a kernel.
 pub struct Interpreter {
@@ -211,32 +191,14 @@ impl Interpreter {
 
     /// Writes to the run's output.
     pub fn write(&mut self, text: &str) -> Result<(), Failure> {
-        self.out.write_all(text.as_bytes()).map_err(|e| Failure {
-            source: Source::new("<output>", ""),
-            diagnostic: Box::new(Diagnostic::error(
+        self.out.write_all(text.as_bytes()).map_err(|e| {
+            let d = Diagnostic::error(
                 "lvs::io::output",
                 format!("cannot write output: {e}"),
                 Span::default(),
                 "",
-            )),
-            kind: FailureKind::Environment,
+            );
+            Failure::environment(&Source::new("<output>", ""), d)
         })
     }
-}
-
-/// The failure for a kernel error at a statement.
-pub fn kernel_failure(source: &Source, span: Span, error: KernelError, code: &'static str) -> Failure {
-    let kind = match error {
-        KernelError::IpvsMissing
-        | KernelError::PermissionDenied { .. }
-        | KernelError::NoSuchNamespace { .. }
-        | KernelError::Namespace { .. }
-        | KernelError::Io { .. }
-        | KernelError::Unreachable { .. }
-        | KernelError::NoAnswer { .. } => FailureKind::Environment,
-        _ => FailureKind::Refused,
-    };
-    let mut diagnostic = Diagnostic::error(code, error.to_string(), span, "");
-    diagnostic.help = error.help();
-    Failure { source: source.clone(), diagnostic: Box::new(diagnostic), kind }
 }

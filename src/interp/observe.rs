@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use super::exec::script_failure;
 use super::plan::Change;
-use super::{kernel_failure, Failure, FailureKind, Interpreter};
+use super::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{Netns, Op, ServiceKey};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, ShowTarget, StmtKind, WatchStmt};
 use crate::lang::diagnostic::Diagnostic;
@@ -139,11 +139,7 @@ impl Interpreter {
                     let d =
                         Diagnostic::error("lvs::expect::no-probe", message, e.service.span, "not probed yet")
                             .with_help("run `probe SERVICE` before `expect`");
-                    return Err(Failure {
-                        source: source.clone(),
-                        diagnostic: Box::new(d),
-                        kind: FailureKind::Script,
-                    });
+                    return Err(Failure::script(source, d));
                 };
                 judge_probe(expectation, &result, &entries)
             }
@@ -181,7 +177,7 @@ impl Interpreter {
         )
         .with_note(format!("expected: {}", verdict.expected))
         .with_note(format!("observed: {}", verdict.observed));
-        Err(Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Expectation })
+        Err(Failure::expectation(source, d))
     }
 }
 
