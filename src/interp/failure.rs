@@ -3,7 +3,7 @@
 
 use crate::ipvs::KernelError;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::{Source, Span};
+use crate::lang::source::{Source, Span, Spanned};
 
 /// Why a run stopped, and where.
 #[derive(Debug, Clone)]
@@ -73,4 +73,32 @@ pub fn kernel_failure(source: &Source, span: Span, error: KernelError, code: &'s
         true => Failure::environment(source, diagnostic),
         false => Failure::refused(source, diagnostic),
     }
+}
+
+/// The kernel refused a change a statement asked for.
+pub(super) fn refusal(source: &Source, span: Span, error: KernelError) -> Failure {
+    kernel_failure(source, span, error, "lvs::kernel::refused")
+}
+
+/// A file a statement names cannot be read or written.
+pub(super) fn file_failure(
+    source: &Source,
+    path: &Spanned<String>,
+    action: &str,
+    e: std::io::Error,
+) -> Failure {
+    let d = Diagnostic::error(
+        "lvs::io::file",
+        format!("cannot {action} `{}`: {e}", path.value),
+        path.span,
+        "this file",
+    )
+    .with_help("check the path and its permissions");
+    Failure::environment(source, d)
+}
+
+/// A statement lvsh cannot run as written.
+pub(super) fn script_failure(source: &Source, span: Span, message: &str) -> Failure {
+    let d = Diagnostic::error("lvs::check::unsupported", message.to_string(), span, "");
+    Failure::script(source, d)
 }

@@ -1,13 +1,19 @@
 //! The interpreter: runs statements against the kernel. The only writer to
 //! the kernel; a run is a transaction unless `keep_going` is set.
 
+mod apply;
+mod configure;
 mod embed;
 mod exec;
 mod explain;
 mod failure;
+mod help;
+mod ipvsadm;
 mod lab;
+mod listing;
 mod observe;
 pub mod plan;
+mod resolve;
 pub mod session;
 mod tutorial;
 pub mod txn;
@@ -18,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::ipvs::Kernel;
 use crate::lang::ast::Script;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::{Source, Span};
+use crate::lang::source::{Source, Span, Spanned};
 use crate::words::plural;
 pub use failure::{kernel_failure, Failure, FailureKind};
 use session::Session;
@@ -144,6 +150,18 @@ impl Interpreter {
             }
         }
         Ok(())
+    }
+
+    /// `source FILE`: the file's statements, inside this run's transaction.
+    fn source_file(&mut self, source: &Source, path: &Spanned<String>) -> Result<(), Failure> {
+        let text = std::fs::read_to_string(&path.value)
+            .map_err(|e| failure::file_failure(source, path, "read", e))?;
+        let file = Source::new(path.value.clone(), text);
+        let (script, diagnostics) = crate::script::parse(&file);
+        if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
+            return Err(Failure::script(&file, d));
+        }
+        self.run_stmts(&file, &script)
     }
 
     fn roll_back(&mut self, mut failure: Failure) -> Failure {

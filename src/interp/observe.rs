@@ -3,17 +3,17 @@
 
 use std::net::SocketAddr;
 
-use super::exec::script_failure;
-use super::plan::Change;
+use super::failure::script_failure;
+use super::plan::{self, Change};
 use super::{kernel_failure, Failure, Interpreter};
-use crate::ipvs::{Netns, Op, ServiceKey};
+use crate::ipvs::{Netns, ServiceKey};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, ShowTarget, StmtKind, WatchStmt};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::ListTarget;
 use crate::lang::source::{Source, Span};
 use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
-use crate::render::ipvsadm::{self as listing, ServiceRow};
+use crate::render::ipvsadm as listing;
 use crate::render::probe::report as probe_report;
 use crate::words::plural;
 
@@ -66,9 +66,7 @@ impl Interpreter {
             }
             let text = match &target {
                 ListTarget::Service(key) => {
-                    let entry = self.kernel.service(key).map_err(k)?;
-                    let backends = self.kernel.backends(key).map_err(k)?;
-                    listing::list_service(&ServiceRow { entry, backends }, &w.show.options)
+                    listing::list_service(&self.service_row(key).map_err(k)?, &w.show.options)
                 }
                 _ => listing::list(&self.table().map_err(k)?, &w.show.options),
             };
@@ -117,10 +115,7 @@ impl Interpreter {
             if let Some(weight) = new_weight.filter(|w| *w != b.weight) {
                 let verb = if weight == 0 { "drained" } else { "restored" };
                 text.push_str(&format!("  {verb} {} (weight {} -> {weight})\n", b.addr, b.weight));
-                change.steps.push((
-                    Op::EditBackend { service: key, backend: b.with_weight(weight) },
-                    vec![Op::EditBackend { service: key, backend: b }],
-                ));
+                change.extend(plan::set_weight(key, b, weight));
             }
         }
         self.write(&text)?;
