@@ -309,4 +309,38 @@ mod tests {
         let err = edit_backend(&[], key(), &decl).unwrap_err();
         assert_eq!(err.to_string(), "no backend 10.10.0.9:80 in service tcp 111.111.0.1:80");
     }
+
+    #[test]
+    fn an_ipvsadm_edit_of_an_unknown_backend_is_sent_with_no_undo() {
+        let b = Backend::new("10.10.0.2:8000".parse().unwrap(), Forward::Masq);
+        let change = replace_backend(&[], key(), b);
+        assert_eq!(change.steps, vec![(Op::EditBackend { service: key(), backend: b }, vec![])]);
+    }
+
+    #[test]
+    fn an_ipvsadm_delete_of_a_known_backend_is_undone_by_adding_it_back() {
+        let b = Backend::new("10.10.0.2:8000".parse().unwrap(), Forward::Masq).with_weight(4);
+        let change = remove_backend(&[entry(b)], key(), b.addr);
+        assert_eq!(change.steps[0].1, vec![Op::AddBackend { service: key(), backend: b }]);
+    }
+
+    #[test]
+    fn a_service_edit_that_changes_nothing_plans_nothing() {
+        let svc = Service::new(key());
+        assert!(edit_service(svc.clone(), svc.clone()).is_empty());
+        assert_eq!(replace_service(svc.clone(), svc.clone()).steps.len(), 1);
+    }
+
+    #[test]
+    fn a_drained_backend_is_restored_by_the_undo() {
+        let b = Backend::new("10.10.0.2:8000".parse().unwrap(), Forward::Masq).with_weight(5);
+        let change = set_weight(key(), b, 0);
+        assert_eq!(
+            change.steps,
+            vec![(
+                Op::EditBackend { service: key(), backend: b.with_weight(0) },
+                vec![Op::EditBackend { service: key(), backend: b }]
+            )]
+        );
+    }
 }
