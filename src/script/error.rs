@@ -64,7 +64,7 @@ pub fn failure(host: &Host, error: EvalAltResult) -> Failure {
     };
     let mut diagnostic = Diagnostic::error(code, message, span, "");
     diagnostic.help = help;
-    Failure { source: host.source().clone(), diagnostic: Box::new(diagnostic), kind }
+    Failure::new(kind, host.source(), diagnostic)
 }
 
 /// A compile error as a diagnostic in the host's source.
@@ -81,7 +81,7 @@ fn runtime(host: &Host, value: Dynamic, pos: Position) -> Failure {
     let span = host.span_at(pos);
     let mut diagnostic = Diagnostic::error("lvs::script::thrown", value.to_string(), span, "thrown here");
     diagnostic.help = Some("catch it with `try { ... } catch (e) { ... }` to go on".into());
-    Failure { source: host.source().clone(), diagnostic: Box::new(diagnostic), kind: FailureKind::Script }
+    Failure::script(host.source(), diagnostic)
 }
 
 /// The code, hint and kind of a Rhai error.
