@@ -12,7 +12,7 @@ use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
-use crate::words::plural;
+use crate::render::words::plural;
 
 /// Exit codes: 0 when everything held, else one for each kind of failure.
 pub const EXIT_EXPECTATION: u8 = 1;

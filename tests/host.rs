@@ -1,5 +1,7 @@
 //! Host tests: everything that needs no kernel.
 
+#[path = "host/architecture.rs"]
+mod architecture;
 #[path = "host/codes.rs"]
 mod codes;
 #[path = "host/commands.rs"]
@@ -14,5 +16,7 @@ mod parse_fuzz;
 mod parse_golden;
 #[path = "host/rhai.rs"]
 mod rhai;
+#[path = "host/statements.rs"]
+mod statements;
 #[path = "host/support.rs"]
 mod support;

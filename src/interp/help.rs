@@ -1,4 +1,5 @@
-//! `help`: the overview, one command, or the Rhai functions.
+//! `help`: the overview, or one command (exec.rs lists the Rhai functions,
+//! which only `crate::script` knows).
 
 use super::failure::script_failure;
 use super::{Failure, Interpreter};
@@ -6,12 +7,9 @@ use crate::lang::source::{Source, Spanned};
 use crate::render::help;
 
 impl Interpreter {
-    /// `help`, `help rhai` or `help COMMAND`.
+    /// `help` or `help COMMAND`.
     pub(super) fn help(&mut self, source: &Source, name: Option<&Spanned<String>>) -> Result<(), Failure> {
         let Some(name) = name else { return self.write(&help::overview()) };
-        if name.value == "rhai" {
-            return self.write(&help::rhai(crate::script::functions()));
-        }
         match crate::lang::command::find(&name.value) {
             Some(c) => self.write(&help::command(c)),
             None => Err(script_failure(source, name.span, &format!("no command `{}`", name.value))),

@@ -25,7 +25,7 @@ use crate::ipvs::Kernel;
 use crate::lang::ast::Script;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
-use crate::words::plural;
+use crate::render::words::plural;
 pub use failure::{kernel_failure, Failure, FailureKind};
 use session::Session;
 use txn::Journal;
@@ -153,11 +153,17 @@ impl Interpreter {
     }
 
     /// `source FILE`: the file's statements, inside this run's transaction.
-    fn source_file(&mut self, source: &Source, path: &Spanned<String>) -> Result<(), Failure> {
+    /// `parse` reads the file (`.lvs`, or Rhai by its extension).
+    fn source_file(
+        &mut self,
+        source: &Source,
+        path: &Spanned<String>,
+        parse: impl FnOnce(&Source) -> (Script, Vec<Diagnostic>),
+    ) -> Result<(), Failure> {
         let text = std::fs::read_to_string(&path.value)
             .map_err(|e| failure::file_failure(source, path, "read", e))?;
         let file = Source::new(path.value.clone(), text);
-        let (script, diagnostics) = crate::script::parse(&file);
+        let (script, diagnostics) = parse(&file);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
             return Err(Failure::script(&file, d));
         }

@@ -15,7 +15,7 @@ use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
 use crate::render::ipvsadm as listing;
 use crate::render::probe::report as probe_report;
-use crate::words::plural;
+use crate::render::words::plural;
 
 impl Interpreter {
     /// Connects to the service and reports which backend served each connection.

@@ -66,7 +66,7 @@ impl Interpreter {
                 0 => format!("step {number} done\n"),
                 n => format!(
                     "step {number}: {} did not hold (see above)\n",
-                    crate::words::plural(n, "expectation")
+                    crate::render::words::plural(n, "expectation")
                 ),
             };
             self.write(&text)?;

@@ -9,6 +9,11 @@
 //! lowercase words are keywords, UPPERCASE names are values ([`PLACEHOLDERS`])
 //! or named parts defined in [`FRAGMENTS`].
 
+use std::sync::OnceLock;
+
+use super::parse::options::OptDoc;
+use super::parse::tables;
+
 /// What a command is for; `help` lists commands by group, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -158,7 +163,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "check",
         Group::Verify,
-        "check SERVICE [--drain-failed | timeout DURATION]...",
+        "check SERVICE [CHECK-OPTION]...",
         "connect to each backend; --drain-failed drains the dead ones",
         "check web --drain-failed",
     ),
@@ -187,7 +192,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "lab",
         Group::Lab,
-        "lab (up | down | status) [--explain | prefix PREFIX]...",
+        "lab (up | down | status) [LAB-OPTION]...",
         "build, remove or show the tutorial's lab of network namespaces",
         "lab up --explain",
     ),
@@ -203,7 +208,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "serve",
         Group::Lab,
-        "serve NODE PORT [tcp | udp | http] [reply TEXT]",
+        "serve NODE PORT [SERVE-OPTION]...",
         "a built-in backend on a node that answers with its name",
         "serve int1 8000 http",
     ),
@@ -217,7 +222,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "tutorial",
         Group::Lab,
-        "tutorial [--list | --yes | N]...",
+        "tutorial [TUTORIAL-OPTION | N]...",
         "walk through the lab tutorial step by step",
         "tutorial --list",
     ),
@@ -239,32 +244,11 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     ),
 ];
 
-/// Named parts of the syntax: `NAME := pattern`, with what it is.
+/// Named parts of the syntax: `NAME := pattern`, with what it is. Each
+/// statement's options are named parts too, made from its option table
+/// ([`option_tables`]).
 pub const FRAGMENTS: &[(&str, &str)] = &[
-    (
-        "SERVICE",
-        "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]",
-    ),
-    (
-        "SVC-OPTION",
-        "persistent [SECONDS] | netmask NETMASK | prefix N | one-packet | flags FLAGS | pe PE",
-    ),
-    (
-        "BACKEND-OPTION",
-        "masq | route | local | tunnel [ipip | gre | gue port PORT] [csum | remcsum | nocsum] | weight N | upper N | lower N",
-    ),
-    ("TIMEOUT", "tcp SECONDS | tcpfin SECONDS | udp SECONDS"),
-    ("DAEMON-OPTION", "interface IFACE | syncid N | maxlen N | group ADDR | port PORT | ttl N"),
-    (
-        "SHOW-FLAG",
-        "--stats | --rate | --thresholds | --persistent | --tun-info | --exact | --nosort | --json | --pretty",
-    ),
-    ("WATCH-OPTION", "--stats | --rate | --exact | interval DURATION | count N"),
-    (
-        "PROBE-OPTION",
-        "count N | concurrency N | from NODE | source ADDR | send TEXT | reply TEXT | http [PATH] \
-         | timeout DURATION | interval DURATION | --json",
-    ),
+    ("SERVICE", "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]"),
     (
         "PREDICATE",
         "spread even [within N] | ratio weights [within PERCENT] | order alternate | order BACKEND... \
@@ -347,7 +331,48 @@ pub fn placeholder(name: &str) -> Option<(Value, &'static str)> {
     PLACEHOLDERS.iter().find(|(n, _, _)| *n == name).map(|(_, v, meaning)| (*v, *meaning))
 }
 
-/// A fragment's pattern.
+/// A fragment's pattern: a named part, or one option of a statement
+/// (`count N | concurrency N | ...`).
 pub fn fragment(name: &str) -> Option<&'static str> {
-    FRAGMENTS.iter().find(|(n, _)| *n == name).map(|(_, pattern)| *pattern)
+    let named = FRAGMENTS.iter().find(|(n, _)| *n == name).map(|(_, pattern)| *pattern);
+    named.or_else(|| option_tables().iter().find(|t| t.fragment == name).map(|t| t.pattern.as_str()))
+}
+
+/// A statement's options as `help`, completion and the grammar see them.
+pub struct OptionFragment {
+    /// The name its statement's syntax uses (`PROBE-OPTION`).
+    pub fragment: &'static str,
+    /// Its production in `grammar/lvs.ebnf` (`probe-option`).
+    pub production: &'static str,
+    /// A statement start the options may follow (`probe web`).
+    pub sample: &'static str,
+    /// Each option's alternative, joined: `count N | concurrency N | ...`.
+    pub pattern: String,
+    pub options: Vec<OptDoc>,
+}
+
+/// Every statement's option table, documented once (built on first use).
+pub fn option_tables() -> &'static [OptionFragment] {
+    static TABLES: OnceLock<Vec<OptionFragment>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        tables::ALL
+            .iter()
+            .map(|t| {
+                let options = t.docs();
+                let pattern = options.iter().map(|o| o.syntax.as_str()).collect::<Vec<_>>().join(" | ");
+                OptionFragment {
+                    fragment: t.fragment(),
+                    production: t.production(),
+                    sample: t.sample(),
+                    pattern,
+                    options,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The options of a fragment, if it names a statement's options.
+pub fn options(fragment: &str) -> Option<&'static OptionFragment> {
+    option_tables().iter().find(|t| t.fragment == fragment)
 }

@@ -412,7 +412,7 @@ impl<'a> Walker<'a> {
 
     /// Whether a typed word can be this value. Names never take a keyword.
     fn fits(&self, value: Value, word: &str) -> bool {
-        let ident = || is_ident(word) && !self.reserved.contains(word);
+        let ident = || crate::lang::parse::is_ident(word) && !self.reserved.contains(word);
         match value {
             Value::ServiceName | Value::Name => {
                 ident() && !["tcp", "udp", "sctp", "fwmark"].contains(&word) && !is_command(word)
@@ -462,13 +462,6 @@ impl Ctx {
         }
         self
     }
-}
-
-/// A name or scheduler: a letter, then letters, digits, `-` or `_`.
-pub fn is_ident(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]

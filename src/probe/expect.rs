@@ -33,7 +33,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use super::result::ProbeResult;
-use crate::words::plural;
 
 /// How far from an even share `spread even` allows when no `within` is given.
 pub const DEFAULT_SPREAD_WITHIN: u64 = 1;
@@ -408,6 +407,13 @@ fn list_counts(counts: &[(SocketAddr, u64)]) -> String {
 fn join(backends: &[SocketAddr]) -> String {
     let parts: Vec<String> = backends.iter().map(ToString::to_string).collect();
     parts.join(", ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        _ => format!("{n} {word}s"),
+    }
 }
 
 /// A number with at most two decimals and no trailing zeros: 3, 3.5, 33.33.

@@ -8,6 +8,7 @@ pub mod fragment;
 mod lexeme;
 mod misc;
 mod node;
+pub mod options;
 mod probe;
 mod script;
 mod service;
@@ -29,6 +30,22 @@ use lexeme::{gap, unknown, word};
 pub type In<'a> = LocatedSpan<&'a str>;
 /// A parser's result.
 pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
+
+/// Every statement's option table: help, completion, the grammar and Rhai
+/// read them here.
+pub mod tables {
+    pub use super::backend::BACKEND;
+    pub use super::misc::{DAEMON, TIMEOUTS};
+    pub use super::node::{LAB, SERVE, TUTORIAL};
+    pub use super::options::OptionTable;
+    pub use super::probe::{CHECK, PROBE};
+    pub use super::service::SERVICE;
+    pub use super::show::{SHOW, WATCH};
+
+    /// Every table, in `help`'s order of their statements.
+    pub static ALL: &[&dyn OptionTable] =
+        &[&SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &LAB, &SERVE, &TUTORIAL];
+}
 
 /// Every statement keyword, in help order.
 pub const COMMANDS: &[&str] = &[

@@ -1,13 +1,11 @@
-//! Words for counts in messages (`1 change`, `3 changes`).
-//!
-//! It imports nothing, so every layer can use it: `probe` sits below
-//! `render` (which renders probe results) and words its verdicts too.
+//! Words that agree with a count, for every message that counts things.
 
 /// `1 change`, `3 changes`.
 pub fn plural(n: usize, word: &str) -> String {
-    match n {
-        1 => format!("1 {word}"),
-        _ => format!("{n} {word}s"),
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
