@@ -18,8 +18,7 @@
 //! 9. [`app`]: from the command line to a run, and its exit code.
 //!
 //! The test lists the exceptions left: the parser and `lang::shape` look up
-//! the lab's node names, interp runs Rhai through [`script`], and [`repl`]
-//! takes an exit code from [`app`].
+//! the lab's node names, and interp runs Rhai through [`script`].
 
 pub mod app;
 pub mod cli;

@@ -2,6 +2,8 @@
 
 #[path = "host/architecture.rs"]
 mod architecture;
+#[path = "host/codes.rs"]
+mod codes;
 #[path = "host/commands.rs"]
 mod commands;
 #[path = "host/examples.rs"]

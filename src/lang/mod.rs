@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod codes;
 pub mod command;
 pub mod diagnostic;
 pub mod ipvsadm;

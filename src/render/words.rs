@@ -8,3 +8,15 @@ pub fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(plural(1, "change"), "1 change");
+        assert_eq!(plural(0, "change"), "0 changes");
+        assert_eq!(plural(3, "served connection"), "3 served connections");
+    }
+}

@@ -9,7 +9,7 @@ use rhai::{Array, Engine, Map, NativeCallContext};
 
 use super::host::{run_stmt, Host, Res, Site};
 use super::service::ServiceRef;
-use crate::interp::{Failure, FailureKind, Interpreter};
+use crate::interp::{Failure, Interpreter};
 use crate::ipvs::ServiceKey;
 use crate::lang::ast::{ServiceDecl, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
@@ -159,7 +159,7 @@ fn run(interp: &mut Interpreter, site: &Site, text: &str) -> Result<(), Failure>
     problems.extend(crate::lang::check::check(&script, &known));
     if let Some(d) = problems.into_iter().find(Diagnostic::is_error) {
         let d = d.with_note(called);
-        return Err(Failure { source, diagnostic: Box::new(d), kind: FailureKind::Script });
+        return Err(Failure::script(&source, d));
     }
     interp.run_within(&source, &script).map_err(|mut failure| {
         failure.diagnostic.notes.insert(0, called);
@@ -193,5 +193,5 @@ fn assert(site: &Site, holds: bool, message: &str) -> Result<(), Failure> {
         "does not hold",
     )
     .with_note("the script stopped here; the run goes on and exits 1");
-    Err(Failure { source: site.source.clone(), diagnostic: Box::new(d), kind: FailureKind::Expectation })
+    Err(Failure::expectation(site.source, d))
 }

@@ -64,7 +64,7 @@ pub fn failure(place: &Place, error: EvalAltResult) -> Failure {
     };
     let mut diagnostic = Diagnostic::error(code, message, span, "");
     diagnostic.help = help;
-    Failure { source: place.source().clone(), diagnostic: Box::new(diagnostic), kind }
+    Failure::new(kind, place.source(), diagnostic)
 }
 
 /// A compile error as a diagnostic in the code's source.
@@ -81,7 +81,7 @@ fn runtime(place: &Place, value: Dynamic, pos: Position) -> Failure {
     let span = place.span_at(pos);
     let mut diagnostic = Diagnostic::error("lvs::script::thrown", value.to_string(), span, "thrown here");
     diagnostic.help = Some("catch it with `try { ... } catch (e) { ... }` to go on".into());
-    Failure { source: place.source().clone(), diagnostic: Box::new(diagnostic), kind: FailureKind::Script }
+    Failure::script(place.source(), diagnostic)
 }
 
 /// The code, hint and kind of a Rhai error.

@@ -13,7 +13,7 @@ use rhai::{Engine, EvalAltResult, NativeCallContext, Position};
 
 use super::options::OptionError;
 use super::place::Place;
-use crate::interp::{kernel_failure, Failure, FailureKind, Interpreter};
+use crate::interp::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Timeouts,
@@ -46,7 +46,7 @@ impl Site<'_> {
     pub fn failure(&self, code: &'static str, message: String, help: Option<String>) -> Failure {
         let mut diagnostic = Diagnostic::error(code, message, self.span, "");
         diagnostic.help = help;
-        Failure { source: self.source.clone(), diagnostic: Box::new(diagnostic), kind: FailureKind::Script }
+        Failure::script(self.source, diagnostic)
     }
 
     /// A bad option of a map at this call.
@@ -59,7 +59,7 @@ impl Site<'_> {
         d.primary.span = self.span;
         d.secondary.clear();
         d.notes.push(format!("in `{text}`"));
-        Failure { source: self.source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+        Failure::script(self.source, d)
     }
 }
 

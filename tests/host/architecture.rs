@@ -80,12 +80,6 @@ const ALLOWED: &[Allowed] = &[
         uses: "script",
         why: "runs Rhai through crate::script; to become a hook app installs",
     },
-    // The exit-code policy is moving out of repl into app.
-    Allowed {
-        file: "src/repl/mod.rs",
-        uses: "app",
-        why: "the exit code of a shell that cannot start; to be decided by app",
-    },
 ];
 
 /// One path a source file names, resolved from the crate root.
