@@ -357,7 +357,7 @@ pub fn ip(i: In<'_>) -> PResult<'_, Spanned<Val>> {
         Ok(addr) => Ok((rest, Spanned::new(Val::Ip(addr), w.span))),
         Err(_) => Err(bad(
             &w,
-            "lvs::parse::address",
+            "lvs::parse::bad-address",
             format!("`{}` is not an IP address", w.value),
             "an IP address",
         )),
