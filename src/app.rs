@@ -142,7 +142,7 @@ impl App {
     /// An interpreter on `kernel`, or on gw's when a lab is up and no
     /// `--netns` was given.
     fn interpreter(&self, kernel: Box<dyn Kernel>) -> Interpreter {
-        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
+        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()), crate::script::SCRIPTING);
         interp.json = self.json;
         interp.pinned = self.pinned;
         interp.follow_lab();

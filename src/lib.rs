@@ -17,8 +17,11 @@
 //! 8. [`repl`], [`cli`]: the interactive shell; the command line;
 //! 9. [`app`]: from the command line to a run, and its exit code.
 //!
-//! The test lists the exceptions left: the parser and `lang::shape` look up
-//! the lab's node names, and interp runs Rhai through [`script`].
+//! Where a lower layer needs something of a higher one, the higher one
+//! hands it down: the lab's node names reach the parser as a
+//! [`lang::parse::Nodes`] function, and Rhai reaches the interpreter as an
+//! [`interp::Scripting`] that `app` and the shell pass to
+//! [`interp::Interpreter::new`].
 
 pub mod app;
 pub mod cli;

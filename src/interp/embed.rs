@@ -7,10 +7,31 @@ use std::net::SocketAddr;
 use super::plan;
 use super::{Failure, Interpreter};
 use crate::ipvs::{Backend, BackendEntry, KernelError, Service, ServiceEntry, ServiceKey};
-use crate::lang::ast::Script;
+use crate::lang::ast::{Script, ScriptBlock};
+use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
+use crate::render::fn_doc::FnDoc;
+
+/// What the interpreter needs of the scripting layer above it (Rhai, in
+/// `crate::script`), handed to [`Interpreter::new`] by whoever builds one:
+/// the interpreter runs `script { }` blocks and `.rhai` files without
+/// knowing the module that implements them.
+#[derive(Clone, Copy)]
+pub struct Scripting {
+    /// Parses and checks a file as `lvsh run` and `source` read it.
+    pub parse: fn(&Source) -> (Script, Vec<Diagnostic>),
+    /// Runs a `script { }` block within the current run.
+    pub run_block: fn(&mut Interpreter, &Source, &ScriptBlock) -> Result<(), Failure>,
+    /// The functions `help rhai` lists.
+    pub functions: fn() -> &'static [FnDoc],
+}
 
 impl Interpreter {
+    /// The scripting layer this interpreter was built with.
+    pub fn scripting(&self) -> Scripting {
+        self.scripting
+    }
+
     /// Runs statements inside the current run's transaction, as `source`
     /// does: a failed `expect` is reported and the statements go on.
     pub fn run_within(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {

@@ -27,7 +27,7 @@ impl Interpreter {
             StmtKind::Show(show) => self.show(source, span, show),
             StmtKind::Save(path) => self.save(source, span, path.as_ref()),
             StmtKind::Restore(path) => self.restore(source, span, path),
-            StmtKind::Source(path) => self.source_file(source, path, crate::script::parse),
+            StmtKind::Source(path) => self.source_file(source, path, self.scripting.parse),
             StmtKind::Echo(text) => self.write(&format!("{text}\n")),
             StmtKind::Sleep(d) => {
                 self.pause(*d);
@@ -39,11 +39,11 @@ impl Interpreter {
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Watch(w) => self.watch(source, span, w),
             StmtKind::Help(Some(name)) if name.value == "rhai" => {
-                self.write(&crate::render::help::rhai(crate::script::functions()))
+                self.write(&crate::render::help::rhai((self.scripting.functions)()))
             }
             StmtKind::Help(name) => self.help(source, name.as_ref()),
             StmtKind::Explain(inner) => self.explain(source, inner),
-            StmtKind::Script(block) => crate::script::run_block(self, source, block),
+            StmtKind::Script(block) => (self.scripting.run_block)(self, source, block),
             StmtKind::Lab(lab) => self.lab(source, span, lab),
             StmtKind::OnNode(c) => self.on_node(source, span, c),
             StmtKind::Jobs(which) => self.jobs(source, which.as_ref()),

@@ -26,6 +26,7 @@ use crate::lang::ast::Script;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
 use crate::render::words::plural;
+pub use embed::Scripting;
 pub use failure::{kernel_failure, Failure, FailureKind};
 use session::Session;
 use txn::Journal;
@@ -62,11 +63,13 @@ pub struct Interpreter {
     chosen: Option<String>,
     /// Kernels of namespaces acted on before a `use`, kept for rollback.
     parked: Vec<Box<dyn Kernel>>,
+    /// Rhai, from the layer above.
+    scripting: Scripting,
 }
 
 impl Interpreter {
     /// An interpreter writing its output to `out`.
-    pub fn new(kernel: Box<dyn Kernel>, out: Box<dyn Write>) -> Interpreter {
+    pub fn new(kernel: Box<dyn Kernel>, out: Box<dyn Write>, scripting: Scripting) -> Interpreter {
         let home = kernel.netns();
         Interpreter {
             lab: crate::lab::Lab::default(),
@@ -85,6 +88,7 @@ impl Interpreter {
             plan: None,
             writes: 0,
             interrupted: None,
+            scripting,
         }
     }
 

@@ -89,7 +89,7 @@ impl Shell {
     fn new(settings: Settings) -> Result<Shell, ReadlineError> {
         let Settings { netns, json, color, pinned } = settings;
         let (kernel, connected) = connect(&netns, color);
-        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()));
+        let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()), crate::script::SCRIPTING);
         interp.json = json;
         interp.pinned = pinned;
         interp.follow_lab();

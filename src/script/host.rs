@@ -65,7 +65,8 @@ impl Site<'_> {
 
 /// Lends `interp` to a host for `code` of `source` for the length of `f`.
 pub fn lend<T>(interp: &mut Interpreter, source: &Source, code: Span, f: impl FnOnce(&Host) -> T) -> T {
-    let owned = std::mem::replace(interp, Interpreter::new(Box::new(Lent), Box::new(std::io::sink())));
+    let placeholder = Interpreter::new(Box::new(Lent), Box::new(std::io::sink()), interp.scripting());
+    let owned = std::mem::replace(interp, placeholder);
     let host = Host { interp: Rc::new(RefCell::new(Some(owned))), place: Place::new(source, code) };
     let result = f(&host);
     if let Some(owned) = host.interp.borrow_mut().take() {

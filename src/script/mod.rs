@@ -40,10 +40,13 @@ pub use docs::{functions, FnDoc};
 pub use engine::limits;
 pub use session::{ScriptSession, REPL_PREFIX};
 
-use crate::interp::{Failure, Interpreter};
+use crate::interp::{Failure, Interpreter, Scripting};
 use crate::lang::ast::{Script, ScriptBlock, Stmt, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Spanned};
+
+/// Rhai as the interpreter takes it ([`Interpreter::new`]).
+pub const SCRIPTING: Scripting = Scripting { parse, run_block, functions };
 
 /// Runs a `script { }` block (or a whole `.rhai` file) within the current run.
 pub fn run_block(interp: &mut Interpreter, source: &Source, block: &ScriptBlock) -> Result<(), Failure> {

@@ -71,16 +71,7 @@ impl fmt::Display for Allowed {
 
 /// The known exceptions. A test fails when one no longer occurs: delete its
 /// entry with the use it allowed.
-const ALLOWED: &[Allowed] = &[
-    // interp runs `script { }` blocks and Rhai files and lists `help rhai`,
-    // while script drives the interpreter: a hook app hands the interpreter
-    // would turn this call around.
-    Allowed {
-        file: "src/interp/exec.rs",
-        uses: "script",
-        why: "runs Rhai through crate::script; to become a hook app installs",
-    },
-];
+const ALLOWED: &[Allowed] = &[];
 
 /// One path a source file names, resolved from the crate root.
 #[derive(Debug)]

@@ -66,7 +66,7 @@ impl Write for Captured {
 /// Runs `.lvs` text (checked as `lvsh run` checks it); returns the output and the failure, rendered.
 fn run(name: &str, text: &str) -> (String, Option<(FailureKind, String)>) {
     let out = Captured::default();
-    let mut interp = Interpreter::new(Box::new(NoIpvs), Box::new(out.clone()));
+    let mut interp = Interpreter::new(Box::new(NoIpvs), Box::new(out.clone()), lvsh::script::SCRIPTING);
     let source = Source::new(name, text);
     let (script, mut diagnostics) = lvsh::lang::parse(&source, lvsh::lab::Lab::is_node);
     diagnostics.extend(lvsh::script::check(&source, &script));
@@ -219,7 +219,8 @@ fn a_rhai_file_is_one_block_and_its_errors_point_into_it() {
 
 #[test]
 fn the_repl_keeps_variables_and_functions_between_lines() {
-    let mut interp = Interpreter::new(Box::new(NoIpvs), Box::new(Captured::default()));
+    let mut interp =
+        Interpreter::new(Box::new(NoIpvs), Box::new(Captured::default()), lvsh::script::SCRIPTING);
     let mut session = ScriptSession::new();
     assert_eq!(ScriptSession::strip("= let x = 20"), Some(" let x = 20"));
     assert_eq!(ScriptSession::strip("show"), None);
