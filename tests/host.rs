@@ -1,5 +1,7 @@
 //! Host tests: everything that needs no kernel.
 
+#[path = "host/cli.rs"]
+mod cli;
 #[path = "host/commands.rs"]
 mod commands;
 #[path = "host/examples.rs"]
