@@ -13,7 +13,7 @@ use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
 
-/// Exit codes (DESIGN.md).
+/// Exit codes, as `lvsh --help` states them (src/cli.rs); 0 is success.
 pub const EXIT_EXPECTATION: u8 = 1;
 pub const EXIT_SCRIPT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
