@@ -12,12 +12,23 @@ use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Source;
 use crate::render::diagnostic::{render, render_plain};
+use crate::render::words::plural;
 
-/// Exit codes, as `lvsh --help` states them (src/cli.rs); 0 is success.
+/// Exit codes: 0 when everything held, else one for each kind of failure.
 pub const EXIT_EXPECTATION: u8 = 1;
 pub const EXIT_SCRIPT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
 pub const EXIT_ENVIRONMENT: u8 = 4;
+
+/// The exit code of a run that failed this way.
+pub fn exit_code(kind: FailureKind) -> u8 {
+    match kind {
+        FailureKind::Script => EXIT_SCRIPT,
+        FailureKind::Refused => EXIT_REFUSED,
+        FailureKind::Environment => EXIT_ENVIRONMENT,
+        FailureKind::Expectation => EXIT_EXPECTATION,
+    }
+}
 
 /// Runs what the command line asks; returns the exit code.
 pub fn run(cli: Cli) -> ExitCode {
@@ -33,7 +44,7 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(_), Some(_)) => app.fail_plain(
             "`-c` and a subcommand cannot be used together",
             Some("use either `lvsh -c 'COMMANDS'` or `lvsh run FILE`"),
-            EXIT_SCRIPT,
+            FailureKind::Script,
         ),
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
@@ -43,7 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(e) => app.fail_plain(
                     &format!("{name}: cannot serve on port {port}: {e}"),
                     None,
-                    EXIT_ENVIRONMENT,
+                    FailureKind::Environment,
                 ),
             }
         }
@@ -81,11 +92,18 @@ impl App {
                 color: self.color,
                 pinned: self.pinned,
             };
-            return crate::repl::run(settings);
+            return match crate::repl::run(settings) {
+                Ok(()) => 0,
+                Err(kind) => exit_code(kind),
+            };
         }
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            return self.fail_plain(&format!("cannot read standard input: {e}"), None, EXIT_ENVIRONMENT);
+            return self.fail_plain(
+                &format!("cannot read standard input: {e}"),
+                None,
+                FailureKind::Environment,
+            );
         }
         self.run_sources(vec![Source::new("<stdin>", text)], false)
     }
@@ -100,8 +118,8 @@ impl App {
             scripts.push(script);
         }
         if errors > 0 {
-            eprintln!("{}", count_note(errors));
-            return EXIT_SCRIPT;
+            eprintln!("{}", ErrorSummary { errors, withheld: Withheld::KernelChanges });
+            return exit_code(FailureKind::Script);
         }
         // `help` and `echo` run without IPVS; anything else needs it from the start.
         let needs_kernel = scripts.iter().flat_map(|s| &s.stmts).any(|s| s.kind.needs_kernel());
@@ -141,17 +159,10 @@ impl App {
             let (script, diagnostics) = crate::script::parse(&source);
             match self.report(&source, &diagnostics) {
                 0 if crate::script::is_rhai(file) => println!("{}: ok (Rhai)", source.name),
-                0 => println!(
-                    "{}: ok ({})",
-                    source.name,
-                    crate::interp::plural(script.stmts.len(), "statement")
-                ),
-                n => {
-                    eprintln!(
-                        "{}",
-                        count_note(n).replace("lvsh changed nothing in the kernel", "nothing was run")
-                    );
-                    code = EXIT_SCRIPT;
+                0 => println!("{}: ok ({})", source.name, plural(script.stmts.len(), "statement")),
+                errors => {
+                    eprintln!("{}", ErrorSummary { errors, withheld: Withheld::Run });
+                    code = exit_code(FailureKind::Script);
                 }
             }
         }
@@ -171,32 +182,68 @@ impl App {
             self.fail_plain(
                 &format!("cannot read `{}`: {e}", path.display()),
                 Some("check the path"),
-                EXIT_ENVIRONMENT,
+                FailureKind::Environment,
             )
         })
     }
 
     fn fail(&self, failure: &Failure) -> u8 {
         eprint!("{}", render(&failure.diagnostic, &failure.source, self.color));
-        match failure.kind {
-            FailureKind::Script => EXIT_SCRIPT,
-            FailureKind::Refused => EXIT_REFUSED,
-            FailureKind::Environment => EXIT_ENVIRONMENT,
-            FailureKind::Expectation => EXIT_EXPECTATION,
-        }
+        exit_code(failure.kind)
     }
 
     fn fail_kernel(&self, e: &KernelError) -> u8 {
-        self.fail_plain(&e.to_string(), e.help().as_deref(), EXIT_ENVIRONMENT)
+        self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment)
     }
 
-    fn fail_plain(&self, message: &str, help: Option<&str>, code: u8) -> u8 {
+    fn fail_plain(&self, message: &str, help: Option<&str>, kind: FailureKind) -> u8 {
         let _ = std::io::stderr().write_all(render_plain(message, help, self.color).as_bytes());
-        code
+        exit_code(kind)
     }
 }
 
-fn count_note(errors: usize) -> String {
-    let what = if errors == 1 { "1 error".to_string() } else { format!("{errors} errors") };
-    format!("note: {what}; lvsh changed nothing in the kernel")
+/// The note after the errors of sources that did not parse: how many, and
+/// what lvsh therefore did not do.
+struct ErrorSummary {
+    errors: usize,
+    withheld: Withheld,
+}
+
+/// What sources with errors kept lvsh from doing.
+enum Withheld {
+    /// `run`, `-c`, standard input: nothing reached the kernel.
+    KernelChanges,
+    /// `check`: nothing runs anyway.
+    Run,
+}
+
+impl std::fmt::Display for ErrorSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let withheld = match self.withheld {
+            Withheld::KernelChanges => "lvsh changed nothing in the kernel",
+            Withheld::Run => "nothing was run",
+        };
+        write!(f, "note: {}; {withheld}", plural(self.errors, "error"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_summary_counts_the_errors_and_says_what_was_not_done() {
+        let one = ErrorSummary { errors: 1, withheld: Withheld::KernelChanges };
+        assert_eq!(one.to_string(), "note: 1 error; lvsh changed nothing in the kernel");
+        let three = ErrorSummary { errors: 3, withheld: Withheld::Run };
+        assert_eq!(three.to_string(), "note: 3 errors; nothing was run");
+    }
+
+    #[test]
+    fn each_kind_of_failure_has_its_exit_code() {
+        assert_eq!(exit_code(FailureKind::Expectation), 1);
+        assert_eq!(exit_code(FailureKind::Script), 2);
+        assert_eq!(exit_code(FailureKind::Refused), 3);
+        assert_eq!(exit_code(FailureKind::Environment), 4);
+    }
 }

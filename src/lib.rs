@@ -4,7 +4,21 @@
 //! text ──lang (nom)──▶ AST ──interp──▶ ops on the model ──ipvs──▶ netlink ──▶ kernel
 //! ```
 //!
-//! This crate's layers, bottom up: [`ipvs`] (the model and the netlink client).
+//! This crate's layers, bottom up; a module uses only modules of the layers
+//! before its own (tests/host/architecture.rs checks it):
+//!
+//! 1. [`ipvs`]: the model and the netlink client;
+//! 2. [`probe`], [`node`]: connections through a service; processes in namespaces;
+//! 3. [`lang`]: text to checked statements;
+//! 4. [`lab`]: the test lab's namespaces and bridges;
+//! 5. [`render`]: text for people and machines;
+//! 6. [`interp`]: runs statements against the kernel;
+//! 7. [`script`]: Rhai over the interpreter;
+//! 8. [`repl`], [`cli`]: the interactive shell; the command line;
+//! 9. [`app`]: from the command line to a run, and its exit code.
+//!
+//! The test lists the exceptions left: the parser and `lang::shape` look up
+//! the lab's node names, and interp runs Rhai through [`script`].
 
 pub mod app;
 pub mod cli;

@@ -1,7 +1,11 @@
 //! Host tests: everything that needs no kernel.
 
+#[path = "host/architecture.rs"]
+mod architecture;
 #[path = "host/cli.rs"]
 mod cli;
+#[path = "host/codes.rs"]
+mod codes;
 #[path = "host/commands.rs"]
 mod commands;
 #[path = "host/examples.rs"]
@@ -18,5 +22,7 @@ mod parse_fuzz;
 mod parse_golden;
 #[path = "host/rhai.rs"]
 mod rhai;
+#[path = "host/statements.rs"]
+mod statements;
 #[path = "host/support.rs"]
 mod support;

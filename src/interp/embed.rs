@@ -4,9 +4,9 @@
 
 use std::net::SocketAddr;
 
-use super::plan::Change;
-use super::{kernel_failure, Failure, Interpreter};
-use crate::ipvs::{Backend, BackendEntry, KernelError, Op, Service, ServiceEntry, ServiceKey};
+use super::plan;
+use super::{Failure, Interpreter};
+use crate::ipvs::{Backend, BackendEntry, KernelError, Service, ServiceEntry, ServiceKey};
 use crate::lang::ast::Script;
 use crate::lang::source::{Source, Span};
 
@@ -40,13 +40,12 @@ impl Interpreter {
         key: ServiceKey,
         edit: impl FnOnce(&mut Service),
     ) -> Result<(), Failure> {
-        let old = self.kernel.service(&key).map_err(|e| refused(source, span, e))?.service;
-        let mut new = old.clone();
-        edit(&mut new);
-        if new == old {
-            return Ok(());
-        }
-        self.apply(source, span, Change::one(Op::EditService(new), vec![Op::EditService(old)]))
+        self.apply_planned(source, span, |kernel| {
+            let old = kernel.service(&key)?.service;
+            let mut new = old.clone();
+            edit(&mut new);
+            Ok(plan::edit_service(old, new))
+        })
     }
 
     /// Changes a backend's settings with `edit`, journaled with the old ones as the undo.
@@ -58,23 +57,8 @@ impl Interpreter {
         addr: SocketAddr,
         edit: impl FnOnce(&mut Backend),
     ) -> Result<(), Failure> {
-        let backends = self.kernel.backends(&key).map_err(|e| refused(source, span, e))?;
-        let Some(old) = backends.iter().find(|b| b.backend.addr == addr).map(|b| b.backend) else {
-            return Err(refused(source, span, KernelError::NoSuchBackend { service: key, backend: addr }));
-        };
-        let mut new = old;
-        edit(&mut new);
-        if new == old {
-            return Ok(());
-        }
-        let change = Change::one(
-            Op::EditBackend { service: key, backend: new },
-            vec![Op::EditBackend { service: key, backend: old }],
-        );
-        self.apply(source, span, change)
+        self.apply_planned(source, span, |kernel| {
+            plan::edit_backend_with(&kernel.backends(&key)?, key, addr, edit)
+        })
     }
-}
-
-fn refused(source: &Source, span: Span, e: KernelError) -> Failure {
-    kernel_failure(source, span, e, "lvs::kernel::refused")
 }

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use super::{kernel_failure, Failure, FailureKind, Interpreter};
+use super::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns};
 use crate::lab::build;
 use crate::lab::{Lab, DIRECTOR};
@@ -16,7 +16,7 @@ use crate::render::lab as render;
 /// A failure of the environment (a program, a namespace), with what to do.
 fn env_failure(source: &Source, span: Span, code: &'static str, message: String, help: &str) -> Failure {
     let d = Diagnostic::error(code, message, span, "").with_help(help.to_string());
-    Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Environment }
+    Failure::environment(source, d)
 }
 
 impl Interpreter {
@@ -132,11 +132,7 @@ impl Interpreter {
                 "no such job",
             )
             .with_help("`jobs` lists them, with their numbers and nodes");
-            return Err(Failure {
-                source: source.clone(),
-                diagnostic: Box::new(d),
-                kind: FailureKind::Script,
-            });
+            return Err(Failure::script(source, d));
         }
         let mut text = String::new();
         for job in chosen {
@@ -156,7 +152,7 @@ impl Interpreter {
                     "no such job",
                 )
                 .with_help("`jobs` lists the running jobs and their numbers");
-                Err(Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script })
+                Err(Failure::script(source, d))
             }
         }
     }

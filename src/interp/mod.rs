@@ -1,12 +1,19 @@
 //! The interpreter: runs statements against the kernel. The only writer to
 //! the kernel; a run is a transaction unless `keep_going` is set.
 
+mod apply;
+mod configure;
 mod embed;
 mod exec;
 mod explain;
+mod failure;
+mod help;
+mod ipvsadm;
 mod lab;
+mod listing;
 mod observe;
 pub mod plan;
+mod resolve;
 pub mod session;
 mod tutorial;
 pub mod txn;
@@ -14,34 +21,14 @@ pub mod txn;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::ipvs::{Kernel, KernelError};
+use crate::ipvs::Kernel;
 use crate::lang::ast::Script;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::{Source, Span};
+use crate::lang::source::{Source, Span, Spanned};
+use crate::render::words::plural;
+pub use failure::{kernel_failure, Failure, FailureKind};
 use session::Session;
 use txn::Journal;
-
-/// Why a run stopped, and where.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    /// The source the diagnostic points into.
-    pub source: Source,
-    pub diagnostic: Box<Diagnostic>,
-    pub kind: FailureKind,
-}
-
-/// What kind of failure, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// The script is wrong (a name never declared, a file that does not parse): exit 2.
-    Script,
-    /// The kernel refused an operation: exit 3.
-    Refused,
-    /// The environment: no IPVS, no permission, no file: exit 4.
-    Environment,
-    /// An `expect` did not hold: exit 1 at the end of the run, which goes on.
-    Expectation,
-}
 
 /// Runs scripts against a kernel.
 pub struct Interpreter {
@@ -165,6 +152,24 @@ impl Interpreter {
         Ok(())
     }
 
+    /// `source FILE`: the file's statements, inside this run's transaction.
+    /// `parse` reads the file (`.lvs`, or Rhai by its extension).
+    fn source_file(
+        &mut self,
+        source: &Source,
+        path: &Spanned<String>,
+        parse: impl FnOnce(&Source) -> (Script, Vec<Diagnostic>),
+    ) -> Result<(), Failure> {
+        let text = std::fs::read_to_string(&path.value)
+            .map_err(|e| failure::file_failure(source, path, "read", e))?;
+        let file = Source::new(path.value.clone(), text);
+        let (script, diagnostics) = parse(&file);
+        if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
+            return Err(Failure::script(&file, d));
+        }
+        self.run_stmts(&file, &script)
+    }
+
     fn roll_back(&mut self, mut failure: Failure) -> Failure {
         if self.journal.is_empty() {
             failure.diagnostic.notes.push("nothing was changed".to_string());
@@ -210,41 +215,14 @@ impl Interpreter {
 
     /// Writes to the run's output.
     pub fn write(&mut self, text: &str) -> Result<(), Failure> {
-        self.out.write_all(text.as_bytes()).map_err(|e| Failure {
-            source: Source::new("<output>", ""),
-            diagnostic: Box::new(Diagnostic::error(
+        self.out.write_all(text.as_bytes()).map_err(|e| {
+            let d = Diagnostic::error(
                 "lvs::io::output",
                 format!("cannot write output: {e}"),
                 Span::default(),
                 "",
-            )),
-            kind: FailureKind::Environment,
+            );
+            Failure::environment(&Source::new("<output>", ""), d)
         })
     }
-}
-
-/// `1 change`, `3 changes`.
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-/// The failure for a kernel error at a statement.
-pub fn kernel_failure(source: &Source, span: Span, error: KernelError, code: &'static str) -> Failure {
-    let kind = match error {
-        KernelError::IpvsMissing
-        | KernelError::PermissionDenied { .. }
-        | KernelError::NoSuchNamespace { .. }
-        | KernelError::Namespace { .. }
-        | KernelError::Io { .. }
-        | KernelError::Unreachable { .. }
-        | KernelError::NoAnswer { .. } => FailureKind::Environment,
-        _ => FailureKind::Refused,
-    };
-    let mut diagnostic = Diagnostic::error(code, error.to_string(), span, "");
-    diagnostic.help = error.help();
-    Failure { source: source.clone(), diagnostic: Box::new(diagnostic), kind }
 }

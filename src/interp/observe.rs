@@ -3,18 +3,19 @@
 
 use std::net::SocketAddr;
 
-use super::exec::script_failure;
-use super::plan::Change;
-use super::{kernel_failure, plural, Failure, FailureKind, Interpreter};
-use crate::ipvs::{Netns, Op, ServiceKey};
+use super::failure::script_failure;
+use super::plan::{self, Change};
+use super::{kernel_failure, Failure, Interpreter};
+use crate::ipvs::{Netns, ServiceKey};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, ShowTarget, StmtKind, WatchStmt};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::ipvsadm::ListTarget;
 use crate::lang::source::{Source, Span};
 use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
-use crate::render::ipvsadm::{self as listing, ServiceRow};
+use crate::render::ipvsadm as listing;
 use crate::render::probe::report as probe_report;
+use crate::render::words::plural;
 
 impl Interpreter {
     /// Connects to the service and reports which backend served each connection.
@@ -65,9 +66,7 @@ impl Interpreter {
             }
             let text = match &target {
                 ListTarget::Service(key) => {
-                    let entry = self.kernel.service(key).map_err(k)?;
-                    let backends = self.kernel.backends(key).map_err(k)?;
-                    listing::list_service(&ServiceRow { entry, backends }, &w.show.options)
+                    listing::list_service(&self.service_row(key).map_err(k)?, &w.show.options)
                 }
                 _ => listing::list(&self.table().map_err(k)?, &w.show.options),
             };
@@ -116,10 +115,7 @@ impl Interpreter {
             if let Some(weight) = new_weight.filter(|w| *w != b.weight) {
                 let verb = if weight == 0 { "drained" } else { "restored" };
                 text.push_str(&format!("  {verb} {} (weight {} -> {weight})\n", b.addr, b.weight));
-                change.steps.push((
-                    Op::EditBackend { service: key, backend: b.with_weight(weight) },
-                    vec![Op::EditBackend { service: key, backend: b }],
-                ));
+                change.extend(plan::set_weight(key, b, weight));
             }
         }
         self.write(&text)?;
@@ -138,11 +134,7 @@ impl Interpreter {
                     let d =
                         Diagnostic::error("lvs::expect::no-probe", message, e.service.span, "not probed yet")
                             .with_help("run `probe SERVICE` before `expect`");
-                    return Err(Failure {
-                        source: source.clone(),
-                        diagnostic: Box::new(d),
-                        kind: FailureKind::Script,
-                    });
+                    return Err(Failure::script(source, d));
                 };
                 judge_probe(expectation, &result, &entries)
             }
@@ -180,7 +172,7 @@ impl Interpreter {
         )
         .with_note(format!("expected: {}", verdict.expected))
         .with_note(format!("observed: {}", verdict.observed));
-        Err(Failure { source: source.clone(), diagnostic: Box::new(d), kind: FailureKind::Expectation })
+        Err(Failure::expectation(source, d))
     }
 }
 

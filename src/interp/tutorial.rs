@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Write};
 
-use super::{Failure, FailureKind, Interpreter};
+use super::{Failure, Interpreter};
 use crate::lab::tutorial::{steps, Step, SCRIPT, SCRIPT_NAME};
 use crate::lang::ast::{Script, TutorialStmt};
 use crate::lang::diagnostic::Diagnostic;
@@ -34,20 +34,12 @@ impl Interpreter {
                 "no such step",
             )
             .with_help("`tutorial --list` shows them");
-            return Err(Failure {
-                source: source.clone(),
-                diagnostic: Box::new(d),
-                kind: FailureKind::Script,
-            });
+            return Err(Failure::script(source, d));
         }
         let script_source = Source::new(SCRIPT_NAME, SCRIPT);
-        let (script, diagnostics) = crate::lang::parse(&script_source);
+        let (script, diagnostics) = crate::lang::parse(&script_source, crate::lab::Lab::is_node);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
-            return Err(Failure {
-                source: script_source,
-                diagnostic: Box::new(d),
-                kind: FailureKind::Script,
-            });
+            return Err(Failure::script(&script_source, d));
         }
         let total = all.len();
         for (index, step) in all.iter().enumerate().skip(first - 1) {
@@ -74,7 +66,7 @@ impl Interpreter {
                 0 => format!("step {number} done\n"),
                 n => format!(
                     "step {number}: {} did not hold (see above)\n",
-                    crate::interp::plural(n, "expectation")
+                    crate::render::words::plural(n, "expectation")
                 ),
             };
             self.write(&text)?;

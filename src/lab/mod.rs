@@ -113,6 +113,12 @@ impl Lab {
         NODES.iter().find(|n| n.name == name)
     }
 
+    /// Whether a word is a lab node's name, which alone runs a command on
+    /// that node (the parser's [`crate::lang::parse::Nodes`]).
+    pub fn is_node(name: &str) -> bool {
+        Lab::node(name).is_some()
+    }
+
     /// The namespace name of a lab node or of `lan`.
     pub fn ns_name(&self, short: &str) -> String {
         format!("{}{short}", self.prefix)

@@ -167,7 +167,7 @@ pub struct WatchStmt {
 }
 
 /// `check ...`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckStmt {
     pub service: Spanned<SvcRef>,
     /// Set a failed backend's weight to 0, and restore it when it answers again.
@@ -176,7 +176,7 @@ pub struct CheckStmt {
 }
 
 /// `probe ...`: real TCP connections to a service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProbeStmt {
     pub service: Spanned<SvcRef>,
     pub count: usize,
@@ -222,6 +222,14 @@ pub enum Predicate {
 pub enum SvcRef {
     Name(String),
     Key(ServiceKey),
+}
+
+/// An empty name: what a statement holds before its parser fills it in
+/// (statements start from `Default` and take their options' defaults).
+impl Default for SvcRef {
+    fn default() -> SvcRef {
+        SvcRef::Name(String::new())
+    }
 }
 
 /// A service option after the address.

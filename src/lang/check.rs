@@ -296,7 +296,7 @@ mod tests {
     use crate::lang::source::Source;
 
     fn codes(text: &str) -> Vec<&'static str> {
-        let (_, diagnostics) = crate::lang::parse(&Source::new("t", text));
+        let (_, diagnostics) = crate::lang::parse(&Source::new("t", text), crate::lang::parse::no_nodes);
         diagnostics.iter().map(|d| d.code).collect()
     }
 
@@ -326,7 +326,10 @@ mod tests {
 
     #[test]
     fn an_unknown_scheduler_is_only_a_warning_with_a_suggestion() {
-        let (_, d) = crate::lang::parse(&Source::new("t", "service tcp 1.1.1.1:80 wrrr"));
+        let (_, d) = crate::lang::parse(
+            &Source::new("t", "service tcp 1.1.1.1:80 wrrr"),
+            crate::lang::parse::no_nodes,
+        );
         assert!(!d[0].is_error());
         assert_eq!(d[0].help.as_deref(), Some("did you mean `wrr`?"));
     }

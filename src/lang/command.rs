@@ -9,6 +9,11 @@
 //! lowercase words are keywords, UPPERCASE names are values ([`PLACEHOLDERS`])
 //! or named parts defined in [`FRAGMENTS`].
 
+use std::sync::OnceLock;
+
+use super::parse::options::OptDoc;
+use super::parse::{parsers, tables, Parser};
+
 /// What a command is for; `help` lists commands by group, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -40,7 +45,25 @@ impl Group {
     }
 }
 
-/// One command: how it is written, what it means, and an example.
+/// How the parser reads what follows a command's name.
+#[derive(Clone, Copy)]
+pub enum Reads {
+    /// The statement's own parser.
+    Words(Parser),
+    /// A whole statement (`explain`'s).
+    Statement,
+}
+
+impl std::fmt::Debug for Reads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reads::Words(_) => "Words",
+            Reads::Statement => "Statement",
+        })
+    }
+}
+
+/// One command: how it is written and read, what it means, and an example.
 #[derive(Debug, Clone, Copy)]
 pub struct CommandHelp {
     pub name: &'static str,
@@ -53,6 +76,7 @@ pub struct CommandHelp {
     pub summary: &'static str,
     /// A line that runs as it is (checked by the host tests).
     pub example: &'static str,
+    pub reads: Reads,
 }
 
 const fn cmd(
@@ -61,8 +85,9 @@ const fn cmd(
     syntax: &'static str,
     summary: &'static str,
     example: &'static str,
+    parse: Parser,
 ) -> CommandHelp {
-    CommandHelp { name, aliases: &[], group, syntax, summary, example }
+    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Words(parse) }
 }
 
 /// Every command, in `help`'s order within each group.
@@ -73,6 +98,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "service [NAME] ((tcp | udp | sctp) VIP | fwmark MARK [ipv6]) [SCHEDULER] [SVC-OPTION]... [{]",
         "declare a virtual service: created if missing, edited if different",
         "service web tcp 111.111.0.1:80 rr",
+        parsers::service_decl,
     ),
     cmd(
         "backend",
@@ -80,6 +106,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "backend SERVICE BACKEND [BACKEND-OPTION]...",
         "declare a backend (real server): created if missing, else edited",
         "backend web 10.10.0.2:8000 masq weight 2",
+        parsers::backend_stmt,
     ),
     cmd(
         "set",
@@ -87,6 +114,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "set (service SERVICE [SCHEDULER] [SVC-OPTION]... | backend SERVICE BACKEND [BACKEND-OPTION]...)",
         "change only what is named of a service or backend, keeping the rest",
         "set backend web 10.10.0.2:8000 weight 0",
+        parsers::set_stmt,
     ),
     CommandHelp {
         aliases: &["delete"],
@@ -96,15 +124,17 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
             "del (service SERVICE | backend SERVICE BACKEND)",
             "delete a service (with its backends) or one backend",
             "del backend web 10.10.0.3:8000",
+            parsers::del_stmt,
         )
     },
-    cmd("flush", Group::Declare, "flush", "delete every service", "flush"),
+    cmd("flush", Group::Declare, "flush", "delete every service", "flush", parsers::flush_stmt),
     cmd(
         "zero",
         Group::Settings,
         "zero [SERVICE]",
         "reset the counters of one service, or of all",
         "zero web",
+        parsers::zero_stmt,
     ),
     cmd(
         "timeouts",
@@ -112,6 +142,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "timeouts TIMEOUT...",
         "set the tcp, tcpfin and udp connection timeouts (0 keeps one)",
         "timeouts tcp 900 tcpfin 120 udp 300",
+        parsers::timeouts_stmt,
     ),
     cmd(
         "daemon",
@@ -119,6 +150,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "daemon (start (master | backup) [DAEMON-OPTION]... | stop (master | backup))",
         "start or stop a connection synchronisation daemon",
         "daemon start master interface eth0 syncid 1",
+        parsers::daemon_stmt,
     ),
     cmd(
         "show",
@@ -126,6 +158,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "show [SERVICE | connections | timeouts | daemons] [SHOW-FLAG]...",
         "list services exactly as `ipvsadm -L -n` does",
         "show web --stats",
+        parsers::show_stmt,
     ),
     cmd(
         "watch",
@@ -133,6 +166,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "watch [SERVICE] [WATCH-OPTION]...",
         "print a listing again and again, marking what changed",
         "watch web --rate interval 1s count 3",
+        parsers::watch_stmt,
     ),
     cmd(
         "save",
@@ -140,6 +174,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "save [FILE]",
         "print the table as `ipvsadm -S -n` does, or write it to a file",
         "save rules.txt",
+        parsers::save_stmt,
     ),
     cmd(
         "probe",
@@ -147,6 +182,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "probe SERVICE [PROBE-OPTION]...",
         "connect to a service and report which backend served each",
         "probe web count 6 from ext1 send \"xxx\"",
+        parsers::probe_stmt,
     ),
     cmd(
         "expect",
@@ -154,21 +190,31 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "expect SERVICE PREDICATE",
         "assert something of the last probe or the configuration",
         "expect web spread even",
+        parsers::expect_stmt,
     ),
     cmd(
         "check",
         Group::Verify,
-        "check SERVICE [--drain-failed | timeout DURATION]...",
+        "check SERVICE [CHECK-OPTION]...",
         "connect to each backend; --drain-failed drains the dead ones",
         "check web --drain-failed",
+        parsers::check_stmt,
     ),
-    cmd("restore", Group::Files, "restore FILE", "apply a file in `ipvsadm -S` form", "restore rules.txt"),
+    cmd(
+        "restore",
+        Group::Files,
+        "restore FILE",
+        "apply a file in `ipvsadm -S` form",
+        "restore rules.txt",
+        parsers::restore_stmt,
+    ),
     cmd(
         "source",
         Group::Files,
         "source FILE",
         "run another .lvs script here, in the same run",
         "source lab.lvs",
+        parsers::source_stmt,
     ),
     cmd(
         "ipvsadm",
@@ -176,6 +222,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "ipvsadm [IPVSADM-ARG]...",
         "a line in ipvsadm's own syntax, run natively",
         "ipvsadm -A -t 111.111.0.1:80 -s rr",
+        parsers::ipvsadm_stmt,
     ),
     cmd(
         "script",
@@ -183,13 +230,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "script { RHAI... }",
         "run Rhai over the same services and backends, in the run's transaction (`help rhai`)",
         "script { for s in services() { print(s); } }",
+        parsers::script_block,
     ),
     cmd(
         "lab",
         Group::Lab,
-        "lab (up | down | status) [--explain | prefix PREFIX]...",
+        "lab (up | down | status) [LAB-OPTION]...",
         "build, remove or show the tutorial's lab of network namespaces",
         "lab up --explain",
+        parsers::lab_stmt,
     ),
     cmd(
         "on",
@@ -197,15 +246,24 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "on NODE ARG...",
         "run a program on a node (`NODE ARG...` for a lab node; `&` for a job)",
         "on ext1 nc -w 1 111.111.0.1 80",
+        parsers::on_stmt,
     ),
-    cmd("jobs", Group::Lab, "jobs [N | NODE]", "list the background jobs, or show one's output", "jobs 1"),
-    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1"),
+    cmd(
+        "jobs",
+        Group::Lab,
+        "jobs [N | NODE]",
+        "list the background jobs, or show one's output",
+        "jobs 1",
+        parsers::jobs_stmt,
+    ),
+    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1", parsers::stop_stmt),
     cmd(
         "serve",
         Group::Lab,
-        "serve NODE PORT [tcp | udp | http] [reply TEXT]",
+        "serve NODE PORT [SERVE-OPTION]...",
         "a built-in backend on a node that answers with its name",
         "serve int1 8000 http",
+        parsers::serve_stmt,
     ),
     cmd(
         "use",
@@ -213,58 +271,43 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "use NODE",
         "act on that namespace's IPVS from now on (`use -` goes back)",
         "use gw",
+        parsers::use_stmt,
     ),
     cmd(
         "tutorial",
         Group::Lab,
-        "tutorial [--list | --yes | N]...",
+        "tutorial [TUTORIAL-OPTION | N]...",
         "walk through the lab tutorial step by step",
         "tutorial --list",
+        parsers::tutorial_stmt,
     ),
-    cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\""),
-    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms"),
+    cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\"", parsers::echo_stmt),
+    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms", parsers::sleep_stmt),
     cmd(
         "help",
         Group::Shell,
         "help [COMMAND | rhai]",
         "list the commands, or show one with its syntax and an example",
         "help probe",
+        parsers::help_stmt,
     ),
-    cmd(
-        "explain",
-        Group::Shell,
-        "explain LINE",
-        "show what a line would change in the kernel, and as ipvsadm",
-        "explain backend tcp 111.111.0.1:80 10.10.0.4:8000 weight 2",
-    ),
+    CommandHelp {
+        reads: Reads::Statement,
+        ..help_only(
+            "explain",
+            Group::Shell,
+            "explain LINE",
+            "show what a line would change in the kernel, and as ipvsadm",
+            "explain backend tcp 111.111.0.1:80 10.10.0.4:8000 weight 2",
+        )
+    },
 ];
 
-/// Named parts of the syntax: `NAME := pattern`, with what it is.
+/// Named parts of the syntax: `NAME := pattern`, with what it is. Each
+/// statement's options are named parts too, made from its option table
+/// ([`option_tables`]).
 pub const FRAGMENTS: &[(&str, &str)] = &[
-    (
-        "SERVICE",
-        "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]",
-    ),
-    (
-        "SVC-OPTION",
-        "persistent [SECONDS] | netmask NETMASK | prefix N | one-packet | flags FLAGS | pe PE",
-    ),
-    (
-        "BACKEND-OPTION",
-        "masq | route | local | tunnel [ipip | gre | gue port PORT] [csum | remcsum | nocsum] | weight N | upper N | lower N",
-    ),
-    ("TIMEOUT", "tcp SECONDS | tcpfin SECONDS | udp SECONDS"),
-    ("DAEMON-OPTION", "interface IFACE | syncid N | maxlen N | group ADDR | port PORT | ttl N"),
-    (
-        "SHOW-FLAG",
-        "--stats | --rate | --thresholds | --persistent | --tun-info | --exact | --nosort | --json | --pretty",
-    ),
-    ("WATCH-OPTION", "--stats | --rate | --exact | interval DURATION | count N"),
-    (
-        "PROBE-OPTION",
-        "count N | concurrency N | from NODE | source ADDR | send TEXT | reply TEXT | http [PATH] \
-         | timeout DURATION | interval DURATION | --json",
-    ),
+    ("SERVICE", "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]"),
     (
         "PREDICATE",
         "spread even [within N] | ratio weights [within PERCENT] | order alternate | order BACKEND... \
@@ -337,6 +380,22 @@ pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
     ("RHAI", Value::Word, "Rhai code (`help rhai` lists lvsh's functions)"),
 ];
 
+/// A command that reads a whole statement after its name (`explain`).
+const fn help_only(
+    name: &'static str,
+    group: Group,
+    syntax: &'static str,
+    summary: &'static str,
+    example: &'static str,
+) -> CommandHelp {
+    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Statement }
+}
+
+/// Every command's name, in `help`'s order (what "did you mean" chooses from).
+pub fn names() -> Vec<&'static str> {
+    COMMAND_HELP.iter().map(|c| c.name).collect()
+}
+
 /// The entry of a command or one of its aliases.
 pub fn find(name: &str) -> Option<&'static CommandHelp> {
     COMMAND_HELP.iter().find(|c| c.name == name || c.aliases.contains(&name))
@@ -347,7 +406,48 @@ pub fn placeholder(name: &str) -> Option<(Value, &'static str)> {
     PLACEHOLDERS.iter().find(|(n, _, _)| *n == name).map(|(_, v, meaning)| (*v, *meaning))
 }
 
-/// A fragment's pattern.
+/// A fragment's pattern: a named part, or one option of a statement
+/// (`count N | concurrency N | ...`).
 pub fn fragment(name: &str) -> Option<&'static str> {
-    FRAGMENTS.iter().find(|(n, _)| *n == name).map(|(_, pattern)| *pattern)
+    let named = FRAGMENTS.iter().find(|(n, _)| *n == name).map(|(_, pattern)| *pattern);
+    named.or_else(|| option_tables().iter().find(|t| t.fragment == name).map(|t| t.pattern.as_str()))
+}
+
+/// A statement's options as `help`, completion and the grammar see them.
+pub struct OptionFragment {
+    /// The name its statement's syntax uses (`PROBE-OPTION`).
+    pub fragment: &'static str,
+    /// Its production in `grammar/lvs.ebnf` (`probe-option`).
+    pub production: &'static str,
+    /// A statement start the options may follow (`probe web`).
+    pub sample: &'static str,
+    /// Each option's alternative, joined: `count N | concurrency N | ...`.
+    pub pattern: String,
+    pub options: Vec<OptDoc>,
+}
+
+/// Every statement's option table, documented once (built on first use).
+pub fn option_tables() -> &'static [OptionFragment] {
+    static TABLES: OnceLock<Vec<OptionFragment>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        tables::ALL
+            .iter()
+            .map(|t| {
+                let options = t.docs();
+                let pattern = options.iter().map(|o| o.syntax.as_str()).collect::<Vec<_>>().join(" | ");
+                OptionFragment {
+                    fragment: t.fragment(),
+                    production: t.production(),
+                    sample: t.sample(),
+                    pattern,
+                    options,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The options of a fragment, if it names a statement's options.
+pub fn options(fragment: &str) -> Option<&'static OptionFragment> {
+    option_tables().iter().find(|t| t.fragment == fragment)
 }

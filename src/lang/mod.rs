@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod codes;
 pub mod command;
 pub mod diagnostic;
 pub mod ipvsadm;
@@ -17,9 +18,10 @@ use ast::Script;
 use diagnostic::Diagnostic;
 use source::Source;
 
-/// Parses and checks a source: the script, and every error and warning found.
-pub fn parse(source: &Source) -> (Script, Vec<Diagnostic>) {
-    let (script, mut diagnostics) = parse::parse_script(source);
+/// Parses and checks a source: the script, and every error and warning
+/// found. `nodes` says which words are nodes that run a command.
+pub fn parse(source: &Source, nodes: parse::Nodes) -> (Script, Vec<Diagnostic>) {
+    let (script, mut diagnostics) = parse::parse_script(source, nodes);
     diagnostics.extend(check::check(&script, &[]));
     (script, diagnostics)
 }

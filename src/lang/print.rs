@@ -2,11 +2,14 @@
 //! order. Parsing the text gives the same tree again (a tested property).
 
 use std::fmt::Write;
-use std::net::IpAddr;
 
 use super::ast::{BackendDecl, ShowStmt, ShowTarget, Stmt, StmtKind, SvcOption, SvcRef};
-use super::show::ListFormat;
-use crate::ipvs::{DaemonState, Forward, Netmask, ServiceKey, TunnelCsum, TunnelKind};
+use super::parse::options;
+use super::parse::tables::{
+    BACKEND, CHECK, DAEMON, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TUTORIAL, WATCH,
+};
+use super::source::Spanned;
+use crate::ipvs::{DaemonState, ServiceKey};
 
 /// The canonical text of statements.
 pub fn print_stmts(stmts: &[Stmt]) -> String {
@@ -22,8 +25,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
                 write!(out, " {}", name.value).ok();
             }
             write!(out, " {}", key(&d.key.value)).ok();
-            out +=
-                &settings(d.scheduler.as_ref().map(|s| s.value.as_str()), d.options.iter().map(|o| &o.value));
+            out += &settings(d.scheduler.as_ref().map(|s| s.value.as_str()), &d.options);
             if let Some(backends) = &d.backends {
                 out += " {\n";
                 for b in backends {
@@ -39,7 +41,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::SetService(e) => format!(
             "set service {}{}",
             svc_ref(Some(&e.service.value)),
-            settings(e.scheduler.as_ref().map(|s| s.value.as_str()), e.options.iter().map(|o| &o.value))
+            settings(e.scheduler.as_ref().map(|s| s.value.as_str()), &e.options)
         ),
         StmtKind::SetBackend(b) => {
             format!("set backend {} {}", svc_ref(b.service.as_ref().map(|s| &s.value)), backend_rest(b))
@@ -51,17 +53,10 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Flush => "flush".into(),
         StmtKind::Zero(None) => "zero".into(),
         StmtKind::Zero(Some(s)) => format!("zero {}", svc_ref(Some(&s.value))),
-        StmtKind::Timeouts(t) => {
-            let parts = [("tcp", t.tcp), ("tcpfin", t.tcp_fin), ("udp", t.udp)];
-            let mut out = String::from("timeouts");
-            for (name, value) in parts {
-                if let Some(v) = value {
-                    write!(out, " {name} {v}").ok();
-                }
-            }
-            out
+        StmtKind::Timeouts(t) => format!("timeouts{}", options::print(&TIMEOUTS, t)),
+        StmtKind::DaemonStart(d) => {
+            format!("daemon start {}{}", daemon_state(d.daemon.state), options::print(&DAEMON, d))
         }
-        StmtKind::DaemonStart(d) => daemon_start(&d.daemon),
         StmtKind::DaemonStop(state) => format!("daemon stop {}", daemon_state(*state)),
         StmtKind::Show(show) => print_show(show),
         StmtKind::Save(None) => "save".into(),
@@ -70,21 +65,13 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Source(p) => format!("source {}", quote(&p.value)),
         StmtKind::Echo(text) => format!("echo {}", quote(text)),
         StmtKind::Sleep(d) => format!("sleep {}ms", d.as_millis()),
-        StmtKind::Probe(p) => print_probe(p),
-        StmtKind::Watch(w) => {
-            let show = print_show(&w.show);
-            let mut out = format!("watch{} interval {}ms", &show["show".len()..], w.interval.as_millis());
-            if let Some(n) = w.count {
-                write!(out, " count {n}").ok();
-            }
-            out
+        StmtKind::Probe(p) => {
+            format!("probe {}{}", svc_ref(Some(&p.service.value)), options::print(&PROBE, p))
         }
-        StmtKind::Check(c) => format!(
-            "check {}{} timeout {}ms",
-            svc_ref(Some(&c.service.value)),
-            if c.drain_failed { " --drain-failed" } else { "" },
-            c.timeout.as_millis()
-        ),
+        StmtKind::Watch(w) => format!("watch{}{}", show_target(&w.show.target), options::print(&WATCH, w)),
+        StmtKind::Check(c) => {
+            format!("check {}{}", svc_ref(Some(&c.service.value)), options::print(&CHECK, c))
+        }
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))
         }
@@ -98,14 +85,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
                 super::ast::LabAction::Down => "down",
                 super::ast::LabAction::Status => "status",
             };
-            let mut out = format!("lab {action}");
-            if lab.explain {
-                out += " --explain";
-            }
-            if let Some(prefix) = &lab.prefix {
-                write!(out, " prefix {prefix}").ok();
-            }
-            out
+            format!("lab {action}{}", options::print(&LAB, lab))
         }
         StmtKind::OnNode(c) => {
             format!("on {} {}{}", c.node.value, c.text, if c.background { " &" } else { "" })
@@ -113,59 +93,17 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Jobs(None) => "jobs".into(),
         StmtKind::Jobs(Some(which)) => format!("jobs {}", which.value),
         StmtKind::Stop(n) => format!("stop {}", n.value),
-        StmtKind::Serve(s) => {
-            let mut out = format!("serve {} {} {}", s.node.value, s.port, s.kind.name());
-            if let Some(reply) = &s.reply {
-                write!(out, " reply {}", quote(reply)).ok();
-            }
-            out
-        }
+        StmtKind::Serve(s) => format!("serve {} {}{}", s.node.value, s.port, options::print(&SERVE, s)),
         StmtKind::Use(node) => format!("use {}", node.value),
         StmtKind::Tutorial(t) => {
-            let mut out = String::from("tutorial");
-            if t.list {
-                out += " --list";
-            }
-            if t.yes {
-                out += " --yes";
-            }
-            if let Some(step) = t.start {
-                write!(out, " {step}").ok();
-            }
-            out
+            let step = t.start.map(|n| format!(" {n}")).unwrap_or_default();
+            format!("tutorial{}{step}", options::print(&TUTORIAL, t))
         }
         StmtKind::Ipvsadm(line) => {
             let words: Vec<&str> = line.args.iter().map(|a| a.value.as_str()).collect();
             format!("ipvsadm {}", words.join(" "))
         }
     }
-}
-
-fn print_probe(p: &super::ast::ProbeStmt) -> String {
-    let mut out = format!("probe {} count {}", svc_ref(Some(&p.service.value)), p.count);
-    if p.concurrency > 1 {
-        write!(out, " concurrency {}", p.concurrency).ok();
-    }
-    if let Some(from) = &p.from {
-        write!(out, " from {}", from.value).ok();
-    }
-    if let Some(source) = &p.source {
-        write!(out, " source {source}").ok();
-    }
-    if !p.send.is_empty() {
-        write!(out, " send {}", quote(&p.send)).ok();
-    }
-    if let Some(reply) = &p.reply {
-        write!(out, " reply {}", quote(reply)).ok();
-    }
-    if let Some(path) = &p.http {
-        write!(out, " http {path}").ok();
-    }
-    write!(out, " timeout {}ms interval {}ms", p.timeout.as_millis(), p.interval.as_millis()).ok();
-    if p.json {
-        out += " --json";
-    }
-    out
 }
 
 fn predicate(p: &super::ast::Predicate) -> String {
@@ -206,77 +144,13 @@ fn svc_ref(s: Option<&SvcRef>) -> String {
     }
 }
 
-fn settings<'a>(scheduler: Option<&str>, options: impl Iterator<Item = &'a SvcOption>) -> String {
-    let mut out = String::new();
-    if let Some(s) = scheduler {
-        write!(out, " {s}").ok();
-    }
-    for option in options {
-        match option {
-            SvcOption::Persistent(None) => out += " persistent",
-            SvcOption::Persistent(Some(t)) => write!(out, " persistent {t}").unwrap_or(()),
-            SvcOption::Netmask(Netmask::V4(m)) => write!(out, " netmask {m}").unwrap_or(()),
-            SvcOption::Netmask(Netmask::V6(p)) => write!(out, " prefix {p}").unwrap_or(()),
-            SvcOption::OnePacket => out += " one-packet",
-            SvcOption::Flags(_, names) => write!(out, " flags {}", names.join(",")).unwrap_or(()),
-            SvcOption::Pe(pe) => write!(out, " pe {pe}").unwrap_or(()),
-        }
-    }
-    out
+fn settings(scheduler: Option<&str>, options: &[Spanned<SvcOption>]) -> String {
+    let scheduler = scheduler.map(|s| format!(" {s}")).unwrap_or_default();
+    format!("{scheduler}{}", options::print(&SERVICE, &options.to_vec()))
 }
 
 fn backend_rest(b: &BackendDecl) -> String {
-    let mut out = b.addr.value.to_string();
-    if let Some(f) = &b.forward {
-        write!(out, " {}", forward(f.value)).ok();
-    }
-    for (name, value) in [("weight", &b.weight), ("upper", &b.upper), ("lower", &b.lower)] {
-        if let Some(v) = value {
-            write!(out, " {name} {}", v.value).ok();
-        }
-    }
-    out
-}
-
-fn forward(f: Forward) -> String {
-    let Forward::Tunnel(t) = f else { return f.to_string() };
-    let kind = match t.kind {
-        TunnelKind::Ipip => "ipip".to_string(),
-        TunnelKind::Gue { port } => format!("gue port {port}"),
-        TunnelKind::Gre => "gre".to_string(),
-    };
-    let csum = match t.csum {
-        TunnelCsum::NoCsum => "nocsum",
-        TunnelCsum::Csum => "csum",
-        TunnelCsum::RemCsum => "remcsum",
-    };
-    format!("tunnel {kind} {csum}")
-}
-
-fn daemon_start(d: &crate::ipvs::Daemon) -> String {
-    let mut out =
-        format!("daemon start {} interface {} syncid {}", daemon_state(d.state), d.interface, d.sync_id);
-    if let Some(n) = d.max_len {
-        write!(out, " maxlen {n}").ok();
-    }
-    if let Some(g) = d.group {
-        write!(
-            out,
-            " group {}",
-            match g {
-                IpAddr::V4(v4) => v4.to_string(),
-                IpAddr::V6(v6) => v6.to_string(),
-            }
-        )
-        .ok();
-    }
-    if let Some(p) = d.port {
-        write!(out, " port {p}").ok();
-    }
-    if let Some(t) = d.ttl {
-        write!(out, " ttl {t}").ok();
-    }
-    out
+    format!("{}{}", b.addr.value, options::print(&BACKEND, b))
 }
 
 fn daemon_state(s: DaemonState) -> &'static str {
@@ -287,38 +161,22 @@ fn daemon_state(s: DaemonState) -> &'static str {
 }
 
 fn print_show(show: &ShowStmt) -> String {
-    let mut out = String::from("show");
-    match &show.target {
-        ShowTarget::Table => {}
-        ShowTarget::Service(s) => write!(out, " {}", svc_ref(Some(&s.value))).unwrap_or(()),
-        ShowTarget::Connections => out += " connections",
-        ShowTarget::Timeouts => out += " timeouts",
-        ShowTarget::Daemons => out += " daemons",
+    format!("show{}{}", show_target(&show.target), options::print(&SHOW, show))
+}
+
+/// What `show` or `watch` lists, with its leading space (nothing for the table).
+fn show_target(target: &ShowTarget) -> String {
+    match target {
+        ShowTarget::Table => String::new(),
+        ShowTarget::Service(s) => format!(" {}", svc_ref(Some(&s.value))),
+        ShowTarget::Connections => " connections".into(),
+        ShowTarget::Timeouts => " timeouts".into(),
+        ShowTarget::Daemons => " daemons".into(),
     }
-    let format = match show.options.format {
-        ListFormat::Default => "",
-        ListFormat::Stats => " --stats",
-        ListFormat::Rate => " --rate",
-        ListFormat::Thresholds => " --thresholds",
-        ListFormat::PersistentConn => " --persistent",
-        ListFormat::TunInfo => " --tun-info",
-    };
-    out += format;
-    for (set, flag) in [
-        (show.options.exact, " --exact"),
-        (show.options.nosort, " --nosort"),
-        (show.json, " --json"),
-        (show.pretty, " --pretty"),
-    ] {
-        if set {
-            out += flag;
-        }
-    }
-    out
 }
 
 /// A string literal, escaped as the lexer reads it.
-fn quote(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").replace('\t', "\\t");
     format!("\"{escaped}\"")
 }
@@ -384,7 +242,8 @@ mod tests {
 
     fn canonical(text: &str) -> String {
         // Only the grammar matters here; the checks judge meaning, not form.
-        let (script, diagnostics) = crate::lang::parse::parse_script(&Source::new("t", text));
+        let (script, diagnostics) =
+            crate::lang::parse::parse_script(&Source::new("t", text), crate::lang::parse::no_nodes);
         assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
         print_stmts(&script.stmts)
     }

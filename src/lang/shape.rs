@@ -12,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 
 use super::command::{self, Value, COMMAND_HELP};
+use super::parse::Nodes;
 
 /// A compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,8 +283,9 @@ fn nullable(pat: &Pat) -> bool {
 }
 
 /// What may follow `words` (complete words of one statement, the command
-/// first). An unknown command expects nothing.
-pub fn walk(words: &[String]) -> Walk {
+/// first). An unknown command expects nothing; a word `nodes` knows reads
+/// as `on` that node.
+pub fn walk(words: &[String], nodes: Nodes) -> Walk {
     let Some((first, rest)) = words.split_first() else {
         return Walk { expected: Vec::new(), complete: true, fits: true };
     };
@@ -291,13 +293,13 @@ pub fn walk(words: &[String]) -> Walk {
     let (pat, reserved, rest) = match commands.get(first.as_str()) {
         Some((pat, reserved)) => (pat, reserved, rest),
         // `int1 nc -l ...`: a lab node's name is `on` that node.
-        None if crate::lab::Lab::node(first).is_some() => match commands.get("on") {
+        None if nodes(first) => match commands.get("on") {
             Some((pat, reserved)) => (pat, reserved, words),
             None => return Walk::default(),
         },
         None => return Walk::default(),
     };
-    let mut walker = Walker { words: rest, reserved, walk: Walk::default(), budget: 20_000 };
+    let mut walker = Walker { words: rest, reserved, nodes, walk: Walk::default(), budget: 20_000 };
     walker.step(vec![pat], 0, Ctx::default());
     walker.walk
 }
@@ -315,6 +317,7 @@ pub fn command_keywords(command: &str) -> Option<&'static HashSet<&'static str>>
 struct Walker<'a> {
     words: &'a [String],
     reserved: &'a HashSet<&'static str>,
+    nodes: Nodes,
     walk: Walk,
     /// Bounds the work on pathological lines.
     budget: usize,
@@ -382,7 +385,7 @@ impl<'a> Walker<'a> {
                 return;
             }
             Value::Line => {
-                let nested = walk(&self.words[at.min(self.words.len())..]);
+                let nested = walk(&self.words[at.min(self.words.len())..], self.nodes);
                 if at >= self.words.len() {
                     self.expect(Atom::Value { name: "COMMAND", value: Value::Command }, ctx);
                     return;
@@ -412,7 +415,7 @@ impl<'a> Walker<'a> {
 
     /// Whether a typed word can be this value. Names never take a keyword.
     fn fits(&self, value: Value, word: &str) -> bool {
-        let ident = || is_ident(word) && !self.reserved.contains(word);
+        let ident = || crate::lang::parse::is_ident(word) && !self.reserved.contains(word);
         match value {
             Value::ServiceName | Value::Name => {
                 ident() && !["tcp", "udp", "sctp", "fwmark"].contains(&word) && !is_command(word)
@@ -464,23 +467,21 @@ impl Ctx {
     }
 }
 
-/// A name or scheduler: a letter, then letters, digits, `-` or `_`.
-pub fn is_ident(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lab's node names, as the lab gives them to the shell.
+    fn lab_nodes(word: &str) -> bool {
+        ["ext1", "ext2", "gw", "int1", "int2"].contains(&word)
+    }
 
     fn words(line: &str) -> Vec<String> {
         line.split_whitespace().map(str::to_string).collect()
     }
 
     fn next_words(line: &str) -> Vec<&'static str> {
-        walk(&words(line))
+        walk(&words(line), lab_nodes)
             .expected
             .iter()
             .filter_map(|e| match e.atom {
@@ -533,11 +534,11 @@ mod tests {
 
     #[test]
     fn the_backend_slot_knows_its_service() {
-        let walk = walk(&words("del backend tcp 111.111.0.1:80"));
+        let walk = walk(&words("del backend tcp 111.111.0.1:80"), lab_nodes);
         let e = &walk.expected[0];
         assert_eq!(e.atom, Atom::Value { name: "BACKEND", value: Value::Backend });
         assert_eq!(e.ctx.service, Some(SvcSel::Inet { proto: "tcp", addr: "111.111.0.1:80".into() }));
-        let named = super::walk(&words("set backend web"));
+        let named = super::walk(&words("set backend web"), lab_nodes);
         assert_eq!(named.expected[0].ctx.service, Some(SvcSel::Name("web".into())));
     }
 
@@ -546,32 +547,32 @@ mod tests {
         let after = next_words("backend web 10.0.0.1:80 masq");
         assert!(after.contains(&"weight") && after.contains(&"tunnel"), "{after:?}");
         assert_eq!(next_words("backend web 10.0.0.1:80 weight"), ["N"]);
-        assert!(!walk(&words("del service flush")).fits);
+        assert!(!walk(&words("del service flush"), lab_nodes).fits);
     }
 
     #[test]
     fn a_whole_statement_is_complete() {
-        assert!(walk(&words("flush")).complete);
-        assert!(!walk(&words("del service")).complete);
-        assert!(walk(&words("show web --stats")).complete);
-        assert!(!walk(&words("frobnicate")).fits);
+        assert!(walk(&words("flush"), lab_nodes).complete);
+        assert!(!walk(&words("del service"), lab_nodes).complete);
+        assert!(walk(&words("show web --stats"), lab_nodes).complete);
+        assert!(!walk(&words("frobnicate"), lab_nodes).fits);
     }
 
     #[test]
     fn a_lab_node_name_reads_as_on_that_node() {
-        assert!(walk(&words("int1 nc -l -p 8000")).complete);
+        assert!(walk(&words("int1 nc -l -p 8000"), lab_nodes).complete);
     }
 
     #[test]
     fn explain_walks_the_line_it_explains() {
         assert!(next_words("explain").contains(&"COMMAND"));
         assert_eq!(next_words("explain del"), ["service", "backend"]);
-        assert!(walk(&words("explain flush")).complete);
+        assert!(walk(&words("explain flush"), lab_nodes).complete);
     }
 
     #[test]
     fn ipvsadm_takes_the_rest_of_the_line() {
-        let walk = walk(&words("ipvsadm -A -t"));
+        let walk = walk(&words("ipvsadm -A -t"), lab_nodes);
         assert_eq!(walk.expected[0].atom, Atom::Ipvsadm(words("-A -t")));
     }
 
@@ -580,7 +581,7 @@ mod tests {
         for c in COMMAND_HELP {
             // Blanks only: `script { ... }` keeps its braces as words here.
             let words: Vec<String> = c.example.split_whitespace().map(str::to_string).collect();
-            let walk = walk(&words);
+            let walk = walk(&words, lab_nodes);
             assert!(walk.complete, "{}: `{}` does not fit `{}`", c.name, c.example, c.syntax);
         }
     }

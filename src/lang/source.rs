@@ -73,7 +73,7 @@ impl fmt::Display for Span {
 }
 
 /// A value and where it was written.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
@@ -83,6 +83,11 @@ impl<T> Spanned<T> {
     /// A value at a span.
     pub fn new(value: T, span: Span) -> Spanned<T> {
         Spanned { value, span }
+    }
+
+    /// The value changed, at the same span.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
+        Spanned { value: f(self.value), span: self.span }
     }
 }
 

@@ -4,6 +4,7 @@
 use colored::Colorize;
 
 use crate::lang::command::{self, CommandHelp, Group, COMMAND_HELP};
+use crate::lang::parse::options::OptDoc;
 
 /// Every command, grouped by purpose, one line each.
 pub fn overview() -> String {
@@ -39,6 +40,11 @@ pub fn command(c: &CommandHelp) -> String {
         out.push_str(&format!("\n{}\n", "where".bold()));
         let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
         for name in names {
+            if let Some(table) = command::options(name) {
+                out.push_str(&format!("  {name:<width$}  one of:\n"));
+                out.push_str(&options(&table.options));
+                continue;
+            }
             let meaning = command::fragment(name)
                 .map(|pattern| pattern.split_whitespace().collect::<Vec<_>>().join(" "))
                 .or_else(|| command::placeholder(name).map(|(_, meaning)| meaning.to_string()))
@@ -50,8 +56,22 @@ pub fn command(c: &CommandHelp) -> String {
     out
 }
 
+/// A statement's options, one a line: syntax, help, default.
+fn options(options: &[OptDoc]) -> String {
+    let width = options.iter().map(|o| o.syntax.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for o in options {
+        let range = o.range.map(|(min, max)| format!("{min} to {max}"));
+        let default = o.default.map(|d| format!("default {d}"));
+        let notes: Vec<String> = range.into_iter().chain(default).collect();
+        let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+        out.push_str(&format!("    {:<width$}  {}{notes}\n", o.syntax, o.help));
+    }
+    out
+}
+
 /// `help rhai`: each function and property lvsh gives Rhai, with an example.
-pub fn rhai(functions: &[crate::script::FnDoc]) -> String {
+pub fn rhai(functions: &[super::fn_doc::FnDoc]) -> String {
     let mut out =
         String::from("lvsh's Rhai API (in `script { }`, .rhai files, and `=` lines of the shell):\n");
     for f in functions {

@@ -1,6 +1,7 @@
 //! The lab's words: `lab up --explain` lines, summaries, `lab status`,
 //! `jobs` and a job's output.
 
+use super::words::plural;
 use crate::lab::build::{Done, Status};
 use crate::lab::plan::Step;
 use crate::lab::{Lab, NODES};
@@ -27,11 +28,11 @@ pub fn up_summary(lab: &Lab, made: usize) -> String {
 pub fn down_summary(removed: usize, jobs: usize) -> String {
     let jobs = match jobs {
         0 => String::new(),
-        n => format!(", stopped {}", crate::interp::plural(n, "job")),
+        n => format!(", stopped {}", plural(n, "job")),
     };
     match removed {
         0 => format!("lab is already down{jobs}\n"),
-        n => format!("lab down: removed {}{jobs}\n", crate::interp::plural(n, "namespace")),
+        n => format!("lab down: removed {}{jobs}\n", plural(n, "namespace")),
     }
 }
 
@@ -108,7 +109,7 @@ fn job_line(j: &JobInfo) -> String {
         Some(code) if code < 0 => format!("killed by signal {}", -code),
         Some(code) => format!("exited {code}"),
     };
-    let lines = crate::interp::plural(j.output_lines, "line");
+    let lines = plural(j.output_lines, "line");
     format!("[{}] {:<16} {:<10} {}  (pid {}, {lines} of output)", j.id, state, j.node, j.command, j.pid)
 }
 

@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod explain;
+pub mod fn_doc;
 pub mod help;
 pub mod ipvsadm;
 pub mod ipvsadm_line;
@@ -13,3 +14,4 @@ pub mod lab;
 pub mod probe;
 pub mod table;
 pub mod watch;
+pub mod words;

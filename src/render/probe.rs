@@ -3,13 +3,14 @@
 
 use std::net::SocketAddr;
 
+use super::words::plural;
 use crate::probe::ProbeResult;
 
 /// The report of one probe; `backends` are the service's, so an unreached
 /// backend shows with 0.
 pub fn report(result: &ProbeResult, backends: &[SocketAddr]) -> String {
     let total = result.attempts.len();
-    let connections = crate::interp::plural(total, "connection");
+    let connections = plural(total, "connection");
     let mut out = format!("probe {}: {connections}, {} served\n", result.service, result.served());
     let counts = result.counts();
     let mut rows: Vec<(SocketAddr, u64)> = backends.iter().map(|b| (*b, count_of(&counts, *b))).collect();

@@ -60,7 +60,7 @@ fn candidates(c: &Cursor, model: Model<'_>) -> Vec<Candidate> {
         _ => {}
     }
     let Some(words) = statement_words(c) else { return Vec::new() };
-    let walk = walk(&words);
+    let walk = walk(&words, crate::lab::Lab::is_node);
     walk.expected.iter().flat_map(|e| expected(e, &c.partial, model)).collect()
 }
 

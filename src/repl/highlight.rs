@@ -92,7 +92,8 @@ fn word_style(command: &str, word: &str) -> Option<Style> {
 /// An unclosed block is not refused (Enter continues it), nor is a word
 /// still being typed at the end that can become a valid one.
 fn refused_from(text: &str, base: usize, model: Model<'_>) -> Option<usize> {
-    let (_, diagnostics) = crate::lang::parse::parse_script(&Source::new("<repl>", text));
+    let (_, diagnostics) =
+        crate::lang::parse::parse_script(&Source::new("<repl>", text), crate::lab::Lab::is_node);
     let d = diagnostics.into_iter().find(|d| d.is_error() && d.code != "lvs::parse::unclosed-block")?;
     let span = d.primary.span;
     let (start, end) = (span.start as usize, span.end as usize);

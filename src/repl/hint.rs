@@ -58,7 +58,7 @@ fn next_items(words: &[String]) -> Option<LineHint> {
         return None;
     }
     let mut items: Vec<&str> = Vec::new();
-    for e in walk(words).expected {
+    for e in walk(words, crate::lab::Lab::is_node).expected {
         let item = match e.atom {
             Atom::Word { text, offered: true } => text,
             Atom::Value { name, .. } => name,

@@ -23,7 +23,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::MemHistory;
 use rustyline::Editor;
 
-use crate::interp::Interpreter;
+use crate::interp::{FailureKind, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::ast::SvcRef;
 use crate::lang::source::Source;
@@ -49,14 +49,16 @@ pub struct Settings {
     pub pinned: bool,
 }
 
-/// Runs the shell until Ctrl-D or `exit`; returns the exit status.
-pub fn run(settings: Settings) -> u8 {
+/// Runs the shell until Ctrl-D or `exit`. Errors in what was typed never
+/// end it; a terminal that cannot be used does, as a failure of the
+/// environment (the caller turns that into an exit code).
+pub fn run(settings: Settings) -> Result<(), FailureKind> {
     let color = settings.color;
     match Shell::new(settings) {
         Ok(mut shell) => shell.run(),
         Err(e) => {
             eprint!("{}", render_plain(&format!("cannot start the shell: {e}"), None, color));
-            crate::app::EXIT_ENVIRONMENT
+            Err(FailureKind::Environment)
         }
     }
 }
@@ -116,22 +118,22 @@ impl Shell {
         Ok(shell)
     }
 
-    fn run(&mut self) -> u8 {
+    fn run(&mut self) -> Result<(), FailureKind> {
         println!("lvsh: `help` lists the commands, Tab completes, Ctrl-D leaves.");
         self.refresher.refresh(&self.interp.netns(), REFRESH_WAIT);
         loop {
             match self.read() {
                 Ok(Input::Text(text)) => {
                     if self.dispatch(&text) {
-                        return 0;
+                        return Ok(());
                     }
                     self.after(&text);
                 }
                 Ok(Input::Cancelled) => {}
-                Ok(Input::End) => return 0,
+                Ok(Input::End) => return Ok(()),
                 Err(e) => {
                     eprint!("{}", render_plain(&format!("cannot read the terminal: {e}"), None, self.color));
-                    return crate::app::EXIT_ENVIRONMENT;
+                    return Err(FailureKind::Environment);
                 }
             }
         }
@@ -212,7 +214,7 @@ impl Shell {
     fn run_lvs(&mut self, text: &str) {
         let source = Source::new("<repl>", text);
         let known: Vec<String> = self.interp.session.names().map(str::to_string).collect();
-        let (script, mut diagnostics) = crate::lang::parse::parse_script(&source);
+        let (script, mut diagnostics) = crate::lang::parse::parse_script(&source, crate::lab::Lab::is_node);
         diagnostics.extend(crate::lang::check::check(&script, &known));
         diagnostics.extend(crate::script::check(&source, &script));
         for d in &diagnostics {

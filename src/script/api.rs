@@ -1,25 +1,44 @@
 //! The global functions a script calls (`services()`, `service(..)`,
-//! `service_add(..)`, `run(..)`, `sleep(..)`, `assert(..)`), and the one
-//! path every change takes: a statement of the language, run by the
-//! interpreter at the call's place. `docs.rs` documents each for `help`.
+//! `service_add(..)`, `run(..)`, `sleep(..)`, `assert(..)`), and the engine
+//! an evaluation runs in: the sandbox with lvsh's functions and types, its
+//! output going to the run's output. `docs.rs` documents each for `help`.
 
 use std::net::SocketAddr;
 
-use rhai::{Array, Engine, EvalAltResult, Map, NativeCallContext};
+use rhai::{Array, Engine, Map, NativeCallContext};
 
-use super::host::{Host, Site};
+use super::host::{run_stmt, Host, Res, Site};
 use super::service::ServiceRef;
-use crate::interp::{Failure, FailureKind, Interpreter};
+use crate::interp::{Failure, Interpreter};
 use crate::ipvs::ServiceKey;
-use crate::lang::ast::{Script, ServiceDecl, Stmt, StmtKind};
+use crate::lang::ast::{ServiceDecl, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::parse::fragment;
-use crate::lang::source::{Source, Spanned};
+use crate::lang::source::{Source, Span, Spanned};
 
-type Res<T> = Result<T, Box<EvalAltResult>>;
+/// Lends `interp` to an engine for `code` of `source` for the length of `f`.
+pub fn with_engine<T>(
+    interp: &mut Interpreter,
+    source: &Source,
+    code: Span,
+    f: impl FnOnce(&Host, &Engine) -> T,
+) -> T {
+    super::host::lend(interp, source, code, |host| f(host, &engine(host)))
+}
+
+/// The engine for one evaluation, with `host`'s interpreter behind lvsh's functions.
+fn engine(host: &Host) -> Engine {
+    let mut engine = super::engine::sandboxed();
+    let out = host.clone();
+    engine.on_print(move |text| out.print(text));
+    let out = host.clone();
+    engine.on_debug(move |text, _, _| out.print(&format!("debug: {text}")));
+    register(&mut engine, host);
+    engine
+}
 
 /// Registers the global functions and lvsh's types.
-pub fn register(engine: &mut Engine, host: &Host) {
+fn register(engine: &mut Engine, host: &Host) {
     super::service::register(engine, host);
     super::backend::register(engine, host);
     super::probe::register(engine);
@@ -66,17 +85,6 @@ pub fn register(engine: &mut Engine, host: &Host) {
     engine.register_fn("assert", move |ctx: NativeCallContext, holds: bool, message: &str| -> Res<()> {
         h.call(ctx.call_position(), |_, site| assert(site, holds, message))
     });
-}
-
-/// Runs one statement a call stands for, checked as the language checks it.
-pub fn run_stmt(interp: &mut Interpreter, site: &Site, kind: StmtKind) -> Result<(), Failure> {
-    let script = Script { stmts: vec![Stmt { span: site.span, kind }] };
-    let known: Vec<String> = interp.session.names().map(str::to_string).collect();
-    let problems = crate::lang::check::check(&script, &known);
-    if let Some(d) = problems.into_iter().find(Diagnostic::is_error) {
-        return Err(site.relocate(d, crate::lang::print::print_stmts(&script.stmts).trim_end()));
-    }
-    interp.run_within(site.source, &script)
 }
 
 /// The service a text names: a session name, `tcp ADDR:PORT`, `fwmark N`,
@@ -147,11 +155,11 @@ fn run(interp: &mut Interpreter, site: &Site, text: &str) -> Result<(), Failure>
     let called = format!("run from {}:{line}:{col}", site.source.name);
     let source = Source::new("<run>", text);
     let known: Vec<String> = interp.session.names().map(str::to_string).collect();
-    let (script, mut problems) = crate::lang::parse::parse_script(&source);
+    let (script, mut problems) = crate::lang::parse::parse_script(&source, crate::lab::Lab::is_node);
     problems.extend(crate::lang::check::check(&script, &known));
     if let Some(d) = problems.into_iter().find(Diagnostic::is_error) {
         let d = d.with_note(called);
-        return Err(Failure { source, diagnostic: Box::new(d), kind: FailureKind::Script });
+        return Err(Failure::script(&source, d));
     }
     interp.run_within(&source, &script).map_err(|mut failure| {
         failure.diagnostic.notes.insert(0, called);
@@ -185,51 +193,5 @@ fn assert(site: &Site, holds: bool, message: &str) -> Result<(), Failure> {
         "does not hold",
     )
     .with_note("the script stopped here; the run goes on and exits 1");
-    Err(Failure { source: site.source.clone(), diagnostic: Box::new(d), kind: FailureKind::Expectation })
-}
-
-/// Registers the read-only property `name` of `T`, read through the interpreter.
-pub fn getter<T: Clone + 'static, V: Clone + 'static>(
-    engine: &mut Engine,
-    host: &Host,
-    name: &str,
-    read: impl Fn(&mut Interpreter, &Site, &T) -> Result<V, Failure> + 'static,
-) {
-    let h = host.clone();
-    engine.register_fn(format!("get${name}"), move |ctx: NativeCallContext, object: &mut T| -> Res<V> {
-        h.call(ctx.call_position(), |interp, site| read(interp, site, object))
-    });
-}
-
-/// Registers the writable side of property `name` of `T`: a change through the interpreter.
-pub fn setter<T: Clone + 'static, V: Clone + 'static>(
-    engine: &mut Engine,
-    host: &Host,
-    name: &str,
-    write: impl Fn(&mut Interpreter, &Site, &T, V) -> Result<(), Failure> + 'static,
-) {
-    let h = host.clone();
-    engine.register_fn(
-        format!("set${name}"),
-        move |ctx: NativeCallContext, object: &mut T, value: V| -> Res<()> {
-            h.call(ctx.call_position(), |interp, site| write(interp, site, object, value))
-        },
-    );
-}
-
-/// A number from a script in `range`, or a failure naming `what`.
-pub fn in_range(
-    site: &Site,
-    what: &str,
-    n: i64,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<u32, Failure> {
-    match u32::try_from(n) {
-        Ok(v) if range.contains(&n) => Ok(v),
-        _ => Err(site.failure(
-            "lvs::script::range",
-            format!("{n} is not a valid {what}"),
-            Some(format!("a {what} is from {} to {}", range.start(), range.end())),
-        )),
-    }
+    Err(Failure::expectation(site.source, d))
 }

@@ -4,11 +4,9 @@
 
 use std::net::SocketAddr;
 
-use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
+use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::api::{getter, in_range, run_stmt, setter};
-use super::host::{Host, Site};
-use super::service::ServiceRef;
+use super::host::{getter, in_range, run_stmt, setter, Host, Res, Site};
 use crate::interp::{Failure, Interpreter};
 use crate::ipvs::{Backend, BackendEntry, KernelError, ServiceKey};
 use crate::lang::ast::{StmtKind, SvcRef};
@@ -28,8 +26,6 @@ impl BackendRef {
     }
 }
 
-type Res<T> = Result<T, Box<EvalAltResult>>;
-
 /// The largest weight or threshold the kernel keeps (a C int).
 const MAX: i64 = i32::MAX as i64;
 
@@ -43,7 +39,6 @@ pub fn register(engine: &mut Engine, host: &Host) {
     engine.register_get("addr", |b: &mut BackendRef| b.addr.to_string());
     engine.register_get("address", |b: &mut BackendRef| b.addr.ip().to_string());
     engine.register_get("port", |b: &mut BackendRef| i64::from(b.addr.port()));
-    engine.register_get("service", |b: &mut BackendRef| ServiceRef::new(b.service));
     getter(engine, host, "method", |interp, site, b: &BackendRef| {
         Ok(config(interp, site, b)?.forward.to_string())
     });
@@ -65,7 +60,7 @@ pub fn register(engine: &mut Engine, host: &Host) {
     });
     getter(engine, host, "stats", |interp, site, b: &BackendRef| {
         let e = entry(interp, site, b)?;
-        let mut map = super::service::stats(&e.stats);
+        let mut map = super::stats::map(&e.stats);
         map.insert("active".into(), i64::from(e.active_conns).into());
         map.insert("inactive".into(), i64::from(e.inactive_conns).into());
         map.insert("persistent".into(), i64::from(e.persist_conns).into());

@@ -1,18 +1,7 @@
 //! What `help rhai` shows: each function and property lvsh gives Rhai,
 //! with its signature, one line of doc and an example (compiled by a test).
 
-/// One function or property of lvsh's Rhai API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FnDoc {
-    /// The name a script calls, e.g. `add_backend`.
-    pub name: &'static str,
-    /// How it is called, with argument and result types.
-    pub signature: &'static str,
-    /// What it does, in one line.
-    pub doc: &'static str,
-    /// A line of Rhai that uses it.
-    pub example: &'static str,
-}
+pub use crate::render::fn_doc::FnDoc;
 
 const fn doc(name: &'static str, signature: &'static str, doc: &'static str, example: &'static str) -> FnDoc {
     FnDoc { name, signature, doc, example }

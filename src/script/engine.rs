@@ -1,10 +1,9 @@
-//! The engine scripts run in: the sandbox's limits, output to the run's
-//! output, and lvsh's functions. Rhai has no file, process or network
-//! access of its own, and `no_module` leaves `import` out of the language.
+//! The sandbox scripts run in: its limits, on an engine with nothing of
+//! lvsh's yet (`api` adds the functions). Rhai has no file, process or
+//! network access of its own, and `no_module` leaves `import` out of the
+//! language.
 
 use rhai::Engine;
-
-use super::host::Host;
 
 /// The sandbox: every script stops with a clear error when it passes one.
 pub mod limits {
@@ -38,16 +37,5 @@ pub fn sandboxed() -> Engine {
         .set_max_variables(limits::VARIABLES);
     // `eval` would compile text the checks before a run never saw.
     engine.disable_symbol("eval");
-    engine
-}
-
-/// The engine for one evaluation, with `host`'s interpreter behind lvsh's functions.
-pub fn engine(host: &Host) -> Engine {
-    let mut engine = sandboxed();
-    let out = host.clone();
-    engine.on_print(move |text| out.print(text));
-    let out = host.clone();
-    engine.on_debug(move |text, _, _| out.print(&format!("debug: {text}")));
-    super::api::register(&mut engine, host);
     engine
 }

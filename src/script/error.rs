@@ -7,7 +7,7 @@ use std::rc::Rc;
 use rhai::{Dynamic, EvalAltResult, ParseError, Position};
 
 use super::engine::limits;
-use super::host::Host;
+use super::place::Place;
 use crate::interp::{Failure, FailureKind};
 use crate::lang::diagnostic::{suggest, Diagnostic};
 
@@ -32,12 +32,12 @@ pub fn raise(failure: Failure, pos: Position) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(Dynamic::from(ScriptError(Rc::new(failure))), pos).into()
 }
 
-/// The failure a Rhai error means, placed in the host's source.
-pub fn failure(host: &Host, error: EvalAltResult) -> Failure {
+/// The failure a Rhai error means, placed in the code's source.
+pub fn failure(place: &Place, error: EvalAltResult) -> Failure {
     let error = match error {
         EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) => {
-            let mut failure = failure(host, *inner);
-            let (line, col) = host.source().line_col(host.span_at(pos).start as usize);
+            let mut failure = failure(place, *inner);
+            let (line, col) = place.source().line_col(place.span_at(pos).start as usize);
             let note = format!("in function `{name}`, called at line {line}, column {col}");
             // Name only the outermost call: a deep recursion would repeat it.
             match failure.diagnostic.notes.iter_mut().find(|n| n.starts_with("in function")) {
@@ -46,12 +46,12 @@ pub fn failure(host: &Host, error: EvalAltResult) -> Failure {
             }
             return failure;
         }
-        EvalAltResult::ErrorRuntime(value, pos) => return runtime(host, value, pos),
+        EvalAltResult::ErrorRuntime(value, pos) => return runtime(place, value, pos),
         other => other,
     };
     let (code, help, kind) = classify(&error);
     let mut error = error;
-    let span = host.span_at(error.take_position());
+    let span = place.span_at(error.take_position());
     let message = match &error {
         EvalAltResult::ErrorFunctionNotFound(signature, _) => no_function(signature),
         EvalAltResult::ErrorTooManyOperations(_) => {
@@ -64,24 +64,24 @@ pub fn failure(host: &Host, error: EvalAltResult) -> Failure {
     };
     let mut diagnostic = Diagnostic::error(code, message, span, "");
     diagnostic.help = help;
-    Failure { source: host.source().clone(), diagnostic: Box::new(diagnostic), kind }
+    Failure::new(kind, place.source(), diagnostic)
 }
 
-/// A compile error as a diagnostic in the host's source.
-pub fn syntax(host: &Host, error: &ParseError) -> Diagnostic {
-    let span = host.span_at(error.position());
+/// A compile error as a diagnostic in the code's source.
+pub fn syntax(place: &Place, error: &ParseError) -> Diagnostic {
+    let span = place.span_at(error.position());
     Diagnostic::error("lvs::script::syntax", lower_first(&error.err_type().to_string()), span, "here")
 }
 
 /// A value a script threw, or an lvsh failure that went through Rhai.
-fn runtime(host: &Host, value: Dynamic, pos: Position) -> Failure {
+fn runtime(place: &Place, value: Dynamic, pos: Position) -> Failure {
     if let Some(e) = value.read_lock::<ScriptError>() {
         return (*e.0).clone();
     }
-    let span = host.span_at(pos);
+    let span = place.span_at(pos);
     let mut diagnostic = Diagnostic::error("lvs::script::thrown", value.to_string(), span, "thrown here");
     diagnostic.help = Some("catch it with `try { ... } catch (e) { ... }` to go on".into());
-    Failure { source: host.source().clone(), diagnostic: Box::new(diagnostic), kind: FailureKind::Script }
+    Failure::script(place.source(), diagnostic)
 }
 
 /// The code, hint and kind of a Rhai error.

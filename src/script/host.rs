@@ -1,18 +1,24 @@
 //! The interpreter lent to Rhai. Rhai's registered functions must be
 //! `'static`, so for the length of one evaluation the interpreter moves into
 //! a shared cell they all hold, and comes back when the evaluation ends.
+//!
+//! Also how a registered function calls it: a property through
+//! [`getter`]/[`setter`], and every change as a statement of the language
+//! run by the interpreter at the call's place ([`run_stmt`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rhai::{Engine, EvalAltResult, Position};
+use rhai::{Engine, EvalAltResult, NativeCallContext, Position};
 
 use super::options::OptionError;
-use crate::interp::{kernel_failure, Failure, FailureKind, Interpreter};
+use super::place::Place;
+use crate::interp::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Timeouts,
 };
+use crate::lang::ast::{Script, Stmt, StmtKind};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
 
@@ -21,9 +27,7 @@ use crate::lang::source::{Source, Span};
 #[derive(Clone)]
 pub struct Host {
     interp: Rc<RefCell<Option<Interpreter>>>,
-    source: Rc<Source>,
-    /// Where the Rhai code is in the source (a `script { }` block's inside, or a whole `.rhai` file).
-    code: Span,
+    place: Place,
 }
 
 /// Where a call was written: the source and the span of the call in it.
@@ -42,7 +46,7 @@ impl Site<'_> {
     pub fn failure(&self, code: &'static str, message: String, help: Option<String>) -> Failure {
         let mut diagnostic = Diagnostic::error(code, message, self.span, "");
         diagnostic.help = help;
-        Failure { source: self.source.clone(), diagnostic: Box::new(diagnostic), kind: FailureKind::Script }
+        Failure::script(self.source, diagnostic)
     }
 
     /// A bad option of a map at this call.
@@ -55,22 +59,15 @@ impl Site<'_> {
         d.primary.span = self.span;
         d.secondary.clear();
         d.notes.push(format!("in `{text}`"));
-        Failure { source: self.source.clone(), diagnostic: Box::new(d), kind: FailureKind::Script }
+        Failure::script(self.source, d)
     }
 }
 
-/// Lends `interp` to an engine built for `code` of `source` for the length of `f`.
-pub fn lend<T>(
-    interp: &mut Interpreter,
-    source: &Source,
-    code: Span,
-    f: impl FnOnce(&Host, &Engine) -> T,
-) -> T {
+/// Lends `interp` to a host for `code` of `source` for the length of `f`.
+pub fn lend<T>(interp: &mut Interpreter, source: &Source, code: Span, f: impl FnOnce(&Host) -> T) -> T {
     let owned = std::mem::replace(interp, Interpreter::new(Box::new(Lent), Box::new(std::io::sink())));
-    let host = Host { interp: Rc::new(RefCell::new(Some(owned))), source: Rc::new(source.clone()), code };
-    let engine = super::engine::engine(&host);
-    let result = f(&host, &engine);
-    drop(engine);
+    let host = Host { interp: Rc::new(RefCell::new(Some(owned))), place: Place::new(source, code) };
+    let result = f(&host);
     if let Some(owned) = host.interp.borrow_mut().take() {
         *interp = owned;
     }
@@ -78,11 +75,6 @@ pub fn lend<T>(
 }
 
 impl Host {
-    /// A host with no interpreter, to place compile errors in `source`.
-    pub fn unlent(source: &Source, code: Span) -> Host {
-        Host { interp: Rc::new(RefCell::new(None)), source: Rc::new(source.clone()), code }
-    }
-
     /// Runs `f` on the interpreter for a call at `pos`; a failure becomes a
     /// Rhai error there, which [`super::error`] turns back into the failure.
     pub fn call<T>(
@@ -90,7 +82,7 @@ impl Host {
         pos: Position,
         f: impl FnOnce(&mut Interpreter, &Site) -> Result<T, Failure>,
     ) -> Result<T, Box<EvalAltResult>> {
-        let site = Site { source: &self.source, span: self.span_at(pos) };
+        let site = Site { source: self.place.source(), span: self.place.span_at(pos) };
         let mut cell = self.interp.try_borrow_mut().map_err(|_| busy(pos))?;
         let interp = cell.as_mut().ok_or_else(|| busy(pos))?;
         f(interp, &site).map_err(|failure| super::error::raise(failure, pos))
@@ -106,30 +98,75 @@ impl Host {
         }
     }
 
-    /// The source the code is in.
-    pub fn source(&self) -> &Source {
-        &self.source
-    }
-
-    /// The span in the source of a Rhai position: the word that starts there.
-    pub fn span_at(&self, pos: Position) -> Span {
-        let start = self.code.start as usize;
-        let Some(line) = pos.line() else { return Span::new(start, start) };
-        let code = &self.source.text[self.code.range()];
-        let line_start: usize = code.split_inclusive('\n').take(line - 1).map(str::len).sum();
-        let rest = &code[line_start.min(code.len())..];
-        let rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
-        let column = pos.position().unwrap_or(1).saturating_sub(1);
-        let at = rest.char_indices().nth(column).map_or(rest.len(), |(i, _)| i);
-        let word = rest[at..].find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len() - at);
-        let at = start + line_start + at;
-        Span::new(at, at + word.max(1).min(self.source.text.len().saturating_sub(at)))
+    /// Where the code is, to place errors in it.
+    pub fn place(&self) -> &Place {
+        &self.place
     }
 }
 
 fn busy(pos: Position) -> Box<EvalAltResult> {
     let message = "lvsh is busy with another statement: a script cannot call lvsh from inside `print`";
     EvalAltResult::ErrorRuntime(message.into(), pos).into()
+}
+
+/// What a registered function returns: a failure travels as a Rhai error.
+pub type Res<T> = Result<T, Box<EvalAltResult>>;
+
+/// Runs one statement a call stands for, checked as the language checks it.
+pub fn run_stmt(interp: &mut Interpreter, site: &Site, kind: StmtKind) -> Result<(), Failure> {
+    let script = Script { stmts: vec![Stmt { span: site.span, kind }] };
+    let known: Vec<String> = interp.session.names().map(str::to_string).collect();
+    let problems = crate::lang::check::check(&script, &known);
+    if let Some(d) = problems.into_iter().find(Diagnostic::is_error) {
+        return Err(site.relocate(d, crate::lang::print::print_stmts(&script.stmts).trim_end()));
+    }
+    interp.run_within(site.source, &script)
+}
+
+/// Registers the read-only property `name` of `T`, read through the interpreter.
+pub fn getter<T: Clone + 'static, V: Clone + 'static>(
+    engine: &mut Engine,
+    host: &Host,
+    name: &str,
+    read: impl Fn(&mut Interpreter, &Site, &T) -> Result<V, Failure> + 'static,
+) {
+    let h = host.clone();
+    engine.register_fn(format!("get${name}"), move |ctx: NativeCallContext, object: &mut T| -> Res<V> {
+        h.call(ctx.call_position(), |interp, site| read(interp, site, object))
+    });
+}
+
+/// Registers the writable side of property `name` of `T`: a change through the interpreter.
+pub fn setter<T: Clone + 'static, V: Clone + 'static>(
+    engine: &mut Engine,
+    host: &Host,
+    name: &str,
+    write: impl Fn(&mut Interpreter, &Site, &T, V) -> Result<(), Failure> + 'static,
+) {
+    let h = host.clone();
+    engine.register_fn(
+        format!("set${name}"),
+        move |ctx: NativeCallContext, object: &mut T, value: V| -> Res<()> {
+            h.call(ctx.call_position(), |interp, site| write(interp, site, object, value))
+        },
+    );
+}
+
+/// A number from a script in `range`, or a failure naming `what`.
+pub fn in_range(
+    site: &Site,
+    what: &str,
+    n: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<u32, Failure> {
+    match u32::try_from(n) {
+        Ok(v) if range.contains(&n) => Ok(v),
+        _ => Err(site.failure(
+            "lvs::script::range",
+            format!("{n} is not a valid {what}"),
+            Some(format!("a {what} is from {} to {}", range.start(), range.end())),
+        )),
+    }
 }
 
 /// The kernel of the interpreter left in place while the real one is lent:
@@ -172,33 +209,5 @@ impl Kernel for Lent {
     }
     fn apply(&mut self, _: &[Op]) -> Result<Outcomes, KernelError> {
         Err(Lent::error())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn host(text: &str, code: Span) -> Host {
-        Host { interp: Rc::new(RefCell::new(None)), source: Rc::new(Source::new("t.lvs", text)), code }
-    }
-
-    #[test]
-    fn a_rhai_position_is_placed_in_the_file_after_the_blocks_start() {
-        let text = "show\nscript { let x = 1;\n  boom(x); }\n";
-        let start = text.find('{').unwrap() + 1;
-        let h = host(text, Span::new(start, text.len() - 2));
-        let span = h.span_at(Position::new(2, 3));
-        assert_eq!(&text[span.range()], "boom");
-        assert_eq!(h.source().line_col(span.start as usize), (3, 3));
-        let first = h.span_at(Position::new(1, 2));
-        assert_eq!(&text[first.range()], "let");
-    }
-
-    #[test]
-    fn a_position_past_the_line_stays_on_it() {
-        let text = "ab\ncd";
-        let span = host(text, Span::new(0, text.len())).span_at(Position::new(1, 40));
-        assert_eq!(span.start, 2);
     }
 }

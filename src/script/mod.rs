@@ -4,10 +4,19 @@
 //! the language run by the interpreter, so it is journaled and rolls back
 //! like any other; every error points at its line in the file.
 //!
-//! - `engine`: the sandbox's limits and output; `api`: the global functions;
-//! - `service`, `backend`, `probe`: the types scripts see;
-//! - `host`: the interpreter lent to an evaluation; `error`: errors both ways;
-//! - `options`: option maps as `.lvs` words; `docs`: what `help rhai` shows.
+//! The files read bottom-up: each uses only the files listed before it
+//! (tests/host/architecture.rs checks the order).
+//!
+//! - helpers: `options` (option maps as `.lvs` words), `place` (where a
+//!   Rhai position is in the source), `stats` (counters as maps);
+//! - `engine`: the sandbox's limits, on an engine with no lvsh functions;
+//! - `docs`: what `help rhai` shows (its test compiles every example);
+//! - `error`: errors both ways, placed in the source;
+//! - `host`: the interpreter lent to an evaluation, and how a function
+//!   registered in the engine calls it;
+//! - `probe`, `backend`, then `service`: the types scripts see;
+//! - `api`: the global functions, and the engine with all of lvsh in it;
+//! - `session`: `=` lines in the REPL; this file: blocks and `.rhai` files.
 //!
 //! For a REPL: [`ScriptSession::strip`] tells a Rhai line by its `=`
 //! ([`REPL_PREFIX`]); [`ScriptSession::eval_line`] runs it as one
@@ -20,10 +29,12 @@ mod docs;
 mod engine;
 mod error;
 mod host;
-mod options;
+pub mod options;
+mod place;
 mod probe;
 mod service;
 mod session;
+mod stats;
 
 pub use docs::{functions, FnDoc};
 pub use engine::limits;
@@ -36,9 +47,9 @@ use crate::lang::source::{Source, Spanned};
 
 /// Runs a `script { }` block (or a whole `.rhai` file) within the current run.
 pub fn run_block(interp: &mut Interpreter, source: &Source, block: &ScriptBlock) -> Result<(), Failure> {
-    host::lend(interp, source, block.code.span, |host, engine| {
-        let ast = engine.compile(&block.code.value).map_err(|e| error::failure(host, e.into()))?;
-        engine.run_ast(&ast).map_err(|e| error::failure(host, *e))
+    api::with_engine(interp, source, block.code.span, |host, engine| {
+        let ast = engine.compile(&block.code.value).map_err(|e| error::failure(host.place(), e.into()))?;
+        engine.run_ast(&ast).map_err(|e| error::failure(host.place(), *e))
     })
 }
 
@@ -48,7 +59,7 @@ pub fn run_block(interp: &mut Interpreter, source: &Source, block: &ScriptBlock)
 pub fn parse(source: &Source) -> (Script, Vec<Diagnostic>) {
     let (script, mut diagnostics) = match is_rhai(std::path::Path::new(&source.name)) {
         true => (rhai_file(source), Vec::new()),
-        false => crate::lang::parse(source),
+        false => crate::lang::parse(source, crate::lab::Lab::is_node),
     };
     diagnostics.extend(check(source, &script));
     (script, diagnostics)
@@ -65,7 +76,7 @@ pub fn check(source: &Source, script: &Script) -> Vec<Diagnostic> {
     blocks
         .filter_map(|block| {
             let error = engine.compile(&block.code.value).err()?;
-            Some(error::syntax(&host::Host::unlent(source, block.code.span), &error))
+            Some(error::syntax(&place::Place::new(source, block.code.span), &error))
         })
         .collect()
 }

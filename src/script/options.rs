@@ -4,58 +4,56 @@
 
 use rhai::{Dynamic, Map};
 
+use crate::lang::command;
 use crate::lang::diagnostic::suggest;
 use crate::lang::parse::fragment;
+use crate::lang::parse::options::{OptDoc, RhaiForm};
 
-/// How one option's value is written in `.lvs`.
-#[derive(Debug, Clone, Copy)]
-pub enum Shape {
-    /// The value alone (`scheduler: "wrr"` → `wrr`); several words allowed.
-    Bare,
-    /// The keyword and the value (`weight: 2` → `weight 2`).
-    Keyed(&'static str),
-    /// A keyword when true (`one_packet: true` → `one-packet`).
-    Flag(&'static str),
-    /// A number after the keyword, or the keyword alone for `true` (`persistent`).
-    NumberOrFlag(&'static str),
-    /// Words joined by commas, from a string or an array (`flags`).
-    List(&'static str),
-    /// A quoted string (`send`).
-    Quoted(&'static str),
-    /// Milliseconds (`timeout: 500` → `timeout 500ms`).
-    Millis(&'static str),
-    /// A path after the keyword, or the keyword alone for `true` (`http`).
-    PathOrFlag(&'static str),
+/// The options Rhai takes for a call: the Rhai keys of a statement's
+/// option table, and the keys whose value is written bare (`scheduler:
+/// "wrr"` → `wrr`, `method: "masq"` → `masq`).
+#[derive(Clone, Copy)]
+pub struct Keys {
+    pub table: &'static str,
+    pub bare: &'static [&'static str],
 }
 
-/// The options of `service_add` (besides `name`).
-pub const SERVICE: &[(&str, Shape)] = &[
-    ("scheduler", Shape::Bare),
-    ("persistent", Shape::NumberOrFlag("persistent")),
-    ("netmask", Shape::Keyed("netmask")),
-    ("prefix", Shape::Keyed("prefix")),
-    ("one_packet", Shape::Flag("one-packet")),
-    ("flags", Shape::List("flags")),
-    ("pe", Shape::Keyed("pe")),
-];
+/// `service_add`'s options (besides `name`).
+pub const SERVICE: Keys = Keys { table: "SVC-OPTION", bare: &["scheduler"] };
+/// `add_backend`'s options.
+pub const BACKEND: Keys = Keys { table: "BACKEND-OPTION", bare: &["method"] };
+/// `probe`'s options.
+pub const PROBE: Keys = Keys { table: "PROBE-OPTION", bare: &[] };
+/// Every call that takes an option map.
+pub const ALL: &[Keys] = &[SERVICE, BACKEND, PROBE];
 
-/// The options of `add_backend`.
-pub const BACKEND: &[(&str, Shape)] = &[
-    ("method", Shape::Bare),
-    ("weight", Shape::Keyed("weight")),
-    ("upper", Shape::Keyed("upper")),
-    ("lower", Shape::Keyed("lower")),
-];
+impl Keys {
+    /// Every key, bare ones first, then the table's in its order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.bare.iter().copied().chain(self.options().iter().filter_map(|o| o.rhai)).collect()
+    }
 
-/// The options of `probe`.
-pub const PROBE: &[(&str, Shape)] = &[
-    ("count", Shape::Keyed("count")),
-    ("from", Shape::Keyed("from")),
-    ("send", Shape::Quoted("send")),
-    ("http", Shape::PathOrFlag("http")),
-    ("timeout", Shape::Millis("timeout")),
-    ("interval", Shape::Millis("interval")),
-];
+    fn options(&self) -> &'static [OptDoc] {
+        command::options(self.table).map_or(&[], |t| t.options.as_slice())
+    }
+
+    /// How the value of `key` is written, if the call takes it.
+    fn form(&self, key: &str) -> Option<Form> {
+        if self.bare.contains(&key) {
+            return Some(Form::Bare);
+        }
+        self.options().iter().find(|o| o.rhai == Some(key)).map(|o| Form::Option(o.word, o.rhai_form))
+    }
+}
+
+/// How one map entry becomes words.
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    /// The value alone; several words allowed.
+    Bare,
+    /// After the option's word, in the option's form.
+    Option(&'static str, RhaiForm),
+}
 
 /// A bad option: what is wrong, and what to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,35 +64,35 @@ pub struct OptionError {
 
 /// The words for `map`, whose keys must be among `shapes` or `extra`
 /// (options the caller reads itself); `what` names the call for messages.
-pub fn words(map: &Map, shapes: &[(&str, Shape)], extra: &[&str], what: &str) -> Result<String, OptionError> {
+pub fn words(map: &Map, keys: Keys, extra: &[&str], what: &str) -> Result<String, OptionError> {
     let mut out = Vec::new();
     for (key, value) in map {
         let key = key.as_str();
         if extra.contains(&key) {
             continue;
         }
-        let Some((_, shape)) = shapes.iter().find(|(name, _)| *name == key) else {
-            return Err(unknown(key, shapes, extra, what));
+        let Some(form) = keys.form(key) else {
+            return Err(unknown(key, &keys, extra, what));
         };
-        if let Some(text) = word_of(key, value, *shape)? {
+        if let Some(text) = word_of(key, value, form)? {
             out.push(text);
         }
     }
     Ok(out.join(" "))
 }
 
-fn word_of(key: &str, value: &Dynamic, shape: Shape) -> Result<Option<String>, OptionError> {
-    let text = match shape {
-        Shape::Bare => Some(plain(key, value, true)?),
-        Shape::Keyed(kw) => Some(format!("{kw} {}", plain(key, value, false)?)),
-        Shape::Flag(kw) => flag(key, value)?.then(|| kw.to_string()),
-        Shape::NumberOrFlag(kw) | Shape::PathOrFlag(kw) => match value.as_bool() {
+fn word_of(key: &str, value: &Dynamic, form: Form) -> Result<Option<String>, OptionError> {
+    let Form::Option(kw, form) = form else { return Ok(Some(plain(key, value, true)?)) };
+    let text = match form {
+        RhaiForm::Keyed => Some(format!("{kw} {}", plain(key, value, false)?)),
+        RhaiForm::Flag => flag(key, value)?.then(|| kw.to_string()),
+        RhaiForm::ValueOrFlag => match value.as_bool() {
             Ok(set) => set.then(|| kw.to_string()),
             Err(_) => Some(format!("{kw} {}", plain(key, value, false)?)),
         },
-        Shape::List(kw) => Some(format!("{kw} {}", list(key, value)?)),
-        Shape::Quoted(kw) => Some(format!("{kw} {}", quoted(key, value)?)),
-        Shape::Millis(kw) => match value.as_int() {
+        RhaiForm::List => Some(format!("{kw} {}", list(key, value)?)),
+        RhaiForm::Quoted => Some(format!("{kw} {}", quoted(key, value)?)),
+        RhaiForm::Millis => match value.as_int() {
             Ok(ms) => Some(format!("{kw} {ms}ms")),
             Err(_) => return Err(wrong_type(key, value, "a number of milliseconds")),
         },
@@ -139,8 +137,7 @@ fn quoted(key: &str, value: &Dynamic) -> Result<String, OptionError> {
     let Some(text) = value.read_lock::<rhai::ImmutableString>().map(|s| s.to_string()) else {
         return Err(wrong_type(key, value, "a string"));
     };
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").replace('\t', "\\t");
-    Ok(format!("\"{escaped}\""))
+    Ok(crate::lang::print::quote(&text))
 }
 
 fn wrong_type(key: &str, value: &Dynamic, expected: &str) -> OptionError {
@@ -164,8 +161,8 @@ pub fn type_name(value: &Dynamic) -> String {
     }
 }
 
-fn unknown(key: &str, shapes: &[(&str, Shape)], extra: &[&str], what: &str) -> OptionError {
-    let names: Vec<&str> = shapes.iter().map(|(name, _)| *name).chain(extra.iter().copied()).collect();
+fn unknown(key: &str, keys: &Keys, extra: &[&str], what: &str) -> OptionError {
+    let names: Vec<&str> = keys.names().into_iter().chain(extra.iter().copied()).collect();
     let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     OptionError {
         message: format!("unknown option `{key}` for {what}"),

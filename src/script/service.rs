@@ -2,15 +2,14 @@
 //! are read from the kernel when asked; writes and methods are statements of
 //! the language run by the interpreter (so they are journaled and roll back).
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, ImmutableString, Map, NativeCallContext};
 
-use super::api::{getter, in_range, run_stmt, setter};
 use super::backend::BackendRef;
-use super::host::{Host, Site};
+use super::host::{getter, in_range, run_stmt, setter, Host, Res, Site};
 use super::options;
 use super::probe::ProbeRef;
 use crate::interp::{Failure, Interpreter};
-use crate::ipvs::{Persistence, Scheduler, ServiceEntry, ServiceKey, Stats};
+use crate::ipvs::{Persistence, Scheduler, ServiceEntry, ServiceKey};
 use crate::lang::ast::{StmtKind, SvcOption, SvcRef};
 use crate::lang::parse::fragment;
 use crate::lang::source::Spanned;
@@ -28,8 +27,6 @@ impl ServiceRef {
     }
 }
 
-type Res<T> = Result<T, Box<EvalAltResult>>;
-
 /// Registers `Service`, its properties and its methods.
 pub fn register(engine: &mut Engine, host: &Host) {
     engine.register_type_with_name::<ServiceRef>("Service");
@@ -37,6 +34,8 @@ pub fn register(engine: &mut Engine, host: &Host) {
     engine.register_fn("to_debug", |s: &mut ServiceRef| format!("Service({})", s.key));
     engine.register_fn("==", |a: ServiceRef, b: ServiceRef| a == b);
     engine.register_fn("!=", |a: ServiceRef, b: ServiceRef| a != b);
+    // A backend's service is a `Service`, which the backend's file does not know.
+    engine.register_get("service", |b: &mut BackendRef| ServiceRef::new(b.service));
     register_key_properties(engine);
     register_kernel_properties(engine, host);
     register_setters(engine, host);
@@ -84,7 +83,9 @@ fn register_kernel_properties(engine: &mut Engine, host: &Host) {
     getter(engine, host, "one_packet", |interp, site, s: &ServiceRef| {
         Ok(entry(interp, site, s)?.service.one_packet)
     });
-    getter(engine, host, "stats", |interp, site, s: &ServiceRef| Ok(stats(&entry(interp, site, s)?.stats)));
+    getter(engine, host, "stats", |interp, site, s: &ServiceRef| {
+        Ok(super::stats::map(&entry(interp, site, s)?.stats))
+    });
 }
 
 /// Writable properties: each write is one journaled edit of the service.
@@ -238,22 +239,4 @@ fn entry(interp: &mut Interpreter, site: &Site, s: &ServiceRef) -> Result<Servic
 
 fn known_schedulers() -> String {
     format!("the kernel ships {}", Scheduler::KNOWN.join(", "))
-}
-
-/// Counters as a map with the names `ipvsadm --stats`/`--rate` use.
-pub fn stats(s: &Stats) -> Map {
-    let fields = [
-        ("conns", s.conns),
-        ("in_pkts", s.in_pkts),
-        ("out_pkts", s.out_pkts),
-        ("in_bytes", s.in_bytes),
-        ("out_bytes", s.out_bytes),
-        ("cps", s.cps),
-        ("in_pps", s.in_pps),
-        ("out_pps", s.out_pps),
-        ("in_bps", s.in_bps),
-        ("out_bps", s.out_bps),
-    ];
-    // Counters past i64::MAX (never seen in practice) saturate rather than wrap.
-    fields.into_iter().map(|(k, v)| (k.into(), Dynamic::from(i64::try_from(v).unwrap_or(i64::MAX)))).collect()
 }

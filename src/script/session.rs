@@ -3,7 +3,7 @@
 
 use rhai::{Dynamic, Scope, AST};
 
-use super::host::lend;
+use super::api::with_engine;
 use crate::interp::{Failure, FailureKind, Interpreter};
 use crate::lang::source::{Source, Span};
 
@@ -39,14 +39,14 @@ impl ScriptSession {
         let mut expectation = None;
         interp.transaction(|interp| {
             let outcome: Result<(), Failure> =
-                lend(interp, &source, Span::new(0, code.len()), |host, engine| {
+                with_engine(interp, &source, Span::new(0, code.len()), |host, engine| {
                     let ast = engine
                         .compile_with_scope(&self.scope, code)
-                        .map_err(|e| super::error::failure(host, e.into()))?;
+                        .map_err(|e| super::error::failure(host.place(), e.into()))?;
                     let ast = self.functions.merge(&ast);
                     let value: Dynamic = engine
                         .eval_ast_with_scope(&mut self.scope, &ast)
-                        .map_err(|e| super::error::failure(host, *e))?;
+                        .map_err(|e| super::error::failure(host.place(), *e))?;
                     self.functions = ast.clone_functions_only();
                     shown = show(engine, value);
                     Ok(())

@@ -1,26 +1,35 @@
-//! The command table (`lang::command`) against the parser: every command
-//! the parser knows has help, and every example in the help parses.
+//! The command table (`lang::command`) against the parser and the printer:
+//! the table is what the parser dispatches on, so every command's example
+//! must parse into a statement that prints under the same command name.
 
-use lvsh::lang::command::COMMAND_HELP;
-use lvsh::lang::parse::COMMANDS;
+use lvsh::lab::Lab;
+use lvsh::lang::command::{self, COMMAND_HELP};
+use lvsh::lang::parse::parse_script;
+use lvsh::lang::print::print_stmt;
+use lvsh::lang::source::Source;
 
 use crate::support::diagnostics;
 
 #[test]
-fn every_parser_command_has_a_help_entry() {
-    let missing: Vec<&str> =
-        COMMANDS.iter().copied().filter(|c| lvsh::lang::command::find(c).is_none()).collect();
-    assert!(
-        missing.is_empty(),
-        "commands without an entry in src/lang/command.rs (name, group, syntax, summary, example): {missing:?}"
-    );
+fn every_example_parses_as_its_own_command_and_prints_under_its_name() {
+    for c in COMMAND_HELP {
+        let (script, found) = parse_script(&Source::new("example", c.example), Lab::is_node);
+        assert!(found.is_empty(), "the example of `{}` does not parse: {found:?}", c.name);
+        let printed = print_stmt(&script.stmts[0].kind);
+        let first = printed.split_whitespace().next().unwrap_or_default();
+        assert!(first == c.name || c.aliases.contains(&first), "`{}` prints as `{printed}`", c.example);
+    }
 }
 
 #[test]
-fn every_help_entry_is_a_parser_command() {
-    let unknown: Vec<&str> =
-        COMMAND_HELP.iter().map(|c| c.name).filter(|name| !COMMANDS.contains(name)).collect();
-    assert!(unknown.is_empty(), "help entries the parser does not know: {unknown:?}");
+fn command_names_and_aliases_are_unique() {
+    let mut all: Vec<&str> =
+        COMMAND_HELP.iter().flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied())).collect();
+    let count = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), count, "a command name or alias is given twice");
+    assert_eq!(command::names().len(), COMMAND_HELP.len());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! statement with one word mutated, deleted or duplicated). It never panics,
 //! and every diagnostic points inside the text.
 
+use lvsh::lab::Lab;
 use lvsh::lang::source::Source;
 use proptest::prelude::*;
 
@@ -116,7 +117,7 @@ const PIECES: &[&str] = &[
 /// Parses `text` and checks that nothing panics and every span is inside it.
 fn check_spans(text: &str) -> Result<(), TestCaseError> {
     let source = Source::new("fuzz.lvs", text);
-    let (script, found) = lvsh::lang::parse(&source);
+    let (script, found) = lvsh::lang::parse(&source, Lab::is_node);
     let len = text.len() as u32;
     for d in &found {
         for label in std::iter::once(&d.primary).chain(&d.secondary) {
@@ -186,7 +187,7 @@ proptest! {
 fn every_valid_statement_of_the_fuzzer_parses() {
     for stmt in VALID {
         let source = Source::new("valid.lvs", *stmt);
-        let (script, found) = lvsh::lang::parse::parse_script(&source);
+        let (script, found) = lvsh::lang::parse::parse_script(&source, Lab::is_node);
         assert!(found.is_empty(), "{stmt}: {found:?}");
         assert_eq!(script.stmts.len(), 1, "{stmt}");
     }

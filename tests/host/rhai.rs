@@ -68,7 +68,7 @@ fn run(name: &str, text: &str) -> (String, Option<(FailureKind, String)>) {
     let out = Captured::default();
     let mut interp = Interpreter::new(Box::new(NoIpvs), Box::new(out.clone()));
     let source = Source::new(name, text);
-    let (script, mut diagnostics) = lvsh::lang::parse(&source);
+    let (script, mut diagnostics) = lvsh::lang::parse(&source, lvsh::lab::Lab::is_node);
     diagnostics.extend(lvsh::script::check(&source, &script));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let failure = interp.run(&source, &script).err().or_else(|| interp.failures.pop());
@@ -121,7 +121,7 @@ fn strings_and_arrays_have_a_size_limit() {
 #[test]
 fn there_is_no_import_and_no_eval() {
     let source = Source::new("t.lvs", "script { import \"x\" as y; }\nscript { eval(\"1\"); }\n");
-    let (script, _) = lvsh::lang::parse(&source);
+    let (script, _) = lvsh::lang::parse(&source, lvsh::lab::Lab::is_node);
     let errors = lvsh::script::check(&source, &script);
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().all(|d| d.code == "lvs::script::syntax"), "{errors:?}");
@@ -141,7 +141,7 @@ fn an_error_points_at_its_line_in_the_lvs_file() {
 #[test]
 fn a_syntax_error_is_found_before_anything_runs() {
     let source = Source::new("lab.lvs", "show\nscript {\n  let = 3;\n}\n");
-    let (script, _) = lvsh::lang::parse(&source);
+    let (script, _) = lvsh::lang::parse(&source, lvsh::lab::Lab::is_node);
     let errors = lvsh::script::check(&source, &script);
     assert_eq!(errors.len(), 1);
     let text = render(&errors[0], &source, false);

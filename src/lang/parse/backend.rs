@@ -1,14 +1,12 @@
 //! `backend` statements and the backend options `set backend` shares.
 
 use super::lexeme::{endpoint, next_word, number, unknown, word};
+use super::options::{self, Kind, Opt, Options, Val};
 use super::service::svc_ref;
 use super::{In, PResult};
 use crate::ipvs::{Forward, Tunnel, TunnelCsum, TunnelKind};
 use crate::lang::ast::{BackendDecl, StmtKind};
 use crate::lang::source::{Span, Spanned};
-
-/// Words of the backend options.
-pub const BACKEND_OPTIONS: &[&str] = &["masq", "route", "tunnel", "local", "weight", "upper", "lower"];
 
 /// `backend-stmt := "backend" svc-ref endpoint { backend-option }`
 pub fn backend_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
@@ -49,62 +47,147 @@ fn decl_end(decl: &BackendDecl) -> usize {
         .unwrap_or(decl.addr.span.end as usize)
 }
 
-/// `backend-option := forward | "weight" n | "upper" n | "lower" n`
-pub(super) fn backend_options(
-    mut i: In<'_>,
-    addr: Spanned<std::net::SocketAddr>,
-) -> PResult<'_, BackendDecl> {
-    let mut decl = BackendDecl { service: None, addr, forward: None, weight: None, upper: None, lower: None };
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, decl)) };
-        i = match w.value {
-            "masq" => set_forward(&mut decl, Forward::Masq, w.span, rest),
-            "route" => set_forward(&mut decl, Forward::Route, w.span, rest),
-            "local" => set_forward(&mut decl, Forward::Local, w.span, rest),
-            "tunnel" => {
-                let (rest, tunnel) = tunnel(rest, w.span)?;
-                decl.forward = Some(tunnel);
-                rest
-            }
-            "weight" => {
-                let (rest, n) = number(rest, "weight", 0..=i32::MAX as u64)?;
-                decl.weight = Some(n);
-                rest
-            }
-            "upper" => {
-                let (rest, n) = number(rest, "upper threshold", 0..=i32::MAX as u64)?;
-                decl.upper = Some(n);
-                rest
-            }
-            "lower" => {
-                let (rest, n) = number(rest, "lower threshold", 0..=i32::MAX as u64)?;
-                decl.lower = Some(n);
-                rest
-            }
-            _ if w.value.chars().all(|c| c.is_ascii_digit()) => {
-                let err = unknown(&w, "backend option", BACKEND_OPTIONS);
-                return Err(err.map(|e| e.help(format!("a weight is written `weight {}`", w.value))));
-            }
-            _ => return Err(unknown(&w, "backend option", BACKEND_OPTIONS)),
-        };
+/// A forwarding method that is a word alone.
+const fn method(word: &'static str, forward: Forward, help: &'static str) -> Opt<BackendDecl> {
+    Opt {
+        word,
+        alias: None,
+        kind: Kind::Flag,
+        default: None,
+        help,
+        example: "",
+        rhai: None,
+        set: match forward {
+            Forward::Masq => |b, v| b.forward = Some(Spanned::new(Forward::Masq, v.span)),
+            Forward::Local => |b, v| b.forward = Some(Spanned::new(Forward::Local, v.span)),
+            _ => |b, v| b.forward = Some(Spanned::new(Forward::Route, v.span)),
+        },
+        get: match forward {
+            Forward::Masq => |b| b.forward.as_ref().filter(|f| f.value == Forward::Masq).map(|_| Val::Flag),
+            Forward::Local => |b| b.forward.as_ref().filter(|f| f.value == Forward::Local).map(|_| Val::Flag),
+            _ => |b| b.forward.as_ref().filter(|f| f.value == Forward::Route).map(|_| Val::Flag),
+        },
     }
 }
 
-fn set_forward<'a>(decl: &mut BackendDecl, forward: Forward, span: Span, rest: In<'a>) -> In<'a> {
-    decl.forward = Some(Spanned::new(forward, span));
-    rest
+/// A connection count or weight, 0 to 2147483647.
+const fn count(
+    word: &'static str,
+    what: &'static str,
+    help: &'static str,
+    rhai: &'static str,
+    set: fn(&mut BackendDecl, Spanned<Val>),
+    get: fn(&BackendDecl) -> Option<Val>,
+) -> Opt<BackendDecl> {
+    Opt {
+        word,
+        alias: None,
+        kind: Kind::Number { placeholder: "N", what, min: 0, max: i32::MAX as u64 },
+        default: None,
+        help,
+        example: "2",
+        rhai: Some(rhai),
+        set,
+        get,
+    }
+}
+
+/// A number option's value as the AST keeps it.
+fn spanned_u32(v: Spanned<Val>) -> Option<Spanned<u32>> {
+    Some(Spanned::new(v.value.number() as u32, v.span))
+}
+
+/// A number option's value to print.
+fn printed(n: &Option<Spanned<u32>>) -> Option<Val> {
+    n.as_ref().map(|n| Val::Number(n.value.into()))
+}
+
+/// The backend options.
+pub static BACKEND: Options<BackendDecl> = Options {
+    fragment: "BACKEND-OPTION",
+    production: "backend-option",
+    what: "backend option",
+    sample: "backend web 10.10.0.2:8000",
+    list: &[
+        method(
+            "masq",
+            Forward::Masq,
+            "forward by NAT (masquerading): replies must come back through the director",
+        ),
+        method("route", Forward::Route, "direct routing: the backend has the VIP and answers clients itself"),
+        Opt {
+            word: "tunnel",
+            alias: None,
+            kind: Kind::Custom {
+                syntax: "[ipip | gre | gue port PORT] [csum | remcsum | nocsum]",
+                ebnf:
+                    "[ \"ipip\" | \"gre\" | \"gue\" \"port\" number ] [ \"csum\" | \"remcsum\" | \"nocsum\" ]",
+                list: false,
+                read: tunnel,
+                print: print_tunnel,
+            },
+            default: None,
+            help: "encapsulate to the backend (ipip by default)",
+            example: "gue port 5555 remcsum",
+            rhai: None,
+            set: |b, v| {
+                b.forward = if let Val::Forward(f) = v.value { Some(Spanned::new(f, v.span)) } else { None }
+            },
+            get: |b| {
+                b.forward
+                    .as_ref()
+                    .filter(|f| matches!(f.value, Forward::Tunnel(_)))
+                    .map(|f| Val::Forward(f.value))
+            },
+        },
+        method("local", Forward::Local, "the director itself serves"),
+        count(
+            "weight",
+            "weight",
+            "the share of new connections (0 takes none)",
+            "weight",
+            |b, v| b.weight = spanned_u32(v),
+            |b| printed(&b.weight),
+        ),
+        count(
+            "upper",
+            "upper threshold",
+            "no new connections above this many (0: no limit)",
+            "upper",
+            |b, v| b.upper = spanned_u32(v),
+            |b| printed(&b.upper),
+        ),
+        count(
+            "lower",
+            "lower threshold",
+            "new connections again below this many",
+            "lower",
+            |b, v| b.lower = spanned_u32(v),
+            |b| printed(&b.lower),
+        ),
+    ],
+};
+
+/// `backend-option := forward | "weight" n | "upper" n | "lower" n`
+pub(super) fn backend_options(i: In<'_>, addr: Spanned<std::net::SocketAddr>) -> PResult<'_, BackendDecl> {
+    let mut decl = BackendDecl { service: None, addr, forward: None, weight: None, upper: None, lower: None };
+    let (i, ()) = options::read(i, &BACKEND, &mut decl, &mut |_, w, _, _, _| {
+        let digits = w.value.chars().all(|c| c.is_ascii_digit());
+        let help = format!("a weight is written `weight {}`", w.value);
+        digits.then(|| Err(BACKEND.unknown(w).map(|e| e.help(help))))
+    })?;
+    Ok((i, decl))
 }
 
 /// `tunnel [ "ipip" | "gre" | "gue" "port" n ] [ "csum" | "remcsum" | "nocsum" ]`
-fn tunnel(i: In<'_>, kw: Span) -> PResult<'_, Spanned<Forward>> {
+fn tunnel(i: In<'_>) -> PResult<'_, Spanned<Val>> {
     let mut t = Tunnel::IPIP;
-    let mut span = kw;
+    let mut span: Option<Span> = None;
     let (mut i, next) = peek_word(i)?;
     if let Some(w) = next.filter(|w| ["ipip", "gre", "gue"].contains(&w.value)) {
         let (rest, _) = word(i, "a tunnel type")?;
         i = rest;
-        span = span.to(w.span);
+        span = Some(w.span);
         t.kind = match w.value {
             "gre" => TunnelKind::Gre,
             "gue" => {
@@ -114,7 +197,7 @@ fn tunnel(i: In<'_>, kw: Span) -> PResult<'_, Spanned<Forward>> {
                 }
                 let (rest, port) = number::<u16>(rest, "gue port", 1..=65535)?;
                 i = rest;
-                span = span.to(port.span);
+                span = Some(w.span.to(port.span));
                 TunnelKind::Gue { port: port.value }
             }
             _ => TunnelKind::Ipip,
@@ -124,14 +207,32 @@ fn tunnel(i: In<'_>, kw: Span) -> PResult<'_, Spanned<Forward>> {
     if let Some(w) = next.filter(|w| ["csum", "remcsum", "nocsum"].contains(&w.value)) {
         let (rest, _) = word(rest, "a checksum mode")?;
         i = rest;
-        span = span.to(w.span);
+        span = Some(span.map_or(w.span, |s| s.to(w.span)));
         t.csum = match w.value {
             "csum" => TunnelCsum::Csum,
             "remcsum" => TunnelCsum::RemCsum,
             _ => TunnelCsum::NoCsum,
         };
     }
-    Ok((i, Spanned::new(Forward::Tunnel(t), span)))
+    // A bare `tunnel`: the span is the keyword's alone.
+    let at = i.location_offset();
+    Ok((i, Spanned::new(Val::Forward(Forward::Tunnel(t)), span.unwrap_or(Span::new(at, at)))))
+}
+
+/// `tunnel`'s words after the keyword: `gue port 5555 remcsum`.
+fn print_tunnel(v: &Val) -> String {
+    let Val::Forward(Forward::Tunnel(t)) = v else { return String::new() };
+    let kind = match t.kind {
+        TunnelKind::Ipip => "ipip".to_string(),
+        TunnelKind::Gue { port } => format!("gue port {port}"),
+        TunnelKind::Gre => "gre".to_string(),
+    };
+    let csum = match t.csum {
+        TunnelCsum::NoCsum => "nocsum",
+        TunnelCsum::Csum => "csum",
+        TunnelCsum::RemCsum => "remcsum",
+    };
+    format!("{kind} {csum}")
 }
 
 /// The next word without consuming it.

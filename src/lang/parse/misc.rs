@@ -5,7 +5,8 @@ use std::net::IpAddr;
 
 use super::backend::backend_of_service;
 use super::error::PError;
-use super::lexeme::{bad, duration, endpoint, next_word, number, path, rest_of_line, string, unknown, word};
+use super::lexeme::{bad, duration, endpoint, next_word, path, rest_of_line, string, unknown, word};
+use super::options::{self, Kind, Opt, Options, Val};
 use super::service::{service_settings, svc_ref};
 use super::{In, PResult};
 use crate::ipvs::{Daemon, DaemonState};
@@ -47,6 +48,11 @@ pub fn del_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     }
 }
 
+/// `flush := "flush"`
+pub fn flush_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    Ok((i, StmtKind::Flush))
+}
+
 /// `zero := "zero" [ svc-ref ]`
 pub fn zero_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (_, next) = next_word(i)?;
@@ -57,28 +63,66 @@ pub fn zero_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Zero(Some(service))))
 }
 
-/// `timeouts := "timeouts" { ("tcp" | "tcpfin" | "udp") seconds }`
-pub fn timeouts_stmt(mut i: In<'_>) -> PResult<'_, StmtKind> {
+/// A connection timeout in seconds (0 keeps the kernel's).
+const fn timeout(
+    word: &'static str,
+    help: &'static str,
+    set: fn(&mut TimeoutsDecl, Spanned<Val>),
+    get: fn(&TimeoutsDecl) -> Option<Val>,
+) -> Opt<TimeoutsDecl> {
+    Opt {
+        word,
+        alias: None,
+        kind: Kind::Number {
+            placeholder: "SECONDS",
+            what: "timeout in seconds",
+            min: 0,
+            max: i32::MAX as u64 / 1000,
+        },
+        default: None,
+        help,
+        example: "900",
+        rhai: None,
+        set,
+        get,
+    }
+}
+
+/// `timeouts`' options.
+pub static TIMEOUTS: Options<TimeoutsDecl> = Options {
+    fragment: "TIMEOUT",
+    production: "timeout",
+    what: "timeout",
+    sample: "timeouts",
+    list: &[
+        timeout(
+            "tcp",
+            "established TCP connections",
+            |t, v| t.tcp = Some(v.value.number() as u32),
+            |t| t.tcp.map(|n| Val::Number(n.into())),
+        ),
+        timeout(
+            "tcpfin",
+            "TCP connections after a FIN",
+            |t, v| t.tcp_fin = Some(v.value.number() as u32),
+            |t| t.tcp_fin.map(|n| Val::Number(n.into())),
+        ),
+        timeout(
+            "udp",
+            "UDP flows",
+            |t, v| t.udp = Some(v.value.number() as u32),
+            |t| t.udp.map(|n| Val::Number(n.into())),
+        ),
+    ],
+};
+
+/// `timeouts := "timeouts" timeout { timeout }`
+pub fn timeouts_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let mut t = TimeoutsDecl::default();
-    let mut any = false;
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else {
-            return match any {
-                true => Ok((rest, StmtKind::Timeouts(t))),
-                false => Err(super::lexeme::missing(rest, "`tcp N`, `tcpfin N` or `udp N`")),
-            };
-        };
-        let slot = match w.value {
-            "tcp" => &mut t.tcp,
-            "tcpfin" => &mut t.tcp_fin,
-            "udp" => &mut t.udp,
-            _ => return Err(unknown(&w, "timeout", &["tcp", "tcpfin", "udp"])),
-        };
-        let (rest, n) = number::<u32>(rest, "timeout in seconds", 0..=(i32::MAX as u64 / 1000))?;
-        *slot = Some(n.value);
-        any = true;
-        i = rest;
+    let (i, ()) = options::read(i, &TIMEOUTS, &mut t, &mut options::none)?;
+    match t == TimeoutsDecl::default() {
+        true => Err(super::lexeme::missing(i, "`tcp N`, `tcpfin N` or `udp N`")),
+        false => Ok((i, StmtKind::Timeouts(t))),
     }
 }
 
@@ -94,65 +138,108 @@ pub fn daemon_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         "backup" => DaemonState::Backup,
         _ => return Err(unknown(&state_word, "daemon kind", &["master", "backup"])),
     };
-    match action.value {
-        "start" => daemon_options(i, Daemon::new(state, "eth0", 0)),
-        _ => Ok((i, StmtKind::DaemonStop(state))),
+    if action.value == "stop" {
+        return Ok((i, StmtKind::DaemonStop(state)));
     }
+    let mut daemon = DaemonDecl { daemon: Daemon::new(state, "", 0) };
+    options::apply_defaults(&DAEMON, &mut daemon);
+    let (i, ()) = options::read(i, &DAEMON, &mut daemon, &mut options::none)?;
+    Ok((i, StmtKind::DaemonStart(daemon)))
 }
 
-fn daemon_options(mut i: In<'_>, mut d: Daemon) -> PResult<'_, StmtKind> {
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, StmtKind::DaemonStart(DaemonDecl { daemon: d }))) };
-        i = match w.value {
-            "interface" => {
-                let (rest, name) = word(rest, "an interface name")?;
-                d.interface = name.value.to_string();
-                rest
-            }
-            "syncid" => {
-                let (rest, n) = number(rest, "sync id", 0..=255)?;
-                d.sync_id = n.value;
-                rest
-            }
-            "maxlen" => {
-                let (rest, n) = number(rest, "sync message length", 1..=65507)?;
-                d.max_len = Some(n.value);
-                rest
-            }
-            "group" => {
-                let (rest, g) = word(rest, "a multicast group address")?;
-                match g.value.parse::<IpAddr>() {
-                    Ok(addr) if addr.is_multicast() => d.group = Some(addr),
-                    _ => {
-                        return Err(bad(
-                            &g,
-                            "lvs::parse::bad-group",
-                            format!("`{}` is not a multicast address", g.value),
-                            "expected a multicast address like 224.0.0.81",
-                        ))
-                    }
-                }
-                rest
-            }
-            "port" => {
-                let (rest, n) = number(rest, "multicast port", 1..=65535)?;
-                d.port = Some(n.value);
-                rest
-            }
-            "ttl" => {
-                let (rest, n) = number(rest, "multicast ttl", 1..=255)?;
-                d.ttl = Some(n.value);
-                rest
-            }
-            _ => {
-                return Err(unknown(
-                    &w,
-                    "daemon option",
-                    &["interface", "syncid", "maxlen", "group", "port", "ttl"],
-                ))
-            }
-        };
+/// `daemon start`'s options.
+pub static DAEMON: Options<DaemonDecl> = Options {
+    fragment: "DAEMON-OPTION",
+    production: "daemon-option",
+    what: "daemon option",
+    sample: "daemon start master",
+    list: &[
+        Opt {
+            word: "interface",
+            alias: None,
+            kind: Kind::Word { placeholder: "IFACE", what: "an interface name" },
+            default: Some("eth0"),
+            help: "the interface the sync messages go out of or come in on",
+            example: "eth1",
+            rhai: None,
+            set: |d, v| d.daemon.interface = v.value.text(),
+            get: |d| Some(Val::Text(d.daemon.interface.clone())),
+        },
+        Opt {
+            word: "syncid",
+            alias: None,
+            kind: Kind::Number { placeholder: "N", what: "sync id", min: 0, max: 255 },
+            default: Some("0"),
+            help: "the sync id that tells this cluster's messages from others'",
+            example: "3",
+            rhai: None,
+            set: |d, v| d.daemon.sync_id = v.value.number() as u32,
+            get: |d| Some(Val::Number(d.daemon.sync_id.into())),
+        },
+        Opt {
+            word: "maxlen",
+            alias: None,
+            kind: Kind::Number { placeholder: "N", what: "sync message length", min: 1, max: 65507 },
+            default: None,
+            help: "the largest sync message, in bytes",
+            example: "1400",
+            rhai: None,
+            set: |d, v| d.daemon.max_len = Some(v.value.number() as u16),
+            get: |d| d.daemon.max_len.map(|n| Val::Number(n.into())),
+        },
+        Opt {
+            word: "group",
+            alias: None,
+            kind: Kind::Custom {
+                syntax: "ADDR",
+                ebnf: "multicast-address",
+                list: false,
+                read: multicast,
+                print: options::print_ip,
+            },
+            default: None,
+            help: "the multicast group; the kernel's default is 224.0.0.81",
+            example: "239.1.1.1",
+            rhai: None,
+            set: |d, v| d.daemon.group = if let Val::Ip(ip) = v.value { Some(ip) } else { None },
+            get: |d| d.daemon.group.map(Val::Ip),
+        },
+        Opt {
+            word: "port",
+            alias: None,
+            kind: Kind::Number { placeholder: "PORT", what: "multicast port", min: 1, max: 65535 },
+            default: None,
+            help: "the multicast UDP port; the kernel's default is 8848",
+            example: "8849",
+            rhai: None,
+            set: |d, v| d.daemon.port = Some(v.value.number() as u16),
+            get: |d| d.daemon.port.map(|n| Val::Number(n.into())),
+        },
+        Opt {
+            word: "ttl",
+            alias: None,
+            kind: Kind::Number { placeholder: "N", what: "multicast ttl", min: 1, max: 255 },
+            default: None,
+            help: "the multicast TTL; the kernel's default is 1",
+            example: "2",
+            rhai: None,
+            set: |d, v| d.daemon.ttl = Some(v.value.number() as u8),
+            get: |d| d.daemon.ttl.map(|n| Val::Number(n.into())),
+        },
+    ],
+};
+
+/// A multicast group address.
+fn multicast(i: In<'_>) -> PResult<'_, Spanned<Val>> {
+    let (rest, g) = word(i, "a multicast group address")?;
+    match g.value.parse::<IpAddr>() {
+        Ok(addr) if addr.is_multicast() => Ok((rest, Spanned::new(Val::Ip(addr), g.span))),
+        _ => Err(bad(
+            &g,
+            "lvs::parse::bad-group",
+            format!("`{}` is not a multicast address", g.value),
+            "expected a multicast address like 224.0.0.81",
+        )),
     }
 }
 
@@ -200,7 +287,7 @@ pub fn help_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (rest, w) = next_word(i)?;
     let Some(w) = w else { return Ok((rest, StmtKind::Help(None))) };
     if w.value != "rhai" && crate::lang::command::find(w.value).is_none() {
-        return Err(unknown(&w, "command", super::COMMANDS));
+        return Err(unknown(&w, "command", &crate::lang::command::names()));
     }
     Ok((rest, StmtKind::Help(Some(Spanned::new(w.value.to_string(), w.span)))))
 }

@@ -8,6 +8,7 @@ pub mod fragment;
 mod lexeme;
 mod misc;
 mod node;
+pub mod options;
 mod probe;
 mod script;
 mod service;
@@ -21,6 +22,7 @@ pub use service::is_ident;
 pub use service::SCHED_FLAGS;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};
+use crate::lang::command::{self, CommandHelp, Reads};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
 use lexeme::{gap, unknown, word};
@@ -30,15 +32,51 @@ pub type In<'a> = LocatedSpan<&'a str>;
 /// A parser's result.
 pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 
-/// Every statement keyword, in help order.
-pub const COMMANDS: &[&str] = &[
-    "service", "backend", "set", "del", "flush", "zero", "timeouts", "daemon", "show", "save", "restore",
-    "source", "echo", "sleep", "ipvsadm", "probe", "expect", "check", "watch", "lab", "on", "jobs", "stop",
-    "serve", "use", "tutorial", "script", "help", "explain",
-];
+/// Every statement's option table: help, completion, the grammar and Rhai
+/// read them here.
+pub mod tables {
+    pub use super::backend::BACKEND;
+    pub use super::misc::{DAEMON, TIMEOUTS};
+    pub use super::node::{LAB, SERVE, TUTORIAL};
+    pub use super::options::OptionTable;
+    pub use super::probe::{CHECK, PROBE};
+    pub use super::service::SERVICE;
+    pub use super::show::{SHOW, WATCH};
+
+    /// Every table, in `help`'s order of their statements.
+    pub static ALL: &[&dyn OptionTable] =
+        &[&SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &LAB, &SERVE, &TUTORIAL];
+}
+
+/// The statements' parsers, for the command table ([`crate::lang::command`]).
+pub mod parsers {
+    pub use super::backend::backend_stmt;
+    pub use super::misc::{
+        daemon_stmt, del_stmt, echo_stmt, flush_stmt, help_stmt, ipvsadm_stmt, restore_stmt, save_stmt,
+        set_stmt, sleep_stmt, source_stmt, timeouts_stmt, zero_stmt,
+    };
+    pub use super::node::{jobs_stmt, lab_stmt, on_stmt, serve_stmt, stop_stmt, tutorial_stmt, use_stmt};
+    pub use super::probe::{check_stmt, expect_stmt, probe_stmt};
+    pub use super::script::script_block;
+    pub use super::service::service_decl;
+    pub use super::show::{show_stmt, watch_stmt};
+}
+
+/// A statement's parser: the words after its command name.
+pub type Parser = for<'a> fn(In<'a>) -> PResult<'a, StmtKind>;
+
+/// Whether a word names a node whose name alone runs a command there, as the
+/// lab's do (`int1 nc -l -p 8000`). The language knows no node names: the
+/// caller says which words are nodes (`crate::lab::Lab::is_node`).
+pub type Nodes = fn(&str) -> bool;
+
+/// No word is a node.
+pub fn no_nodes(_: &str) -> bool {
+    false
+}
 
 /// Parses a whole script; the diagnostics hold every syntax error.
-pub fn parse_script(source: &Source) -> (Script, Vec<Diagnostic>) {
+pub fn parse_script(source: &Source, nodes: Nodes) -> (Script, Vec<Diagnostic>) {
     let mut rest = In::new(source.text.as_str());
     let mut script = Script::default();
     let mut diagnostics = Vec::new();
@@ -50,7 +88,7 @@ pub fn parse_script(source: &Source) -> (Script, Vec<Diagnostic>) {
         if rest.fragment().is_empty() {
             break;
         }
-        match stmt(rest) {
+        match stmt(rest, nodes) {
             Ok((r, s)) => {
                 script.stmts.push(s);
                 rest = r;
@@ -66,7 +104,7 @@ pub fn parse_script(source: &Source) -> (Script, Vec<Diagnostic>) {
 }
 
 /// `stmt := keyword ...`
-fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
+fn stmt(i: In<'_>, nodes: Nodes) -> PResult<'_, Stmt> {
     let start = i.location_offset();
     if i.fragment().starts_with('}') {
         let err = PError::new(
@@ -88,49 +126,20 @@ fn stmt(i: In<'_>) -> PResult<'_, Stmt> {
         return Err(nom::Err::Failure(err));
     }
     let (rest, kw) = word(i, "a command")?;
-    let (rest, kind) = match kw.value {
-        "service" => service::service_decl(rest)?,
-        "backend" => backend::backend_stmt(rest)?,
-        "set" => misc::set_stmt(rest)?,
-        "del" | "delete" => misc::del_stmt(rest)?,
-        "flush" => (rest, StmtKind::Flush),
-        "zero" => misc::zero_stmt(rest)?,
-        "timeouts" => misc::timeouts_stmt(rest)?,
-        "daemon" => misc::daemon_stmt(rest)?,
-        "show" => show::show_stmt(rest)?,
-        "save" => misc::save_stmt(rest)?,
-        "restore" => misc::restore_stmt(rest)?,
-        "source" => misc::source_stmt(rest)?,
-        "echo" => misc::echo_stmt(rest)?,
-        "sleep" => misc::sleep_stmt(rest)?,
-        "ipvsadm" => misc::ipvsadm_stmt(rest)?,
-        "probe" => probe::probe_stmt(rest)?,
-        "expect" => probe::expect_stmt(rest)?,
-        "check" => probe::check_stmt(rest)?,
-        "watch" => show::watch_stmt(rest)?,
-        "help" => misc::help_stmt(rest)?,
-        "explain" => explain_stmt(rest)?,
-        "script" => script::script_block(rest)?,
-        "lab" => node::lab_stmt(rest)?,
-        "on" => node::on_stmt(rest)?,
-        "jobs" => node::jobs_stmt(rest)?,
-        "stop" => node::stop_stmt(rest)?,
-        "serve" => node::serve_stmt(rest)?,
-        "use" => node::use_stmt(rest)?,
-        "tutorial" => node::tutorial_stmt(rest)?,
+    let (rest, kind) = match command::find(kw.value) {
+        Some(CommandHelp { reads: Reads::Words(parse), .. }) => parse(rest)?,
+        Some(CommandHelp { reads: Reads::Statement, .. }) => explain_stmt(rest, nodes)?,
         // A lab node's name runs a command there, as the seed's aliases do.
-        name if crate::lab::Lab::node(name).is_some() => {
-            node::node_command(rest, Spanned::new(name.to_string(), kw.span))?
-        }
-        _ => return Err(unknown(&kw, "command", COMMANDS)),
+        None if nodes(kw.value) => node::node_command(rest, Spanned::new(kw.value.to_string(), kw.span))?,
+        None => return Err(unknown(&kw, "command", &command::names())),
     };
     let (rest, ()) = end_of_stmt(rest)?;
     Ok((rest, Stmt { span: Span::new(start, rest.location_offset()), kind }))
 }
 
 /// `explain := "explain" stmt`
-fn explain_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (rest, inner) = stmt(i)?;
+fn explain_stmt(i: In<'_>, nodes: Nodes) -> PResult<'_, StmtKind> {
+    let (rest, inner) = stmt(i, nodes)?;
     Ok((rest, StmtKind::Explain(Box::new(inner))))
 }
 

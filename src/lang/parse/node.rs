@@ -3,15 +3,51 @@
 
 use super::error::PError;
 use super::lexeme::{bad, blank, next_word, number, path, unknown, word};
-use super::probe::string_or_word;
+use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
+use crate::lang::diagnostic::suggest;
 use crate::lang::source::{Span, Spanned};
 use crate::node::serve::ServeKind;
 
-/// `lab := "lab" ( "up" | "down" | "status" ) { "--explain" | "prefix" word }`
+/// `lab`'s options.
+pub static LAB: Options<LabStmt> = Options {
+    fragment: "LAB-OPTION",
+    production: "lab-option",
+    what: "lab option",
+    sample: "lab status",
+    list: &[
+        Opt {
+            word: "--explain",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "print each `ip` command as it runs",
+            example: "",
+            rhai: None,
+            set: |l, _| l.explain = true,
+            get: |l| l.explain.then_some(Val::Flag),
+        },
+        Opt {
+            word: "prefix",
+            alias: None,
+            kind: Kind::Word {
+                placeholder: "PREFIX",
+                what: "a namespace name prefix, e.g. clab-mod3-2ext2int-",
+            },
+            default: None,
+            help: "the namespaces' name prefix (a containerlab deployment's)",
+            example: "clab-mod3-2ext2int-",
+            rhai: None,
+            set: |l, v| l.prefix = Some(v.value.text()),
+            get: |l| l.prefix.clone().map(Val::Text),
+        },
+    ],
+};
+
+/// `lab := "lab" ( "up" | "down" | "status" ) { lab-option }`
 pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (mut i, action) = word(i, "`up`, `down` or `status`")?;
+    let (i, action) = word(i, "`up`, `down` or `status`")?;
     let action = match action.value {
         "up" => LabAction::Up,
         "down" => LabAction::Down,
@@ -19,22 +55,8 @@ pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         _ => return Err(unknown(&action, "lab action", &["up", "down", "status"])),
     };
     let mut lab = LabStmt { action, explain: false, prefix: None };
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, StmtKind::Lab(lab))) };
-        i = match w.value {
-            "--explain" => {
-                lab.explain = true;
-                rest
-            }
-            "prefix" => {
-                let (rest, p) = word(rest, "a namespace name prefix, e.g. clab-mod3-2ext2int-")?;
-                lab.prefix = Some(p.value.to_string());
-                rest
-            }
-            _ => return Err(unknown(&w, "lab option", &["--explain", "prefix"])),
-        };
-    }
+    let (i, ()) = options::read(i, &LAB, &mut lab, &mut options::none)?;
+    Ok((i, StmtKind::Lab(lab)))
 }
 
 /// `on := "on" node command-line`
@@ -137,32 +159,67 @@ pub fn stop_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Stop(n)))
 }
 
-/// `serve := "serve" node port [ "tcp" | "udp" | "http" ] [ "reply" text ]`
+/// `serve`'s options.
+pub static SERVE: Options<ServeStmt> = Options {
+    fragment: "SERVE-OPTION",
+    production: "serve-option",
+    what: "serve option",
+    sample: "serve int1 8000",
+    list: &[
+        Opt {
+            word: "tcp",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "answer TCP connections (the default)",
+            example: "",
+            rhai: None,
+            set: |s, _| s.kind = ServeKind::Tcp,
+            get: |s| (s.kind == ServeKind::Tcp).then_some(Val::Flag),
+        },
+        Opt {
+            word: "udp",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "answer UDP datagrams",
+            example: "",
+            rhai: None,
+            set: |s, _| s.kind = ServeKind::Udp,
+            get: |s| (s.kind == ServeKind::Udp).then_some(Val::Flag),
+        },
+        Opt {
+            word: "http",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "answer HTTP requests",
+            example: "",
+            rhai: None,
+            set: |s, _| s.kind = ServeKind::Http,
+            get: |s| (s.kind == ServeKind::Http).then_some(Val::Flag),
+        },
+        Opt {
+            word: "reply",
+            alias: None,
+            kind: Kind::Text,
+            default: None,
+            help: "the answer instead of the node's name",
+            example: "\"hello\"",
+            rhai: None,
+            set: |s, v| s.reply = Some(v.value.text()),
+            get: |s| s.reply.clone().map(Val::Text),
+        },
+    ],
+};
+
+/// `serve := "serve" node port { serve-option }`
 pub fn serve_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (i, node) = path(i)?;
-    let (mut i, port) = number::<u16>(i, "port", 1..=65_535)?;
+    let (i, port) = number::<u16>(i, "port", 1..=65_535)?;
     let mut serve = ServeStmt { node, port: port.value, kind: ServeKind::Tcp, reply: None };
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, StmtKind::Serve(serve))) };
-        i = match w.value {
-            "tcp" => rest,
-            "udp" => {
-                serve.kind = ServeKind::Udp;
-                rest
-            }
-            "http" => {
-                serve.kind = ServeKind::Http;
-                rest
-            }
-            "reply" => {
-                let (rest, text) = string_or_word(rest)?;
-                serve.reply = Some(text);
-                rest
-            }
-            _ => return Err(unknown(&w, "serve option", &["tcp", "udp", "http", "reply"])),
-        };
-    }
+    let (i, ()) = options::read(i, &SERVE, &mut serve, &mut options::none)?;
+    Ok((i, StmtKind::Serve(serve)))
 }
 
 /// `use := "use" node`
@@ -171,38 +228,62 @@ pub fn use_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Use(node)))
 }
 
-/// `tutorial := "tutorial" { "--list" | "--yes" | step-number }`
+/// `tutorial`'s options (besides a step number).
+pub static TUTORIAL: Options<TutorialStmt> = Options {
+    fragment: "TUTORIAL-OPTION",
+    production: "tutorial-option",
+    what: "tutorial option",
+    sample: "tutorial",
+    list: &[
+        Opt {
+            word: "--list",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "only list the steps",
+            example: "",
+            rhai: None,
+            set: |t, _| t.list = true,
+            get: |t| t.list.then_some(Val::Flag),
+        },
+        Opt {
+            word: "--yes",
+            alias: Some("-y"),
+            kind: Kind::Flag,
+            default: None,
+            help: "run every step without waiting for Enter",
+            example: "",
+            rhai: None,
+            set: |t, _| t.yes = true,
+            get: |t| t.yes.then_some(Val::Flag),
+        },
+    ],
+};
+
+/// `tutorial := "tutorial" { tutorial-option | step-number }`
 pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let mut t = TutorialStmt::default();
-    let mut i = i;
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, StmtKind::Tutorial(t))) };
-        i = match w.value {
-            "--list" => {
-                t.list = true;
-                rest
+    let (i, ()) =
+        options::read(i, &TUTORIAL, &mut t, &mut |t, w, _, rest, _| match w.value.parse::<usize>() {
+            Ok(step) if step >= 1 => {
+                t.start = Some(step);
+                Some(Ok(rest))
             }
-            "--yes" | "-y" => {
-                t.yes = true;
-                rest
+            _ => {
+                let err = bad(
+                    w,
+                    "lvs::parse::unknown-word",
+                    format!("unknown tutorial option `{}`", w.value),
+                    "expected `--list`, `--yes` or a step number",
+                );
+                let near = suggest(w.value, TUTORIAL.words());
+                Some(Err(err.map(|e| match near {
+                    Some(near) => e.help(format!("did you mean `{near}`?")),
+                    None => e,
+                })))
             }
-            n => match n.parse::<usize>() {
-                Ok(step) if step >= 1 => {
-                    t.start = Some(step);
-                    rest
-                }
-                _ => {
-                    return Err(bad(
-                        &w,
-                        "lvs::parse::unknown-word",
-                        format!("unknown tutorial option `{n}`"),
-                        "expected `--list`, `--yes` or a step number",
-                    ))
-                }
-            },
-        };
-    }
+        })?;
+    Ok((i, StmtKind::Tutorial(t)))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::lexeme::{bad, duration, endpoint, next_word, number, path, string, unknown, word};
+use super::lexeme::{duration, endpoint, next_word, number, unknown, word};
+use super::options::{self, Kind, Opt, Options, Val};
 use super::service::svc_ref;
 use super::{In, PResult};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, StmtKind};
@@ -10,134 +11,184 @@ use crate::lang::source::Spanned;
 use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
 
-/// Options of `probe`.
-pub const PROBE_OPTIONS: &[&str] =
-    &["count", "concurrency", "from", "source", "send", "reply", "http", "timeout", "interval", "--json"];
 /// The first words of `expect` predicates.
 pub const PREDICATES: &[&str] =
     &["spread", "ratio", "order", "reaches", "sticky", "no", "latency", "scheduler", "backends", "backend"];
 
-/// `probe := "probe" svc-ref { "count" n | "concurrency" n | "from" node | "source" ip | "send" string
-///   | "reply" string | "http" [ path ] | "timeout" duration | "interval" duration | "--json" }`
+/// `probe`'s options.
+pub static PROBE: Options<ProbeStmt> = Options {
+    fragment: "PROBE-OPTION",
+    production: "probe-option",
+    what: "probe option",
+    sample: "probe web",
+    list: &[
+        Opt {
+            word: "count",
+            alias: None,
+            kind: Kind::Number { placeholder: "N", what: "connection count", min: 1, max: 100_000 },
+            default: Some("6"),
+            help: "how many connections to make",
+            example: "20",
+            rhai: Some("count"),
+            set: |p, v| p.count = v.value.number() as usize,
+            get: |p| Some(Val::Number(p.count as u64)),
+        },
+        Opt {
+            word: "concurrency",
+            alias: None,
+            kind: Kind::Number { placeholder: "N", what: "concurrency", min: 1, max: 1_000 },
+            default: Some("1"),
+            help: "how many connections are open at once",
+            example: "5",
+            rhai: Some("concurrency"),
+            set: |p, v| p.concurrency = v.value.number() as usize,
+            get: |p| (p.concurrency > 1).then_some(Val::Number(p.concurrency as u64)),
+        },
+        Opt {
+            word: "from",
+            alias: None,
+            kind: Kind::Node,
+            default: None,
+            help: "the node (network namespace) the client connects from",
+            example: "ext1",
+            rhai: Some("from"),
+            set: |p, v| p.from = Some(Spanned::new(v.value.text(), v.span)),
+            get: |p| p.from.as_ref().map(|n| Val::Text(n.value.clone())),
+        },
+        Opt {
+            word: "source",
+            alias: None,
+            kind: Kind::Custom {
+                syntax: "ADDR",
+                ebnf: "ip-address",
+                list: false,
+                read: options::ip,
+                print: options::print_ip,
+            },
+            default: None,
+            help: "the local address the connections come from",
+            example: "111.111.0.2",
+            rhai: Some("source"),
+            set: |p, v| p.source = if let Val::Ip(ip) = v.value { Some(ip) } else { None },
+            get: |p| p.source.map(Val::Ip),
+        },
+        Opt {
+            word: "send",
+            alias: None,
+            kind: Kind::Text,
+            default: None,
+            help: "the text each connection sends",
+            example: "\"xxx\"",
+            rhai: Some("send"),
+            set: |p, v| p.send = v.value.text(),
+            get: |p| (!p.send.is_empty()).then(|| Val::Text(p.send.clone())),
+        },
+        Opt {
+            word: "reply",
+            alias: None,
+            kind: Kind::Text,
+            default: None,
+            help: "a reply without this text counts as a failure",
+            example: "\"hello\"",
+            rhai: Some("reply"),
+            set: |p, v| p.reply = Some(v.value.text()),
+            get: |p| p.reply.clone().map(Val::Text),
+        },
+        Opt {
+            word: "http",
+            alias: None,
+            kind: Kind::OptionalPath,
+            default: None,
+            help: "an HTTP GET of PATH (/ without one) instead of raw text",
+            example: "/health",
+            rhai: Some("http"),
+            set: |p, v| p.http = Some(if v.value == Val::Flag { "/".into() } else { v.value.text() }),
+            get: |p| p.http.clone().map(Val::Text),
+        },
+        Opt {
+            word: "timeout",
+            alias: None,
+            kind: Kind::Duration,
+            default: Some("2s"),
+            help: "how long a connection may take",
+            example: "1500ms",
+            rhai: Some("timeout"),
+            set: |p, v| p.timeout = v.value.duration().max(Duration::from_millis(1)),
+            get: |p| Some(Val::Duration(p.timeout)),
+        },
+        Opt {
+            word: "interval",
+            alias: None,
+            kind: Kind::Duration,
+            default: Some("0s"),
+            help: "the pause between connections",
+            example: "100ms",
+            rhai: Some("interval"),
+            set: |p, v| p.interval = v.value.duration(),
+            get: |p| Some(Val::Duration(p.interval)),
+        },
+        Opt {
+            word: "--json",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "print the report as JSON",
+            example: "",
+            rhai: None,
+            set: |p, _| p.json = true,
+            get: |p| p.json.then_some(Val::Flag),
+        },
+    ],
+};
+
+/// `probe := "probe" svc-ref { probe-option }`
 pub fn probe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (mut i, service) = svc_ref(i)?;
-    let mut probe = ProbeStmt {
-        service,
-        count: 6,
-        from: None,
-        send: String::new(),
-        reply: None,
-        concurrency: 1,
-        source: None,
-        http: None,
-        timeout: Duration::from_secs(2),
-        interval: Duration::ZERO,
-        json: false,
-    };
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, StmtKind::Probe(probe))) };
-        i = match w.value {
-            "count" => {
-                let (rest, n) = number::<usize>(rest, "connection count", 1..=100_000)?;
-                probe.count = n.value;
-                rest
-            }
-            "from" => {
-                let (rest, node) = path(rest)?;
-                probe.from = Some(node);
-                rest
-            }
-            "concurrency" => {
-                let (rest, n) = number::<usize>(rest, "concurrency", 1..=1_000)?;
-                probe.concurrency = n.value;
-                rest
-            }
-            "source" => {
-                let (rest, ip) = word(rest, "a local IP address, e.g. 111.111.0.2")?;
-                let Ok(addr) = ip.value.parse() else {
-                    return Err(bad(
-                        &ip,
-                        "lvs::parse::address",
-                        format!("`{}` is not an IP address", ip.value),
-                        "an IP address",
-                    ));
-                };
-                probe.source = Some(addr);
-                rest
-            }
-            "send" => {
-                let (rest, text) = string_or_word(rest)?;
-                probe.send = text;
-                rest
-            }
-            "reply" => {
-                let (rest, text) = string_or_word(rest)?;
-                probe.reply = Some(text);
-                rest
-            }
-            "http" => {
-                let (after, next) = next_word(rest)?;
-                match next.filter(|w| w.value.starts_with('/')) {
-                    Some(path) => {
-                        probe.http = Some(path.value.to_string());
-                        after
-                    }
-                    None => {
-                        probe.http = Some("/".to_string());
-                        rest
-                    }
-                }
-            }
-            "timeout" => {
-                let (rest, d) = duration(rest)?;
-                probe.timeout = d.value.max(Duration::from_millis(1));
-                rest
-            }
-            "interval" => {
-                let (rest, d) = duration(rest)?;
-                probe.interval = d.value;
-                rest
-            }
-            "--json" => {
-                probe.json = true;
-                rest
-            }
-            _ => return Err(unknown(&w, "probe option", PROBE_OPTIONS)),
-        };
-    }
+    let (i, service) = svc_ref(i)?;
+    let mut probe = ProbeStmt { service, ..ProbeStmt::default() };
+    options::apply_defaults(&PROBE, &mut probe);
+    let (i, ()) = options::read(i, &PROBE, &mut probe, &mut options::none)?;
+    Ok((i, StmtKind::Probe(probe)))
 }
 
-pub fn string_or_word(i: In<'_>) -> PResult<'_, String> {
-    let (i, ()) = super::lexeme::blank(i)?;
-    if i.fragment().starts_with('"') {
-        let (i, s) = string(i)?;
-        return Ok((i, s.value));
-    }
-    let (i, w) = word(i, "the text to send, e.g. \"xxx\"")?;
-    Ok((i, w.value.to_string()))
-}
+/// `check`'s options.
+pub static CHECK: Options<CheckStmt> = Options {
+    fragment: "CHECK-OPTION",
+    production: "check-option",
+    what: "check option",
+    sample: "check web",
+    list: &[
+        Opt {
+            word: "--drain-failed",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "set a dead backend's weight to 0, and give it back when it answers again",
+            example: "",
+            rhai: None,
+            set: |c, _| c.drain_failed = true,
+            get: |c| c.drain_failed.then_some(Val::Flag),
+        },
+        Opt {
+            word: "timeout",
+            alias: None,
+            kind: Kind::Duration,
+            default: Some("1s"),
+            help: "how long each backend has to accept the connection",
+            example: "500ms",
+            rhai: None,
+            set: |c, v| c.timeout = v.value.duration().max(Duration::from_millis(1)),
+            get: |c| Some(Val::Duration(c.timeout)),
+        },
+    ],
+};
 
-/// `check := "check" svc-ref { "--drain-failed" | "timeout" duration }`
+/// `check := "check" svc-ref { check-option }`
 pub fn check_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (mut i, service) = svc_ref(i)?;
-    let mut check = CheckStmt { service, drain_failed: false, timeout: Duration::from_secs(1) };
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, StmtKind::Check(check))) };
-        i = match w.value {
-            "--drain-failed" => {
-                check.drain_failed = true;
-                rest
-            }
-            "timeout" => {
-                let (rest, d) = duration(rest)?;
-                check.timeout = d.value.max(Duration::from_millis(1));
-                rest
-            }
-            _ => return Err(unknown(&w, "check option", &["--drain-failed", "timeout"])),
-        };
-    }
+    let (i, service) = svc_ref(i)?;
+    let mut check = CheckStmt { service, ..CheckStmt::default() };
+    options::apply_defaults(&CHECK, &mut check);
+    let (i, ()) = options::read(i, &CHECK, &mut check, &mut options::none)?;
+    Ok((i, StmtKind::Check(check)))
 }
 
 /// `expect := "expect" svc-ref ( predicate | config-predicate )`

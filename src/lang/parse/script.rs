@@ -160,8 +160,10 @@ mod tests {
     #[test]
     fn a_script_statement_keeps_its_code_and_where_it_is() {
         let text = "script { print(\"{\") }\nshow";
-        let (script, diagnostics) =
-            crate::lang::parse::parse_script(&crate::lang::source::Source::new("t", text));
+        let (script, diagnostics) = crate::lang::parse::parse_script(
+            &crate::lang::source::Source::new("t", text),
+            super::super::no_nodes,
+        );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let StmtKind::Script(block) = &script.stmts[0].kind else { panic!("{script:?}") };
         assert_eq!(block.code.value, " print(\"{\") ");

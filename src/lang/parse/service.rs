@@ -6,15 +6,15 @@ use std::net::Ipv4Addr;
 use super::backend::block_backend;
 use super::error::PError;
 use super::lexeme::{bad, blank, gap, next_word, number, unknown, word};
+use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
 use crate::ipvs::{Family, Netmask, Protocol, SchedFlags, Scheduler, ServiceKey};
 use crate::lang::ast::{ServiceDecl, StmtKind, SvcOption, SvcRef};
+use crate::lang::diagnostic::suggest;
 use crate::lang::source::{Span, Spanned};
 
 /// Words that start a service address.
 pub const PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "fwmark"];
-/// Words of the service options.
-pub const SERVICE_OPTIONS: &[&str] = &["persistent", "netmask", "prefix", "one-packet", "flags", "pe"];
 /// Scheduler flag names.
 pub const SCHED_FLAGS: &[&str] =
     &["sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3"];
@@ -52,62 +52,178 @@ pub fn service_decl(i: In<'_>) -> PResult<'_, StmtKind> {
 /// A scheduler and service options, as a statement gives them.
 pub type Settings = (Option<Spanned<String>>, Vec<Spanned<SvcOption>>);
 
-/// `{ scheduler | svc-option }` up to the end of the statement or a `{`.
-pub fn service_settings(mut i: In<'_>, allow_scheduler: bool) -> PResult<'_, Settings> {
-    let mut scheduler = None;
-    let mut options = Vec::new();
-    loop {
-        let (rest, w) = next_word(i)?;
-        let Some(w) = w else { return Ok((rest, (scheduler, options))) };
-        let (rest, option) = match w.value {
-            "persistent" => persistent(rest, w.span)?,
-            "netmask" => netmask(rest, w.span)?,
-            "prefix" => prefix(rest, w.span)?,
-            "one-packet" => (rest, Spanned::new(SvcOption::OnePacket, w.span)),
-            "flags" => flags(rest, w.span)?,
-            "pe" => {
-                let (rest, pe) = word(rest, "a persistence engine name like `sip`")?;
-                (rest, Spanned::new(SvcOption::Pe(pe.value.to_string()), w.span.to(pe.span)))
-            }
-            _ if allow_scheduler && scheduler.is_none() && is_ident(w.value) => {
-                scheduler = Some(Spanned::new(w.value.to_string(), w.span));
-                i = rest;
-                continue;
-            }
-            _ => {
-                let mut choices: Vec<&str> = SERVICE_OPTIONS.to_vec();
-                if scheduler.is_none() && allow_scheduler {
-                    choices.extend(Scheduler::KNOWN);
+/// The last option of one sort, to print (a later one overrides an earlier one).
+fn last<T>(options: &[Spanned<SvcOption>], pick: impl Fn(&SvcOption) -> Option<T>) -> Option<T> {
+    options.iter().rev().find_map(|o| pick(&o.value))
+}
+
+/// The service options (`service` and `set service`).
+pub static SERVICE: Options<Vec<Spanned<SvcOption>>> = Options {
+    fragment: "SVC-OPTION",
+    production: "svc-option",
+    what: "service option",
+    sample: "service web tcp 111.111.0.1:80",
+    list: &[
+        Opt {
+            word: "persistent",
+            alias: None,
+            kind: Kind::OptionalNumber {
+                placeholder: "SECONDS",
+                what: "persistence timeout in seconds",
+                min: 1,
+                max: 2_678_400,
+            },
+            default: None,
+            help: "send a client back to the same backend for SECONDS; 360 without a number",
+            example: "300",
+            rhai: Some("persistent"),
+            set: |o, v| o.push(v.map(|v| SvcOption::Persistent(v.optional_number().map(|n| n as u32)))),
+            get: |o| {
+                last(o, |o| match o {
+                    SvcOption::Persistent(t) => Some(t.map_or(Val::Flag, |t| Val::Number(t.into()))),
+                    _ => None,
+                })
+            },
+        },
+        Opt {
+            word: "netmask",
+            alias: None,
+            kind: Kind::Custom {
+                syntax: "NETMASK",
+                ebnf: "ipv4-address",
+                list: false,
+                read: netmask,
+                print: print_netmask,
+            },
+            default: None,
+            help: "clients in one IPv4 network of this mask share a backend",
+            example: "255.255.255.0",
+            rhai: Some("netmask"),
+            set: |o, v| {
+                if let Val::Netmask(m) = v.value {
+                    o.push(Spanned::new(SvcOption::Netmask(m), v.span));
                 }
-                let err = unknown(&w, "service option", &choices);
-                return Err(match (&scheduler, Scheduler::KNOWN.contains(&w.value)) {
-                    (Some(first), true) => err.map(|e| {
-                        e.help(format!("a service has one scheduler, and `{}` is already given", first.value))
-                    }),
-                    _ => err,
-                });
-            }
-        };
-        options.push(option);
-        i = rest;
-    }
-}
+            },
+            get: |o| {
+                last(o, |o| match o {
+                    SvcOption::Netmask(m) => Some(*m),
+                    _ => None,
+                })
+                .filter(|m| matches!(m, Netmask::V4(_)))
+                .map(Val::Netmask)
+            },
+        },
+        Opt {
+            word: "prefix",
+            alias: None,
+            kind: Kind::Number { placeholder: "N", what: "IPv6 prefix length", min: 1, max: 128 },
+            default: None,
+            help: "clients in one IPv6 network of this prefix length share a backend",
+            example: "64",
+            rhai: Some("prefix"),
+            set: |o, v| o.push(v.map(|v| SvcOption::Netmask(Netmask::V6(v.number() as u8)))),
+            get: |o| {
+                last(o, |o| match o {
+                    SvcOption::Netmask(m) => Some(*m),
+                    _ => None,
+                })
+                .and_then(|m| {
+                    if let Netmask::V6(p) = m {
+                        Some(Val::Number(p.into()))
+                    } else {
+                        None
+                    }
+                })
+            },
+        },
+        Opt {
+            word: "one-packet",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "schedule each UDP datagram on its own",
+            example: "",
+            rhai: Some("one_packet"),
+            set: |o, v| o.push(v.map(|_| SvcOption::OnePacket)),
+            get: |o| last(o, |o| matches!(o, SvcOption::OnePacket).then_some(Val::Flag)),
+        },
+        Opt {
+            word: "flags",
+            alias: None,
+            kind: Kind::Custom {
+                syntax: "FLAGS",
+                ebnf: "sched-flag { \",\" sched-flag }",
+                list: true,
+                read: flags,
+                print: print_flags,
+            },
+            default: None,
+            help: "scheduler flags, comma-separated",
+            example: "sh-fallback,sh-port",
+            rhai: Some("flags"),
+            set: |o, v| {
+                if let Val::SchedFlags(set, names) = v.value {
+                    o.push(Spanned::new(SvcOption::Flags(set, names), v.span));
+                }
+            },
+            get: |o| {
+                last(o, |o| match o {
+                    SvcOption::Flags(set, names) => Some(Val::SchedFlags(*set, names.clone())),
+                    _ => None,
+                })
+            },
+        },
+        Opt {
+            word: "pe",
+            alias: None,
+            kind: Kind::Word { placeholder: "PE", what: "a persistence engine name like `sip`" },
+            default: None,
+            help: "a persistence engine",
+            example: "sip",
+            rhai: Some("pe"),
+            set: |o, v| o.push(v.map(|v| SvcOption::Pe(v.text()))),
+            get: |o| {
+                last(o, |o| match o {
+                    SvcOption::Pe(pe) => Some(Val::Text(pe.clone())),
+                    _ => None,
+                })
+            },
+        },
+    ],
+};
 
-fn persistent(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
-    let (_, next) = next_word(i)?;
-    match next {
-        Some(w) if w.value.chars().all(|c| c.is_ascii_digit()) => {
-            let (rest, t) = number::<u32>(i, "persistence timeout in seconds", 1..=2_678_400)?;
-            Ok((rest, Spanned::new(SvcOption::Persistent(Some(t.value)), kw.to(t.span))))
+/// `{ scheduler | svc-option }` up to the end of the statement or a `{`.
+pub fn service_settings(i: In<'_>, allow_scheduler: bool) -> PResult<'_, Settings> {
+    let mut scheduler: Option<Spanned<String>> = None;
+    let mut options = Vec::new();
+    let (i, ()) = options::read(i, &SERVICE, &mut options, &mut |_, w, _, rest, _| {
+        // A misspelt option (`persistenq`) is not taken for a scheduler.
+        let misspelt = !Scheduler::KNOWN.contains(&w.value)
+            && suggest(w.value, SERVICE.words()).is_some()
+            && suggest(w.value, Scheduler::KNOWN.iter().copied()).is_none();
+        if allow_scheduler && scheduler.is_none() && is_ident(w.value) && !misspelt {
+            scheduler = Some(Spanned::new(w.value.to_string(), w.span));
+            return Some(Ok(rest));
         }
-        _ => Ok((i, Spanned::new(SvcOption::Persistent(None), kw))),
-    }
+        let mut choices = SERVICE.words();
+        if scheduler.is_none() && allow_scheduler {
+            choices.extend(Scheduler::KNOWN);
+        }
+        let err = unknown(w, SERVICE.what, &choices);
+        Some(Err(match (&scheduler, Scheduler::KNOWN.contains(&w.value)) {
+            (Some(first), true) => err.map(|e| {
+                e.help(format!("a service has one scheduler, and `{}` is already given", first.value))
+            }),
+            _ => err,
+        }))
+    })?;
+    Ok((i, (scheduler, options)))
 }
 
-fn netmask(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
+fn netmask(i: In<'_>) -> PResult<'_, Spanned<Val>> {
     let (rest, w) = word(i, "a netmask like 255.255.255.0")?;
     match w.value.parse::<Ipv4Addr>() {
-        Ok(mask) => Ok((rest, Spanned::new(SvcOption::Netmask(Netmask::V4(mask)), kw.to(w.span)))),
+        Ok(mask) => Ok((rest, Spanned::new(Val::Netmask(Netmask::V4(mask)), w.span))),
         Err(_) => Err(bad(
             &w,
             "lvs::parse::bad-netmask",
@@ -117,12 +233,14 @@ fn netmask(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
     }
 }
 
-fn prefix(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
-    let (rest, n) = number::<u8>(i, "IPv6 prefix length", 1..=128)?;
-    Ok((rest, Spanned::new(SvcOption::Netmask(Netmask::V6(n.value)), kw.to(n.span))))
+fn print_netmask(v: &Val) -> String {
+    match v {
+        Val::Netmask(Netmask::V4(m)) => m.to_string(),
+        _ => String::new(),
+    }
 }
 
-fn flags(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
+fn flags(i: In<'_>) -> PResult<'_, Spanned<Val>> {
     let (rest, w) = word(i, "scheduler flags like sh-fallback,sh-port")?;
     let mut set = SchedFlags::default();
     let mut names = Vec::new();
@@ -139,7 +257,14 @@ fn flags(i: In<'_>, kw: Span) -> PResult<'_, Spanned<SvcOption>> {
         }
         names.push(name.to_string());
     }
-    Ok((rest, Spanned::new(SvcOption::Flags(set, names), kw.to(w.span))))
+    Ok((rest, Spanned::new(Val::SchedFlags(set, names), w.span)))
+}
+
+fn print_flags(v: &Val) -> String {
+    match v {
+        Val::SchedFlags(_, names) => names.join(","),
+        _ => String::new(),
+    }
 }
 
 /// `svc-addr := proto endpoint | "fwmark" number [ "ipv6" ]`
@@ -241,7 +366,7 @@ fn opt_block(i: In<'_>) -> PResult<'_, Option<Vec<Spanned<crate::lang::ast::Back
 
 /// A service name: a letter, then letters, digits, `-` or `_`; not a keyword.
 fn check_name(w: &Spanned<&str>) -> Result<(), nom::Err<PError>> {
-    if is_ident(w.value) && !super::COMMANDS.contains(&w.value) {
+    if is_ident(w.value) && !crate::lang::command::names().contains(&w.value) {
         return Ok(());
     }
     Err(bad(

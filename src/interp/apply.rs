@@ -1,0 +1,49 @@
+//! The one way changes reach the kernel: a planned change is sent in one
+//! batch and each step that took effect is journaled with its undo (or,
+//! while explaining, only collected).
+
+use super::failure::refusal;
+use super::plan::Change;
+use super::{Failure, Interpreter};
+use crate::ipvs::{Kernel, KernelError, Op};
+use crate::lang::source::{Source, Span};
+
+impl Interpreter {
+    /// Plans a change against the kernel as it is, then applies it.
+    pub(super) fn apply_planned(
+        &mut self,
+        source: &Source,
+        span: Span,
+        plan: impl FnOnce(&mut dyn Kernel) -> Result<Change, KernelError>,
+    ) -> Result<(), Failure> {
+        let change = plan(self.kernel.as_mut()).map_err(|e| refusal(source, span, e))?;
+        self.apply(source, span, change)
+    }
+
+    /// Applies a change in one batch; each step that took effect is journaled.
+    pub(super) fn apply(&mut self, source: &Source, span: Span, change: Change) -> Result<(), Failure> {
+        if change.is_empty() {
+            return Ok(());
+        }
+        let (ops, undos): (Vec<Op>, Vec<Vec<Op>>) = change.steps.into_iter().unzip();
+        if let Some(plan) = &mut self.plan {
+            plan.extend(ops);
+            return Ok(());
+        }
+        self.writes += 1;
+        let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, span, e))?;
+        let mut first_error = None;
+        for (outcome, undo) in outcomes.into_iter().zip(undos) {
+            match outcome {
+                Ok(()) => self.journal.record(&source.name, span, undo, self.kernel.netns()),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            None => Ok(()),
+            Some(e) => Err(refusal(source, span, e)),
+        }
+    }
+}
