@@ -2,6 +2,8 @@
 
 #[path = "host/architecture.rs"]
 mod architecture;
+#[path = "host/cli.rs"]
+mod cli;
 #[path = "host/codes.rs"]
 mod codes;
 #[path = "host/commands.rs"]
@@ -10,6 +12,10 @@ mod commands;
 mod examples;
 #[path = "host/grammar.rs"]
 mod grammar;
+// Each test crate uses its own part of the shared builder.
+#[allow(dead_code)]
+#[path = "support/lvsh.rs"]
+mod lvsh;
 #[path = "host/parse_fuzz.rs"]
 mod parse_fuzz;
 #[path = "host/parse_golden.rs"]

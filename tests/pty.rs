@@ -3,6 +3,10 @@
 //! a kernel (the host usually has no IPVS; the shell opens anyway); the
 //! kernel's own objects are completed in the guest (tests/guest/repl.rs).
 
+// Each test crate uses its own part of the shared builder.
+#[allow(dead_code)]
+#[path = "support/lvsh.rs"]
+mod lvsh;
 #[path = "support/pty.rs"]
 mod pty;
 

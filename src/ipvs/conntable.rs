@@ -66,7 +66,8 @@ fn parse_port(text: &str) -> Option<u16> {
 mod tests {
     use super::*;
 
-    // Captured in the guest (IPVSADM.md 3.7): a template and a TIME_WAIT connection.
+    // Captured in the guest (docs/ipvsadm-format.md, "The connection table"):
+    // a template and a TIME_WAIT connection.
     const TABLE: &str = "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData
 TCP 6F6F0002 0000 6F6F0001 0050 0A0A0003 1F40 ASSURED         298
 TCP 6F6F0002 BC50 6F6F0001 0050 0A0A0003 1F40 TIME_WAIT       118

@@ -4,8 +4,8 @@
 //! every port in decimal. The layouts, widths, signedness and even the bugs
 //! are ipvsadm's (`ipvsadm.c` `print_service_entry`, `print_title`,
 //! `print_largenum`, `list_conn`, `list_daemon`, `list_timeout`); the sort
-//! order is libipvs's comparators run through glibc 2.36's merge sort. The
-//! reference is IPVSADM.md §3 and §4, checked against the guest transcripts.
+//! order is libipvs's comparators run through glibc 2.36's merge sort.
+//! docs/ipvsadm-format.md states the format and how it was observed.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -571,14 +571,22 @@ fn merge<T>(left: Vec<T>, right: Vec<T>, cmp: &impl Fn(&T, &T) -> i32) -> Vec<T>
 
 #[cfg(test)]
 mod tests {
-    //! Expected texts are the guest transcripts (`shared/ipvsadm-transcripts`,
-    //! IPVSADM.md §3.8), copied by script, never retyped; the tables are
-    //! rebuilt in each transcript's kernel dump order (its `--nosort` output,
-    //! backends newest first).
+    //! Expected texts are files in tests/cases/render/: ipvsadm's own output
+    //! captured in the test guest, copied, never retyped (docs/ipvsadm-format.md
+    //! names the guest runs: seed, probe2, ...). The tables are rebuilt in
+    //! each run's kernel dump order (its `--nosort` output, backends newest
+    //! first).
 
     use super::*;
     use crate::ipvs::conntable::parse_conn_table;
     use crate::ipvs::{Backend, DaemonState, Persistence, SchedFlags, Tunnel};
+
+    /// The text of `tests/cases/render/NAME.txt`, read at compile time.
+    macro_rules! case {
+        ($name:literal) => {
+            include_str!(concat!("../../tests/cases/render/", $name, ".txt"))
+        };
+    }
 
     // ---- fixtures ----------------------------------------------------------
 
@@ -657,7 +665,7 @@ mod tests {
         Stats { conns, in_pkts, out_pkts, in_bytes, out_bytes, cps, in_pps, out_pps, in_bps, out_bps }
     }
 
-    /// The seed (IPVSADM.md §3.8); `traffic` adds what four client
+    /// The seed (docs/ipvsadm-format.md); `traffic` adds what four client
     /// connections left behind.
     fn seed(traffic: bool) -> Table {
         let mut rows = vec![row(
@@ -753,19 +761,19 @@ mod tests {
 
     #[test]
     fn seed_lists_like_ipvsadm() {
-        assert_eq!(list(&seed(false), &ListOptions::default()), SEED_LIST);
+        assert_eq!(list(&seed(false), &ListOptions::default()), case!("seed-list"));
     }
 
     #[test]
     fn seed_lists_like_ipvsadm_in_every_format() {
         let exact = ListOptions { exact: true, ..opts(ListFormat::Stats) };
         let cases = [
-            (opts(ListFormat::Stats), SEED_STATS),
-            (exact, SEED_STATS_EXACT),
-            (opts(ListFormat::Rate), SEED_RATE),
-            (opts(ListFormat::Thresholds), SEED_THRESHOLDS),
-            (opts(ListFormat::PersistentConn), SEED_PERSISTENT_CONN),
-            (opts(ListFormat::TunInfo), SEED_TUN_INFO),
+            (opts(ListFormat::Stats), case!("seed-stats")),
+            (exact, case!("seed-stats-exact")),
+            (opts(ListFormat::Rate), case!("seed-rate")),
+            (opts(ListFormat::Thresholds), case!("seed-thresholds")),
+            (opts(ListFormat::PersistentConn), case!("seed-persistent-conn")),
+            (opts(ListFormat::TunInfo), case!("seed-tun-info")),
         ];
         for (options, expected) in cases {
             assert_eq!(list(&seed(true), &options), expected, "{options:?}");
@@ -775,17 +783,17 @@ mod tests {
     #[test]
     fn one_service_listing_has_no_version_line() {
         let table = seed(true);
-        assert_eq!(list_service(&table.services[0], &ListOptions::default()), SEED_ONE_SERVICE);
+        assert_eq!(list_service(&table.services[0], &ListOptions::default()), case!("seed-one-service"));
     }
 
     #[test]
     fn seed_saves_like_ipvsadm() {
-        assert_eq!(save(&seed(false)), SEED_SAVE);
+        assert_eq!(save(&seed(false)), case!("seed-save"));
     }
 
     #[test]
     fn empty_table_lists_version_and_titles_and_saves_nothing() {
-        assert_eq!(list(&table(vec![]), &ListOptions::default()), EMPTY_LIST);
+        assert_eq!(list(&table(vec![]), &ListOptions::default()), case!("empty-list"));
         assert_eq!(save(&table(vec![])), "");
     }
 
@@ -793,47 +801,47 @@ mod tests {
 
     #[test]
     fn wide_table_sorts_and_lists_like_ipvsadm() {
-        assert_eq!(list(&probe2(), &ListOptions::default()), PROBE2_LIST);
+        assert_eq!(list(&probe2(), &ListOptions::default()), case!("probe2-list"));
     }
 
     #[test]
     fn nosort_keeps_kernel_dump_order_with_backends_newest_first() {
         let nosort = ListOptions { nosort: true, ..ListOptions::default() };
-        assert_eq!(list(&probe2(), &nosort), PROBE2_NOSORT);
+        assert_eq!(list(&probe2(), &nosort), case!("probe2-nosort"));
     }
 
     #[test]
     fn wide_table_saves_like_ipvsadm() {
-        assert_eq!(save(&probe2()), PROBE2_SAVE);
+        assert_eq!(save(&probe2()), case!("probe2-save"));
     }
 
     #[test]
     fn tun_info_column_names_each_tunnel_and_checksum() {
-        assert_eq!(list(&probe2(), &opts(ListFormat::TunInfo)), PROBE2_TUN_INFO);
+        assert_eq!(list(&probe2(), &opts(ListFormat::TunInfo)), case!("probe2-tun-info"));
     }
 
     #[test]
     fn thresholds_listing_shows_upper_and_lower() {
-        assert_eq!(list(&probe2(), &opts(ListFormat::Thresholds)), PROBE2_THRESHOLDS);
+        assert_eq!(list(&probe2(), &opts(ListFormat::Thresholds)), case!("probe2-thresholds"));
     }
 
     #[test]
     fn stats_listing_drops_scheduler_and_long_ipv6_names_push_columns() {
-        assert_eq!(list(&probe2(), &opts(ListFormat::Stats)), PROBE2_STATS);
+        assert_eq!(list(&probe2(), &opts(ListFormat::Stats)), case!("probe2-stats"));
     }
 
     #[test]
     fn ipv6_fwmark_service_shows_prefix_mask() {
         let table = probe2();
-        assert_eq!(list_service(&table.services[17], &ListOptions::default()), PROBE2_FWMARK_V6);
+        assert_eq!(list_service(&table.services[17], &ListOptions::default()), case!("probe2-fwmark-v6"));
     }
 
     // ---- weights, families, thresholds -------------------------------------
 
     #[test]
     fn mixed_family_tunnel_backend_sorts_after_ipv4_and_is_saved_with_its_tunnel() {
-        assert_eq!(list(&mixed(), &ListOptions::default()), MIXED_LIST);
-        assert_eq!(save(&mixed()), MIXED_SAVE);
+        assert_eq!(list(&mixed(), &ListOptions::default()), case!("mixed-list"));
+        assert_eq!(save(&mixed()), case!("mixed-save"));
     }
 
     /// libipvs compares backends by address words without looking at the
@@ -856,7 +864,7 @@ mod tests {
 
     #[test]
     fn thresholds_are_listed_but_not_saved() {
-        assert_eq!(list(&mixed(), &opts(ListFormat::Thresholds)), MIXED_THRESHOLDS);
+        assert_eq!(list(&mixed(), &opts(ListFormat::Thresholds)), case!("mixed-thresholds"));
         assert!(!save(&mixed()).contains("-x"));
     }
 
@@ -866,7 +874,7 @@ mod tests {
         let r = &mut table.services[0];
         r.entry.service.persistence = Some(Persistence { timeout: 300 });
         (r.backends[0].persist_conns, r.backends[0].inactive_conns) = (1, 3);
-        assert_eq!(list(&table, &opts(ListFormat::PersistentConn)), TEMPLATE_PERSISTENT_CONN);
+        assert_eq!(list(&table, &opts(ListFormat::PersistentConn)), case!("template-persistent-conn"));
     }
 
     #[test]
@@ -881,7 +889,7 @@ mod tests {
             ],
         );
         let other = row(svc(tcp("9.9.9.2:80"), "rr"), vec![be("10.10.0.2:80", Masq, 1)]);
-        assert_eq!(save(&table(vec![vip, other])), WEIGHTS_SAVE);
+        assert_eq!(save(&table(vec![vip, other])), case!("weights-save"));
     }
 
     // ---- sorting -----------------------------------------------------------
@@ -895,8 +903,8 @@ mod tests {
         let mut rows: Vec<ServiceRow> = vips.iter().map(|v| row(svc(tcp(v), "rr"), vec![])).collect();
         rows.push(row(svc(tcp("10.0.0.1:80"), "rr"), backends));
         let nosort = ListOptions { nosort: true, ..ListOptions::default() };
-        assert_eq!(list(&table(rows.clone()), &ListOptions::default()), WRAP_LIST);
-        assert_eq!(list(&table(rows), &nosort), WRAP_NOSORT);
+        assert_eq!(list(&table(rows.clone()), &ListOptions::default()), case!("wrap-list"));
+        assert_eq!(list(&table(rows), &nosort), case!("wrap-nosort"));
     }
 
     /// probe4's table without `FWM 1`, whose place depends on a dump order
@@ -920,7 +928,7 @@ mod tests {
             row(svc(fwmark(u32::MAX, Family::V4), "rr"), vec![]),
             row(svc(fwmark(2147483649, Family::V4), "rr"), vec![]),
         ];
-        let expected = FWMARK_LIST.replace("FWM  1 rr\n", "");
+        let expected = case!("fwmark-list").replace("FWM  1 rr\n", "");
         assert_eq!(list(&table(rows), &ListOptions::default()), expected);
     }
 
@@ -1102,13 +1110,19 @@ mod tests {
 
     #[test]
     fn connections_from_proc_list_like_ipvsadm() {
-        assert_eq!(connections(&parse_conn_table(SEED_PROC_CONN), false), SEED_CONNECTIONS);
-        assert_eq!(connections(&parse_conn_table(TEMPLATE_PROC_CONN), false), TEMPLATE_CONNECTIONS);
+        assert_eq!(connections(&parse_conn_table(case!("seed-proc-conn")), false), case!("seed-connections"));
+        assert_eq!(
+            connections(&parse_conn_table(case!("template-proc-conn")), false),
+            case!("template-connections")
+        );
     }
 
     #[test]
     fn persistent_conn_title_adds_pe_columns_and_rows_without_pe_stay_short() {
-        assert_eq!(connections(&parse_conn_table(TEMPLATE_PROC_CONN), true), TEMPLATE_CONNECTIONS_PE);
+        assert_eq!(
+            connections(&parse_conn_table(case!("template-proc-conn")), true),
+            case!("template-connections-pe")
+        );
     }
 
     /// Built from ipvsadm's format (no transcript has PE data): the
@@ -1133,8 +1147,8 @@ mod tests {
 
     #[test]
     fn timeouts_print_as_three_ints() {
-        assert_eq!(timeouts(&Timeouts { tcp: 900, tcp_fin: 120, udp: 300 }), DEFAULT_TIMEOUTS);
-        assert_eq!(timeouts(&Timeouts { tcp: 1000, tcp_fin: 100, udp: 200 }), SET_TIMEOUTS);
+        assert_eq!(timeouts(&Timeouts { tcp: 900, tcp_fin: 120, udp: 300 }), case!("default-timeouts"));
+        assert_eq!(timeouts(&Timeouts { tcp: 1000, tcp_fin: 100, udp: 200 }), case!("set-timeouts"));
     }
 
     #[test]
@@ -1153,7 +1167,7 @@ mod tests {
             ttl: Some(1),
             ..Daemon::new(DaemonState::Backup, "d0", 0)
         };
-        assert_eq!(daemons(&[master, backup]), DAEMONS);
+        assert_eq!(daemons(&[master, backup]), case!("daemons"));
         let v6 = Daemon {
             max_len: Some(1452),
             group: Some("ff02::99".parse().expect("group")),
@@ -1161,7 +1175,7 @@ mod tests {
             ttl: Some(1),
             ..Daemon::new(DaemonState::Master, "d0", 0)
         };
-        assert_eq!(daemons(&[v6]), DAEMON_V6_GROUP);
+        assert_eq!(daemons(&[v6]), case!("daemon-v6-group"));
     }
 
     #[test]
@@ -1170,475 +1184,4 @@ mod tests {
         let bare = Daemon { port: Some(0), ..Daemon::new(DaemonState::Backup, "eth0", 255) };
         assert_eq!(daemons(&[bare]), "backup sync daemon (mcast=eth0, syncid=255)\n");
     }
-
-    // ---- golden texts ------------------------------------------------------
-
-    const EMPTY_LIST: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-";
-    const SEED_LIST: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    1      0          0         
-  -> 10.10.0.3:8000               Masq    1      0          0         
-";
-    const SEED_SAVE: &str = "\
--A -t 111.111.0.1:80 -s rr
--a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 1
--a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 1
-";
-    const SEED_STATS: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80                      4       24       15     1296      832
-  -> 10.10.0.2:8000                      2       12        8      648      442
-  -> 10.10.0.3:8000                      2       12        7      648      390
-";
-    const SEED_STATS_EXACT: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80                      4       24       15     1296      832
-  -> 10.10.0.2:8000                      2       12        8      648      442
-  -> 10.10.0.3:8000                      2       12        7      648      390
-";
-    const SEED_RATE: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80                      0        3        2      162      104
-  -> 10.10.0.2:8000                      0        1        1       81       55
-  -> 10.10.0.3:8000                      0        1        1       81       49
-";
-    const SEED_THRESHOLDS: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn 
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               0          0          0          2         
-  -> 10.10.0.3:8000               0          0          0          2         
-";
-    const SEED_PERSISTENT_CONN: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn 
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               1         0           0          2         
-  -> 10.10.0.3:8000               1         0           0          2         
-";
-    const SEED_TUN_INFO: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    n/a           1      0          2         
-  -> 10.10.0.3:8000               Masq    n/a           1      0          2         
-";
-    const SEED_ONE_SERVICE: &str = "\
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    1      0          2         
-  -> 10.10.0.3:8000               Masq    1      0          2         
-";
-    const SEED_PROC_CONN: &str = "\
-Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData
-TCP 6F6F0002 8300 6F6F0001 0050 0A0A0002 1F40 TIME_WAIT       118
-TCP 6F6F0002 8308 6F6F0001 0050 0A0A0003 1F40 TIME_WAIT       118
-TCP 6F6F0002 830C 6F6F0001 0050 0A0A0002 1F40 TIME_WAIT       118
-TCP 6F6F0002 82F8 6F6F0001 0050 0A0A0003 1F40 TIME_WAIT       118
-";
-    const SEED_CONNECTIONS: &str = "\
-IPVS connection entries
-pro expire state       source             virtual            destination
-TCP 01:58  TIME_WAIT   111.111.0.2:33536  111.111.0.1:80     10.10.0.2:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:33544  111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:33548  111.111.0.1:80     10.10.0.2:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:33528  111.111.0.1:80     10.10.0.3:8000
-";
-    const DEFAULT_TIMEOUTS: &str = "\
-Timeout (tcp tcpfin udp): 900 120 300
-";
-    const PROBE2_LIST: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  111.111.0.1:0 wlc persistent 120
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    5      0          0         
-  -> 10.10.0.3:8000               Masq    1      0          0         
-TCP  111.111.0.1:443 sh (sh-fallback,sh-port) persistent 360
-  -> 10.10.0.6:443                Tunnel  1      0          0         
-  -> 10.10.0.7:443                Tunnel  1      0          0         
-  -> 10.10.0.8:443                Tunnel  1      0          0         
-  -> 10.10.0.9:443                Tunnel  1      0          0         
-  -> 10.10.0.10:443               Tunnel  1      0          0         
-  -> 10.10.0.11:443               Tunnel  1      0          0         
-TCP  111.111.0.3:80 fo
-TCP  111.111.0.4:80 ovf
-TCP  111.111.0.6:80 lblc
-TCP  111.111.0.7:80 lblcr
-TCP  111.111.0.8:80 dh
-TCP  111.111.0.9:80 none
-TCP  111.111.0.10:80 wlc
-UDP  111.111.0.1:53 wrr persistent 600 mask 255.255.255.0
-  -> 10.10.0.4:53                 Route   0      0          0         
-  -> 10.10.0.5:53                 Tunnel  1      0          0         
-UDP  111.111.0.1:5060 rr ops
-UDP  111.111.0.2:5060 rr persistent 60 pe sip
-SCTP 111.111.0.1:3868 nq
-  -> 10.10.0.14:3868              Masq    1      0          0         
-TCP  [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535 sed
-  -> [2001:db8:abcd:1234:5678:9abc:def0:4321]:65535 Masq    1      0          0         
-TCP  [2001:db8::1]:80 sed
-  -> [2001:db8::10]:8080          Masq    3      0          0         
-FWM  7 mh (mh-fallback,mh-port)
-  -> 10.10.0.12:0                 Masq    1      0          0         
-  -> 10.10.0.13:8080              Masq    1      0          0         
-FWM  8 IPv6 lc persistent 30 mask 64
-  -> [2001:db8::20]:80            Route   1      0          0         
-FWM  9 wlc (flag-1,flag-3)
-";
-    const PROBE2_NOSORT: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  [2001:db8::1]:80 sed
-  -> [2001:db8::10]:8080          Masq    3      0          0         
-UDP  111.111.0.2:5060 rr persistent 60 pe sip
-UDP  111.111.0.1:5060 rr ops
-TCP  111.111.0.1:443 sh (sh-fallback,sh-port) persistent 360
-  -> 10.10.0.11:443               Tunnel  1      0          0         
-  -> 10.10.0.10:443               Tunnel  1      0          0         
-  -> 10.10.0.9:443                Tunnel  1      0          0         
-  -> 10.10.0.8:443                Tunnel  1      0          0         
-  -> 10.10.0.7:443                Tunnel  1      0          0         
-  -> 10.10.0.6:443                Tunnel  1      0          0         
-SCTP 111.111.0.1:3868 nq
-  -> 10.10.0.14:3868              Masq    1      0          0         
-TCP  111.111.0.6:80 lblc
-TCP  111.111.0.7:80 lblcr
-TCP  111.111.0.4:80 ovf
-TCP  111.111.0.3:80 fo
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    5      0          0         
-  -> 10.10.0.3:8000               Masq    1      0          0         
-TCP  111.111.0.10:80 wlc
-TCP  111.111.0.8:80 dh
-TCP  111.111.0.9:80 none
-UDP  111.111.0.1:53 wrr persistent 600 mask 255.255.255.0
-  -> 10.10.0.5:53                 Tunnel  1      0          0         
-  -> 10.10.0.4:53                 Route   0      0          0         
-TCP  [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535 sed
-  -> [2001:db8:abcd:1234:5678:9abc:def0:4321]:65535 Masq    1      0          0         
-TCP  111.111.0.1:0 wlc persistent 120
-FWM  7 mh (mh-fallback,mh-port)
-  -> 10.10.0.13:8080              Masq    1      0          0         
-  -> 10.10.0.12:0                 Masq    1      0          0         
-FWM  8 IPv6 lc persistent 30 mask 64
-  -> [2001:db8::20]:80            Route   1      0          0         
-FWM  9 wlc (flag-1,flag-3)
-";
-    const PROBE2_SAVE: &str = "\
--A -t 111.111.0.1:0 -s wlc -p 120
--A -t 111.111.0.1:80 -s rr
--a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 5
--a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 1
--A -t 111.111.0.1:443 -s sh -p 360 -b sh-fallback,sh-port
--a -t 111.111.0.1:443 -r 10.10.0.6:443 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum
--a -t 111.111.0.1:443 -r 10.10.0.7:443 -i -w 1 --tun-type gue --tun-port 6081 --tun-remcsum
--a -t 111.111.0.1:443 -r 10.10.0.8:443 -i -w 1 --tun-type gue --tun-port 6082 --tun-nocsum
--a -t 111.111.0.1:443 -r 10.10.0.9:443 -i -w 1 --tun-type gre --tun-csum
--a -t 111.111.0.1:443 -r 10.10.0.10:443 -i -w 1 --tun-type gre --tun-nocsum
--a -t 111.111.0.1:443 -r 10.10.0.11:443 -i -w 1 --tun-type ipip
--A -t 111.111.0.3:80 -s fo
--A -t 111.111.0.4:80 -s ovf
--A -t 111.111.0.6:80 -s lblc
--A -t 111.111.0.7:80 -s lblcr
--A -t 111.111.0.8:80 -s dh
--A -t 111.111.0.9:80 -s none
--A -t 111.111.0.10:80 -s wlc
--A -u 111.111.0.1:53 -s wrr -p 600 -M 255.255.255.0
--a -u 111.111.0.1:53 -r 10.10.0.4:53 -g -w 0
--a -u 111.111.0.1:53 -r 10.10.0.5:53 -i -w 1 --tun-type ipip
--A -u 111.111.0.1:5060 -s rr -o
--A -u 111.111.0.2:5060 -s rr -p 60 --pe sip
--A --sctp-service 111.111.0.1:3868 -s nq
--a --sctp-service 111.111.0.1:3868 -r 10.10.0.14:3868 -m -w 1
--A -t [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535 -s sed
--a -t [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535 -r [2001:db8:abcd:1234:5678:9abc:def0:4321]:65535 -m -w 1
--A -t [2001:db8::1]:80 -s sed
--a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -m -w 3
--A -f 7 -s mh -b mh-fallback,mh-port
--a -f 7 -r 10.10.0.12:0 -m -w 1
--a -f 7 -r 10.10.0.13:8080 -m -w 1
--A -f 8 -6 -s lc -p 30 -M 64
--a -f 8 -6 -r [2001:db8::20]:80 -g -w 1
--A -f 9 -s wlc -b flag-1,flag-3
-";
-    const PROBE2_TUN_INFO: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn
-TCP  111.111.0.1:0 wlc persistent 120
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    n/a           5      0          0         
-  -> 10.10.0.3:8000               Masq    n/a           1      0          0         
-TCP  111.111.0.1:443 sh (sh-fallback,sh-port) persistent 360
-  -> 10.10.0.6:443                Tunnel  gue:6080:+c   1      0          0         
-  -> 10.10.0.7:443                Tunnel  gue:6081:r+c  1      0          0         
-  -> 10.10.0.8:443                Tunnel  gue:6082:-c   1      0          0         
-  -> 10.10.0.9:443                Tunnel  gre:+c        1      0          0         
-  -> 10.10.0.10:443               Tunnel  gre:-c        1      0          0         
-  -> 10.10.0.11:443               Tunnel  ipip          1      0          0         
-TCP  111.111.0.3:80 fo
-TCP  111.111.0.4:80 ovf
-TCP  111.111.0.6:80 lblc
-TCP  111.111.0.7:80 lblcr
-TCP  111.111.0.8:80 dh
-TCP  111.111.0.9:80 none
-TCP  111.111.0.10:80 wlc
-UDP  111.111.0.1:53 wrr persistent 600 mask 255.255.255.0
-  -> 10.10.0.4:53                 Route   n/a           0      0          0         
-  -> 10.10.0.5:53                 Tunnel  ipip          1      0          0         
-UDP  111.111.0.1:5060 rr ops
-UDP  111.111.0.2:5060 rr persistent 60 pe sip
-SCTP 111.111.0.1:3868 nq
-  -> 10.10.0.14:3868              Masq    n/a           1      0          0         
-TCP  [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535 sed
-  -> [2001:db8:abcd:1234:5678:9abc:def0:4321]:65535 Masq    n/a           1      0          0         
-TCP  [2001:db8::1]:80 sed
-  -> [2001:db8::10]:8080          Masq    n/a           3      0          0         
-FWM  7 mh (mh-fallback,mh-port)
-  -> 10.10.0.12:0                 Masq    n/a           1      0          0         
-  -> 10.10.0.13:8080              Masq    n/a           1      0          0         
-FWM  8 IPv6 lc persistent 30 mask 64
-  -> [2001:db8::20]:80            Route   n/a           1      0          0         
-FWM  9 wlc (flag-1,flag-3)
-";
-    const PROBE2_THRESHOLDS: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn 
-  -> RemoteAddress:Port
-TCP  111.111.0.1:0 wlc persistent 120
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               100        50         0          0         
-  -> 10.10.0.3:8000               0          0          0          0         
-TCP  111.111.0.1:443 sh (sh-fallback,sh-port) persistent 360
-  -> 10.10.0.6:443                0          0          0          0         
-  -> 10.10.0.7:443                0          0          0          0         
-  -> 10.10.0.8:443                0          0          0          0         
-  -> 10.10.0.9:443                0          0          0          0         
-  -> 10.10.0.10:443               0          0          0          0         
-  -> 10.10.0.11:443               0          0          0          0         
-TCP  111.111.0.3:80 fo
-TCP  111.111.0.4:80 ovf
-TCP  111.111.0.6:80 lblc
-TCP  111.111.0.7:80 lblcr
-TCP  111.111.0.8:80 dh
-TCP  111.111.0.9:80 none
-TCP  111.111.0.10:80 wlc
-UDP  111.111.0.1:53 wrr persistent 600 mask 255.255.255.0
-  -> 10.10.0.4:53                 0          0          0          0         
-  -> 10.10.0.5:53                 0          0          0          0         
-UDP  111.111.0.1:5060 rr ops
-UDP  111.111.0.2:5060 rr persistent 60 pe sip
-SCTP 111.111.0.1:3868 nq
-  -> 10.10.0.14:3868              0          0          0          0         
-TCP  [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535 sed
-  -> [2001:db8:abcd:1234:5678:9abc:def0:4321]:65535 0          0          0          0         
-TCP  [2001:db8::1]:80 sed
-  -> [2001:db8::10]:8080          0          0          0          0         
-FWM  7 mh (mh-fallback,mh-port)
-  -> 10.10.0.12:0                 0          0          0          0         
-  -> 10.10.0.13:8080              0          0          0          0         
-FWM  8 IPv6 lc persistent 30 mask 64
-  -> [2001:db8::20]:80            0          0          0          0         
-FWM  9 wlc (flag-1,flag-3)
-";
-    const PROBE2_STATS: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes
-  -> RemoteAddress:Port
-TCP  111.111.0.1:0                       0        0        0        0        0
-TCP  111.111.0.1:80                      0        0        0        0        0
-  -> 10.10.0.2:8000                      0        0        0        0        0
-  -> 10.10.0.3:8000                      0        0        0        0        0
-TCP  111.111.0.1:443                     0        0        0        0        0
-  -> 10.10.0.6:443                       0        0        0        0        0
-  -> 10.10.0.7:443                       0        0        0        0        0
-  -> 10.10.0.8:443                       0        0        0        0        0
-  -> 10.10.0.9:443                       0        0        0        0        0
-  -> 10.10.0.10:443                      0        0        0        0        0
-  -> 10.10.0.11:443                      0        0        0        0        0
-TCP  111.111.0.3:80                      0        0        0        0        0
-TCP  111.111.0.4:80                      0        0        0        0        0
-TCP  111.111.0.6:80                      0        0        0        0        0
-TCP  111.111.0.7:80                      0        0        0        0        0
-TCP  111.111.0.8:80                      0        0        0        0        0
-TCP  111.111.0.9:80                      0        0        0        0        0
-TCP  111.111.0.10:80                     0        0        0        0        0
-UDP  111.111.0.1:53                      0        0        0        0        0
-  -> 10.10.0.4:53                        0        0        0        0        0
-  -> 10.10.0.5:53                        0        0        0        0        0
-UDP  111.111.0.1:5060                    0        0        0        0        0
-UDP  111.111.0.2:5060                    0        0        0        0        0
-SCTP 111.111.0.1:3868                    0        0        0        0        0
-  -> 10.10.0.14:3868                     0        0        0        0        0
-TCP  [2001:db8:abcd:1234:5678:9abc:def0:1234]:65535        0        0        0        0        0
-  -> [2001:db8:abcd:1234:5678:9abc:def0:4321]:65535        0        0        0        0        0
-TCP  [2001:db8::1]:80                    0        0        0        0        0
-  -> [2001:db8::10]:8080                 0        0        0        0        0
-FWM  7                                   0        0        0        0        0
-  -> 10.10.0.12:0                        0        0        0        0        0
-  -> 10.10.0.13:8080                     0        0        0        0        0
-FWM  8 IPv6                              0        0        0        0        0
-  -> [2001:db8::20]:80                   0        0        0        0        0
-FWM  9                                   0        0        0        0        0
-";
-    const PROBE2_FWMARK_V6: &str = "\
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-FWM  8 IPv6 lc persistent 30 mask 64
-  -> [2001:db8::20]:80            Route   1      0          0         
-";
-    const SET_TIMEOUTS: &str = "\
-Timeout (tcp tcpfin udp): 1000 100 200
-";
-    const DAEMONS: &str = "\
-master sync daemon (mcast=d0, syncid=5, maxlen=1000, group=239.1.1.1, port=9000, ttl=2)
-backup sync daemon (mcast=d0, syncid=0, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)
-";
-    const DAEMON_V6_GROUP: &str = "\
-master sync daemon (mcast=d0, syncid=0, maxlen=1452, group=ff02::99, port=8848, ttl=1)
-";
-    const MIXED_LIST: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               Masq    1      0          0         
-  -> 10.10.0.6:8000               Masq    1      0          0         
-  -> 10.10.0.7:8000               Masq    65535  0          0         
-  -> 10.10.0.8:8000               Masq    65536  0          0         
-  -> 10.10.0.9:80                 Route   1      0          0         
-  -> [2001:db8::11]:80            Tunnel  1      0          0         
-";
-    const MIXED_SAVE: &str = "\
--A -t 111.111.0.1:80 -s rr
--a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 1
--a -t 111.111.0.1:80 -r 10.10.0.6:8000 -m -w 1
--a -t 111.111.0.1:80 -r 10.10.0.7:8000 -m -w 65535
--a -t 111.111.0.1:80 -r 10.10.0.8:8000 -m -w 65536
--a -t 111.111.0.1:80 -r 10.10.0.9:80 -g -w 1
--a -t 111.111.0.1:80 -r [2001:db8::11]:80 -i -w 1 --tun-type ipip
-";
-    const MIXED_THRESHOLDS: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn 
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.2:8000               0          0          0          0         
-  -> 10.10.0.6:8000               5          0          0          0         
-  -> 10.10.0.7:8000               0          0          0          0         
-  -> 10.10.0.8:8000               0          0          0          0         
-  -> 10.10.0.9:80                 0          0          0          0         
-  -> [2001:db8::11]:80            0          0          0          0         
-";
-    const WRAP_LIST: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  1.0.0.1:80 rr
-TCP  100.0.0.1:80 rr
-TCP  127.0.0.1:80 rr
-TCP  128.0.0.1:80 rr
-TCP  150.0.0.1:80 rr
-TCP  200.0.0.1:80 rr
-TCP  10.0.0.1:80 rr
-  -> 100.5.0.1:80                 Masq    1      0          0         
-  -> 150.5.0.1:80                 Masq    1      0          0         
-  -> 200.5.0.1:80                 Masq    1      0          0         
-  -> 1.5.0.1:80                   Masq    1      0          0         
-  -> 10.5.0.1:80                  Masq    1      0          0         
-";
-    const WRAP_NOSORT: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-TCP  1.0.0.1:80 rr
-TCP  128.0.0.1:80 rr
-TCP  127.0.0.1:80 rr
-TCP  150.0.0.1:80 rr
-TCP  100.0.0.1:80 rr
-TCP  200.0.0.1:80 rr
-TCP  10.0.0.1:80 rr
-  -> 1.5.0.1:80                   Masq    1      0          0         
-  -> 150.5.0.1:80                 Masq    1      0          0         
-  -> 100.5.0.1:80                 Masq    1      0          0         
-  -> 200.5.0.1:80                 Masq    1      0          0         
-  -> 10.5.0.1:80                  Masq    1      0          0         
-";
-    const TEMPLATE_PROC_CONN: &str = "\
-Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData
-TCP 6F6F0002 0000 6F6F0001 0050 0A0A0003 1F40 ASSURED         298
-TCP 6F6F0002 BC50 6F6F0001 0050 0A0A0003 1F40 TIME_WAIT       118
-TCP 6F6F0002 BC56 6F6F0001 0050 0A0A0003 1F40 TIME_WAIT       118
-TCP 6F6F0002 BC40 6F6F0001 0050 0A0A0003 1F40 TIME_WAIT       118
-";
-    const TEMPLATE_CONNECTIONS: &str = "\
-IPVS connection entries
-pro expire state       source             virtual            destination
-TCP 04:58  ASSURED     111.111.0.2:0      111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:48208  111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:48214  111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:48192  111.111.0.1:80     10.10.0.3:8000
-";
-    const TEMPLATE_CONNECTIONS_PE: &str = "\
-IPVS connection entries
-pro expire state       source             virtual            destination        pe name          pe_data
-TCP 04:58  ASSURED     111.111.0.2:0      111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:48208  111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:48214  111.111.0.1:80     10.10.0.3:8000
-TCP 01:58  TIME_WAIT   111.111.0.2:48192  111.111.0.1:80     10.10.0.3:8000
-";
-    const TEMPLATE_PERSISTENT_CONN: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn 
-  -> RemoteAddress:Port
-TCP  111.111.0.1:80 rr persistent 300
-  -> 10.10.0.2:8000               1         0           0          0         
-  -> 10.10.0.3:8000               1         1           0          3         
-";
-    const FWMARK_LIST: &str = "\
-IP Virtual Server version 1.2.1 (size=4096)
-Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
-FWM  -2147483647 rr
-FWM  -1 rr
-TCP  1.2.0.3:80 rr
-TCP  1.2.3.4:80 rr
-TCP  1.2.3.5:80 rr
-TCP  9.9.9.2:80 rr
-  -> 10.10.0.2:80                 Masq    1      0          0         
-TCP  111.111.0.1:80 rr
-  -> 10.10.0.1:80                 Masq    2147483647 0          0         
-  -> 10.10.0.9:80                 Route   1      0          0         
-  -> 10.10.0.10:80                Tunnel  1      0          0         
-UDP  1.1.1.1:53 wlc
-FWM  1 rr
-";
-    const WEIGHTS_SAVE: &str = "\
--A -t 9.9.9.2:80 -s rr
--a -t 9.9.9.2:80 -r 10.10.0.2:80 -m -w 1
--A -t 111.111.0.1:80 -s rr
--a -t 111.111.0.1:80 -r 10.10.0.1:80 -m -w 2147483647
--a -t 111.111.0.1:80 -r 10.10.0.9:80 -g -w 1
--a -t 111.111.0.1:80 -r 10.10.0.10:80 -i -w 1 --tun-type ipip
-";
 }

@@ -3,15 +3,8 @@
 
 use std::process::Command;
 
-use crate::support::TestNs;
-
-/// Runs `lvsh --netns NS ARGS`; returns (exit code, stdout, stderr).
-pub fn lvsh(ns: &TestNs, args: &[&str]) -> (i32, String, String) {
-    let out =
-        Command::new("lvsh").args(["--no-color", "--netns", &ns.name]).args(args).output().expect("run lvsh");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
-}
+use crate::lvsh::Output;
+use crate::support::{lvsh, TestNs};
 
 /// Writes a script into the guest's /tmp and returns its path.
 fn script(ns: &TestNs, text: &str) -> String {
@@ -41,7 +34,7 @@ service diameter sctp 111.111.0.1:3868 nq
 fn show_and_save_print_exactly_what_ipvsadm_prints() {
     let ns = TestNs::new();
     let path = script(&ns, WIDE);
-    assert_eq!(lvsh(&ns, &["run", &path]).0, 0);
+    ns.lvsh().args(["run", &path]).run().succeeds();
     for (show, ipvsadm) in [
         ("show", vec!["-L", "-n"]),
         ("show --stats", vec!["-L", "-n", "--stats"]),
@@ -54,9 +47,10 @@ fn show_and_save_print_exactly_what_ipvsadm_prints() {
         ("show timeouts", vec!["-L", "--timeout"]),
         ("save", vec!["-S", "-n"]),
     ] {
-        let (code, out, err) = lvsh(&ns, &["-c", &format!("{TUTORIAL_NAMES}{show}")]);
-        assert_eq!(code, 0, "{show}: {err}");
-        assert_eq!(out, ns.ipvsadm(&ipvsadm), "lvsh `{show}` against ipvsadm {ipvsadm:?}");
+        let Output { code, stdout, stderr, .. } =
+            ns.lvsh().commands(&format!("{TUTORIAL_NAMES}{show}")).run();
+        assert_eq!(code, 0, "{show}: {stderr}");
+        assert_eq!(stdout, ns.ipvsadm(&ipvsadm), "lvsh `{show}` against ipvsadm {ipvsadm:?}");
     }
 }
 
@@ -68,11 +62,11 @@ const TUTORIAL_NAMES: &str = "service web tcp 111.111.0.1:80 wrr; ";
 fn running_a_file_twice_changes_nothing_the_second_time() {
     let ns = TestNs::new();
     let path = script(&ns, WIDE);
-    assert_eq!(lvsh(&ns, &["run", &path]).0, 0);
+    ns.lvsh().args(["run", &path]).run().succeeds();
     let before = ns.save();
     let thresholds = ns.ipvsadm(&["-L", "-n", "--thresholds"]);
-    let (code, out, err) = lvsh(&ns, &["run", &path]);
-    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let Output { code, stdout, stderr, .. } = ns.lvsh().args(["run", &path]).run();
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", ""));
     assert_eq!(ns.save(), before);
     assert_eq!(ns.ipvsadm(&["-L", "-n", "--thresholds"]), thresholds);
 }
@@ -93,11 +87,11 @@ ipvsadm -A -t 10.0.0.2:80 -s rr
 echo not reached
 ",
     );
-    let (code, out, err) = lvsh(&ns, &["run", &path]);
-    assert_eq!(code, 3, "{err}");
-    assert_eq!(out, "");
+    let Output { code, stdout, stderr, .. } = ns.lvsh().args(["run", &path]).run();
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(stdout, "");
     assert_eq!(
-        err,
+        stderr,
         format!(
             "error[lvs::kernel::refused]: service tcp 10.0.0.2:80 already exists
  --> {path}:5:1
@@ -120,9 +114,9 @@ fn keep_going_reports_the_refusal_and_keeps_the_rest() {
         &ns,
         "ipvsadm -A -t 10.0.0.1:80 -s rr\nipvsadm -A -t 10.0.0.1:80 -s rr\nipvsadm -A -t 10.0.0.2:80 -s rr\n",
     );
-    let (code, _, err) = lvsh(&ns, &["run", "--keep-going", &path]);
+    let Output { code, stderr, .. } = ns.lvsh().args(["run", "--keep-going", &path]).run();
     assert_eq!(code, 3);
-    assert!(err.contains("service tcp 10.0.0.1:80 already exists"), "{err}");
+    assert!(stderr.contains("service tcp 10.0.0.1:80 already exists"), "{stderr}");
     assert_eq!(ns.save(), "-A -t 10.0.0.1:80 -s rr\n-A -t 10.0.0.2:80 -s rr\n");
 }
 
@@ -130,13 +124,14 @@ fn keep_going_reports_the_refusal_and_keeps_the_rest() {
 fn a_file_that_does_not_parse_changes_nothing() {
     let ns = TestNs::new();
     let path = script(&ns, "ipvsadm -A -t 10.0.0.1:80 -s rr\nservice tcp 10.0.0.2:80 rr persistant\n");
-    let (code, _, err) = lvsh(&ns, &["run", &path]);
+    let Output { code, stderr, .. } = ns.lvsh().args(["run", &path]).run();
     assert_eq!(code, 2);
     assert!(
-        err.contains("unknown service option `persistant`") && err.contains("did you mean `persistent`?"),
-        "{err}"
+        stderr.contains("unknown service option `persistant`")
+            && stderr.contains("did you mean `persistent`?"),
+        "{stderr}"
     );
-    assert!(err.ends_with("note: 1 error; lvsh changed nothing in the kernel\n"), "{err}");
+    assert!(stderr.ends_with("note: 1 error; lvsh changed nothing in the kernel\n"), "{stderr}");
     assert_eq!(ns.save(), "");
 }
 
@@ -163,8 +158,8 @@ fn each_ipvsadm_line_gives_the_same_kernel_state_as_ipvsadm() {
     let by_lvsh = TestNs::new();
     let by_ipvsadm = TestNs::new();
     for line in IPVSADM_LINES {
-        let (code, _, err) = lvsh(&by_lvsh, &["-c", &format!("ipvsadm {line}")]);
-        assert_eq!(code, 0, "lvsh: ipvsadm {line}: {err}");
+        let Output { code, stderr, .. } = by_lvsh.lvsh().commands(&format!("ipvsadm {line}")).run();
+        assert_eq!(code, 0, "lvsh: ipvsadm {line}: {stderr}");
         by_ipvsadm.ipvsadm_line(line);
         assert_eq!(by_lvsh.save(), by_ipvsadm.save(), "after `ipvsadm {line}`");
         let thresholds = ["-L", "-n", "--thresholds"];
@@ -175,14 +170,10 @@ fn each_ipvsadm_line_gives_the_same_kernel_state_as_ipvsadm() {
 
 #[test]
 fn an_unknown_namespace_exits_4() {
-    crate::support::require_guest();
-    let out = Command::new("lvsh")
-        .args(["--no-color", "--netns", "lvsh-nowhere", "-c", "show"])
-        .output()
-        .expect("run lvsh");
-    assert_eq!(out.status.code(), Some(4));
+    let Output { code, stderr, .. } = lvsh().netns("lvsh-nowhere").commands("show").run();
+    assert_eq!(code, 4);
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        stderr,
         "error: no network namespace `lvsh-nowhere` (/var/run/netns/lvsh-nowhere)\n\
          help: create it with `ip netns add lvsh-nowhere`, or list them with `ip netns`\n"
     );
@@ -192,10 +183,11 @@ fn an_unknown_namespace_exits_4() {
 fn show_json_describes_what_ipvsadm_lists() {
     let ns = TestNs::new();
     let path = script(&ns, WIDE);
-    assert_eq!(lvsh(&ns, &["run", &path]).0, 0);
-    let (code, out, err) = lvsh(&ns, &["-c", &format!("{TUTORIAL_NAMES}show --json")]);
-    assert_eq!(code, 0, "{err}");
-    let table: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    ns.lvsh().args(["run", &path]).run().succeeds();
+    let Output { code, stdout, stderr, .. } =
+        ns.lvsh().commands(&format!("{TUTORIAL_NAMES}show --json")).run();
+    assert_eq!(code, 0, "{stderr}");
+    let table: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
     let services = table["services"].as_array().expect("a services array");
     assert_eq!(services.len(), ns.save().lines().filter(|l| l.starts_with("-A")).count());
     let web = services.iter().find(|s| s["key"] == "tcp 111.111.0.1:80").expect("the web service");
@@ -203,7 +195,7 @@ fn show_json_describes_what_ipvsadm_lists() {
     let gue = web["backends"].as_array().unwrap().iter().find(|b| b["address"] == "10.10.0.4").unwrap();
     assert_eq!(gue["tunnel"], serde_json::json!({"type": "gue", "port": 6080, "csum": "csum"}));
     assert_eq!((gue["upper"].as_u64(), gue["lower"].as_u64()), (Some(100), Some(10)));
-    let (_, timeouts, _) = lvsh(&ns, &["--json", "-c", "show timeouts"]);
+    let timeouts = ns.lvsh().arg("--json").commands("show timeouts").run().stdout;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&timeouts).unwrap(),
         serde_json::json!({"tcp": 900, "tcp_fin": 120, "udp": 300})
@@ -229,14 +221,14 @@ fn every_example_runs_and_a_second_run_changes_nothing() {
     for path in paths {
         let ns = TestNs::new();
         let path = path.to_string_lossy().into_owned();
-        let (code, _, err) = lvsh(&ns, &["run", &path]);
-        assert_eq!(code, 0, "{path}: {err}");
+        let Output { code, stderr, .. } = ns.lvsh().args(["run", &path]).run();
+        assert_eq!(code, 0, "{path}: {stderr}");
         let first = ns.save();
         if path.ends_with("pasted-ipvsadm.lvs") {
             continue; // ipvsadm -A is not a declaration: a second run refuses, as ipvsadm does
         }
-        let (code, _, err) = lvsh(&ns, &["run", &path]);
-        assert_eq!((code, ns.save()), (0, first), "{path} run twice: {err}");
+        let Output { code, stderr, .. } = ns.lvsh().args(["run", &path]).run();
+        assert_eq!((code, ns.save()), (0, first), "{path} run twice: {stderr}");
     }
 }
 
@@ -246,15 +238,7 @@ fn ipvsadm_restore_reads_standard_input_like_ipvsadm() {
     let by_lvsh = TestNs::new();
     let by_ipvsadm = TestNs::new();
     let rules = "-A -t 111.111.0.1:80 -s rr\n\n-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 3\nipvsadm -A -u 111.111.0.1:53 -s wlc\n";
-    let mut child = Command::new("lvsh")
-        .args(["--no-color", "--netns", &by_lvsh.name, "-c", "ipvsadm -R"])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run lvsh");
-    child.stdin.take().expect("stdin").write_all(rules.as_bytes()).expect("feed the rules");
-    let out = child.wait_with_output().expect("wait for lvsh");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    by_lvsh.lvsh().commands("ipvsadm -R").stdin(rules).run().succeeds();
     let mut ipvsadm = Command::new(crate::support::IP)
         .args(["netns", "exec", &by_ipvsadm.name, "ipvsadm", "-R"])
         .stdin(std::process::Stdio::piped())
@@ -275,17 +259,17 @@ expect web backend 10.10.0.2:8000 weight 5
 expect web backend 10.10.0.3:80 weight 9
 "
     );
-    let (code, out, err) = lvsh(&ns, &["-c", &script]);
-    assert_eq!(code, 1, "{out}\n{err}");
+    let Output { code, stdout, stderr, .. } = ns.lvsh().commands(&script).run();
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
     for ok in [
         "ok: expect web scheduler wrr",
         "ok: expect web backends 3",
         "ok: expect web backend 10.10.0.2:8000 weight 5",
     ] {
-        assert!(out.contains(ok), "{ok} in {out}");
+        assert!(stdout.contains(ok), "{ok} in {stdout}");
     }
-    assert!(err.contains("expectation failed: expect web backend 10.10.0.3:80 weight 9"), "{err}");
-    assert!(err.contains("= note: observed: weight 0"), "{err}");
+    assert!(stderr.contains("expectation failed: expect web backend 10.10.0.3:80 weight 9"), "{stderr}");
+    assert!(stderr.contains("= note: observed: weight 0"), "{stderr}");
     // The changes stay: a failed expectation is not a refusal.
     let save = ns.save();
     assert!(save.contains("-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 5"), "{save}");
@@ -294,18 +278,19 @@ expect web backend 10.10.0.3:80 weight 9
 #[test]
 fn a_probe_expectation_without_a_probe_says_to_probe_first() {
     let ns = TestNs::new();
-    let (code, _, err) = lvsh(&ns, &["-c", "service web tcp 111.111.0.1:80 rr\nexpect web spread even"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("there is no probe of service tcp 111.111.0.1:80 to judge"), "{err}");
-    assert!(err.contains("help: run `probe SERVICE` before `expect`"), "{err}");
+    let Output { code, stderr, .. } =
+        ns.lvsh().commands("service web tcp 111.111.0.1:80 rr\nexpect web spread even").run();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("there is no probe of service tcp 111.111.0.1:80 to judge"), "{stderr}");
+    assert!(stderr.contains("help: run `probe SERVICE` before `expect`"), "{stderr}");
 }
 
 #[test]
 fn watch_repeats_the_ipvsadm_listing() {
     let ns = TestNs::new();
-    let (code, out, err) =
-        lvsh(&ns, &["-c", "service web tcp 111.111.0.1:80 rr\nwatch --stats interval 200ms count 2"]);
-    assert_eq!(code, 0, "{err}");
+    let Output { code, stdout, stderr, .. } =
+        ns.lvsh().commands("service web tcp 111.111.0.1:80 rr\nwatch --stats interval 200ms count 2").run();
+    assert_eq!(code, 0, "{stderr}");
     let listing = ns.ipvsadm(&["-L", "-n", "--stats"]);
-    assert_eq!(out, format!("{listing}\n{listing}\n"));
+    assert_eq!(stdout, format!("{listing}\n{listing}\n"));
 }

@@ -6,18 +6,11 @@
 use std::process::Command;
 use std::sync::Mutex;
 
-use crate::support::{require_guest, IP};
+use crate::lvsh::Output;
+use crate::support::{lvsh, IP};
 
 /// The unprefixed lab (`ext1`, `gw`, ...) is one per machine.
 pub(crate) static DEFAULT_LAB: Mutex<()> = Mutex::new(());
-
-/// Runs lvsh with `args`; returns (exit code, stdout, stderr).
-fn lvsh(args: &[&str]) -> (i32, String, String) {
-    require_guest();
-    let out = Command::new("lvsh").arg("--no-color").args(args).output().expect("run lvsh");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
-}
 
 fn namespaces() -> Vec<String> {
     let out = Command::new(IP).args(["netns", "list"]).output().expect("ip netns list");
@@ -46,36 +39,40 @@ fn lab_namespaces(prefix: &str) -> Vec<String> {
 #[test]
 fn lab_up_is_idempotent_and_lab_down_leaves_nothing_behind() {
     let links = host_links();
-    let (code, out, err) = lvsh(&["-c", "lab up prefix t1- --explain"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("+ ip netns add t1-gw\n"), "{out}");
-    assert!(out.contains("+ ip -n t1-lan link add ext1 type veth peer name eth1 netns t1-ext1\n"), "{out}");
-    assert!(out.contains("+ ip netns exec t1-gw sysctl -w net.ipv4.ip_forward=1\n"), "{out}");
-    assert!(out.ends_with("service commands now act on gw's IPVS\n"), "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab up prefix t1- --explain").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("+ ip netns add t1-gw\n"), "{stdout}");
+    assert!(
+        stdout.contains("+ ip -n t1-lan link add ext1 type veth peer name eth1 netns t1-ext1\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("+ ip netns exec t1-gw sysctl -w net.ipv4.ip_forward=1\n"), "{stdout}");
+    assert!(stdout.ends_with("service commands now act on gw's IPVS\n"), "{stdout}");
     assert_eq!(lab_namespaces("t1-").len(), 6);
     // Again: nothing to do, and it says so.
-    let (code, out, err) = lvsh(&["-c", "lab up prefix t1- --explain"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("= ip netns add t1-gw   (already there)\n"), "{out}");
-    assert!(out.contains("lab is already up: t1-ext1 t1-ext2 t1-gw t1-int1 t1-int2\n"), "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab up prefix t1- --explain").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("= ip netns add t1-gw   (already there)\n"), "{stdout}");
+    assert!(stdout.contains("lab is already up: t1-ext1 t1-ext2 t1-gw t1-int1 t1-int2\n"), "{stdout}");
     // The lab routes: ext1 reaches int1 through gw.
-    let (code, out, err) = lvsh(&["-c", "lab status prefix t1-; on t1-ext1 ping -c 1 -W 2 10.10.0.2"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.starts_with("lab (prefix t1-): up\n"), "{out}");
-    assert!(out.contains("eth1 111.111.0.1/24, eth2 10.10.0.1/24"), "{out}");
-    assert!(out.contains("  bridge ext: ext1 ext2 gw-ext\n"), "{out}");
-    assert!(out.contains("  bridge int: gw-int int1 int2\n"), "{out}");
-    assert!(out.contains("1 packets received"), "{out}");
+    let Output { code, stdout, stderr, .. } =
+        lvsh().commands("lab status prefix t1-; on t1-ext1 ping -c 1 -W 2 10.10.0.2").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("lab (prefix t1-): up\n"), "{stdout}");
+    assert!(stdout.contains("eth1 111.111.0.1/24, eth2 10.10.0.1/24"), "{stdout}");
+    assert!(stdout.contains("  bridge ext: ext1 ext2 gw-ext\n"), "{stdout}");
+    assert!(stdout.contains("  bridge int: gw-int int1 int2\n"), "{stdout}");
+    assert!(stdout.contains("1 packets received"), "{stdout}");
     // A process lvsh did not start would keep its namespace alive: lab down ends it too.
     let mut stray =
         Command::new(IP).args(["netns", "exec", "t1-int1", "sleep", "300"]).spawn().expect("sleep");
-    let (code, out, err) = lvsh(&["-c", "lab down prefix t1-"]);
-    assert_eq!((code, out.as_str()), (0, "lab down: removed 6 namespaces\n"), "{err}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab down prefix t1-").run();
+    assert_eq!((code, stdout.as_str()), (0, "lab down: removed 6 namespaces\n"), "{stderr}");
     assert!(stray.try_wait().expect("wait for sleep").is_some(), "lab down stopped the stray process");
     assert!(lab_namespaces("t1-").is_empty(), "{:?}", namespaces());
     assert_eq!(host_links(), links, "the host's links are as they were");
-    let (code, out, _) = lvsh(&["-c", "lab down prefix t1-; lab status prefix t1-"]);
-    assert_eq!((code, out.as_str()), (0, "lab is already down\nlab (prefix t1-): down\n"));
+    let Output { code, stdout, .. } = lvsh().commands("lab down prefix t1-; lab status prefix t1-").run();
+    assert_eq!((code, stdout.as_str()), (0, "lab is already down\nlab (prefix t1-): down\n"));
 }
 
 #[test]
@@ -101,28 +98,28 @@ stop 1
 jobs
 lab down
 "#;
-    let (code, out, err) = lvsh(&["-c", script]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("TCP  111.111.0.1:80 rr\n"), "{out}");
-    assert!(out.contains("  -> 10.10.0.2:8000") && out.contains("  -> 10.10.0.3:8000"), "{out}");
-    assert!(out.contains("[1] int1: nc -l -p 8000 -v -k (pid "), "{out}");
-    assert_eq!(out.matches("Connection to 111.111.0.1 80 port [tcp/*] succeeded!").count(), 4, "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands(script).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("TCP  111.111.0.1:80 rr\n"), "{stdout}");
+    assert!(stdout.contains("  -> 10.10.0.2:8000") && stdout.contains("  -> 10.10.0.3:8000"), "{stdout}");
+    assert!(stdout.contains("[1] int1: nc -l -p 8000 -v -k (pid "), "{stdout}");
+    assert_eq!(stdout.matches("Connection to 111.111.0.1 80 port [tcp/*] succeeded!").count(), 4, "{stdout}");
     // Each backend's nc printed what it received: two "xxx" each.
-    let int1 = out.split("[1] running").nth(2).expect("jobs int1 output");
+    let int1 = stdout.split("[1] running").nth(2).expect("jobs int1 output");
     let int1 = int1.split("\n[").next().unwrap_or_default();
-    assert_eq!(int1.matches("  | xxx").count(), 2, "int1 saw two: {out}");
-    let int2 = out.split("[2] running").nth(2).expect("jobs 2 output");
-    assert_eq!(int2.matches("  | xxx").count(), 2, "int2 saw two: {out}");
-    assert!(out.contains("[1] stopped: t2-int1 nc -l -p 8000 -v -k\n[2] running "), "{out}");
-    assert!(out.ends_with("lab down: removed 6 namespaces, stopped 1 job\n"), "{out}");
+    assert_eq!(int1.matches("  | xxx").count(), 2, "int1 saw two: {stdout}");
+    let int2 = stdout.split("[2] running").nth(2).expect("jobs 2 output");
+    assert_eq!(int2.matches("  | xxx").count(), 2, "int2 saw two: {stdout}");
+    assert!(stdout.contains("[1] stopped: t2-int1 nc -l -p 8000 -v -k\n[2] running "), "{stdout}");
+    assert!(stdout.ends_with("lab down: removed 6 namespaces, stopped 1 job\n"), "{stdout}");
     assert!(lab_namespaces("t2-").is_empty());
 }
 
 #[test]
 fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
     let _lab = DEFAULT_LAB.lock().unwrap_or_else(|e| e.into_inner());
-    let (code, out, err) = lvsh(&["run", "/root/examples/lab.lvs"]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Output { code, stdout, stderr, .. } = lvsh().args(["run", "/root/examples/lab.lvs"]).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
     for expected in [
         "lab up: ext1 ext2 gw int1 int2",
         "# the IPVS of gw\nIP Virtual Server version",
@@ -135,11 +132,11 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
         "  | int1: connection from 111.111.0.2:",
         "  | int2: connection from 111.111.0.2:",
     ] {
-        assert!(out.contains(expected), "{expected:?} in {out}");
+        assert!(stdout.contains(expected), "{expected:?} in {stdout}");
     }
     for backend in ["10.10.0.2:8000", "10.10.0.3:8000"] {
         let row = format!("  {backend:<24} {:>5}  {:>3}%  ##########\n", 3, 50);
-        assert!(out.contains(&row), "{row} in {out}");
+        assert!(stdout.contains(&row), "{row} in {stdout}");
     }
     // The run's jobs ended with it; the lab stays up for the learner.
     assert_eq!(lab_namespaces("").len(), 6);
@@ -151,48 +148,50 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
     let first = gw_table();
     assert!(first.contains("-A -t 111.111.0.1:80 -s rr\n"), "{first}");
     // A second run finds everything in place and passes again.
-    let (code, out, err) = lvsh(&["run", "/root/examples/lab.lvs"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("lab is already up"), "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().args(["run", "/root/examples/lab.lvs"]).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("lab is already up"), "{stdout}");
     assert_eq!(gw_table(), first, "the second run changed nothing");
-    let (code, out, err) = lvsh(&["-c", "lab status"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(!out.contains("serve"), "no server outlives the run: {out}");
-    let (code, out, err) = lvsh(&["-c", "show"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("# the IPVS of gw\n"), "a new lvsh acts on gw while the lab is up: {out}");
-    let (code, _, err) = lvsh(&["-c", "lab down"]);
-    assert_eq!(code, 0, "{err}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab status").run();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("serve"), "no server outlives the run: {stdout}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("show").run();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("# the IPVS of gw\n"), "a new lvsh acts on gw while the lab is up: {stdout}");
+    let Output { code, stderr, .. } = lvsh().commands("lab down").run();
+    assert_eq!(code, 0, "{stderr}");
     assert!(lab_namespaces("").is_empty());
 }
 
 #[test]
 fn the_tutorial_runs_every_step_without_asking() {
-    let (code, out, err) = lvsh(&["-c", "tutorial 99"]);
-    assert_eq!(code, 2, "{out}");
-    assert!(err.contains("there is no step 99"), "{err}");
-    let (code, out, err) = lvsh(&["-c", "lab up prefix t3-\ntutorial --list\ntutorial --yes\nlab down"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains(" 1. Build the lab\n"), "{out}");
-    let steps = out.matches("\n== step ").count();
-    assert!(steps >= 8, "{out}");
-    assert_eq!(out.matches(" done\n").count(), steps, "every step passes: {out}");
-    assert!(out.contains("  ipvsadm: ipvsadm -A -t 111.111.0.1:80 -s rr\n"), "{out}");
-    assert!(out.contains("kernel: the table changed\n  + TCP  111.111.0.1:80 rr\n"), "{out}");
-    assert!(out.contains("ok: expect web order alternate\n"), "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("tutorial 99").run();
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stderr.contains("there is no step 99"), "{stderr}");
+    let Output { code, stdout, stderr, .. } =
+        lvsh().commands("lab up prefix t3-\ntutorial --list\ntutorial --yes\nlab down").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains(" 1. Build the lab\n"), "{stdout}");
+    let steps = stdout.matches("\n== step ").count();
+    assert!(steps >= 8, "{stdout}");
+    assert_eq!(stdout.matches(" done\n").count(), steps, "every step passes: {stdout}");
+    assert!(stdout.contains("  ipvsadm: ipvsadm -A -t 111.111.0.1:80 -s rr\n"), "{stdout}");
+    assert!(stdout.contains("kernel: the table changed\n  + TCP  111.111.0.1:80 rr\n"), "{stdout}");
+    assert!(stdout.contains("ok: expect web order alternate\n"), "{stdout}");
     assert!(lab_namespaces("t3-").is_empty());
     // Resuming at the last step runs that one only.
     let last = steps.to_string();
-    let (code, out, err) = lvsh(&["-c", &format!("lab up prefix t3-\ntutorial {last} --yes\nlab down")]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert_eq!(out.matches("\n== step ").count(), 1, "{out}");
-    assert!(out.contains(&format!("== step {last}/{last}: The counters ==")), "{out}");
+    let Output { code, stdout, stderr, .. } =
+        lvsh().commands(&format!("lab up prefix t3-\ntutorial {last} --yes\nlab down")).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(stdout.matches("\n== step ").count(), 1, "{stdout}");
+    assert!(stdout.contains(&format!("== step {last}/{last}: The counters ==")), "{stdout}");
 }
 
 #[test]
 fn use_moves_between_namespaces_and_a_failed_run_rolls_back_in_each() {
-    let (code, out, err) = lvsh(&["-c", "lab up prefix t4-"]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab up prefix t4-").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
     // Changes in gw and in int1, then a refusal: both are undone.
     let script = "lab status prefix t4-
 service a tcp 111.111.0.1:80 rr
@@ -201,23 +200,23 @@ service b tcp 10.10.0.2:80 rr
 show
 ipvsadm -a -t 10.9.9.9:80 -r 10.10.0.3:80
 ";
-    let (code, out, err) = lvsh(&["-c", script]);
-    assert_eq!(code, 3, "{out}\n{err}");
-    assert!(out.contains("# the IPVS of int1\n"), "{out}");
-    assert!(err.contains("rolled back the 2 changes this run made"), "{err}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands(script).run();
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert!(stdout.contains("# the IPVS of int1\n"), "{stdout}");
+    assert!(stderr.contains("rolled back the 2 changes this run made"), "{stderr}");
     for node in ["t4-gw", "t4-int1"] {
         let out =
             Command::new(IP).args(["netns", "exec", node, "ipvsadm", "-S", "-n"]).output().expect("ipvsadm");
         assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{node} is as it was");
     }
-    let (code, out, err) =
-        lvsh(&["-c", "lab status prefix t4-; use int1; service b tcp 10.10.0.2:80; use -; show"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("service commands now act on the IPVS of int1\n"), "{out}");
-    assert!(out.contains("service commands now act on the IPVS of lvsh's own namespace\n"), "{out}");
-    assert!(!out.contains("10.10.0.2:80"), "`use -` is back where lvsh started, where b is not: {out}");
-    let (code, _, err) = lvsh(&["-c", "lab down prefix t4-"]);
-    assert_eq!(code, 0, "{err}");
+    let Output { code, stdout, stderr, .. } =
+        lvsh().commands("lab status prefix t4-; use int1; service b tcp 10.10.0.2:80; use -; show").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("service commands now act on the IPVS of int1\n"), "{stdout}");
+    assert!(stdout.contains("service commands now act on the IPVS of lvsh's own namespace\n"), "{stdout}");
+    assert!(!stdout.contains("10.10.0.2:80"), "`use -` is back where lvsh started, where b is not: {stdout}");
+    let Output { code, stderr, .. } = lvsh().commands("lab down prefix t4-").run();
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
@@ -245,13 +244,17 @@ ext1 nc -N -w 2 111.111.0.1 80
 jobs int2
 lab down
 ";
-    let (code, out, err) = lvsh(&["-c", script]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("probe tcp 111.111.0.1:80: 4 connections, 4 served\n"), "{out}");
-    assert!(out.contains("probe udp 111.111.0.1:53: 4 connections, 4 served\n"), "{out}");
-    assert!(out.contains("int2: connection from 111.111.0.2:"), "{out}");
-    assert!(out.contains("int2: datagram from 111.111.0.3:"), "{out}");
-    assert!(out.contains("\"GET / HTTP/1.0\""), "{out}");
-    assert!(out.contains("\"ping\""), "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands(script).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for expected in [
+        "probe tcp 111.111.0.1:80: 4 connections, 4 served\n",
+        "probe udp 111.111.0.1:53: 4 connections, 4 served\n",
+        "int2: connection from 111.111.0.2:",
+        "int2: datagram from 111.111.0.3:",
+        "\"GET / HTTP/1.0\"",
+        "\"ping\"",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in {stdout}");
+    }
     assert!(lab_namespaces("t5-").is_empty());
 }

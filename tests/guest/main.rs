@@ -6,6 +6,10 @@
 //!
 //! The `missing` module runs in a first phase, before `ip_vs` is loaded.
 
+// Each test crate uses its own part of the shared builder.
+#[allow(dead_code)]
+#[path = "../support/lvsh.rs"]
+mod lvsh;
 #[path = "../support/pty.rs"]
 mod pty;
 mod support;

@@ -1,8 +1,6 @@
 //! Run before `ip_vs` is loaded, with module autoloading disabled
 //! (scripts/test's first phase).
 
-use std::process::Command;
-
 use lvsh::ipvs::{KernelError, NetlinkKernel};
 
 fn require_no_ipvs_phase() {
@@ -26,10 +24,10 @@ fn connecting_without_ipvs_says_how_to_load_it() {
 #[test]
 fn the_cli_exits_4_without_ipvs() {
     require_no_ipvs_phase();
-    let out = Command::new("lvsh").args(["--no-color", "-c", "show"]).output().expect("run lvsh");
-    assert_eq!(out.status.code(), Some(4));
+    let out = crate::support::lvsh().commands("show").run();
+    assert_eq!(out.code, 4);
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        out.stderr,
         "error: IPVS is not available in this kernel\nhelp: load it with `modprobe ip_vs`\n"
     );
 }

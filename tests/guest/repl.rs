@@ -71,13 +71,6 @@ fn a_block_typed_in_the_shell_declares_a_service_and_its_backends_complete_by_na
     assert_eq!(ns.save(), "-A -t 10.1.1.3:80 -s rr\n-a -t 10.1.1.3:80 -r 10.2.2.4:80 -m -w 1\n");
 }
 
-/// `lvsh --netns NS -c TEXT`: must succeed; returns stdout.
-fn lvsh_c(ns: &TestNs, text: &str) -> String {
-    let (code, out, err) = crate::cli::lvsh(ns, &["-c", text]);
-    assert_eq!(code, 0, "lvsh -c {text:?} failed: {err}");
-    out
-}
-
 /// The ipvsadm lines an `explain` printed.
 fn explained_lines(explanation: &str) -> Vec<String> {
     explanation.lines().filter_map(|l| l.trim_start().strip_prefix("ipvsadm ")).map(str::to_string).collect()
@@ -107,14 +100,14 @@ service dns udp 111.111.0.1:53 sh flags sh-fallback one-packet
         let by_lvsh = TestNs::new();
         let by_ipvsadm = TestNs::new();
         for ns in [&by_lvsh, &by_ipvsadm] {
-            lvsh_c(ns, setup);
+            ns.lvsh().commands(setup).run().succeeds();
         }
         let before = by_lvsh.save();
-        let explanation = lvsh_c(&by_lvsh, &format!("{setup}explain {line}"));
+        let explanation = by_lvsh.lvsh().commands(&format!("{setup}explain {line}")).run().succeeds().stdout;
         assert_eq!(by_lvsh.save(), before, "`explain {line}` changed the kernel");
         let commands = explained_lines(&explanation);
         assert!(!commands.is_empty(), "`explain {line}` planned nothing:\n{explanation}");
-        lvsh_c(&by_lvsh, &format!("{setup}{line}"));
+        by_lvsh.lvsh().commands(&format!("{setup}{line}")).run().succeeds();
         for command in &commands {
             by_ipvsadm.ipvsadm_line(command);
         }
@@ -129,10 +122,14 @@ service dns udp 111.111.0.1:53 sh flags sh-fallback one-packet
 #[test]
 fn explain_of_a_declaration_that_holds_plans_nothing() {
     let ns = TestNs::new();
-    let out = lvsh_c(
-        &ns,
-        "service web tcp 111.111.0.1:80 rr\nexplain service web tcp 111.111.0.1:80 rr\nexplain show",
-    );
+    let out = ns
+        .lvsh()
+        .commands(
+            "service web tcp 111.111.0.1:80 rr\nexplain service web tcp 111.111.0.1:80 rr\nexplain show",
+        )
+        .run()
+        .succeeds()
+        .stdout;
     assert_eq!(
         out,
         "no kernel operation: the kernel already matches\nno kernel operation: `show` changes nothing in the kernel\n"

@@ -2,8 +2,8 @@
 //! seen by `expect`, and rollback of a run a script breaks. `ipvsadm -S -n`
 //! is the judge.
 
-use crate::cli::lvsh;
-use crate::support::{TestNs, IP};
+use crate::lvsh::{Lvsh, Output};
+use crate::support::{lvsh, TestNs, IP, LVSH};
 
 /// Where scripts/test puts the project's examples in the guest.
 const EXAMPLES: &str = "/root/examples";
@@ -25,9 +25,10 @@ const WEB: &str = "service web tcp 111.111.0.1:80 rr {
 #[test]
 fn generate_rhai_creates_fifty_services_of_four_backends_and_a_second_run_changes_nothing() {
     let ns = TestNs::new();
-    let (code, out, err) = lvsh(&ns, &["run", &format!("{EXAMPLES}/generate.rhai")]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.ends_with("50 services with 4 backends each, verified\n"), "{out}");
+    let Output { code, stdout, stderr, .. } =
+        ns.lvsh().args(["run", &format!("{EXAMPLES}/generate.rhai")]).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.ends_with("50 services with 4 backends each, verified\n"), "{stdout}");
     let save = ns.save();
     for i in 1..=50 {
         assert!(save.contains(&format!("-A -t 10.100.0.{i}:80 -s wrr\n")), "service {i} in\n{save}");
@@ -37,8 +38,8 @@ fn generate_rhai_creates_fifty_services_of_four_backends_and_a_second_run_change
         }
     }
     assert_eq!((save.matches("-A ").count(), save.matches("-a ").count()), (50, 200));
-    let (code, _, err) = lvsh(&ns, &["run", &format!("{EXAMPLES}/generate.rhai")]);
-    assert_eq!((code, ns.save()), (0, save), "{err}");
+    let Output { code, stderr, .. } = ns.lvsh().args(["run", &format!("{EXAMPLES}/generate.rhai")]).run();
+    assert_eq!((code, ns.save()), (0, save), "{stderr}");
 }
 
 #[test]
@@ -58,9 +59,9 @@ fn property_writes_reach_the_kernel() {
 }}
 "
     );
-    let (code, out, err) = lvsh(&ns, &["-c", &script]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert_eq!(out, "web wrr 300 5 #{\"lower\": 10, \"upper\": 100}\n");
+    let Output { code, stdout, stderr, .. } = ns.lvsh().commands(&script).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(stdout, "web wrr 300 5 #{\"lower\": 10, \"upper\": 100}\n");
     assert_eq!(
         ns.save(),
         "-A -t 111.111.0.1:80 -s wrr -p 300
@@ -87,11 +88,11 @@ fn services_backends_and_removal_from_rhai_match_ipvsadm() {
     web.backend(\"10.10.0.3:8000\").remove();
     print(web.backends().map(|b| `${b.addr} ${b.method}`));
 }";
-    let (code, out, err) = lvsh(&ns, &["-c", script]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("tcp 111.111.0.1:80 tcp sh [\"sh-port\"] 2\n"), "{out}");
-    assert!(out.contains("udp 111.111.0.1:53 udp rr [] 1\n"), "{out}");
-    assert!(out.ends_with("[\"10.10.0.2:8000 route\"]\n"), "{out}");
+    let Output { code, stdout, stderr, .. } = ns.lvsh().commands(script).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("tcp 111.111.0.1:80 tcp sh [\"sh-port\"] 2\n"), "{stdout}");
+    assert!(stdout.contains("udp 111.111.0.1:53 udp rr [] 1\n"), "{stdout}");
+    assert!(stdout.ends_with("[\"10.10.0.2:8000 route\"]\n"), "{stdout}");
     let save = ns.save();
     assert!(save.contains("-A -t 111.111.0.1:80 -s sh -p 60 -b sh-port\n"), "{save}");
     assert!(save.contains("-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -g -w 2\n"), "{save}");
@@ -116,12 +117,15 @@ fn a_rhai_error_in_the_middle_of_a_run_rolls_back_like_any_failed_run() {
 "
     );
     let path = file(&ns, "broken.lvs", &text);
-    let (code, out, err) = lvsh(&ns, &["run", &path]);
-    assert_eq!(code, 2, "{out}\n{err}");
-    assert_eq!(ns.save(), before, "{err}");
-    assert!(err.starts_with("error[lvs::script::error]: division by zero: 1 / 0"), "{err}");
-    assert!(err.contains(&format!(" --> {path}:8:20\n")), "{err}");
-    assert!(err.contains("= note: rolled back the 5 changes this run made (lines 1, 2, 3, 6, 7)"), "{err}");
+    let Output { code, stdout, stderr, .. } = ns.lvsh().args(["run", &path]).run();
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert_eq!(ns.save(), before, "{stderr}");
+    assert!(stderr.starts_with("error[lvs::script::error]: division by zero: 1 / 0"), "{stderr}");
+    assert!(stderr.contains(&format!(" --> {path}:8:20\n")), "{stderr}");
+    assert!(
+        stderr.contains("= note: rolled back the 5 changes this run made (lines 1, 2, 3, 6, 7)"),
+        "{stderr}"
+    );
 
     // A refusal inside Rhai is a refusal: exit 3, and rolled back too.
     let refused = "service web tcp 111.111.0.1:80 rr
@@ -130,16 +134,17 @@ script {
     web.scheduler = \"nosuch\";
 }
 ";
-    let (code, _, err) = lvsh(&ns, &["-c", refused]);
-    assert_eq!(code, 3, "{err}");
-    assert!(err.contains("scheduler 'nosuch' is not available in this kernel"), "{err}");
-    assert!(err.contains(" --> -c:4:9\n"), "{err}");
+    let Output { code, stderr, .. } = ns.lvsh().commands(refused).run();
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("scheduler 'nosuch' is not available in this kernel"), "{stderr}");
+    assert!(stderr.contains(" --> -c:4:9\n"), "{stderr}");
     assert_eq!(ns.save(), before);
 
     // Nothing runs from a file whose Rhai does not compile.
-    let (code, _, err) = lvsh(&ns, &["-c", "service web tcp 111.111.0.1:80 rr\nscript { let = 1; }"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("error[lvs::script::syntax]"), "{err}");
+    let Output { code, stderr, .. } =
+        ns.lvsh().commands("service web tcp 111.111.0.1:80 rr\nscript { let = 1; }").run();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("error[lvs::script::syntax]"), "{stderr}");
     assert_eq!(ns.save(), before);
 }
 
@@ -148,15 +153,9 @@ struct LabDown;
 
 impl Drop for LabDown {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("lvsh").args(["-c", "lab down"]).output();
+        // Not `run`: a drop while a failed test unwinds must not panic again.
+        let _ = Lvsh::at(LVSH).commands("lab down").into_command().output();
     }
-}
-
-/// Runs lvsh with `args` where it starts (a lab moves it to gw); returns (exit code, stdout, stderr).
-fn lvsh_here(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new("lvsh").arg("--no-color").args(args).output().expect("run lvsh");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
 /// gw's table, as the reference ipvsadm saves it.
@@ -169,15 +168,15 @@ fn gw_save() -> String {
 fn in_the_lab_lab_rhai_does_the_tutorial_a_rhai_probe_feeds_expect_and_drain_rhai_drains() {
     let _lab = crate::lab::DEFAULT_LAB.lock().unwrap_or_else(|e| e.into_inner());
     let _down = LabDown;
-    let (code, out, err) = lvsh_here(&["run", &format!("{EXAMPLES}/lab.rhai")]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Output { code, stdout, stderr, .. } = lvsh().args(["run", &format!("{EXAMPLES}/lab.rhai")]).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
     for expected in [
         "up: ext1 ext2 gw int1 int2",
         "probe tcp 111.111.0.1:80: 6 connections, 6 served\n",
         "10.10.0.2:8000 served 3 of 6 (weight 1)\n10.10.0.3:8000 served 3 of 6 (weight 1)\n",
         "the tutorial holds: ext1's connections alternate between int1 and int2\n",
     ] {
-        assert!(out.contains(expected), "{expected:?} in {out}");
+        assert!(stdout.contains(expected), "{expected:?} in {stdout}");
     }
     let tutorial = "-A -t 111.111.0.1:80 -s rr
 -a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 1
@@ -194,18 +193,19 @@ script {
 }
 expect tcp 111.111.0.1:80 order alternate
 ";
-    let (code, out, err) = lvsh_here(&["-c", script]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("alternate true sticky false served 4\n"), "{out}");
-    assert!(out.contains("ok: expect tcp 111.111.0.1:80 order alternate\n"), "{out}");
+    let Output { code, stdout, stderr, .. } = lvsh().commands(script).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("alternate true sticky false served 4\n"), "{stdout}");
+    assert!(stdout.contains("ok: expect tcp 111.111.0.1:80 order alternate\n"), "{stdout}");
 
     let servers = "/tmp/lvsh-drain-servers.lvs";
     std::fs::write(servers, "serve int1 8000\nserve int2 8000\n").expect("write the servers' script");
-    let (code, out, err) = lvsh_here(&["run", servers, &format!("{EXAMPLES}/drain.rhai")]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("weight 4: 10.10.0.2:8000 served 6 of 12\n"), "{out}");
-    assert!(out.contains("weight 0: 10.10.0.2:8000 served 0 of 12\n"), "{out}");
-    assert!(out.contains("drained: 10.10.0.2:8000 gets no new connections"), "{out}");
+    let Output { code, stdout, stderr, .. } =
+        lvsh().args(["run", servers, &format!("{EXAMPLES}/drain.rhai")]).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("weight 4: 10.10.0.2:8000 served 6 of 12\n"), "{stdout}");
+    assert!(stdout.contains("weight 0: 10.10.0.2:8000 served 0 of 12\n"), "{stdout}");
+    assert!(stdout.contains("drained: 10.10.0.2:8000 gets no new connections"), "{stdout}");
     assert_eq!(
         gw_save(),
         "-A -t 111.111.0.1:80 -s wrr

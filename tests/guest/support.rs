@@ -6,8 +6,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lvsh::ipvs::{Family, NetlinkKernel, Netns, Protocol, Service, ServiceKey};
 
+use crate::lvsh::Lvsh;
+
 /// iproute2's `ip` (busybox's has no `netns`).
 pub const IP: &str = "/sbin/ip";
+
+/// The `lvsh` scripts/test installs in the guest, found on `PATH`.
+pub const LVSH: &str = "lvsh";
+
+/// The guest's `lvsh` without `--netns`: it acts where it starts (or on
+/// gw while a lab is up). Fails the test outside the guest.
+pub fn lvsh() -> Lvsh {
+    require_guest();
+    Lvsh::at(LVSH)
+}
 
 /// Fails the test at once when it is not running inside the guest.
 pub fn require_guest() {
@@ -51,6 +63,11 @@ impl TestNs {
     /// The namespace as lvsh names it.
     pub fn netns(&self) -> Netns {
         Netns::Named(self.name.clone())
+    }
+
+    /// The guest's `lvsh --netns NAME`: it acts on this namespace's IPVS.
+    pub fn lvsh(&self) -> Lvsh {
+        lvsh().netns(&self.name)
     }
 
     /// An lvsh kernel client inside the namespace.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use lvsh::ipvs::{Backend, Forward, Kernel, Op, ServiceKey, Stats};
 
+use crate::lvsh::Output;
 use crate::support::{key, run, sa, service, TestNs, IP};
 
 struct Topology {
@@ -262,13 +263,9 @@ expect web sticky
         web_service("rr"),
         t.client.name
     );
-    let out = std::process::Command::new("lvsh")
-        .args(["--no-color", "--netns", &t.director.name, "-c", &script])
-        .output()
-        .expect("run lvsh");
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     server.join().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "only `sticky` fails: {stdout}\n{stderr}");
+    assert_eq!(code, 1, "only `sticky` fails: {stdout}\n{stderr}");
     assert!(stdout.starts_with("probe tcp 10.1.0.1:80: 6 connections, 6 served\n"), "{stdout}");
     for backend in ["10.2.0.2:8000", "10.2.0.3:8000"] {
         let row = format!("  {backend:<24} {:>5}  {:>3}%  ##########\n", 3, 50);
@@ -283,16 +280,6 @@ expect web sticky
     }
     assert!(stderr.contains("error[lvs::expect::failed]: expectation failed: expect web sticky"), "{stderr}");
     assert!(stderr.contains("= note: observed: "), "{stderr}");
-}
-
-/// Runs a script with lvsh acting on the director; returns (exit code, stdout, stderr).
-fn lvsh_script(t: &Topology, script: &str) -> (i32, String, String) {
-    let out = std::process::Command::new("lvsh")
-        .args(["--no-color", "--netns", &t.director.name, "-c", script])
-        .output()
-        .expect("run lvsh");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
 /// The topology with a second backend address, 10.2.0.3.
@@ -317,7 +304,7 @@ expect web spread even
 ",
         t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     server.join().unwrap();
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.contains("ok: expect web ratio weights within 10%"), "{stdout}");
@@ -338,7 +325,7 @@ expect web no failures
         web_service("sh"),
         t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     server.join().unwrap();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("ok: expect web sticky"), "{stdout}");
@@ -356,7 +343,7 @@ expect web no failures
         web_service("rr"),
         t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     server.join().unwrap();
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.starts_with("probe tcp 10.1.0.1:80: 6 connections, 3 served\n"), "{stdout}");
@@ -405,12 +392,15 @@ expect dns no failures
 ",
         t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     servers.into_iter().for_each(|s| s.join().unwrap());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let servers = [serve_udp(&t.backend, "10.2.0.2:5353", 1), serve_udp(&t.backend, "10.2.0.3:5353", 1)];
-    let (code, json, stderr) =
-        lvsh_script(&t, &format!("probe udp 10.1.0.1:53 count 2 from {} --json", t.client.name));
+    let Output { code, stdout: json, stderr, .. } = t
+        .director
+        .lvsh()
+        .commands(&format!("probe udp 10.1.0.1:53 count 2 from {} --json", t.client.name))
+        .run();
     servers.into_iter().for_each(|s| s.join().unwrap());
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&json).expect("a JSON report");
@@ -434,7 +424,7 @@ expect web no failures
         web_service("rr"),
         t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     servers.into_iter().for_each(|s| s.join().unwrap());
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.starts_with("probe tcp 10.1.0.1:80: 4 connections, 2 served\n"), "{stdout}");
@@ -468,7 +458,7 @@ sleep 3s
 check web --drain-failed
 save
 ";
-    let (code, stdout, stderr) = lvsh_script(&t, script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(script).run();
     alive.join().unwrap();
     late.join().unwrap();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -548,7 +538,7 @@ fn concurrent_connections_are_all_attributed_in_order() {
         web_service("rr"),
         t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     server.join().unwrap();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let json: serde_json::Value =
@@ -574,7 +564,7 @@ probe web count 2 from {client} reply \"int\"
         web_service("rr"),
         client = t.client.name
     );
-    let (code, stdout, stderr) = lvsh_script(&t, &script);
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
     server.join().unwrap();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let json_end = stdout.find("\nprobe ").expect("two reports");
@@ -587,9 +577,11 @@ probe web count 2 from {client} reply \"int\"
     assert!(text.starts_with("probe tcp 10.1.0.1:80: 2 connections, 0 served\n"), "{text}");
     assert!(text.contains("  connection 1: unexpected reply \"hello\"\n"), "{text}");
     // An address the client does not have: every connection says why.
-    let (_, stdout, _) = lvsh_script(
-        &t,
-        &format!("{}probe web count 1 from {} source 10.9.9.9", web_service("rr"), t.client.name),
-    );
+    let stdout = t
+        .director
+        .lvsh()
+        .commands(&format!("{}probe web count 1 from {} source 10.9.9.9", web_service("rr"), t.client.name))
+        .run()
+        .stdout;
     assert!(stdout.contains("  connection 1: cannot connect from 10.9.9.9: "), "{stdout}");
 }

@@ -6,7 +6,7 @@ use lvsh::lab::Lab;
 use lvsh::lang::source::Source;
 use proptest::prelude::*;
 
-/// Valid statements, one of each kind and most options.
+/// Valid statements: every kind, most options and every `expect` predicate.
 const VALID: &[&str] = &[
     "service web tcp 111.111.0.1:80 rr { backend 10.10.0.2:8000 masq weight 2 }",
     "service tcp 111.111.0.1:443 wlc persistent 300 netmask 255.255.255.0",
@@ -33,7 +33,47 @@ const VALID: &[&str] = &[
     "sleep 1.5s",
     "ipvsadm -A -t 111.111.0.1:80 -s rr",
     "ipvsadm -a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 3",
+    "probe web count 6 from ext1 send \"xxx\" reply int timeout 2s interval 10ms",
+    "probe tcp 111.111.0.1:80 concurrency 4 source 111.111.0.2 http /health --json",
+    "expect web spread even within 1",
+    "expect web ratio weights within 10%",
+    "expect web order alternate",
+    "expect web order 10.10.0.2:8000 10.10.0.3:8000",
+    "expect web reaches all",
+    "expect web reaches only 10.10.0.2:8000",
+    "expect web sticky",
+    "expect web no failures",
+    "expect web latency below 200ms",
+    "expect web scheduler wrr",
+    "expect web backends 2",
+    "expect web backend 10.10.0.2:8000 weight 3",
+    "check web --drain-failed timeout 500ms",
+    "watch web --stats --exact interval 200ms count 3",
+    "lab up prefix t1- --explain",
+    "lab status",
+    "on ext1 sh -c 'echo \"a;b\"'",
+    "int1 nc -l -p 8000 -v -k &",
+    "jobs int1",
+    "stop 1",
+    "serve int2 5353 udp reply \"two\"",
+    "use /var/run/netns/gw",
+    "use -",
+    "tutorial 3 --yes",
+    "script { let web = service(\"web\"); print(`${web}`); }",
+    "explain backend web 10.10.0.5:80 tunnel gue port 6080 csum weight 0",
+    "help probe",
 ];
+
+/// Valid statements the mutations leave out until two parser bugs are fixed
+/// (the ignored tests at the end show them): a command line with a non-ASCII
+/// character panics, and a node's name alone at the end of a text (`jobs
+/// int1` without `jobs`) gets a span past the text.
+const NOT_MUTATED_YET: &[&str] = &["on ext1 sh -c 'echo \"a;b\"'", "int1 nc -l -p 8000 -v -k &", "jobs int1"];
+
+/// The statements the mutations start from.
+fn mutated() -> Vec<&'static str> {
+    VALID.iter().copied().filter(|stmt| !NOT_MUTATED_YET.contains(stmt)).collect()
+}
 
 /// Pieces that tend to reach the parser's corners.
 const PIECES: &[&str] = &[
@@ -100,7 +140,7 @@ fn check_spans(text: &str) -> Result<(), TestCaseError> {
 fn near_valid() -> impl Strategy<Value = String> {
     let edit = prop_oneof![Just(0u8), Just(1u8), Just(2u8), Just(3u8),];
     (
-        proptest::sample::select(VALID),
+        proptest::sample::select(mutated()),
         any::<prop::sample::Index>(),
         edit,
         proptest::sample::select(PIECES),
@@ -150,5 +190,26 @@ fn every_valid_statement_of_the_fuzzer_parses() {
         let (script, found) = lvsh::lang::parse::parse_script(&source, Lab::is_node);
         assert!(found.is_empty(), "{stmt}: {found:?}");
         assert_eq!(script.stmts.len(), 1, "{stmt}");
+    }
+}
+
+/// A node's name alone at the very end of a text (`lvsh -c 'int1'`, or
+/// `on ext1`): "a command to run is missing" points one byte past the text
+/// (src/lang/parse/node.rs, `node_command`).
+#[test]
+#[ignore = "parser bug: the span of a missing node command ends past the text"]
+fn a_node_name_alone_at_the_end_points_inside_the_text() {
+    for text in ["int1", "on ext1", "echo a; gw"] {
+        check_spans(text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// `on ext1 echo café` panics: the command line's end is counted in
+/// characters but taken in bytes (src/lang/parse/node.rs, `command_line`).
+#[test]
+#[ignore = "parser bug: a command line with a non-ASCII character panics"]
+fn a_command_line_with_non_ascii_text_does_not_panic() {
+    for text in ["on ext1 echo café", "int1 nc -l -p 8000 -v -k é", "gw echo é; show"] {
+        check_spans(text).unwrap_or_else(|e| panic!("{e}"));
     }
 }

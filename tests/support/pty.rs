@@ -3,11 +3,12 @@
 //! tests and the guest's.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use expectrl::process::unix::{PtyStream, UnixProcess};
 use expectrl::{Expect, Regex, Session};
+
+use crate::lvsh::Lvsh;
 
 /// A fresh prompt for a new statement, whatever the namespace and count:
 /// the editor turns bracketed paste on (`ESC[?2004h`) as it starts reading,
@@ -22,17 +23,17 @@ pub struct Shell {
 }
 
 impl Shell {
-    /// `lvsh ARGS` with its state (history) under `state`, no colors, a
-    /// real terminal type; waits for the first prompt.
+    /// `lvsh ARGS` (this build's, see [`Lvsh::new`]) with its state
+    /// (history) under `state`, no colors, a real terminal type; waits for
+    /// the first prompt.
     pub fn start(state: &Path, args: &[&str]) -> Shell {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lvsh"));
-        command
+        let command = Lvsh::new()
             .args(args)
             .env("TERM", "xterm-256color")
             .env("NO_COLOR", "1")
             .env("XDG_STATE_HOME", state)
             .env("HOME", state)
-            .env_remove("LVSH_NETNS");
+            .into_command();
         let mut session = Session::spawn(command).expect("spawn lvsh on a pty");
         // A bound on each wait, so a broken shell fails the test instead of hanging it.
         session.set_expect_timeout(Some(Duration::from_secs(20)));
