@@ -74,10 +74,12 @@ pub fn node_command(i: In<'_>, node: Spanned<String>) -> PResult<'_, StmtKind> {
     };
     let argv = shlex::split(text).unwrap_or_default();
     if argv.is_empty() {
+        // The caret goes under the next character, or at the end of the text.
         let at = line.span.start as usize;
+        let end = if rest.fragment().is_empty() { at } else { at + 1 };
         let err = PError::new(
             "lvs::parse::missing",
-            Span::new(at, at + 1),
+            Span::new(at, end),
             "a command to run is missing",
             "expected a command",
         )
@@ -140,7 +142,8 @@ fn command_line(i: In<'_>) -> PResult<'_, Spanned<&str>> {
         return Err(nom::Err::Failure(err));
     }
     let value = text[..end].trim_end();
-    let rest = nom::Input::take_from(&i, text[..end].chars().count());
+    // `take_from` counts bytes, as `end` does.
+    let rest = nom::Input::take_from(&i, end);
     Ok((rest, Spanned::new(value, Span::new(start, start + value.len()))))
 }
 
