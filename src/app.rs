@@ -59,7 +59,11 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         (Some(Command::Completions { shell }), _) => {
-            clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut std::io::stdout());
+            // Written whole, so that a reader that stops early (`| head`)
+            // ends the output quietly instead of making clap panic.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut script);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
             0
         }
         (None, Some(commands)) => app.run_sources(vec![Source::new("-c", commands.clone())], false),

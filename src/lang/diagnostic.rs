@@ -88,12 +88,26 @@ impl Diagnostic {
 
 /// The closest of `candidates` to `word`, if close enough to suggest.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let near = candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < c.len().max(word.len()))
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    near.or_else(|| unique_start(word, &candidates))
+}
+
+/// The one candidate that `word` begins (`--drain` for `--drain-failed`),
+/// if `word` has at least three letters.
+fn unique_start<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.trim_start_matches('-').len() < 3 {
+        return None;
+    }
+    match candidates.iter().filter(|c| c.starts_with(word) && c.len() > word.len()).collect::<Vec<_>>()[..] {
+        [one] => Some(one),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -215,6 +215,22 @@ fn completions_are_printed_for_each_shell() {
 }
 
 #[test]
+fn completions_read_only_in_part_end_quietly() {
+    // `lvsh completions zsh | head -1`: here the reader is gone before lvsh writes.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Lvsh::new()
+        .args(["completions", "zsh"])
+        .into_command()
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("lvsh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "{:?}: {stderr}", out.status);
+}
+
+#[test]
 fn completions_for_an_unknown_shell_are_a_usage_error_2() {
     let out = Lvsh::new().args(["completions", "nosuch"]).run().exits(2);
     assert!(out.stderr.starts_with("error: invalid value 'nosuch' for '<SHELL>'\n"), "{}", out.stderr);

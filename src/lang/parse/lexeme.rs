@@ -176,11 +176,21 @@ fn bracket(addr: &str) -> String {
 
 /// A file path: a word or a quoted string.
 pub fn path(i: In<'_>) -> PResult<'_, Spanned<String>> {
+    word_or_string(i, "a file name")
+}
+
+/// A node: a lab node's name, or a network namespace's name or path.
+pub fn node(i: In<'_>) -> PResult<'_, Spanned<String>> {
+    word_or_string(i, "a node: a lab node's name or a network namespace")
+}
+
+/// A word or a quoted string; `expected` says what, when neither is there.
+pub fn word_or_string<'a>(i: In<'a>, expected: &str) -> PResult<'a, Spanned<String>> {
     let (i, _) = blank(i)?;
     if i.fragment().starts_with('"') {
         return string(i);
     }
-    let (rest, w) = word(i, "a file name")?;
+    let (rest, w) = word(i, expected)?;
     Ok((rest, Spanned::new(w.value.to_string(), w.span)))
 }
 

@@ -2,7 +2,7 @@
 //! stop, serve, use and tutorial.
 
 use super::error::PError;
-use super::lexeme::{bad, blank, next_word, number, path, unknown, word};
+use super::lexeme::{bad, blank, next_word, node, number, unknown, word};
 use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
@@ -61,7 +61,7 @@ pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
 
 /// `on := "on" node command-line`
 pub fn on_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, node) = path(i)?;
+    let (i, node) = node(i)?;
     node_command(i, node)
 }
 
@@ -205,7 +205,7 @@ pub static SERVE: Options<ServeStmt> = Options {
         Opt {
             word: "reply",
             alias: None,
-            kind: Kind::Text,
+            kind: Kind::Text { what: "the text to reply, e.g. \"hello\"" },
             default: None,
             help: "the answer instead of the node's name",
             example: "\"hello\"",
@@ -218,7 +218,7 @@ pub static SERVE: Options<ServeStmt> = Options {
 
 /// `serve := "serve" node port { serve-option }`
 pub fn serve_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, node) = path(i)?;
+    let (i, node) = node(i)?;
     let (i, port) = number::<u16>(i, "port", 1..=65_535)?;
     let mut serve = ServeStmt { node, port: port.value, kind: ServeKind::Tcp, reply: None };
     let (i, ()) = options::read(i, &SERVE, &mut serve, &mut options::none)?;
@@ -227,7 +227,7 @@ pub fn serve_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
 
 /// `use := "use" node`
 pub fn use_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, node) = path(i)?;
+    let (i, node) = node(i)?;
     Ok((i, StmtKind::Use(node)))
 }
 
@@ -273,10 +273,14 @@ pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
                 Some(Ok(rest))
             }
             _ => {
+                let message = match w.value.parse::<usize>() {
+                    Ok(_) => "the tutorial's steps start at 1".to_string(),
+                    Err(_) => format!("unknown tutorial option `{}`", w.value),
+                };
                 let err = bad(
                     w,
                     "lvs::parse::unknown-word",
-                    format!("unknown tutorial option `{}`", w.value),
+                    message,
                     "expected `--list`, `--yes` or a step number",
                 );
                 let near = suggest(w.value, TUTORIAL.words());

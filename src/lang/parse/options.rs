@@ -12,7 +12,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::lexeme::{bad, duration, next_word, number, path, unknown, word};
+use super::lexeme::{bad, duration, next_word, node, number, unknown, word, word_or_string};
 use super::{In, PResult};
 use crate::ipvs::{Forward, Netmask, SchedFlags};
 use crate::lang::source::{Span, Spanned};
@@ -28,8 +28,8 @@ pub enum Kind {
     OptionalNumber { placeholder: &'static str, what: &'static str, min: u64, max: u64 },
     /// `500ms`, `2s`, `1.5s`, `1m`, or plain seconds.
     Duration,
-    /// A word or a "quoted string", printed quoted.
-    Text,
+    /// A word or a "quoted string", printed quoted; `what` says what, if it is missing.
+    Text { what: &'static str },
     /// One plain word; `what` says what is expected.
     Word { placeholder: &'static str, what: &'static str },
     /// A network namespace: a lab node's name or a path.
@@ -202,7 +202,7 @@ fn doc<T>(o: &Opt<T>) -> OptDoc {
             (format!("[{placeholder}]"), "[ number ]".into(), RhaiForm::ValueOrFlag)
         }
         Kind::Duration => ("DURATION".into(), "duration".into(), RhaiForm::Millis),
-        Kind::Text => ("TEXT".into(), "( word | string )".into(), RhaiForm::Quoted),
+        Kind::Text { .. } => ("TEXT".into(), "( word | string )".into(), RhaiForm::Quoted),
         Kind::Word { placeholder, .. } => (placeholder.to_string(), "word".into(), RhaiForm::Keyed),
         Kind::Node => ("NODE".into(), "path".into(), RhaiForm::Keyed),
         Kind::OptionalPath => ("[PATH]".into(), "[ url-path ]".into(), RhaiForm::ValueOrFlag),
@@ -315,8 +315,8 @@ fn read_value<'a>(kind: &Kind, i: In<'a>, kw: Span) -> PResult<'a, Spanned<Val>>
             let (rest, d) = duration(i)?;
             Ok((rest, spanned(Val::Duration(d.value), d.span)))
         }
-        Kind::Text => {
-            let (rest, t) = text(i)?;
+        Kind::Text { what } => {
+            let (rest, t) = word_or_string(i, what)?;
             Ok((rest, spanned(Val::Text(t.value), t.span)))
         }
         Kind::Word { what, .. } => {
@@ -324,7 +324,7 @@ fn read_value<'a>(kind: &Kind, i: In<'a>, kw: Span) -> PResult<'a, Spanned<Val>>
             Ok((rest, spanned(Val::Text(w.value.to_string()), w.span)))
         }
         Kind::Node => {
-            let (rest, node) = path(i)?;
+            let (rest, node) = node(i)?;
             Ok((rest, spanned(Val::Text(node.value), node.span)))
         }
         Kind::OptionalPath => match next_word(i)? {
@@ -338,16 +338,6 @@ fn read_value<'a>(kind: &Kind, i: In<'a>, kw: Span) -> PResult<'a, Spanned<Val>>
             Ok((rest, Spanned::new(v.value, kw.to(v.span))))
         }
     }
-}
-
-/// A word or a "quoted string".
-pub fn text(i: In<'_>) -> PResult<'_, Spanned<String>> {
-    let (i, ()) = super::lexeme::blank(i)?;
-    if i.fragment().starts_with('"') {
-        return super::lexeme::string(i);
-    }
-    let (i, w) = word(i, "the text to send, e.g. \"xxx\"")?;
-    Ok((i, Spanned::new(w.value.to_string(), w.span)))
 }
 
 /// An IP address (`source`).
@@ -382,7 +372,7 @@ pub fn print<T>(table: &Options<T>, target: &T) -> String {
         let text = match (&o.kind, &value) {
             (_, Val::Flag) => continue,
             (Kind::Custom { print, .. }, v) => print(v),
-            (Kind::Text, Val::Text(t)) => crate::lang::print::quote(t),
+            (Kind::Text { .. }, Val::Text(t)) => crate::lang::print::quote(t),
             (_, Val::Number(n)) => n.to_string(),
             (_, Val::Duration(d)) => format!("{}ms", d.as_millis()),
             (_, Val::Text(t)) => t.clone(),

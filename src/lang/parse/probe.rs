@@ -75,7 +75,7 @@ pub static PROBE: Options<ProbeStmt> = Options {
         Opt {
             word: "send",
             alias: None,
-            kind: Kind::Text,
+            kind: Kind::Text { what: "the text to send, e.g. \"xxx\"" },
             default: None,
             help: "the text each connection sends",
             example: "\"xxx\"",
@@ -86,7 +86,7 @@ pub static PROBE: Options<ProbeStmt> = Options {
         Opt {
             word: "reply",
             alias: None,
-            kind: Kind::Text,
+            kind: Kind::Text { what: "the text a reply must hold, e.g. \"hello\"" },
             default: None,
             help: "a reply without this text counts as a failure",
             example: "\"hello\"",

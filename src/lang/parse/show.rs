@@ -8,6 +8,7 @@ use super::options::{self, Kind, Opt, Options, Val};
 use super::service::svc_ref;
 use super::{In, PResult};
 use crate::lang::ast::{ShowStmt, ShowTarget, StmtKind, WatchStmt};
+use crate::lang::diagnostic::suggest;
 use crate::lang::show::{ListFormat, ListOptions};
 
 /// Words `show` takes instead of a service.
@@ -228,7 +229,12 @@ pub fn watch_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
                 rest
             }));
         }
-        None
+        let err = WATCH.unknown(w);
+        let service_late = !w.value.starts_with('-') && suggest(w.value, WATCH.words()).is_none();
+        Some(Err(match service_late {
+            true => err.map(|e| e.help(format!("name the service first: `watch {} ...`", w.value))),
+            false => err,
+        }))
     })?;
     Ok((i, StmtKind::Watch(watch)))
 }
