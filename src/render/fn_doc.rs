@@ -3,7 +3,7 @@
 //! from the layers above rendering.
 
 /// One function or property of lvsh's Rhai API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FnDoc {
     /// The name a script calls, e.g. `add_backend`.
     pub name: &'static str,
@@ -13,4 +13,16 @@ pub struct FnDoc {
     pub doc: &'static str,
     /// A line of Rhai that uses it.
     pub example: &'static str,
+    /// The keys of its option map, from the statement tables (none: no map).
+    pub options: fn() -> Vec<&'static str>,
+}
+
+impl FnDoc {
+    /// The one line `help rhai` gives it: its doc, and its options if it takes a map.
+    pub fn line(&self) -> String {
+        match (self.options)()[..] {
+            [] => self.doc.to_string(),
+            ref keys => format!("{} (options: {})", self.doc, keys.join(", ")),
+        }
+    }
 }

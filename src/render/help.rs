@@ -75,7 +75,7 @@ pub fn rhai(functions: &[super::fn_doc::FnDoc]) -> String {
     let mut out =
         String::from("lvsh's Rhai API (in `script { }`, .rhai files, and `=` lines of the shell):\n");
     for f in functions {
-        out.push_str(&format!("\n  {}\n      {}\n      e.g. {}\n", f.signature.bold(), f.doc, f.example));
+        out.push_str(&format!("\n  {}\n      {}\n      e.g. {}\n", f.signature.bold(), f.line(), f.example));
     }
     out
 }

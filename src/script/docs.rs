@@ -3,8 +3,15 @@
 
 pub use crate::render::fn_doc::FnDoc;
 
+use super::options;
+
 const fn doc(name: &'static str, signature: &'static str, doc: &'static str, example: &'static str) -> FnDoc {
-    FnDoc { name, signature, doc, example }
+    FnDoc { name, signature, doc, example, options: Vec::new }
+}
+
+/// A function that takes an option map: its keys come from the statement tables.
+const fn with_options(options: fn() -> Vec<&'static str>, doc: FnDoc) -> FnDoc {
+    FnDoc { options, ..doc }
 }
 
 /// Every function and property, globals first, then by type.
@@ -25,11 +32,14 @@ const FUNCTIONS: &[FnDoc] = &[
         "a service by name, `tcp ADDR:PORT`, `fwmark N` or a bare `ADDR:PORT`",
         r#"let web = service("tcp 111.111.0.1:80");"#,
     ),
-    doc(
-        "service_add",
-        "service_add(key: string [, options: map]) -> Service",
-        "declares a service (options: name, scheduler, persistent, netmask, prefix, one_packet, flags, pe)",
-        r#"let web = service_add("tcp 111.111.0.1:80", #{ name: "web", scheduler: "wrr", persistent: 300 });"#,
+    with_options(
+        || [&["name"][..], &options::SERVICE.names()].concat(),
+        doc(
+            "service_add",
+            "service_add(key: string [, options: map]) -> Service",
+            "declares a service",
+            r#"let web = service_add("tcp 111.111.0.1:80", #{ name: "web", scheduler: "wrr", persistent: 300 });"#,
+        ),
     ),
     doc(
         "run",
@@ -121,11 +131,14 @@ const FUNCTIONS: &[FnDoc] = &[
         "one backend of the service",
         r#"let b = web.backend("10.10.0.2:8000");"#,
     ),
-    doc(
-        "add_backend",
-        "Service.add_backend(addr: string [, options: map]) -> Backend",
-        "declares a backend (options: method, weight, upper, lower)",
-        r#"web.add_backend("10.10.0.4:8000", #{ method: "masq", weight: 2 });"#,
+    with_options(
+        || options::BACKEND.names(),
+        doc(
+            "add_backend",
+            "Service.add_backend(addr: string [, options: map]) -> Backend",
+            "declares a backend",
+            r#"web.add_backend("10.10.0.4:8000", #{ method: "masq", weight: 2 });"#,
+        ),
     ),
     doc(
         "remove",
@@ -134,11 +147,14 @@ const FUNCTIONS: &[FnDoc] = &[
         "web.remove();",
     ),
     doc("zero", "Service.zero()", "resets the service's counters (not undone by a rollback)", "web.zero();"),
-    doc(
-        "probe",
-        "Service.probe([options: map]) -> ProbeResult",
-        "real connections, as the `probe` statement (options: count, from, send, http, timeout, interval)",
-        r#"let r = web.probe(#{ count: 6, from: "ext1" });"#,
+    with_options(
+        || options::PROBE.names(),
+        doc(
+            "probe",
+            "Service.probe([options: map]) -> ProbeResult",
+            "real connections, as the `probe` statement",
+            r#"let r = web.probe(#{ count: 6, from: "ext1" });"#,
+        ),
     ),
     doc("addr", "Backend.addr -> string", "`ADDR:PORT`", "print(b.addr);"),
     doc("method", "Backend.method -> string", "`masq`, `route`, `tunnel` or `local`", "print(b.method);"),
