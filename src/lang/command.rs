@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use super::parse::options::OptDoc;
+use super::parse::options::{OptDoc, RhaiForm};
 use super::parse::{parsers, tables, Parser};
 
 /// What a command is for; `help` lists commands by group, in this order.
@@ -303,18 +303,10 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     },
 ];
 
-/// Named parts of the syntax: `NAME := pattern`, with what it is. Each
-/// statement's options are named parts too, made from its option table
+/// Named parts of the syntax: `NAME := pattern`. Each statement's options,
+/// and `expect`'s predicates, are named parts too, made from their tables
 /// ([`option_tables`]).
-pub const FRAGMENTS: &[(&str, &str)] = &[
-    ("SERVICE", "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]"),
-    (
-        "PREDICATE",
-        "spread even [within N] | ratio weights [within PERCENT] | order alternate | order BACKEND... \
-         | reaches all | reaches only BACKEND... | sticky | no failures | latency below DURATION \
-         | scheduler SCHEDULER | backends N | backend BACKEND weight N",
-    ),
-];
+pub const FRAGMENTS: &[(&str, &str)] = &[("SERVICE", "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]")];
 
 /// How a value is recognised (and whether completion knows its values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -424,6 +416,8 @@ pub struct OptionFragment {
     /// Each option's alternative, joined: `count N | concurrency N | ...`.
     pub pattern: String,
     pub options: Vec<OptDoc>,
+    /// Whether several may follow one another (options), or just one (a predicate).
+    pub repeats: bool,
 }
 
 /// Every statement's option table, documented once (built on first use).
@@ -441,10 +435,63 @@ pub fn option_tables() -> &'static [OptionFragment] {
                     sample: t.sample(),
                     pattern,
                     options,
+                    repeats: true,
                 }
             })
+            .chain(std::iter::once(predicates()))
             .collect()
     })
+}
+
+/// `expect`'s predicates, documented as a table of one-of options.
+fn predicates() -> OptionFragment {
+    let options: Vec<OptDoc> = tables::PREDICATES
+        .iter()
+        .map(|p| OptDoc {
+            word: p.first(),
+            syntax: p.syntax.to_string(),
+            ebnf: ebnf(p.syntax),
+            default: None,
+            range: None,
+            help: p.help,
+            example: p.example.to_string(),
+            rhai: None,
+            rhai_form: RhaiForm::Keyed,
+        })
+        .collect();
+    OptionFragment {
+        fragment: "PREDICATE",
+        production: "predicate",
+        sample: "expect web",
+        pattern: options.iter().map(|o| o.syntax.as_str()).collect::<Vec<_>>().join(" | "),
+        options,
+        repeats: false,
+    }
+}
+
+/// A syntax pattern as EBNF: keywords quoted, values as their lexemes.
+fn ebnf(syntax: &str) -> String {
+    let mut out = Vec::new();
+    for token in syntax.split_whitespace() {
+        let (open, rest) = token.split_at(token.len() - token.trim_start_matches(['[', '(']).len());
+        let word = rest.trim_end_matches([']', ')']).trim_end_matches("...");
+        let close = &rest[word.len()..];
+        let lexeme = match word {
+            "N" => "number".to_string(),
+            "PERCENT" => "number [ \"%\" ]".to_string(),
+            "BACKEND" => "endpoint".to_string(),
+            "DURATION" => "duration".to_string(),
+            "SCHEDULER" => "scheduler".to_string(),
+            "|" => "|".to_string(),
+            w => format!("\"{w}\""),
+        };
+        let repeated = close.starts_with("...");
+        let close = close.trim_start_matches("...").replace(']', " ]").replace(')', " )");
+        let open = open.replace('[', "[ ").replace('(', "( ");
+        let lexeme = if repeated { format!("{lexeme} {{ {lexeme} }}") } else { lexeme };
+        out.push(format!("{open}{lexeme}{close}"));
+    }
+    out.join(" ")
 }
 
 /// The options of a fragment, if it names a statement's options.

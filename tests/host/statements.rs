@@ -61,9 +61,9 @@ fn completion_offers_every_option_where_it_may_stand() {
     let model = Model { catalog: &catalog, names: &names };
     for (table, o) in every_option() {
         // After the statement's start, and after another option of it.
-        for before in
-            [format!("{} ", table.sample), format!("{} {} ", table.sample, table.options[0].example)]
-        {
+        let after_another = format!("{} {} ", table.sample, table.options[0].example);
+        let places = [format!("{} ", table.sample)].into_iter().chain(table.repeats.then_some(after_another));
+        for before in places {
             let (_, offered) = complete(&before, model);
             assert!(
                 offered.iter().any(|c| c.display == o.word),
@@ -100,7 +100,10 @@ fn a_misspelt_option_is_suggested() {
         }
         let misspelt: String = letters.into_iter().collect();
         // After another option: a first word of `show` or `watch` may be a service's name.
-        let line = format!("{} {} {misspelt}", table.sample, table.options[0].example);
+        let line = match table.repeats {
+            true => format!("{} {} {misspelt}", table.sample, table.options[0].example),
+            false => format!("{} {misspelt}", table.sample),
+        };
         let (_, diagnostics) = parse_script(&Source::new("t", &line), no_nodes);
         let help = diagnostics.first().and_then(|d| d.help.clone()).unwrap_or_default();
         assert_eq!(help, format!("did you mean `{}`?", o.word), "`{line}`: {diagnostics:?}");

@@ -39,7 +39,7 @@ pub mod tables {
     pub use super::misc::{DAEMON, TIMEOUTS};
     pub use super::node::{LAB, SERVE, TUTORIAL};
     pub use super::options::OptionTable;
-    pub use super::probe::{CHECK, PROBE};
+    pub use super::probe::{PredicateForm, CHECK, PREDICATES, PROBE};
     pub use super::service::SERVICE;
     pub use super::show::{SHOW, WATCH};
 

@@ -11,10 +11,6 @@ use crate::lang::source::Spanned;
 use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
 
-/// The first words of `expect` predicates.
-pub const PREDICATES: &[&str] =
-    &["spread", "ratio", "order", "reaches", "sticky", "no", "latency", "scheduler", "backends", "backend"];
-
 /// `probe`'s options.
 pub static PROBE: Options<ProbeStmt> = Options {
     fragment: "PROBE-OPTION",
@@ -191,87 +187,147 @@ pub fn check_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Check(check)))
 }
 
-/// `expect := "expect" svc-ref ( predicate | config-predicate )`
-/// `config-predicate := "scheduler" name | "backends" number | "backend" endpoint "weight" number`
-/// `predicate := "spread" "even" [ "within" n ] | "ratio" "weights" [ "within" n "%" ] | "order" "alternate"
-///   | "order" endpoint { endpoint } | "reaches" "all" | "reaches" "only" endpoint { endpoint } | "sticky"
-///   | "no" "failures" | "latency" "below" duration`
-pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, service) = svc_ref(i)?;
-    let (i, first) = word(i, "a predicate: `spread even`, `order alternate`, `no failures`, ...")?;
-    let start = first.span;
-    let (i, predicate) = match first.value {
-        "scheduler" => {
-            let (i, name) = word(i, "a scheduler name like `rr`")?;
-            (i, Predicate::Scheduler(name.value.to_string()))
-        }
-        "backends" => {
-            let (i, n) = number::<usize>(i, "number of backends", 0..=1_000_000)?;
-            (i, Predicate::Backends(n.value))
-        }
-        "backend" => {
-            let (i, addr) = endpoint(i)?;
-            let (i, _) = keyword(i, "weight")?;
-            let (i, n) = number::<u32>(i, "weight", 0..=i32::MAX as u64)?;
-            (i, Predicate::BackendWeight(addr.value, n.value))
-        }
-        _ => {
-            let (i, e) = probe_predicate(i, &first)?;
-            (i, Predicate::Probe(e))
-        }
-    };
-    let end = crate::lang::source::Span::new(start.start as usize, i.location_offset());
-    Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, start.to(end)) })))
+/// One form of `expect`'s predicate: its syntax (which `help` and
+/// completion read), what it asserts, an example, and its reader (of what
+/// follows its first word).
+pub struct PredicateForm {
+    pub syntax: &'static str,
+    pub help: &'static str,
+    pub example: &'static str,
+    pub read: for<'a> fn(In<'a>) -> PResult<'a, Predicate>,
 }
 
-/// The predicates judged over a probe.
-fn probe_predicate<'a>(i: In<'a>, first: &Spanned<&str>) -> PResult<'a, Expectation> {
-    let (i, predicate) = match first.value {
-        "spread" => {
+impl PredicateForm {
+    /// The word the predicate starts with.
+    pub fn first(&self) -> &'static str {
+        self.syntax.split_whitespace().next().unwrap_or_default()
+    }
+}
+
+/// `expect`'s predicates: over the service's last probe, then over the
+/// kernel's configuration now.
+pub static PREDICATES: &[PredicateForm] = &[
+    PredicateForm {
+        syntax: "spread even [within N]",
+        help: "every backend served as many connections as the others, give or take N (default 1)",
+        example: "spread even within 1",
+        read: |i| {
             let (i, _) = keyword(i, "even")?;
             let (i, within) = opt_within(i)?;
-            (i, Expectation::SpreadEven { within: within.unwrap_or(DEFAULT_SPREAD_WITHIN) })
-        }
-        "ratio" => {
+            Ok((
+                i,
+                Predicate::Probe(Expectation::SpreadEven { within: within.unwrap_or(DEFAULT_SPREAD_WITHIN) }),
+            ))
+        },
+    },
+    PredicateForm {
+        syntax: "ratio weights [within PERCENT]",
+        help: "the connections were shared as the weights are, give or take PERCENT (default 10%)",
+        example: "ratio weights within 10%",
+        read: |i| {
             let (i, _) = keyword(i, "weights")?;
             let (i, within) = opt_within(i)?;
             let within_percent = within.map_or(DEFAULT_RATIO_WITHIN_PERCENT, |n| n as f64);
-            (i, Expectation::RatioWeights { weights: Vec::new(), within_percent })
-        }
-        "order" => {
-            let (_, next) = next_word(i)?;
-            match next {
-                Some(w) if w.value == "alternate" => (next_word(i)?.0, Expectation::OrderAlternate),
-                _ => {
-                    let (i, backends) = endpoints(i)?;
-                    (i, Expectation::Order(backends))
-                }
+            Ok((i, Predicate::Probe(Expectation::RatioWeights { weights: Vec::new(), within_percent })))
+        },
+    },
+    PredicateForm {
+        syntax: "order (alternate | BACKEND...)",
+        help: "no backend served twice in a row, or the backends served in exactly this order",
+        example: "order alternate",
+        read: |i| match next_word(i)? {
+            (rest, Some(w)) if w.value == "alternate" => {
+                Ok((rest, Predicate::Probe(Expectation::OrderAlternate)))
             }
-        }
-        "reaches" => {
+            _ => {
+                let (i, backends) = endpoints(i)?;
+                Ok((i, Predicate::Probe(Expectation::Order(backends))))
+            }
+        },
+    },
+    PredicateForm {
+        syntax: "reaches (all | only BACKEND...)",
+        help: "every backend served a connection, or only these did",
+        example: "reaches only 10.10.0.2:8000 10.10.0.3:8000",
+        read: |i| {
             let (i, which) = word(i, "`all` or `only`")?;
             match which.value {
-                "all" => (i, Expectation::ReachesAll(Vec::new())),
+                "all" => Ok((i, Predicate::Probe(Expectation::ReachesAll(Vec::new())))),
                 "only" => {
                     let (i, backends) = endpoints(i)?;
-                    (i, Expectation::ReachesOnly(backends))
+                    Ok((i, Predicate::Probe(Expectation::ReachesOnly(backends))))
                 }
-                _ => return Err(unknown(&which, "reaches form", &["all", "only"])),
+                _ => Err(unknown(&which, "reaches form", &["all", "only"])),
             }
-        }
-        "sticky" => (i, Expectation::Sticky),
-        "no" => {
+        },
+    },
+    PredicateForm {
+        syntax: "sticky",
+        help: "one backend served every connection (persistence)",
+        example: "sticky",
+        read: |i| Ok((i, Predicate::Probe(Expectation::Sticky))),
+    },
+    PredicateForm {
+        syntax: "no failures",
+        help: "every connection was served",
+        example: "no failures",
+        read: |i| {
             let (i, _) = keyword(i, "failures")?;
-            (i, Expectation::NoFailures)
-        }
-        "latency" => {
+            Ok((i, Predicate::Probe(Expectation::NoFailures)))
+        },
+    },
+    PredicateForm {
+        syntax: "latency below DURATION",
+        help: "every connection was served faster than DURATION",
+        example: "latency below 500ms",
+        read: |i| {
             let (i, _) = keyword(i, "below")?;
             let (i, d) = duration(i)?;
-            (i, Expectation::LatencyBelow(d.value))
-        }
-        _ => return Err(unknown(first, "expectation", PREDICATES)),
+            Ok((i, Predicate::Probe(Expectation::LatencyBelow(d.value))))
+        },
+    },
+    PredicateForm {
+        syntax: "scheduler SCHEDULER",
+        help: "the kernel schedules the service so now",
+        example: "scheduler rr",
+        read: |i| {
+            let (i, name) = word(i, "a scheduler name like `rr`")?;
+            Ok((i, Predicate::Scheduler(name.value.to_string())))
+        },
+    },
+    PredicateForm {
+        syntax: "backends N",
+        help: "the service has N backends now",
+        example: "backends 2",
+        read: |i| {
+            let (i, n) = number::<usize>(i, "number of backends", 0..=1_000_000)?;
+            Ok((i, Predicate::Backends(n.value)))
+        },
+    },
+    PredicateForm {
+        syntax: "backend BACKEND weight N",
+        help: "the backend has weight N now",
+        example: "backend 10.10.0.2:8000 weight 1",
+        read: |i| {
+            let (i, addr) = endpoint(i)?;
+            let (i, _) = keyword(i, "weight")?;
+            let (i, n) = number::<u32>(i, "weight", 0..=i32::MAX as u64)?;
+            Ok((i, Predicate::BackendWeight(addr.value, n.value)))
+        },
+    },
+];
+
+/// `expect := "expect" svc-ref predicate`
+pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, service) = svc_ref(i)?;
+    let (i, first) = word(i, "a predicate: `spread even`, `order alternate`, `no failures`, ...")?;
+    let Some(form) = PREDICATES.iter().find(|p| p.first() == first.value) else {
+        let firsts: Vec<&str> = PREDICATES.iter().map(PredicateForm::first).collect();
+        return Err(unknown(&first, "expectation", &firsts));
     };
-    Ok((i, predicate))
+    let (i, predicate) = (form.read)(i)?;
+    let end = crate::lang::source::Span::new(first.span.start as usize, i.location_offset());
+    Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, first.span.to(end)) })))
 }
 
 fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
