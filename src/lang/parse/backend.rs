@@ -2,7 +2,7 @@
 
 use super::lexeme::{endpoint, next_word, number, unknown, word};
 use super::options::{self, Kind, Opt, Options, Val};
-use super::service::svc_ref;
+use super::reference::svc_ref;
 use super::{In, PResult};
 use crate::ipvs::{Forward, Tunnel, TunnelCsum, TunnelKind};
 use crate::lang::ast::{BackendDecl, StmtKind};

@@ -13,12 +13,12 @@ use crate::lang::source::Span;
 
 /// A service reference: `web`, `tcp 111.111.0.1:80`, `fwmark 7`.
 pub fn svc_ref(text: &str) -> Result<SvcRef, Box<Diagnostic>> {
-    whole(text, super::service::svc_ref).map(|s| s.value)
+    whole(text, super::reference::svc_ref).map(|s| s.value)
 }
 
 /// A service address: `tcp 111.111.0.1:80`, `udp [2001:db8::1]:53`, `fwmark 7`.
 pub fn svc_addr(text: &str) -> Result<ServiceKey, Box<Diagnostic>> {
-    whole(text, super::service::svc_addr).map(|s| s.value)
+    whole(text, super::reference::svc_addr).map(|s| s.value)
 }
 
 /// A scheduler and service options: `wrr persistent 300`.

@@ -10,6 +10,7 @@ mod misc;
 mod node;
 pub mod options;
 mod probe;
+mod reference;
 mod script;
 mod service;
 mod show;
@@ -18,7 +19,7 @@ use nom::IResult;
 use nom_locate::LocatedSpan;
 
 pub use error::PError;
-pub use service::is_ident;
+pub use reference::is_ident;
 pub use service::SCHED_FLAGS;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};

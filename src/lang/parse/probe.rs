@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::lexeme::{duration, endpoint, next_word, number, unknown, word};
 use super::options::{self, Kind, Opt, Options, Val};
-use super::service::svc_ref;
+use super::reference::svc_ref;
 use super::{In, PResult};
 use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, StmtKind};
 use crate::lang::source::Spanned;

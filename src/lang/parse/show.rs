@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::lexeme::unknown;
 use super::options::{self, Kind, Opt, Options, Val};
-use super::service::svc_ref;
+use super::reference::svc_ref;
 use super::{In, PResult};
 use crate::lang::ast::{ShowStmt, ShowTarget, StmtKind, WatchStmt};
 use crate::lang::diagnostic::suggest;
