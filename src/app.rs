@@ -126,7 +126,8 @@ impl App {
             return exit_code(FailureKind::Script);
         }
         // `help` and `echo` run without IPVS; anything else needs it from the start.
-        let needs_kernel = scripts.iter().flat_map(|s| &s.stmts).any(|s| s.kind.needs_kernel());
+        let needs_kernel =
+            scripts.iter().flat_map(|s| &s.stmts).any(|s| crate::lang::command::needs_kernel(&s.kind));
         let kernel: Box<dyn Kernel> = match NetlinkKernel::connect_in(&self.netns) {
             Ok(k) => Box::new(k),
             Err(e) if needs_kernel => return self.fail_kernel(&e),

@@ -4,6 +4,7 @@
 use super::{Failure, Interpreter};
 use crate::ipvs::Op;
 use crate::lang::ast::{Stmt, StmtKind};
+use crate::lang::command::{self, Effect};
 use crate::lang::ipvsadm::IpvsadmCommand;
 use crate::lang::source::Source;
 use crate::render::explain;
@@ -27,26 +28,12 @@ impl Interpreter {
     }
 }
 
-/// Whether a statement may change the kernel's IPVS (a `check` only
-/// drains after connecting, and a program run on a node may do anything:
-/// neither is planned).
+/// Whether a statement may change the kernel's IPVS, as its command says
+/// (a `check` only drains after connecting, and a program run on a node may
+/// do anything: neither is planned). Rhai changes the kernel through
+/// statements, which are planned too; an ipvsadm line depends on its command.
 pub(super) fn changes_kernel(kind: &StmtKind) -> bool {
     match kind {
-        StmtKind::Service(_)
-        | StmtKind::Backend(_)
-        | StmtKind::SetService(_)
-        | StmtKind::SetBackend(_)
-        | StmtKind::DelService(_)
-        | StmtKind::DelBackend { .. }
-        | StmtKind::Flush
-        | StmtKind::Zero(_)
-        | StmtKind::Timeouts(_)
-        | StmtKind::DaemonStart(_)
-        | StmtKind::DaemonStop(_)
-        | StmtKind::Restore(_)
-        | StmtKind::Source(_)
-        // Rhai changes the kernel through statements, which are planned too.
-        | StmtKind::Script(_) => true,
         StmtKind::Ipvsadm(line) => !matches!(
             line.command,
             IpvsadmCommand::List { .. }
@@ -54,23 +41,6 @@ pub(super) fn changes_kernel(kind: &StmtKind) -> bool {
                 | IpvsadmCommand::Help
                 | IpvsadmCommand::Version
         ),
-        StmtKind::Show(_)
-        | StmtKind::Save(_)
-        | StmtKind::Echo(_)
-        | StmtKind::Sleep(_)
-        | StmtKind::Probe(_)
-        | StmtKind::Expect(_)
-        | StmtKind::Check(_)
-        | StmtKind::Watch(_)
-        | StmtKind::Help(_)
-        | StmtKind::Explain(_)
-        // The lab's namespaces and programs are not IPVS; `use` only chooses.
-        | StmtKind::Lab(_)
-        | StmtKind::OnNode(_)
-        | StmtKind::Jobs(_)
-        | StmtKind::Stop(_)
-        | StmtKind::Serve(_)
-        | StmtKind::Use(_)
-        | StmtKind::Tutorial(_) => false,
+        _ => command::of(kind).is_some_and(|c| c.effect == Effect::Changes),
     }
 }

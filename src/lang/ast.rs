@@ -90,14 +90,6 @@ pub enum StmtKind {
     Script(ScriptBlock),
 }
 
-impl StmtKind {
-    /// Whether running the statement needs the kernel's IPVS (`help`, `echo`
-    /// and `sleep` run without it).
-    pub fn needs_kernel(&self) -> bool {
-        !matches!(self, StmtKind::Help(_) | StmtKind::Echo(_) | StmtKind::Sleep(_))
-    }
-}
-
 /// `script { ... }`: Rhai code, kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptBlock {

@@ -11,8 +11,10 @@
 
 use std::sync::OnceLock;
 
+use super::ast::StmtKind;
 use super::parse::options::{OptDoc, RhaiForm};
 use super::parse::{parsers, tables, Parser};
+use super::print;
 
 /// What a command is for; `help` lists commands by group, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,18 @@ impl Group {
             Group::Shell => "The shell",
         }
     }
+}
+
+/// What running a statement does to the kernel's IPVS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Changes it: `explain` plans the statement instead of running it.
+    Changes,
+    /// Needs it (or acts outside it), and changes nothing `explain` could
+    /// plan: `explain` only says so.
+    Uses,
+    /// Runs without IPVS (`help`, `echo`, `sleep`).
+    Free,
 }
 
 /// How the parser reads what follows a command's name.
@@ -77,6 +91,7 @@ pub struct CommandHelp {
     /// A line that runs as it is (checked by the host tests).
     pub example: &'static str,
     pub reads: Reads,
+    pub effect: Effect,
 }
 
 const fn cmd(
@@ -86,8 +101,9 @@ const fn cmd(
     summary: &'static str,
     example: &'static str,
     parse: Parser,
+    effect: Effect,
 ) -> CommandHelp {
-    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Words(parse) }
+    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Words(parse), effect }
 }
 
 /// Every command, in `help`'s order within each group.
@@ -99,6 +115,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "declare a virtual service: created if missing, edited if different",
         "service web tcp 111.111.0.1:80 rr",
         parsers::service_decl,
+        Effect::Changes,
     ),
     cmd(
         "backend",
@@ -107,6 +124,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "declare a backend (real server): created if missing, else edited",
         "backend web 10.10.0.2:8000 masq weight 2",
         parsers::backend_stmt,
+        Effect::Changes,
     ),
     cmd(
         "set",
@@ -115,6 +133,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "change only what is named of a service or backend, keeping the rest",
         "set backend web 10.10.0.2:8000 weight 0",
         parsers::set_stmt,
+        Effect::Changes,
     ),
     CommandHelp {
         aliases: &["delete"],
@@ -125,9 +144,18 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
             "delete a service (with its backends) or one backend",
             "del backend web 10.10.0.3:8000",
             parsers::del_stmt,
+            Effect::Changes,
         )
     },
-    cmd("flush", Group::Declare, "flush", "delete every service", "flush", parsers::flush_stmt),
+    cmd(
+        "flush",
+        Group::Declare,
+        "flush",
+        "delete every service",
+        "flush",
+        parsers::flush_stmt,
+        Effect::Changes,
+    ),
     cmd(
         "zero",
         Group::Settings,
@@ -135,6 +163,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "reset the counters of one service, or of all",
         "zero web",
         parsers::zero_stmt,
+        Effect::Changes,
     ),
     cmd(
         "timeouts",
@@ -143,6 +172,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "set the tcp, tcpfin and udp connection timeouts (0 keeps one)",
         "timeouts tcp 900 tcpfin 120 udp 300",
         parsers::timeouts_stmt,
+        Effect::Changes,
     ),
     cmd(
         "daemon",
@@ -151,6 +181,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "start or stop a connection synchronisation daemon",
         "daemon start master interface eth0 syncid 1",
         parsers::daemon_stmt,
+        Effect::Changes,
     ),
     cmd(
         "show",
@@ -159,6 +190,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "list services exactly as `ipvsadm -L -n` does",
         "show web --stats",
         parsers::show_stmt,
+        Effect::Uses,
     ),
     cmd(
         "watch",
@@ -167,6 +199,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "print a listing again and again, marking what changed",
         "watch web --rate interval 1s count 3",
         parsers::watch_stmt,
+        Effect::Uses,
     ),
     cmd(
         "save",
@@ -175,6 +208,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "print the table as `ipvsadm -S -n` does, or write it to a file",
         "save rules.txt",
         parsers::save_stmt,
+        Effect::Uses,
     ),
     cmd(
         "probe",
@@ -183,6 +217,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "connect to a service and report which backend served each",
         "probe web count 6 from ext1 send \"xxx\"",
         parsers::probe_stmt,
+        Effect::Uses,
     ),
     cmd(
         "expect",
@@ -191,6 +226,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "assert something of the last probe or the configuration",
         "expect web spread even",
         parsers::expect_stmt,
+        Effect::Uses,
     ),
     cmd(
         "check",
@@ -199,6 +235,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "connect to each backend; --drain-failed drains the dead ones",
         "check web --drain-failed",
         parsers::check_stmt,
+        Effect::Uses,
     ),
     cmd(
         "restore",
@@ -207,6 +244,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "apply a file in `ipvsadm -S` form",
         "restore rules.txt",
         parsers::restore_stmt,
+        Effect::Changes,
     ),
     cmd(
         "source",
@@ -215,6 +253,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "run another .lvs script here, in the same run",
         "source lab.lvs",
         parsers::source_stmt,
+        Effect::Changes,
     ),
     cmd(
         "ipvsadm",
@@ -223,6 +262,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "a line in ipvsadm's own syntax, run natively",
         "ipvsadm -A -t 111.111.0.1:80 -s rr",
         parsers::ipvsadm_stmt,
+        Effect::Changes,
     ),
     cmd(
         "script",
@@ -231,6 +271,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "run Rhai over the same services and backends, in the run's transaction (`help rhai`)",
         "script { for s in services() { print(s); } }",
         parsers::script_block,
+        Effect::Changes,
     ),
     cmd(
         "lab",
@@ -239,6 +280,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "build, remove or show the tutorial's lab of network namespaces",
         "lab up --explain",
         parsers::lab_stmt,
+        Effect::Uses,
     ),
     cmd(
         "on",
@@ -247,6 +289,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "run a program on a node (`NODE ARG...` for a lab node; `&` for a job)",
         "on ext1 nc -w 1 111.111.0.1 80",
         parsers::on_stmt,
+        Effect::Uses,
     ),
     cmd(
         "jobs",
@@ -255,8 +298,9 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "list the background jobs, or show one's output",
         "jobs 1",
         parsers::jobs_stmt,
+        Effect::Uses,
     ),
-    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1", parsers::stop_stmt),
+    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1", parsers::stop_stmt, Effect::Uses),
     cmd(
         "serve",
         Group::Lab,
@@ -264,6 +308,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "a built-in backend on a node that answers with its name",
         "serve int1 8000 http",
         parsers::serve_stmt,
+        Effect::Uses,
     ),
     cmd(
         "use",
@@ -272,6 +317,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "act on that namespace's IPVS from now on (`use -` goes back)",
         "use gw",
         parsers::use_stmt,
+        Effect::Uses,
     ),
     cmd(
         "tutorial",
@@ -280,9 +326,18 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "walk through the lab tutorial step by step",
         "tutorial --list",
         parsers::tutorial_stmt,
+        Effect::Uses,
     ),
-    cmd("echo", Group::Shell, "echo [TEXT]...", "print a line", "echo \"hello\"", parsers::echo_stmt),
-    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms", parsers::sleep_stmt),
+    cmd(
+        "echo",
+        Group::Shell,
+        "echo [TEXT]...",
+        "print a line",
+        "echo \"hello\"",
+        parsers::echo_stmt,
+        Effect::Free,
+    ),
+    cmd("sleep", Group::Shell, "sleep DURATION", "wait", "sleep 500ms", parsers::sleep_stmt, Effect::Free),
     cmd(
         "help",
         Group::Shell,
@@ -290,6 +345,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "list the commands, or show one with its syntax and an example",
         "help probe",
         parsers::help_stmt,
+        Effect::Free,
     ),
     CommandHelp {
         reads: Reads::Statement,
@@ -380,12 +436,31 @@ const fn help_only(
     summary: &'static str,
     example: &'static str,
 ) -> CommandHelp {
-    CommandHelp { name, aliases: &[], group, syntax, summary, example, reads: Reads::Statement }
+    CommandHelp {
+        name,
+        aliases: &[],
+        group,
+        syntax,
+        summary,
+        example,
+        reads: Reads::Statement,
+        effect: Effect::Uses,
+    }
 }
 
 /// Every command's name, in `help`'s order (what "did you mean" chooses from).
 pub fn names() -> Vec<&'static str> {
     COMMAND_HELP.iter().map(|c| c.name).collect()
+}
+
+/// The entry of the command a statement is, as the printer names it.
+pub fn of(kind: &StmtKind) -> Option<&'static CommandHelp> {
+    find(print::print_stmt(kind).split_whitespace().next().unwrap_or_default())
+}
+
+/// Whether running a statement needs the kernel's IPVS.
+pub fn needs_kernel(kind: &StmtKind) -> bool {
+    of(kind).is_none_or(|c| c.effect != Effect::Free)
 }
 
 /// The entry of a command or one of its aliases.

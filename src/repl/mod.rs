@@ -223,7 +223,7 @@ impl Shell {
         if diagnostics.iter().any(|d| d.is_error()) {
             return;
         }
-        if script.stmts.iter().any(|s| s.kind.needs_kernel()) && !self.reconnect(true) {
+        if script.stmts.iter().any(|s| crate::lang::command::needs_kernel(&s.kind)) && !self.reconnect(true) {
             return;
         }
         signal::clear();

@@ -18,6 +18,8 @@ fn every_example_parses_as_its_own_command_and_prints_under_its_name() {
         let printed = print_stmt(&script.stmts[0].kind);
         let first = printed.split_whitespace().next().unwrap_or_default();
         assert!(first == c.name || c.aliases.contains(&first), "`{}` prints as `{printed}`", c.example);
+        let of = command::of(&script.stmts[0].kind).map(|e| e.name);
+        assert_eq!(of, Some(c.name), "the statement of `{}` is not found as its command", c.example);
     }
 }
 
