@@ -25,18 +25,8 @@ impl Interpreter {
             return Err(script_failure(source, span, "a fwmark service has no address to connect to"));
         };
         let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
-        let probe = ProbeSpec {
-            count: p.count,
-            concurrency: p.concurrency,
-            timeout: p.timeout,
-            payload: p.send.clone().into_bytes(),
-            interval: p.interval,
-            udp: protocol == crate::ipvs::Protocol::Udp,
-            http_path: p.http.clone(),
-            source: p.source,
-            expect_reply: p.reply.clone(),
-            ..ProbeSpec::new(addr)
-        };
+        let udp = protocol == crate::ipvs::Protocol::Udp;
+        let probe = ProbeSpec { target: addr, udp, options: p.options.clone() };
         let client = p.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
         let addrs: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();

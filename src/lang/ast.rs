@@ -167,26 +167,16 @@ pub struct CheckStmt {
     pub timeout: Duration,
 }
 
-/// `probe ...`: real TCP connections to a service.
+/// `probe ...`: real connections to a service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProbeStmt {
     pub service: Spanned<SvcRef>,
-    pub count: usize,
     /// A namespace (lab node name or path) the client connects from.
     pub from: Option<Spanned<String>>,
-    pub send: String,
-    /// `reply TEXT`: a reply without TEXT counts as a failure.
-    pub reply: Option<String>,
-    /// `concurrency N`: connections open at once.
-    pub concurrency: usize,
-    /// `source IP`: the local address the connections come from.
-    pub source: Option<std::net::IpAddr>,
-    /// `http [PATH]`: an HTTP GET instead of raw text (default path `/`).
-    pub http: Option<String>,
-    pub timeout: Duration,
-    pub interval: Duration,
     /// Print the report as JSON (`--json`).
     pub json: bool,
+    /// What the connections do: count, timeout, what they send, ...
+    pub options: crate::probe::connect::ProbeOptions,
 }
 
 /// `expect ...`

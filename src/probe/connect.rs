@@ -14,53 +14,55 @@ use super::announce::announced;
 use super::result::{Attempt, Failure, Outcome, ProbeResult, Served};
 use crate::ipvs::{ConnEntry, Kernel, KernelError, Netns};
 
-/// What to send and how long to wait.
-#[derive(Debug, Clone)]
-pub struct ProbeSpec {
-    /// The virtual service's address.
-    pub target: SocketAddr,
+/// What a probe does, as the `probe` statement's options set it (each
+/// option's table entry in `src/lang/parse/probe.rs` writes one field).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProbeOptions {
     pub count: usize,
     /// How many connections are open at once (1: one after another).
     pub concurrency: usize,
     /// For connecting, and for the whole reply.
     pub timeout: Duration,
     /// Sent after connecting; the write side is then closed, as `nc -N` does.
-    pub payload: Vec<u8>,
+    pub send: String,
     /// Each client's pause between its connections.
     pub interval: Duration,
-    /// UDP instead of TCP: one datagram each, and one reply awaited.
-    pub udp: bool,
     /// HTTP: `GET` this path; a status of 400 or more counts as a failure.
-    pub http_path: Option<String>,
+    pub http: Option<String>,
     /// The local address connections come from (the system's choice if unset).
     pub source: Option<IpAddr>,
     /// A reply without this text counts as a failure.
-    pub expect_reply: Option<String>,
+    pub reply: Option<String>,
+}
+
+/// A probe of one address: where, over which protocol, and its options.
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    /// The virtual service's address.
+    pub target: SocketAddr,
+    /// UDP instead of TCP: one datagram each, and one reply awaited.
+    pub udp: bool,
+    pub options: ProbeOptions,
 }
 
 impl ProbeSpec {
     /// A plain probe of `target`: one TCP connection, nothing sent.
     pub fn new(target: SocketAddr) -> ProbeSpec {
-        ProbeSpec {
-            target,
+        let options = ProbeOptions {
             count: 1,
             concurrency: 1,
             timeout: Duration::from_secs(2),
-            payload: Vec::new(),
-            interval: Duration::ZERO,
-            udp: false,
-            http_path: None,
-            source: None,
-            expect_reply: None,
-        }
+            ..ProbeOptions::default()
+        };
+        ProbeSpec { target, udp: false, options }
     }
 
     /// What each TCP connection sends: the HTTP request, or the payload.
     fn request(&self) -> Vec<u8> {
-        match &self.http_path {
+        match &self.options.http {
             Some(path) => format!("GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: lvsh\r\n\r\n", self.target)
                 .into_bytes(),
-            None => self.payload.clone(),
+            None => self.options.send.clone().into_bytes(),
         }
     }
 }
@@ -104,9 +106,9 @@ pub fn run_probe(
 /// Every connection of the probe, in index order, `concurrency` at a time.
 /// Threads started here share the caller's network namespace.
 fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
-    let workers = probe.concurrency.clamp(1, probe.count.max(1));
+    let workers = probe.options.concurrency.clamp(1, probe.options.count.max(1));
     if workers == 1 {
-        return (0..probe.count).map(|i| connect_once(probe, i > 0)).collect();
+        return (0..probe.options.count).map(|i| connect_once(probe, i > 0)).collect();
     }
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, Raw)> = std::thread::scope(|scope| {
@@ -116,7 +118,7 @@ fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= probe.count {
+                        if i >= probe.options.count {
                             return mine;
                         }
                         mine.push((i, connect_once(probe, !mine.is_empty())));
@@ -149,7 +151,8 @@ pub fn check_backends(
         backends
             .iter()
             .map(|b| {
-                let spec = ProbeSpec { timeout, udp, ..ProbeSpec::new(*b) };
+                let mut spec = ProbeSpec { udp, ..ProbeSpec::new(*b) };
+                spec.options.timeout = timeout;
                 let raw = connect_once(&spec, false);
                 Health { backend: *b, state: raw.result.map(|_| raw.latency) }
             })
@@ -161,7 +164,7 @@ pub fn check_backends(
 /// pauses between its own connections).
 fn connect_once(probe: &ProbeSpec, pause: bool) -> Raw {
     if pause {
-        std::thread::sleep(probe.interval);
+        std::thread::sleep(probe.options.interval);
     }
     let start = Instant::now();
     let mut client = None;
@@ -172,27 +175,27 @@ fn connect_once(probe: &ProbeSpec, pause: bool) -> Raw {
                 client = stream.local_addr().ok();
                 exchange(&mut stream, probe)
             });
-            match (result, &probe.http_path) {
+            match (result, &probe.options.http) {
                 (Ok(reply), Some(_)) => http_status(&reply),
                 (result, _) => result.map_err(|e| failure(e, probe)),
             }
         }
     };
-    let result = result.and_then(|reply| expected(reply, probe.expect_reply.as_deref()));
+    let result = result.and_then(|reply| expected(reply, probe.options.reply.as_deref()));
     Raw { client, result, latency: start.elapsed() }
 }
 
 /// A socket of the probe's kind, bound to its source address if it has one.
 fn socket(probe: &ProbeSpec, kind: Type, protocol: Protocol) -> std::io::Result<Socket> {
     let socket = Socket::new(Domain::for_address(probe.target), kind, Some(protocol))?;
-    let local = match (probe.source, probe.target.is_ipv4()) {
+    let local = match (probe.options.source, probe.target.is_ipv4()) {
         (Some(ip), _) => SocketAddr::new(ip, 0),
         // UDP needs a local port before `connect` to report it; TCP gets one on connect.
         (None, true) if protocol == Protocol::UDP => SocketAddr::from(([0, 0, 0, 0], 0)),
         (None, false) if protocol == Protocol::UDP => SocketAddr::from(([0u16; 8], 0)),
         (None, _) => return Ok(socket),
     };
-    socket.bind(&local.into()).map_err(|e| match probe.source {
+    socket.bind(&local.into()).map_err(|e| match probe.options.source {
         Some(ip) => std::io::Error::new(e.kind(), format!("cannot connect from {ip}: {e}")),
         None => e,
     })?;
@@ -201,7 +204,7 @@ fn socket(probe: &ProbeSpec, kind: Type, protocol: Protocol) -> std::io::Result<
 
 fn stream(probe: &ProbeSpec) -> std::io::Result<TcpStream> {
     let socket = socket(probe, Type::STREAM, Protocol::TCP)?;
-    socket.connect_timeout(&probe.target.into(), probe.timeout)?;
+    socket.connect_timeout(&probe.target.into(), probe.options.timeout)?;
     Ok(socket.into())
 }
 
@@ -210,8 +213,11 @@ fn datagram_once(probe: &ProbeSpec, client: &mut Option<SocketAddr>) -> std::io:
     let socket: UdpSocket = socket(probe, Type::DGRAM, Protocol::UDP)?.into();
     socket.connect(probe.target)?;
     *client = socket.local_addr().ok();
-    socket.set_read_timeout(Some(probe.timeout))?;
-    let payload = if probe.payload.is_empty() { b"lvsh probe\n".as_slice() } else { &probe.payload };
+    socket.set_read_timeout(Some(probe.options.timeout))?;
+    let payload = match probe.options.send.is_empty() {
+        true => b"lvsh probe\n".as_slice(),
+        false => probe.options.send.as_bytes(),
+    };
     socket.send(payload)?;
     let mut reply = vec![0u8; 65_536];
     let n = socket.recv(&mut reply)?;
@@ -230,8 +236,8 @@ fn expected(reply: Vec<u8>, text: Option<&str>) -> Result<Vec<u8>, Failure> {
 }
 
 fn exchange(stream: &mut TcpStream, probe: &ProbeSpec) -> std::io::Result<Vec<u8>> {
-    stream.set_read_timeout(Some(probe.timeout))?;
-    stream.set_write_timeout(Some(probe.timeout))?;
+    stream.set_read_timeout(Some(probe.options.timeout))?;
+    stream.set_write_timeout(Some(probe.options.timeout))?;
     let request = probe.request();
     if !request.is_empty() {
         stream.write_all(&request)?;
