@@ -198,7 +198,7 @@ fn zero_all_clears_every_service() {
 
 #[test]
 fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_table() {
-    use lvsh::probe::connect::{run_probe, Backends, ProbeSpec};
+    use lvsh::probe::connect::{run_probe, Backends, ProbeOptions, ProbeSpec};
     use lvsh::probe::{judge, Expectation};
     let t = topology();
     // A second backend address on the same host: two real servers to alternate between.
@@ -212,12 +212,13 @@ fn a_probe_through_round_robin_alternates_and_is_attributed_by_the_connection_ta
     );
     assert!(kernel.apply(&ops).unwrap().iter().all(Result::is_ok));
     let server = serve_on(&t.backend, "0.0.0.0:8000", 6);
-    let probe = ProbeSpec {
+    let mut probe = ProbeSpec::new(sa("10.1.0.1:80"));
+    probe.options = ProbeOptions {
         count: 6,
         timeout: Duration::from_secs(3),
-        payload: b"xxx\n".to_vec(),
+        send: "xxx\n".into(),
         interval: Duration::from_millis(20),
-        ..ProbeSpec::new(sa("10.1.0.1:80"))
+        ..probe.options
     };
     let known = Backends { addrs: backends.to_vec(), names: Vec::new() };
     let result = run_probe(&probe, &t.client.netns(), &mut kernel, vip.to_string(), &known).unwrap();
@@ -483,7 +484,7 @@ fn web_service(scheduler: &str) -> String {
 
 #[test]
 fn without_the_directors_table_a_backend_that_announces_itself_is_attributed() {
-    use lvsh::probe::connect::{run_probe, Backends, ProbeSpec};
+    use lvsh::probe::connect::{run_probe, Backends, ProbeOptions, ProbeSpec};
     use lvsh::probe::{Outcome, Served};
     let t = topology();
     t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
@@ -501,7 +502,8 @@ fn without_the_directors_table_a_backend_that_announces_itself_is_attributed() {
     // lvsh asks the client's own IPVS: it has no entry for these connections,
     // as when lvsh runs somewhere other than the director.
     let mut elsewhere = t.client.kernel();
-    let probe = ProbeSpec { count: 4, timeout: Duration::from_secs(3), ..ProbeSpec::new(sa("10.1.0.1:80")) };
+    let mut probe = ProbeSpec::new(sa("10.1.0.1:80"));
+    probe.options = ProbeOptions { count: 4, timeout: Duration::from_secs(3), ..probe.options };
     let known = Backends { addrs: backends.to_vec(), names: Vec::new() };
     let result = run_probe(&probe, &t.client.netns(), &mut elsewhere, vip.to_string(), &known).unwrap();
     first.join().unwrap();
@@ -521,7 +523,7 @@ fn without_the_directors_table_a_backend_that_announces_itself_is_attributed() {
     // A plain listener announces nothing: unknown, never guessed.
     let plain = serve_reply(&t.backend, "10.2.0.2:8000", 1, b"hello\n");
     let silent = serve_reply(&t.backend, "10.2.0.3:8000", 1, b"hello\n");
-    let probe = ProbeSpec { count: 2, ..probe };
+    probe.options.count = 2;
     let result = run_probe(&probe, &t.client.netns(), &mut elsewhere, vip.to_string(), &known).unwrap();
     plain.join().unwrap();
     silent.join().unwrap();
