@@ -237,7 +237,37 @@ mod tests {
             Just("explain del service web".to_string()),
             Just("explain service web tcp 1.2.3.4:80 rr { backend 10.0.0.1:80 }".to_string()),
             (0u64..100_000).prop_map(|ms| format!("sleep {ms}ms")),
+            every_command_example(),
+            options_of_a_table(),
         ]
+    }
+
+    /// Each command's own example (every statement, `probe` to `tutorial`).
+    fn every_command_example() -> impl Strategy<Value = String> {
+        proptest::sample::select(crate::lang::command::COMMAND_HELP).prop_map(|c| c.example.to_string())
+    }
+
+    /// A statement with options drawn from its table, in any order and
+    /// number (one, for `expect`'s predicates).
+    fn options_of_a_table() -> impl Strategy<Value = String> {
+        let tables = crate::lang::command::option_tables();
+        (0..tables.len(), proptest::collection::vec(any::<proptest::sample::Index>(), 1..5)).prop_map(
+            move |(t, picks)| {
+                let table = &tables[t];
+                let take = if table.repeats { picks.len() } else { 1 };
+                let options: Vec<&str> = picks
+                    .iter()
+                    .take(take)
+                    .map(|i| table.options[i.index(table.options.len())].example.as_str())
+                    .collect();
+                format!("{} {}", table.sample, options.join(" "))
+            },
+        )
+    }
+
+    /// The lab's node names, as the lab gives them (`int1 nc ...` in examples).
+    fn lab_nodes(word: &str) -> bool {
+        ["ext1", "ext2", "gw", "int1", "int2"].contains(&word)
     }
 
     fn canonical(text: &str) -> String {
