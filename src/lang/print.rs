@@ -272,8 +272,7 @@ mod tests {
 
     fn canonical(text: &str) -> String {
         // Only the grammar matters here; the checks judge meaning, not form.
-        let (script, diagnostics) =
-            crate::lang::parse::parse_script(&Source::new("t", text), crate::lang::parse::no_nodes);
+        let (script, diagnostics) = crate::lang::parse::parse_script(&Source::new("t", text), lab_nodes);
         assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
         print_stmts(&script.stmts)
     }
