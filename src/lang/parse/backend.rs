@@ -47,26 +47,25 @@ fn decl_end(decl: &BackendDecl) -> usize {
         .unwrap_or(decl.addr.span.end as usize)
 }
 
-/// A forwarding method that is a word alone.
-const fn method(word: &'static str, forward: Forward, help: &'static str) -> Opt<BackendDecl> {
+/// The forwarding methods that are a word alone, with what each does.
+const METHODS: [(&str, Forward, &str); 3] = [
+    ("masq", Forward::Masq, "forward by NAT (masquerading): replies must come back through the director"),
+    ("route", Forward::Route, "direct routing: the backend has the VIP and answers clients itself"),
+    ("local", Forward::Local, "the director itself serves"),
+];
+
+/// The option of `METHODS[I]` (one setter and getter serve every method).
+const fn method<const I: usize>() -> Opt<BackendDecl> {
     Opt {
-        word,
+        word: METHODS[I].0,
         alias: None,
         kind: Kind::Flag,
         default: None,
-        help,
+        help: METHODS[I].2,
         example: "",
         rhai: None,
-        set: match forward {
-            Forward::Masq => |b, v| b.forward = Some(Spanned::new(Forward::Masq, v.span)),
-            Forward::Local => |b, v| b.forward = Some(Spanned::new(Forward::Local, v.span)),
-            _ => |b, v| b.forward = Some(Spanned::new(Forward::Route, v.span)),
-        },
-        get: match forward {
-            Forward::Masq => |b| b.forward.as_ref().filter(|f| f.value == Forward::Masq).map(|_| Val::Flag),
-            Forward::Local => |b| b.forward.as_ref().filter(|f| f.value == Forward::Local).map(|_| Val::Flag),
-            _ => |b| b.forward.as_ref().filter(|f| f.value == Forward::Route).map(|_| Val::Flag),
-        },
+        set: |b, v| b.forward = Some(Spanned::new(METHODS[I].1, v.span)),
+        get: |b| b.forward.as_ref().filter(|f| f.value == METHODS[I].1).map(|_| Val::Flag),
     }
 }
 
@@ -109,12 +108,8 @@ pub static BACKEND: Options<BackendDecl> = Options {
     what: "backend option",
     sample: "backend web 10.10.0.2:8000",
     list: &[
-        method(
-            "masq",
-            Forward::Masq,
-            "forward by NAT (masquerading): replies must come back through the director",
-        ),
-        method("route", Forward::Route, "direct routing: the backend has the VIP and answers clients itself"),
+        method::<0>(),
+        method::<1>(),
         Opt {
             word: "tunnel",
             alias: None,
@@ -140,7 +135,7 @@ pub static BACKEND: Options<BackendDecl> = Options {
                     .map(|f| Val::Forward(f.value))
             },
         },
-        method("local", Forward::Local, "the director itself serves"),
+        method::<2>(),
         count(
             "weight",
             "weight",

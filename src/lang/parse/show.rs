@@ -14,18 +14,27 @@ use crate::lang::show::{ListFormat, ListOptions};
 /// Words `show` takes instead of a service.
 pub const SHOW_TARGETS: &[&str] = &["connections", "timeouts", "daemons"];
 
-/// A flag that chooses the listing's columns.
-const fn format_flag(word: &'static str, format: ListFormat, help: &'static str) -> Opt<ShowStmt> {
+/// The flags that choose the listing's columns, with what each shows.
+const FORMATS: [(&str, ListFormat, &str); 5] = [
+    ("--stats", ListFormat::Stats, "counters: connections, packets and bytes"),
+    ("--rate", ListFormat::Rate, "rates per second"),
+    ("--thresholds", ListFormat::Thresholds, "upper and lower connection thresholds"),
+    ("--persistent", ListFormat::PersistentConn, "weight and persistent connections"),
+    ("--tun-info", ListFormat::TunInfo, "the tunnel column"),
+];
+
+/// The option of `FORMATS[I]` (one setter and getter serve every format).
+const fn format_flag<const I: usize>() -> Opt<ShowStmt> {
     Opt {
-        word,
+        word: FORMATS[I].0,
         alias: None,
         kind: Kind::Flag,
         default: None,
-        help,
+        help: FORMATS[I].2,
         example: "",
         rhai: None,
-        set: format_setter(format),
-        get: format_getter(format),
+        set: |s, _| s.options.format = FORMATS[I].1,
+        get: |s| (s.options.format == FORMATS[I].1).then_some(Val::Flag),
     }
 }
 
@@ -36,11 +45,11 @@ pub static SHOW: Options<ShowStmt> = Options {
     what: "show option",
     sample: "show",
     list: &[
-        format_flag("--stats", ListFormat::Stats, "counters: connections, packets and bytes"),
-        format_flag("--rate", ListFormat::Rate, "rates per second"),
-        format_flag("--thresholds", ListFormat::Thresholds, "upper and lower connection thresholds"),
-        format_flag("--persistent", ListFormat::PersistentConn, "weight and persistent connections"),
-        format_flag("--tun-info", ListFormat::TunInfo, "the tunnel column"),
+        format_flag::<0>(),
+        format_flag::<1>(),
+        format_flag::<2>(),
+        format_flag::<3>(),
+        format_flag::<4>(),
         Opt {
             word: "--exact",
             alias: None,
@@ -87,32 +96,6 @@ pub static SHOW: Options<ShowStmt> = Options {
         },
     ],
 };
-
-/// The setter of one listing format (a `fn` pointer per format).
-const fn format_setter(format: ListFormat) -> fn(&mut ShowStmt, crate::lang::source::Spanned<Val>) {
-    match format {
-        ListFormat::Default => |s, _| s.options.format = ListFormat::Default,
-        ListFormat::Stats => |s, _| s.options.format = ListFormat::Stats,
-        ListFormat::Rate => |s, _| s.options.format = ListFormat::Rate,
-        ListFormat::Thresholds => |s, _| s.options.format = ListFormat::Thresholds,
-        ListFormat::PersistentConn => |s, _| s.options.format = ListFormat::PersistentConn,
-        ListFormat::TunInfo => |s, _| s.options.format = ListFormat::TunInfo,
-    }
-}
-
-/// The getter of one listing format.
-const fn format_getter(format: ListFormat) -> fn(&ShowStmt) -> Option<Val> {
-    match format {
-        ListFormat::Default => |s| (s.options.format == ListFormat::Default).then_some(Val::Flag),
-        ListFormat::Stats => |s| (s.options.format == ListFormat::Stats).then_some(Val::Flag),
-        ListFormat::Rate => |s| (s.options.format == ListFormat::Rate).then_some(Val::Flag),
-        ListFormat::Thresholds => |s| (s.options.format == ListFormat::Thresholds).then_some(Val::Flag),
-        ListFormat::PersistentConn => {
-            |s| (s.options.format == ListFormat::PersistentConn).then_some(Val::Flag)
-        }
-        ListFormat::TunInfo => |s| (s.options.format == ListFormat::TunInfo).then_some(Val::Flag),
-    }
-}
 
 /// `show := "show" [ svc-ref | "connections" | "timeouts" | "daemons" ] { show-flag }`
 pub fn show_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
