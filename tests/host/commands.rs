@@ -24,6 +24,25 @@ fn every_example_parses_as_its_own_command_and_prints_under_its_name() {
 }
 
 #[test]
+fn every_command_is_offered_by_tab_and_its_example_is_not_marked_red() {
+    use lvsh::repl::catalog::{Catalog, Names};
+    use lvsh::repl::complete::{complete, Model};
+    use lvsh::repl::highlight::{styles, Style};
+    let (catalog, names) = (Catalog::default(), Names::default());
+    let model = Model { catalog: &catalog, names: &names };
+    let (_, offered) = complete("", model);
+    for c in COMMAND_HELP {
+        assert!(
+            offered.iter().any(|o| o.display == c.name),
+            "Tab on an empty line does not offer `{}`",
+            c.name
+        );
+        let marked = styles("", c.example, model);
+        assert!(!marked.iter().any(|(_, s)| *s == Style::Error), "`{}` is marked as an error", c.example);
+    }
+}
+
+#[test]
 fn command_names_and_aliases_are_unique() {
     let mut all: Vec<&str> =
         COMMAND_HELP.iter().flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied())).collect();
