@@ -1,7 +1,9 @@
-//! The command table: one entry per command, feeding `help`, the REPL's
-//! completion, hints and highlighting. A new command is one entry here (and
-//! its parser); `tests/host/commands.rs` fails when a parser command has no
-//! entry.
+//! The command table: one entry per statement, with its parser and what it
+//! does to IPVS. The parser dispatches on it; `help`, the REPL's completion,
+//! hints and highlighting, and `explain` read it. A statement's options are
+//! tables beside its parser ([`super::parse::options`]), documented here as
+//! named parts of the syntax ([`option_tables`]). `tests/host/commands.rs`
+//! and `tests/host/statements.rs` prove that the readers agree.
 //!
 //! Each command's `syntax` is written in a small pattern language that is
 //! both what `help` shows and what completion walks (see [`super::shape`]):
