@@ -13,6 +13,8 @@ mod examples;
 #[path = "host/grammar.rs"]
 mod grammar;
 // Each test crate uses its own part of the shared builder.
+#[path = "host/hostile.rs"]
+mod hostile;
 #[allow(dead_code)]
 #[path = "support/lvsh.rs"]
 mod lvsh;

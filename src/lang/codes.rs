@@ -11,6 +11,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::parse::unknown-word", "an unknown command, option or keyword (with a suggestion when one is close)"),
     ("lvs::parse::trailing-word", "words after a complete statement"),
     ("lvs::parse::unmatched-brace", "a `}` that closes nothing"),
+    ("lvs::parse::repeated-option", "an option given twice in one statement: keep one"),
+    ("lvs::parse::too-deep", "`explain` nested more than 8 deep: explain the statement itself"),
     ("lvs::parse::unclosed-block", "a `{` never closed"),
     ("lvs::parse::unclosed-string", "a `\"` not closed on its line"),
     ("lvs::parse::unexpected-string", "a quoted string where a plain word is expected"),

@@ -222,9 +222,9 @@ mod tests {
         let sched = prop_oneof![Just("rr"), Just("wrr"), Just("sh"), Just("mh")];
         prop_oneof![
             (key.clone(), sched, proptest::collection::vec(option, 0..3))
-                .prop_map(|(k, s, o)| format!("service web {k} {s} {}", o.join(" "))),
+                .prop_map(|(k, s, o)| format!("service web {k} {s} {}", once_each(o))),
             (key.clone(), addr.clone(), proptest::collection::vec(backend_opt, 0..3))
-                .prop_map(|(k, a, o)| format!("backend {k} {a} {}", o.join(" "))),
+                .prop_map(|(k, a, o)| format!("backend {k} {a} {}", once_each(o))),
             (key.clone(), addr).prop_map(|(k, a)| format!("del backend {k} {a}")),
             key.prop_map(|k| format!("zero {k}")),
             Just("show web --stats --exact".to_string()),
@@ -242,6 +242,18 @@ mod tests {
         ]
     }
 
+    /// Options joined, each option (its first word) at most once: a second is an error.
+    fn once_each(options: Vec<String>) -> String {
+        let mut kept: Vec<String> = Vec::new();
+        for o in options {
+            let word = o.split_whitespace().next().unwrap_or_default();
+            if !kept.iter().any(|k| k.split_whitespace().next() == Some(word)) {
+                kept.push(o);
+            }
+        }
+        kept.join(" ")
+    }
+
     /// Each command's own example (every statement, `probe` to `tutorial`).
     fn every_command_example() -> impl Strategy<Value = String> {
         proptest::sample::select(crate::lang::command::COMMAND_HELP).prop_map(|c| c.example.to_string())
@@ -255,11 +267,14 @@ mod tests {
             move |(t, picks)| {
                 let table = &tables[t];
                 let take = if table.repeats { picks.len() } else { 1 };
-                let options: Vec<&str> = picks
-                    .iter()
-                    .take(take)
-                    .map(|i| table.options[i.index(table.options.len())].example.as_str())
-                    .collect();
+                let mut options: Vec<&str> = Vec::new();
+                for pick in picks.iter().take(take) {
+                    // Each option at most once: a second one is an error.
+                    let example = table.options[pick.index(table.options.len())].example.as_str();
+                    if !options.contains(&example) {
+                        options.push(example);
+                    }
+                }
                 format!("{} {}", table.sample, options.join(" "))
             },
         )

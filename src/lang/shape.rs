@@ -286,6 +286,14 @@ fn nullable(pat: &Pat) -> bool {
 /// first). An unknown command expects nothing; a word `nodes` knows reads
 /// as `on` that node.
 pub fn walk(words: &[String], nodes: Nodes) -> Walk {
+    walk_within(words, nodes, 0)
+}
+
+/// [`walk`] inside `depth` `explain`s: deeper than the parser allows fits nothing.
+fn walk_within(words: &[String], nodes: Nodes, depth: usize) -> Walk {
+    if depth > super::parse::MAX_EXPLAIN_DEPTH {
+        return Walk::default();
+    }
     let Some((first, rest)) = words.split_first() else {
         return Walk { expected: Vec::new(), complete: true, fits: true };
     };
@@ -299,7 +307,7 @@ pub fn walk(words: &[String], nodes: Nodes) -> Walk {
         },
         None => return Walk::default(),
     };
-    let mut walker = Walker { words: rest, reserved, nodes, walk: Walk::default(), budget: 20_000 };
+    let mut walker = Walker { words: rest, reserved, nodes, depth, walk: Walk::default(), budget: 20_000 };
     walker.step(vec![pat], 0, Ctx::default());
     walker.walk
 }
@@ -318,6 +326,8 @@ struct Walker<'a> {
     words: &'a [String],
     reserved: &'a HashSet<&'static str>,
     nodes: Nodes,
+    /// How many `explain`s this walk is inside.
+    depth: usize,
     walk: Walk,
     /// Bounds the work on pathological lines.
     budget: usize,
@@ -385,7 +395,7 @@ impl<'a> Walker<'a> {
                 return;
             }
             Value::Line => {
-                let nested = walk(&self.words[at.min(self.words.len())..], self.nodes);
+                let nested = walk_within(&self.words[at.min(self.words.len())..], self.nodes, self.depth + 1);
                 if at >= self.words.len() {
                     self.expect(Atom::Value { name: "COMMAND", value: Value::Command }, ctx);
                     return;

@@ -22,8 +22,12 @@ pub fn render(diagnostic: &Diagnostic, source: &Source, color: bool) -> String {
     let mut labels: Vec<(&Label, bool)> = diagnostic.secondary.iter().map(|l| (l, false)).collect();
     labels.push((&diagnostic.primary, true));
     labels.sort_by_key(|(l, _)| l.span.start);
+    // Labels on one line share its text: the line once, then a mark per label.
+    let mut shown_line = None;
     for (label, primary) in labels {
-        out.push_str(&snippet(source, label, primary, &gutter, paint));
+        let line = source.line_col(label.span.start as usize).0;
+        out.push_str(&snippet(source, label, primary, &gutter, paint, shown_line != Some(line)));
+        shown_line = Some(line);
     }
     out.push_str(&format!("{gutter} {}\n", paint.blue("|")));
     if let Some(help) = &diagnostic.help {
@@ -45,8 +49,15 @@ pub fn render_plain(message: &str, help: Option<&str>, color: bool) -> String {
     out
 }
 
-/// One source line and the marks under a label.
-fn snippet(source: &Source, label: &Label, primary: bool, gutter: &str, paint: Paint) -> String {
+/// The marks under a label, after its source line unless that was just shown.
+fn snippet(
+    source: &Source,
+    label: &Label,
+    primary: bool,
+    gutter: &str,
+    paint: Paint,
+    with_line: bool,
+) -> String {
     let start = label.span.start as usize;
     let (line_start, text) = source.line_at(start);
     let (line_no, _) = source.line_col(start);
@@ -56,8 +67,12 @@ fn snippet(source: &Source, label: &Label, primary: bool, gutter: &str, paint: P
     let mark = if primary { "^" } else { "-" }.repeat(width);
     let mark = if primary { paint.red(&mark) } else { paint.blue(&mark) };
     let pad = " ".repeat(digits(line_no).max(gutter.len()) - digits(line_no));
-    let mut out =
-        format!("{}{pad} {} {}\n", paint.blue(&line_no.to_string()), paint.blue("|"), text.trim_end());
+    let mut out = match with_line {
+        true => {
+            format!("{}{pad} {} {}\n", paint.blue(&line_no.to_string()), paint.blue("|"), text.trim_end())
+        }
+        false => String::new(),
+    };
     let label_text = if label.text.is_empty() { String::new() } else { format!(" {}", label.text) };
     out.push_str(&format!("{gutter} {} {}{mark}{label_text}\n", paint.blue("|"), " ".repeat(lead)));
     out

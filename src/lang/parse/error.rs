@@ -15,6 +15,8 @@ pub struct PError {
     /// What would have been accepted here, shown under the caret.
     pub expected: String,
     pub help: Option<String>,
+    /// A related place (the first of an option given twice).
+    pub also: Option<(Span, String)>,
 }
 
 impl PError {
@@ -25,7 +27,7 @@ impl PError {
         message: impl Into<String>,
         expected: impl Into<String>,
     ) -> PError {
-        PError { span, code, message: message.into(), expected: expected.into(), help: None }
+        PError { span, code, message: message.into(), expected: expected.into(), help: None, also: None }
     }
 
     /// The same error with a hint.
@@ -34,9 +36,18 @@ impl PError {
         self
     }
 
+    /// The same error, pointing also at a related place.
+    pub fn also(mut self, span: Span, text: impl Into<String>) -> PError {
+        self.also = Some((span, text.into()));
+        self
+    }
+
     /// As a diagnostic.
     pub fn into_diagnostic(self) -> Diagnostic {
-        let diagnostic = Diagnostic::error(self.code, self.message, self.span, self.expected);
+        let mut diagnostic = Diagnostic::error(self.code, self.message, self.span, self.expected);
+        if let Some((span, text)) = self.also {
+            diagnostic.secondary.push(crate::lang::diagnostic::Label { span, text });
+        }
         match self.help {
             Some(help) => diagnostic.with_help(help),
             None => diagnostic,

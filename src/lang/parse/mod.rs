@@ -89,7 +89,7 @@ pub fn parse_script(source: &Source, nodes: Nodes) -> (Script, Vec<Diagnostic>) 
         if rest.fragment().is_empty() {
             break;
         }
-        match stmt(rest, nodes) {
+        match stmt(rest, nodes, 0) {
             Ok((r, s)) => {
                 script.stmts.push(s);
                 rest = r;
@@ -104,8 +104,12 @@ pub fn parse_script(source: &Source, nodes: Nodes) -> (Script, Vec<Diagnostic>) 
     (script, diagnostics)
 }
 
-/// `stmt := keyword ...`
-fn stmt(i: In<'_>, nodes: Nodes) -> PResult<'_, Stmt> {
+/// How deep `explain explain ...` may go: deeper says so instead of
+/// overflowing the stack.
+pub const MAX_EXPLAIN_DEPTH: usize = 8;
+
+/// `stmt := keyword ...`; `depth` counts the `explain`s around it.
+fn stmt(i: In<'_>, nodes: Nodes, depth: usize) -> PResult<'_, Stmt> {
     let start = i.location_offset();
     if i.fragment().starts_with('}') {
         let err = PError::new(
@@ -129,7 +133,7 @@ fn stmt(i: In<'_>, nodes: Nodes) -> PResult<'_, Stmt> {
     let (rest, kw) = word(i, "a command")?;
     let (rest, kind) = match command::find(kw.value) {
         Some(CommandHelp { reads: Reads::Words(parse), .. }) => parse(rest)?,
-        Some(CommandHelp { reads: Reads::Statement, .. }) => explain_stmt(rest, nodes)?,
+        Some(CommandHelp { reads: Reads::Statement, .. }) => explain_stmt(rest, nodes, &kw, depth)?,
         // A lab node's name runs a command there, as the seed's aliases do.
         None if nodes(kw.value) => node::node_command(rest, Spanned::new(kw.value.to_string(), kw.span))?,
         None => return Err(unknown(&kw, "command", &command::names())),
@@ -139,8 +143,18 @@ fn stmt(i: In<'_>, nodes: Nodes) -> PResult<'_, Stmt> {
 }
 
 /// `explain := "explain" stmt`
-fn explain_stmt(i: In<'_>, nodes: Nodes) -> PResult<'_, StmtKind> {
-    let (rest, inner) = stmt(i, nodes)?;
+fn explain_stmt<'a>(i: In<'a>, nodes: Nodes, kw: &Spanned<&str>, depth: usize) -> PResult<'a, StmtKind> {
+    if depth >= MAX_EXPLAIN_DEPTH {
+        let err = PError::new(
+            "lvs::parse::too-deep",
+            kw.span,
+            format!("`explain` is nested more than {MAX_EXPLAIN_DEPTH} deep"),
+            "one `explain` too many",
+        )
+        .help("explain the statement itself: `explain STATEMENT`");
+        return Err(nom::Err::Failure(err));
+    }
+    let (rest, inner) = stmt(i, nodes, depth + 1)?;
     Ok((rest, StmtKind::Explain(Box::new(inner))))
 }
 

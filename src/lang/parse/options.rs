@@ -272,11 +272,17 @@ pub fn read<'a, T>(
     other: Other<'a, '_, T>,
 ) -> PResult<'a, ()> {
     let mut words = 0;
+    // Where each option was given, to refuse it a second time.
+    let mut given: Vec<(&'static str, Span)> = Vec::new();
     loop {
         let (rest, w) = next_word(i)?;
         let Some(w) = w else { return Ok((rest, ())) };
         i = match table.find(w.value) {
             Some(o) => {
+                if let Some((_, first)) = given.iter().find(|(word, _)| *word == o.word) {
+                    return Err(given_twice(&w, o.word, *first));
+                }
+                given.push((o.word, w.span));
                 let (rest, value) = read_value(&o.kind, rest, w.span)?;
                 (o.set)(target, value);
                 rest
@@ -288,6 +294,17 @@ pub fn read<'a, T>(
         };
         words += 1;
     }
+}
+
+/// The error for an option given a second time: which value counts would be a guess.
+fn given_twice(w: &Spanned<&str>, word: &str, first: Span) -> nom::Err<super::PError> {
+    let err = super::PError::new(
+        "lvs::parse::repeated-option",
+        w.span,
+        format!("`{word}` is given twice"),
+        "given again here",
+    );
+    nom::Err::Failure(err.also(first, "first given here").help(format!("keep one `{word}`")))
 }
 
 /// No statement-specific words: every word must be an option.

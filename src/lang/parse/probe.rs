@@ -213,7 +213,7 @@ pub static PREDICATES: &[PredicateForm] = &[
         example: "spread even within 1",
         read: |i| {
             let (i, _) = keyword(i, "even")?;
-            let (i, within) = opt_within(i)?;
+            let (i, within) = opt_within(i, 1_000_000)?;
             Ok((
                 i,
                 Predicate::Probe(Expectation::SpreadEven { within: within.unwrap_or(DEFAULT_SPREAD_WITHIN) }),
@@ -226,7 +226,7 @@ pub static PREDICATES: &[PredicateForm] = &[
         example: "ratio weights within 10%",
         read: |i| {
             let (i, _) = keyword(i, "weights")?;
-            let (i, within) = opt_within(i)?;
+            let (i, within) = opt_within(i, 100)?;
             let within_percent = within.map_or(DEFAULT_RATIO_WITHIN_PERCENT, |n| n as f64);
             Ok((i, Predicate::Probe(Expectation::RatioWeights { weights: Vec::new(), within_percent })))
         },
@@ -338,8 +338,8 @@ fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
     Ok((rest, w))
 }
 
-/// `[ "within" n [ "%" ] ]`
-fn opt_within(i: In<'_>) -> PResult<'_, Option<u64>> {
+/// `[ "within" n [ "%" ] ]`, with n at most `max`.
+fn opt_within(i: In<'_>, max: u64) -> PResult<'_, Option<u64>> {
     let (_, next) = next_word(i)?;
     if next.is_none_or(|w| w.value != "within") {
         return Ok((i, None));
@@ -348,12 +348,12 @@ fn opt_within(i: In<'_>) -> PResult<'_, Option<u64>> {
     let (rest, w) = word(i, "a number, e.g. `within 1` or `within 10%`")?;
     let digits = w.value.trim_end_matches('%');
     match digits.parse::<u64>() {
-        Ok(n) if n <= 1_000_000 => Ok((rest, Some(n))),
+        Ok(n) if n <= max => Ok((rest, Some(n))),
         _ => Err(super::lexeme::bad(
             &w,
             "lvs::parse::bad-number",
             format!("`{}` is not a valid tolerance", w.value),
-            "expected a number like 1 or 10%",
+            &format!("expected a number from 0 to {max}, like 1 or 10%"),
         )),
     }
 }
