@@ -16,7 +16,7 @@ pub struct PError {
     pub expected: String,
     pub help: Option<String>,
     /// A related place (the first of an option given twice).
-    pub also: Option<(Span, String)>,
+    pub also: Option<Box<(Span, String)>>,
 }
 
 impl PError {
@@ -38,14 +38,15 @@ impl PError {
 
     /// The same error, pointing also at a related place.
     pub fn also(mut self, span: Span, text: impl Into<String>) -> PError {
-        self.also = Some((span, text.into()));
+        self.also = Some(Box::new((span, text.into())));
         self
     }
 
     /// As a diagnostic.
     pub fn into_diagnostic(self) -> Diagnostic {
         let mut diagnostic = Diagnostic::error(self.code, self.message, self.span, self.expected);
-        if let Some((span, text)) = self.also {
+        if let Some(also) = self.also {
+            let (span, text) = *also;
             diagnostic.secondary.push(crate::lang::diagnostic::Label { span, text });
         }
         match self.help {
