@@ -17,7 +17,7 @@ fn deep_explain() -> String {
 
 #[test]
 fn explain_nested_thousands_deep_is_an_error_not_a_stack_overflow() {
-    let (_, found) = parse_script(&Source::new("deep", &deep_explain()), Lab::is_node);
+    let (_, found) = parse_script(&Source::new("deep", deep_explain()), Lab::is_node);
     assert_eq!(found.iter().map(|d| d.code).collect::<Vec<_>>(), ["lvs::parse::too-deep"]);
     let dir = std::env::temp_dir().join(format!("lvsh-deep-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
