@@ -10,7 +10,7 @@ use crate::cli::{Cli, Command};
 use crate::interp::{Failure, FailureKind, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::Source;
+use crate::lang::source::{ReadError, Source};
 use crate::render::diagnostic::{render, render_plain};
 use crate::render::words::plural;
 
@@ -101,15 +101,18 @@ impl App {
                 Err(kind) => exit_code(kind),
             };
         }
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
             return self.fail_plain(
                 &format!("cannot read standard input: {e}"),
                 None,
                 FailureKind::Environment,
             );
         }
-        self.run_sources(vec![Source::new("<stdin>", text)], false)
+        match Source::from_bytes("<stdin>", bytes) {
+            Ok(source) => self.run_sources(vec![source], false),
+            Err(e) => self.fail_read("standard input", &e),
+        }
     }
 
     /// Parses every source first: nothing reaches the kernel from a file that does not parse.
@@ -183,13 +186,16 @@ impl App {
     }
 
     fn read(&self, path: &std::path::Path) -> Result<Source, u8> {
-        std::fs::read_to_string(path).map(|text| Source::new(path.display().to_string(), text)).map_err(|e| {
-            self.fail_plain(
-                &format!("cannot read `{}`: {e}", path.display()),
-                Some("check the path"),
-                FailureKind::Environment,
-            )
-        })
+        Source::read(path).map_err(|e| self.fail_read(&format!("`{}`", path.display()), &e))
+    }
+
+    /// A script that cannot be read (exit 4), or is not text (exit 2).
+    fn fail_read(&self, what: &str, e: &ReadError) -> u8 {
+        let (help, kind) = match e {
+            ReadError::Io(_) => ("check the path", FailureKind::Environment),
+            ReadError::NotUtf8 { .. } => ("save the script as UTF-8 text", FailureKind::Script),
+        };
+        self.fail_plain(&format!("cannot read {what}: {e}"), Some(help), kind)
     }
 
     fn fail(&self, failure: &Failure) -> u8 {

@@ -3,7 +3,7 @@
 
 use crate::ipvs::KernelError;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::{Source, Span, Spanned};
+use crate::lang::source::{ReadError, Source, Span, Spanned};
 
 /// Why a run stopped, and where.
 #[derive(Debug, Clone)]
@@ -81,6 +81,23 @@ pub(super) fn refusal(source: &Source, span: Span, error: KernelError) -> Failur
 }
 
 /// A file a statement names cannot be read or written.
+/// A file `source` cannot read (exit 4), or that is not text (exit 2).
+pub(super) fn read_failure(source: &Source, path: &Spanned<String>, e: ReadError) -> Failure {
+    match e {
+        ReadError::Io(e) => file_failure(source, path, "read", e),
+        ReadError::NotUtf8 { .. } => {
+            let d = Diagnostic::error(
+                "lvs::io::not-utf8",
+                format!("cannot read `{}`: {e}", path.value),
+                path.span,
+                "this file",
+            )
+            .with_help("save the script as UTF-8 text");
+            Failure::script(source, d)
+        }
+    }
+}
+
 pub(super) fn file_failure(
     source: &Source,
     path: &Spanned<String>,

@@ -15,6 +15,7 @@ mod observe;
 pub mod plan;
 mod resolve;
 pub mod session;
+mod sourcing;
 mod tutorial;
 pub mod txn;
 
@@ -65,6 +66,8 @@ pub struct Interpreter {
     parked: Vec<Box<dyn Kernel>>,
     /// Rhai, from the layer above.
     scripting: Scripting,
+    /// The files being `source`d, outermost first.
+    sourcing: Vec<sourcing::Sourced>,
 }
 
 impl Interpreter {
@@ -89,6 +92,7 @@ impl Interpreter {
             writes: 0,
             interrupted: None,
             scripting,
+            sourcing: Vec::new(),
         }
     }
 
@@ -164,14 +168,32 @@ impl Interpreter {
         path: &Spanned<String>,
         parse: impl FnOnce(&Source) -> (Script, Vec<Diagnostic>),
     ) -> Result<(), Failure> {
-        let text = std::fs::read_to_string(&path.value)
-            .map_err(|e| failure::file_failure(source, path, "read", e))?;
-        let file = Source::new(path.value.clone(), text);
+        let file = Source::read(std::path::Path::new(&path.value))
+            .map_err(|e| failure::read_failure(source, path, e))?;
         let (script, diagnostics) = parse(&file);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
             return Err(Failure::script(&file, d));
         }
-        self.run_stmts(&file, &script)
+        // The same file twice in the chain of `source`s would never end; the
+        // chain starts at the file the run was given.
+        let outermost = self.sourcing.is_empty();
+        if outermost {
+            self.sourcing.push(sourcing::Sourced::outermost(source));
+        }
+        let next = sourcing::Sourced::by(source, path);
+        let result = match sourcing::refuse(&self.sourcing, &next, source, path) {
+            Some(failure) => Err(failure),
+            None => {
+                self.sourcing.push(next);
+                let result = self.run_stmts(&file, &script);
+                self.sourcing.pop();
+                result
+            }
+        };
+        if outermost {
+            self.sourcing.clear();
+        }
+        result
     }
 
     fn roll_back(&mut self, mut failure: Failure) -> Failure {

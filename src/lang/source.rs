@@ -10,10 +10,48 @@ pub struct Source {
     pub text: String,
 }
 
+/// Why a script's bytes are not a source.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be read at all.
+    Io(std::io::Error),
+    /// The bytes are not UTF-8 text: the first bad byte, and its line.
+    NotUtf8 { offset: usize, line: usize },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::NotUtf8 { offset, line } => {
+                write!(f, "it is not UTF-8 text: byte {offset} (on line {line}) is not part of a character")
+            }
+        }
+    }
+}
+
 impl Source {
     /// A source from its name and text.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         Source { name: name.into(), text: text.into() }
+    }
+
+    /// A file read as a source, named as given.
+    pub fn read(path: &std::path::Path) -> Result<Source, ReadError> {
+        let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+        Source::from_bytes(path.display().to_string(), bytes)
+    }
+
+    /// Bytes as a source, if they are UTF-8 text.
+    pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Result<Source, ReadError> {
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(name, text)),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let line = e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+                Err(ReadError::NotUtf8 { offset, line })
+            }
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -102,6 +140,14 @@ mod tests {
         assert_eq!(src.line_col(3), (2, 1));
         assert_eq!(src.line_col(src.text.find("ef").unwrap()), (2, 4));
         assert_eq!(src.line_at(5), (3, "çd ef"));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_name_the_first_bad_byte_and_its_line() {
+        let err = Source::from_bytes("t", b"echo a\necho \xff\n".to_vec()).unwrap_err();
+        assert!(matches!(err, ReadError::NotUtf8 { offset: 12, line: 2 }), "{err:?}");
+        assert_eq!(err.to_string(), "it is not UTF-8 text: byte 12 (on line 2) is not part of a character");
+        assert_eq!(Source::from_bytes("t", b"ok".to_vec()).map(|s| s.text).ok(), Some("ok".into()));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct Lvsh {
     command: Command,
     /// The command line as a person would type it, for failure messages.
     shown: Vec<String>,
-    stdin: Option<String>,
+    stdin: Option<Vec<u8>>,
 }
 
 impl Lvsh {
@@ -66,8 +66,13 @@ impl Lvsh {
     }
 
     /// Text fed to standard input (otherwise it is empty).
-    pub fn stdin(mut self, text: &str) -> Lvsh {
-        self.stdin = Some(text.to_string());
+    pub fn stdin(self, text: &str) -> Lvsh {
+        self.stdin_bytes(text.as_bytes())
+    }
+
+    /// Standard input as raw bytes (text that is not UTF-8, say).
+    pub fn stdin_bytes(mut self, bytes: &[u8]) -> Lvsh {
+        self.stdin = Some(bytes.to_vec());
         self
     }
 
@@ -106,7 +111,7 @@ impl Lvsh {
         // Written from a thread: lvsh may fill its output pipes before it
         // has read all of its input.
         let writer = match (child.stdin.take(), self.stdin) {
-            (Some(mut pipe), Some(text)) => Some(std::thread::spawn(move || pipe.write_all(text.as_bytes()))),
+            (Some(mut pipe), Some(bytes)) => Some(std::thread::spawn(move || pipe.write_all(&bytes))),
             _ => None,
         };
         let out = child.wait_with_output().unwrap_or_else(|e| panic!("waiting for `{shown}`: {e}"));
