@@ -128,12 +128,19 @@ impl App {
             eprintln!("{}", ErrorSummary { errors, withheld: Withheld::KernelChanges });
             return exit_code(FailureKind::Script);
         }
-        // `help` and `echo` run without IPVS; anything else needs it from the start.
+        // Without IPVS the statements before the first that needs it still
+        // run (`echo hi; show` prints `hi`); that one fails with the reason.
+        // A `--netns` that names no namespace is a wrong command line: said
+        // at once, unless nothing in the scripts needs IPVS.
         let needs_kernel =
             scripts.iter().flat_map(|s| &s.stmts).any(|s| crate::lang::command::needs_kernel(&s.kind));
         let kernel: Box<dyn Kernel> = match NetlinkKernel::connect_in(&self.netns) {
             Ok(k) => Box::new(k),
-            Err(e) if needs_kernel => return self.fail_kernel(&e),
+            Err(e @ (KernelError::NoSuchNamespace { .. } | KernelError::Namespace { .. }))
+                if needs_kernel =>
+            {
+                return self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment)
+            }
             Err(e) => Box::new(Unreachable::new(self.netns.clone(), &e)),
         };
         let mut interp = self.interpreter(kernel);
@@ -201,10 +208,6 @@ impl App {
     fn fail(&self, failure: &Failure) -> u8 {
         eprint!("{}", render(&failure.diagnostic, &failure.source, self.color));
         exit_code(failure.kind)
-    }
-
-    fn fail_kernel(&self, e: &KernelError) -> u8 {
-        self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment)
     }
 
     fn fail_plain(&self, message: &str, help: Option<&str>, kind: FailureKind) -> u8 {

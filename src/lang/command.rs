@@ -460,9 +460,13 @@ pub fn of(kind: &StmtKind) -> Option<&'static CommandHelp> {
     find(print::print_stmt(kind).split_whitespace().next().unwrap_or_default())
 }
 
-/// Whether running a statement needs the kernel's IPVS.
+/// Whether running a statement needs the kernel's IPVS (`tutorial --list`
+/// only reads the tutorial).
 pub fn needs_kernel(kind: &StmtKind) -> bool {
-    of(kind).is_none_or(|c| c.effect != Effect::Free)
+    match kind {
+        StmtKind::Tutorial(t) if t.list => false,
+        _ => of(kind).is_none_or(|c| c.effect != Effect::Free),
+    }
 }
 
 /// The entry of a command or one of its aliases.

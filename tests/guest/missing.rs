@@ -26,8 +26,25 @@ fn the_cli_exits_4_without_ipvs() {
     require_no_ipvs_phase();
     let out = crate::support::lvsh().commands("show").run();
     assert_eq!(out.code, 4);
-    assert_eq!(
-        out.stderr,
-        "error: IPVS is not available in this kernel\nhelp: load it with `modprobe ip_vs`\n"
+    assert!(
+        out.stderr.starts_with("error[lvs::kernel::list]: IPVS is not available in this kernel\n"),
+        "{}",
+        out.stderr
     );
+    assert!(out.stderr.contains("help: load it with `modprobe ip_vs`\n"), "{}", out.stderr);
+}
+
+#[test]
+fn what_needs_no_ipvs_runs_before_the_first_statement_that_does() {
+    require_no_ipvs_phase();
+    let out = crate::support::lvsh().commands("echo hi; show; echo never").run();
+    assert_eq!((out.code, out.stdout.as_str()), (4, "hi\n"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 | echo hi; show; echo never"),
+        "the error points at `show`: {}",
+        out.stderr
+    );
+    let out = crate::support::lvsh().commands("tutorial --list").run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("1. Build the lab"), "{}", out.stdout);
 }
