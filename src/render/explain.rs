@@ -20,6 +20,11 @@ pub fn plan(ops: &[Op]) -> String {
     out
 }
 
+/// After a plan made without reading the kernel: why, and what it assumed.
+pub fn unread(reason: &str) -> String {
+    format!("note: lvsh could not read the kernel ({reason}): this plan starts from an empty table\n")
+}
+
 /// A statement that does not change the kernel.
 pub fn read_only(command: &str) -> String {
     format!("no kernel operation: `{command}` changes nothing in the kernel\n")

@@ -48,3 +48,26 @@ fn what_needs_no_ipvs_runs_before_the_first_statement_that_does() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("1. Build the lab"), "{}", out.stdout);
 }
+
+#[test]
+fn explain_without_ipvs_shows_the_ipvsadm_lines_and_says_the_kernel_was_not_read() {
+    require_no_ipvs_phase();
+    let out = crate::support::lvsh()
+        .commands("explain service web tcp 10.1.0.1:80 rr { backend 10.2.0.2:8000 }")
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("      ipvsadm -A -t 10.1.0.1:80 -s rr\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("      ipvsadm -a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 1\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with(
+            "note: lvsh could not read the kernel (IPVS is not available in this kernel): \
+             this plan starts from an empty table\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
