@@ -7,11 +7,37 @@ use std::net::SocketAddr;
 use super::failure::refusal;
 use super::plan;
 use super::{Failure, Interpreter};
-use crate::ipvs::{DaemonState, Service};
+use crate::ipvs::{DaemonState, Service, ServiceKey};
 use crate::lang::ast::{BackendDecl, DaemonDecl, ServiceDecl, ServiceEdit, SvcRef, TimeoutsDecl};
+use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
 
 impl Interpreter {
+    /// A name that still names another service in the kernel is not moved
+    /// silently: the script means one of the two, and lvsh cannot tell which.
+    fn refuse_taken_name(
+        &mut self,
+        source: &Source,
+        name: &Spanned<String>,
+        key: ServiceKey,
+    ) -> Result<(), Failure> {
+        let Some(other) = self.session.resolve(&SvcRef::Name(name.value.clone())).filter(|k| *k != key)
+        else {
+            return Ok(());
+        };
+        if self.kernel.service(&other).is_err() {
+            return Ok(());
+        }
+        let d = Diagnostic::error(
+            "lvs::check::name-taken",
+            format!("`{}` already names service {other}", name.value),
+            name.span,
+            "already taken",
+        )
+        .with_help(format!("give this service another name, or `del service {}` first", name.value));
+        Err(Failure::script(source, d))
+    }
+
     /// `service ...`: the service as declared, then its `{ }` backends.
     pub(super) fn declare_service(
         &mut self,
@@ -20,6 +46,9 @@ impl Interpreter {
         decl: &ServiceDecl,
     ) -> Result<(), Failure> {
         let key = decl.key.value;
+        if let Some(name) = &decl.name {
+            self.refuse_taken_name(source, name, key)?;
+        }
         let desired = plan::service_with(Service::new(key), decl.scheduler.as_ref(), &decl.options);
         self.apply_planned(source, span, |kernel| plan::declare_service(kernel, desired))?;
         if let Some(name) = &decl.name {

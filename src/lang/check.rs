@@ -44,9 +44,17 @@ impl Checker {
                     self.scheduler(s);
                 }
             }
-            StmtKind::DelService(s) | StmtKind::DelBackend { service: s, .. } => {
+            StmtKind::DelService(s) => {
+                self.reference(s);
+                // The name stays known, and is free for another service.
+                if let SvcRef::Name(name) = &s.value {
+                    self.names.insert(name.clone(), None);
+                }
+            }
+            StmtKind::DelBackend { service: s, .. } => {
                 self.reference(s);
             }
+            StmtKind::Flush => self.names.values_mut().for_each(|key| *key = None),
             StmtKind::Zero(Some(s)) => {
                 self.reference(s);
             }
@@ -106,6 +114,16 @@ impl Checker {
             self.option(key, decl.scheduler.as_ref(), option);
         }
         if let Some(name) = &decl.name {
+            if let Some(Some(other)) = self.names.get(&name.value).filter(|k| **k != Some(key)) {
+                let d = self.error(
+                    name.span,
+                    "lvs::check::name-taken",
+                    format!("`{}` already names service {other}", name.value),
+                    "already taken",
+                );
+                d.help =
+                    Some(format!("give this service another name, or `del service {}` first", name.value));
+            }
             self.names.insert(name.value.clone(), Some(key));
         }
         let mut seen: HashSet<SocketAddr> = HashSet::new();

@@ -135,3 +135,23 @@ fn explain_of_a_declaration_that_holds_plans_nothing() {
         "no kernel operation: the kernel already matches\nno kernel operation: `show` changes nothing in the kernel\n"
     );
 }
+
+#[test]
+fn a_name_that_still_names_another_service_is_not_moved() {
+    let ns = TestNs::new();
+    let mut sh = shell(&ns);
+    sh.line("service web tcp 10.1.1.5:80 rr");
+    sh.expect(&format!("lvsh {} [1 svc]> ", ns.name));
+    // A later line: only the session knows `web`, so the run refuses it.
+    sh.line("service web tcp 10.1.1.6:80 rr");
+    sh.expect("`web` already names service tcp 10.1.1.5:80");
+    sh.expect(&format!("lvsh {} [1 svc]> ", ns.name));
+    assert_eq!(ns.save(), "-A -t 10.1.1.5:80 -s rr\n", "the refused line changed nothing");
+    // Once that service is gone, the name is free.
+    sh.line("del service web");
+    sh.expect(&format!("lvsh {} [0 svc]> ", ns.name));
+    sh.line("service web tcp 10.1.1.6:80 rr");
+    sh.expect(&format!("lvsh {} [1 svc]> ", ns.name));
+    assert_eq!(ns.save(), "-A -t 10.1.1.6:80 -s rr\n");
+    assert_eq!(sh.quit(), 0);
+}
