@@ -163,7 +163,14 @@ impl Interpreter {
         span: Span,
         decl: &DaemonDecl,
     ) -> Result<(), Failure> {
-        self.apply(source, span, plan::start_daemon(decl.daemon.clone()))
+        let mut daemon = decl.daemon.clone();
+        if daemon.interface.is_empty() {
+            // ipvsadm's default too; say whether this namespace has it.
+            daemon.interface = "eth0".into();
+            let exists = self.kernel.netns().run(|| interface_exists("eth0")).unwrap_or(false);
+            self.write(&crate::render::notes::default_interface(daemon.state, "eth0", exists))?;
+        }
+        self.apply(source, span, plan::start_daemon(daemon))
     }
 
     /// `daemon stop ...`.
@@ -175,4 +182,10 @@ impl Interpreter {
     ) -> Result<(), Failure> {
         self.apply_planned(source, span, |kernel| plan::stop_daemon(kernel, state))
     }
+}
+
+/// Whether this thread's network namespace has an interface named `name`.
+fn interface_exists(name: &str) -> bool {
+    // SAFETY: if_nametoindex only reads the NUL-terminated name.
+    std::ffi::CString::new(name).is_ok_and(|c| unsafe { libc::if_nametoindex(c.as_ptr()) } != 0)
 }

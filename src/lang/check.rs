@@ -17,7 +17,7 @@ pub fn check(script: &Script, known: &[String]) -> Vec<Diagnostic> {
         out: Vec::new(),
     };
     for stmt in &script.stmts {
-        checker.stmt(&stmt.kind);
+        checker.stmt(stmt.span, &stmt.kind);
     }
     checker.out
 }
@@ -31,7 +31,7 @@ struct Checker {
 }
 
 impl Checker {
-    fn stmt(&mut self, kind: &StmtKind) {
+    fn stmt(&mut self, span: Span, kind: &StmtKind) {
         match kind {
             StmtKind::Service(decl) => self.service(decl),
             StmtKind::Backend(b) | StmtKind::SetBackend(b) => {
@@ -55,6 +55,12 @@ impl Checker {
                 self.reference(s);
             }
             StmtKind::Flush => self.names.values_mut().for_each(|key| *key = None),
+            StmtKind::DaemonStart(d) if d.daemon.interface.is_empty() => {
+                let state = d.daemon.state;
+                let text = format!("`daemon start {state}` without `interface` uses eth0");
+                let w = self.warning(span, "lvs::check::daemon-interface", text, "no `interface` named");
+                w.help = Some(format!("name it: `daemon start {state} interface IFACE`"));
+            }
             StmtKind::Zero(Some(s)) => {
                 self.reference(s);
             }
@@ -88,7 +94,7 @@ impl Checker {
             StmtKind::Explain(inner) => {
                 // An explained statement does not run: the names it gives do not last.
                 let names = self.names.clone();
-                self.stmt(&inner.kind);
+                self.stmt(inner.span, &inner.kind);
                 self.names = names;
             }
             _ => {}

@@ -11,6 +11,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::parse::unknown-word", "an unknown command, option or keyword (with a suggestion when one is close)"),
     ("lvs::parse::trailing-word", "words after a complete statement"),
     ("lvs::parse::unmatched-brace", "a `}` that closes nothing"),
+    ("lvs::check::daemon-interface", "a sync daemon started without `interface` uses eth0 (a warning)"),
     ("lvs::check::name-taken", "a name already given to another service: use another, or delete that one first"),
     ("lvs::source::cycle", "a file `source`s itself, directly or through others: the chain is shown"),
     ("lvs::source::too-deep", "`source` nested more than 16 deep"),

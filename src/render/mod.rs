@@ -11,6 +11,7 @@ pub mod ipvsadm;
 pub mod ipvsadm_line;
 pub mod json;
 pub mod lab;
+pub mod notes;
 pub mod probe;
 pub mod table;
 pub mod watch;

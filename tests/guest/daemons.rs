@@ -97,3 +97,30 @@ fn a_daemon_stopped_right_after_it_started_is_stopped() {
         assert!(kernel.daemons().unwrap().is_empty());
     }
 }
+
+#[test]
+fn a_daemon_without_interface_uses_eth0_and_says_whether_it_exists() {
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let ns = TestNs::new();
+    // No eth0 in a new namespace: lvsh says so, and the kernel refuses.
+    let out = ns.lvsh().commands("daemon start master syncid 4").run();
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("uses eth0, as no `interface` was named; this namespace has no eth0"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ns.ipvsadm(&["-L", "--daemon"]), "");
+    ns.exec(&[IP, "link", "add", "eth0", "type", "dummy"]);
+    ns.exec(&[IP, "link", "set", "eth0", "up"]);
+    let out = ns.lvsh().commands("daemon start master syncid 4").run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("uses eth0, as no `interface` was named; eth0 exists here"),
+        "{}",
+        out.stdout
+    );
+    assert!(ns.ipvsadm(&["-L", "--daemon"]).starts_with("master sync daemon (mcast=eth0, syncid=4"));
+    ns.lvsh().commands("daemon stop master").run();
+    drop(turn);
+}
