@@ -26,7 +26,29 @@ pub struct Scripting {
     pub functions: fn() -> &'static [FnDoc],
 }
 
+/// How many `script { }` blocks may run inside one another (Rhai's `run`
+/// can start another): deeper is refused instead of overflowing the stack.
+pub const MAX_SCRIPT_DEPTH: usize = 8;
+
 impl Interpreter {
+    /// Runs a `script { }` block, within [`MAX_SCRIPT_DEPTH`] of others.
+    pub(super) fn script_block(&mut self, source: &Source, block: &ScriptBlock) -> Result<(), Failure> {
+        if self.script_depth >= MAX_SCRIPT_DEPTH {
+            let d = Diagnostic::error(
+                "lvs::script::too-deep",
+                format!("`script` blocks are nested more than {MAX_SCRIPT_DEPTH} deep"),
+                block.code.span,
+                "one `script` too many",
+            )
+            .with_help("does a script `run` a script that runs it again?");
+            return Err(Failure::script(source, d));
+        }
+        self.script_depth += 1;
+        let result = (self.scripting.run_block)(self, source, block);
+        self.script_depth -= 1;
+        result
+    }
+
     /// The scripting layer this interpreter was built with.
     pub fn scripting(&self) -> Scripting {
         self.scripting

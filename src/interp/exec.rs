@@ -43,7 +43,7 @@ impl Interpreter {
             }
             StmtKind::Help(name) => self.help(source, name.as_ref()),
             StmtKind::Explain(inner) => self.explain(source, inner),
-            StmtKind::Script(block) => (self.scripting.run_block)(self, source, block),
+            StmtKind::Script(block) => self.script_block(source, block),
             StmtKind::Lab(lab) => self.lab(source, span, lab),
             StmtKind::OnNode(c) => self.on_node(source, span, c),
             StmtKind::Jobs(which) => self.jobs(source, which.as_ref()),

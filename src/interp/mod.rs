@@ -68,6 +68,8 @@ pub struct Interpreter {
     scripting: Scripting,
     /// The files being `source`d, outermost first.
     sourcing: Vec<sourcing::Sourced>,
+    /// How many `script { }` blocks are running inside one another.
+    script_depth: usize,
 }
 
 impl Interpreter {
@@ -93,6 +95,7 @@ impl Interpreter {
             interrupted: None,
             scripting,
             sourcing: Vec::new(),
+            script_depth: 0,
         }
     }
 

@@ -134,3 +134,20 @@ fn a_script_that_is_not_utf8_is_a_script_error_naming_the_byte() {
     std::fs::remove_dir_all(&dir).ok();
     std::fs::remove_dir_all(&sourcing).ok();
 }
+
+#[test]
+fn scripts_that_run_scripts_stop_at_a_depth_with_an_error() {
+    // A script block that runs a script block that runs one ... 12 deep.
+    let mut text = "echo \"bottom\"".to_string();
+    for _ in 0..12 {
+        let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+        text = format!("script {{ run(\"{quoted}\"); }}");
+    }
+    let dir = files("scripts", &[("deep.lvs", text.as_bytes())]);
+    let (printed, failure) = run_file(&dir.join("deep.lvs"));
+    assert_eq!(printed, "", "the bottom is never reached");
+    let (kind, text) = failure.expect("too deep");
+    assert_eq!(kind, FailureKind::Script);
+    assert!(text.contains("lvs::script::too-deep"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
