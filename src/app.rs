@@ -27,6 +27,7 @@ pub fn exit_code(kind: FailureKind) -> u8 {
         FailureKind::Refused => EXIT_REFUSED,
         FailureKind::Environment => EXIT_ENVIRONMENT,
         FailureKind::Expectation => EXIT_EXPECTATION,
+        FailureKind::Interrupted(signal) => signal.exit_code(),
     }
 }
 
@@ -143,6 +144,8 @@ impl App {
             }
             Err(e) => Box::new(Unreachable::new(self.netns.clone(), &e)),
         };
+        // From here a signal stops the run at a safe point and undoes it.
+        crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
         let mut interp = self.interpreter(kernel);
         interp.keep_going = keep_going;
         for (source, script) in sources.iter().zip(&scripts) {

@@ -29,10 +29,10 @@ impl Interpreter {
             StmtKind::Restore(path) => self.restore(source, span, path),
             StmtKind::Source(path) => self.source_file(source, path, self.scripting.parse),
             StmtKind::Echo(text) => self.write(&format!("{text}\n")),
-            StmtKind::Sleep(d) => {
-                self.pause(*d);
-                Ok(())
-            }
+            StmtKind::Sleep(d) => match self.pause(*d) {
+                true => Ok(()),
+                false => self.stop_if_signalled(source, span),
+            },
             StmtKind::Ipvsadm(line) => self.ipvsadm(source, span, line),
             StmtKind::Probe(p) => self.probe(source, span, p),
             StmtKind::Expect(e) => self.expect(source, span, e),

@@ -1,6 +1,7 @@
 //! Why a run stopped: a diagnostic, the source it points into, and the
 //! kind of failure, from which the command line picks its exit code.
 
+use super::interrupt::Signal;
 use crate::ipvs::KernelError;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{ReadError, Source, Span, Spanned};
@@ -25,6 +26,8 @@ pub enum FailureKind {
     Environment,
     /// An `expect` did not hold: exit 1 at the end of the run, which goes on.
     Expectation,
+    /// A signal stopped the run, which was rolled back: exit 128 + its number.
+    Interrupted(Signal),
 }
 
 impl Failure {
@@ -96,6 +99,17 @@ pub(super) fn read_failure(source: &Source, path: &Spanned<String>, e: ReadError
             Failure::script(source, d)
         }
     }
+}
+
+/// The run stopped at `span` because `signal` came.
+pub(super) fn interrupted(source: &Source, span: Span, signal: Signal) -> Failure {
+    let d = Diagnostic::error(
+        "lvs::run::interrupted",
+        format!("interrupted by {}", signal.name()),
+        span,
+        "stopped here",
+    );
+    Failure::new(FailureKind::Interrupted(signal), source, d)
 }
 
 pub(super) fn file_failure(

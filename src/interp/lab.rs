@@ -89,6 +89,12 @@ impl Interpreter {
         while let Ok(n @ 1..) = reader.read(&mut chunk) {
             self.write(&String::from_utf8_lossy(&chunk[..n]))?;
         }
+        // A signal ends the read at once: the command ends with the run.
+        if super::interrupt::pending().is_some() {
+            crate::node::spawn::signal_group(&child, libc::SIGTERM);
+            let _ = child.wait();
+            return self.stop_if_signalled(source, span);
+        }
         let status = child.wait().map_err(|e| {
             env_failure(
                 source,

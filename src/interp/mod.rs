@@ -8,6 +8,7 @@ mod exec;
 mod explain;
 mod failure;
 mod help;
+pub mod interrupt;
 mod ipvsadm;
 mod lab;
 mod listing;
@@ -20,7 +21,6 @@ mod tutorial;
 pub mod txn;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::ipvs::Kernel;
 use crate::lang::ast::Script;
@@ -48,8 +48,6 @@ pub struct Interpreter {
     plan: Option<Vec<crate::ipvs::Op>>,
     /// How many batches were sent to the kernel, to tell when it changed.
     writes: u64,
-    /// Set (by the shell's Ctrl-C) to end a `sleep` or `watch` early.
-    pub interrupted: Option<&'static AtomicBool>,
     /// The lab whose nodes `on`, `from`, `serve` and `use` name.
     pub lab: crate::lab::Lab,
     /// Background jobs; they end with the interpreter.
@@ -92,21 +90,16 @@ impl Interpreter {
             json: false,
             plan: None,
             writes: 0,
-            interrupted: None,
             scripting,
             sourcing: Vec::new(),
             script_depth: 0,
         }
     }
 
-    /// Waits `d`, or less if interrupted; returns whether it waited it all.
+    /// Waits `d`, or less if a signal comes; returns whether it waited it all.
     fn pause(&self, d: std::time::Duration) -> bool {
-        let Some(flag) = self.interrupted else {
-            std::thread::sleep(d);
-            return true;
-        };
         let end = std::time::Instant::now() + d;
-        while !flag.load(Ordering::Relaxed) {
+        while interrupt::pending().is_none() {
             let left = end.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
                 return true;
@@ -114,6 +107,14 @@ impl Interpreter {
             std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
         }
         false
+    }
+
+    /// The failure that stops the run at `span` when a signal has come.
+    fn stop_if_signalled(&self, source: &Source, span: Span) -> Result<(), Failure> {
+        match interrupt::pending() {
+            Some(signal) => Err(failure::interrupted(source, span, signal)),
+            None => Ok(()),
+        }
     }
 
     /// How many times this interpreter has changed the kernel (a REPL
@@ -135,7 +136,11 @@ impl Interpreter {
     /// Runs a script as one transaction: on a refusal, everything this run
     /// changed is undone, newest first, and the failure says so.
     pub fn run(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
-        self.transaction(|interp| interp.run_stmts(source, script))
+        self.transaction(|interp| {
+            interp.run_stmts(source, script)?;
+            // A signal during the last statement still undoes the run.
+            interp.stop_if_signalled(source, script.stmts.last().map_or(Span::default(), |s| s.span))
+        })
     }
 
     /// Runs `f` as one transaction: kept if it succeeds, undone if it fails.
@@ -151,6 +156,7 @@ impl Interpreter {
 
     fn run_stmts(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
         for stmt in &script.stmts {
+            self.stop_if_signalled(source, stmt.span)?;
             match self.exec(source, stmt) {
                 // An expectation is an assertion, not a refusal: report it and go on.
                 Err(failure) if failure.kind == FailureKind::Expectation => self.failures.push(failure),

@@ -12,7 +12,6 @@ pub mod hint;
 pub mod history;
 pub mod prompt;
 pub mod refresh;
-pub mod signal;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -23,6 +22,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::MemHistory;
 use rustyline::Editor;
 
+use crate::interp::interrupt::{self, Signal};
 use crate::interp::{FailureKind, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::ast::SvcRef;
@@ -93,8 +93,8 @@ impl Shell {
         interp.json = json;
         interp.pinned = pinned;
         interp.follow_lab();
-        interp.interrupted = Some(&signal::INTERRUPTED);
-        signal::catch_interrupts();
+        // Ctrl-C while a line runs cancels that line (and undoes it), not the shell.
+        interrupt::catch(&[Signal::Int]);
         let config = Builder::new()
             .completion_type(CompletionType::List)
             .auto_add_history(false)
@@ -202,7 +202,7 @@ impl Shell {
         // Rhai may not touch the kernel at all (`= 1 + 2`): if it does and
         // IPVS is still missing, its own error says so.
         self.reconnect(false);
-        signal::clear();
+        interrupt::clear();
         match self.rhai.eval_line(&mut self.interp, code) {
             Ok(Some(value)) => println!("{value}"),
             Ok(None) => {}
@@ -226,7 +226,7 @@ impl Shell {
         if script.stmts.iter().any(|s| crate::lang::command::needs_kernel(&s.kind)) && !self.reconnect(true) {
             return;
         }
-        signal::clear();
+        interrupt::clear();
         if let Err(failure) = self.interp.run(&source, &script) {
             eprint!("{}", render(&failure.diagnostic, &failure.source, self.color));
         }

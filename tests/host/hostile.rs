@@ -151,3 +151,48 @@ fn scripts_that_run_scripts_stop_at_a_depth_with_an_error() {
     assert!(text.contains("lvs::script::too-deep"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Starts `lvsh -c TEXT`, waits until it printed `ready`, sends `signal`,
+/// and returns its exit code, standard output and error.
+fn signalled(text: &str, ready: &str, signal: i32) -> (Option<i32>, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Lvsh::new()
+        .commands(text)
+        .into_command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lvsh starts");
+    let mut out = BufReader::new(child.stdout.take().expect("its output"));
+    let mut seen = String::new();
+    while !seen.contains(ready) {
+        let mut line = String::new();
+        if out.read_line(&mut line).expect("its output") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    // SAFETY: kill only sends a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).ok();
+    let mut err = String::new();
+    child.stderr.take().expect("its errors").read_to_string(&mut err).ok();
+    let status = child.wait().expect("lvsh ends");
+    (status.code(), seen + rest.as_str(), err)
+}
+
+#[test]
+fn a_signal_during_a_sleep_stops_the_run_at_once_with_the_shells_exit_code() {
+    for (signal, name, code) in
+        [(libc::SIGINT, "SIGINT", 130), (libc::SIGTERM, "SIGTERM", 143), (libc::SIGHUP, "SIGHUP", 129)]
+    {
+        let started = std::time::Instant::now();
+        let (status, out, err) = signalled("echo ready; sleep 30; echo after", "ready", signal);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{name}: the sleep went on");
+        assert_eq!(status, Some(code), "{name}: {err}");
+        assert_eq!(out, "ready\n", "{name}: nothing after the sleep runs");
+        assert!(err.starts_with(&format!("error[lvs::run::interrupted]: interrupted by {name}")), "{err}");
+        assert!(err.contains("1 | echo ready; sleep 30; echo after"), "points at the sleep: {err}");
+    }
+}
