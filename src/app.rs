@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
+use crate::interp::recovery;
 use crate::interp::{Failure, FailureKind, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{ReadError, Source};
 use crate::render::diagnostic::{render, render_plain};
+use crate::render::notes as recover_words;
 use crate::render::words::plural;
 
 /// Exit codes: 0 when everything held, else one for each kind of failure.
@@ -49,6 +51,7 @@ pub fn run(cli: Cli) -> ExitCode {
         ),
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
+        (Some(Command::Recover { keep }), _) => app.recover(*keep),
         (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
             match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {
                 Ok(()) => 0,
@@ -116,6 +119,43 @@ impl App {
         }
     }
 
+    /// `lvsh recover [--keep]`: every unfinished run undone (or forgotten).
+    fn recover(&self, keep: bool) -> u8 {
+        let runs = recovery::unfinished();
+        if runs.is_empty() {
+            println!("no unfinished run: nothing to recover");
+            return 0;
+        }
+        let mut code = 0;
+        for run in runs {
+            let what = recover_words::run(run.pid, run.age, run.changes(), &run.path.display().to_string());
+            if keep {
+                match run.forget() {
+                    Ok(()) => println!("forgot {what}: its changes stay"),
+                    Err(e) => {
+                        code = self.fail_plain(
+                            &format!("cannot forget {what}: {e}"),
+                            None,
+                            FailureKind::Environment,
+                        )
+                    }
+                }
+                continue;
+            }
+            let done =
+                run.recover(|netns| NetlinkKernel::connect_in(netns).map(|k| Box::new(k) as Box<dyn Kernel>));
+            match done.failed.is_empty() {
+                true => println!("recovered {what}: {} undone", plural(done.undone, "operation")),
+                false => {
+                    let help = "its record stays: fix what is said and run `lvsh recover` again";
+                    let message = format!("could not fully recover {what}: {}", done.failed.join("; "));
+                    code = self.fail_plain(&message, Some(help), FailureKind::Refused);
+                }
+            }
+        }
+        code
+    }
+
     /// Parses every source first: nothing reaches the kernel from a file that does not parse.
     fn run_sources(&self, sources: Vec<Source>, keep_going: bool) -> u8 {
         let mut scripts = Vec::new();
@@ -144,6 +184,7 @@ impl App {
             }
             Err(e) => Box::new(Unreachable::new(self.netns.clone(), &e)),
         };
+        eprint!("{}", recovery::warnings(&self.netns, self.color));
         // From here a signal stops the run at a safe point and undoes it.
         crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
         let mut interp = self.interpreter(kernel);

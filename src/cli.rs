@@ -61,6 +61,13 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Undo the changes of a run that was killed before it finished (its
+    /// record is in /run/lvsh), putting the kernel back as it was before it.
+    Recover {
+        /// Forget the unfinished runs instead: their changes stay.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.

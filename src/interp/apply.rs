@@ -4,11 +4,24 @@
 
 use super::failure::refusal;
 use super::plan::Change;
+use super::recovery::{run_dir, RunRecord};
 use super::{Failure, Interpreter};
 use crate::ipvs::{Kernel, KernelError, Op};
+use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
 
 impl Interpreter {
+    /// Puts the undo of a batch on disk before the batch goes: after a
+    /// crash, `lvsh recover` finds it there.
+    fn write_ahead(&mut self, source: &Source, span: Span, undos: &[Vec<Op>]) -> Result<(), Failure> {
+        let netns = self.kernel.netns();
+        let record = match &mut self.record {
+            Some(record) => record,
+            None => self.record.insert(RunRecord::create().map_err(|e| unrecorded(source, span, e))?),
+        };
+        record.intend(&netns, undos).map_err(|e| unrecorded(source, span, e))
+    }
+
     /// Plans a change against the kernel as it is, then applies it.
     pub(super) fn apply_planned(
         &mut self,
@@ -31,19 +44,40 @@ impl Interpreter {
             return Ok(());
         }
         self.writes += 1;
+        self.write_ahead(source, span, &undos)?;
         let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, span, e))?;
         let mut first_error = None;
-        for (outcome, undo) in outcomes.into_iter().zip(undos) {
+        let mut took = Vec::new();
+        for (step, (outcome, undo)) in outcomes.into_iter().zip(undos).enumerate() {
             match outcome {
-                Ok(()) => self.journal.record(&source.name, span, undo, self.kernel.netns()),
+                Ok(()) => {
+                    took.push(step);
+                    self.journal.record(&source.name, span, undo, self.kernel.netns());
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
             }
+        }
+        if let Some(record) = &mut self.record {
+            // Not synced: a crash before it only makes `recover` try every step.
+            let _ = record.applied(&took);
         }
         match first_error {
             None => Ok(()),
             Some(e) => Err(refusal(source, span, e)),
         }
     }
+}
+
+/// A run that cannot keep its undo on disk does not write to the kernel.
+fn unrecorded(source: &Source, span: Span, e: std::io::Error) -> Failure {
+    let d = Diagnostic::error(
+        "lvs::run::unrecorded",
+        format!("cannot keep this run's undo in {}: {e}", run_dir().display()),
+        span,
+        "before this change",
+    )
+    .with_help("lvsh keeps it there to undo a run that was killed; run as root, or set LVSH_RUN_DIR");
+    Failure::environment(source, d)
 }

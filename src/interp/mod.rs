@@ -14,6 +14,7 @@ mod lab;
 mod listing;
 mod observe;
 pub mod plan;
+pub mod recovery;
 mod resolve;
 pub mod session;
 mod sourcing;
@@ -68,6 +69,8 @@ pub struct Interpreter {
     sourcing: Vec<sourcing::Sourced>,
     /// How many `script { }` blocks are running inside one another.
     script_depth: usize,
+    /// The run's undo on disk, from its first kernel write (crash recovery).
+    record: Option<recovery::RunRecord>,
 }
 
 impl Interpreter {
@@ -93,6 +96,7 @@ impl Interpreter {
             scripting,
             sourcing: Vec::new(),
             script_depth: 0,
+            record: None,
         }
     }
 
@@ -148,9 +152,20 @@ impl Interpreter {
         match f(self) {
             Ok(()) => {
                 self.journal.commit();
+                self.end_record(true);
                 Ok(())
             }
             Err(failure) => Err(self.roll_back(failure)),
+        }
+    }
+
+    /// The run is over: its record on disk goes, unless `done` is false (an
+    /// undo the kernel refused), when it stays for `lvsh recover`.
+    fn end_record(&mut self, done: bool) {
+        match (self.record.take(), done) {
+            (Some(record), true) => record.remove(),
+            (Some(_kept), false) => {}
+            (None, _) => {}
         }
     }
 
@@ -207,6 +222,7 @@ impl Interpreter {
 
     fn roll_back(&mut self, mut failure: Failure) -> Failure {
         if self.journal.is_empty() {
+            self.end_record(true);
             failure.diagnostic.notes.push("nothing was changed".to_string());
             return failure;
         }
@@ -217,6 +233,7 @@ impl Interpreter {
             rollback.failed.extend(more.failed);
             rollback.origins.extend(more.origins);
         }
+        self.end_record(rollback.failed.is_empty());
         let mut lines: Vec<String> = Vec::new();
         for (name, span) in &rollback.origins {
             let line = match name == &failure.source.name {

@@ -14,6 +14,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::check::daemon-interface", "a sync daemon started without `interface` uses eth0 (a warning)"),
     ("lvs::check::name-taken", "a name already given to another service: use another, or delete that one first"),
     ("lvs::run::interrupted", "a signal (SIGINT, SIGTERM, SIGHUP) stopped the run, which was rolled back"),
+    ("lvs::run::unrecorded", "the run's undo cannot be kept on disk (crash recovery), so nothing is written"),
     ("lvs::script::too-deep", "`script` blocks nested more than 8 deep (a script that runs itself?)"),
     ("lvs::source::cycle", "a file `source`s itself, directly or through others: the chain is shown"),
     ("lvs::source::too-deep", "`source` nested more than 16 deep"),

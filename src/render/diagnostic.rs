@@ -39,6 +39,16 @@ pub fn render(diagnostic: &Diagnostic, source: &Source, color: bool) -> String {
     out
 }
 
+/// Renders a warning that has no place in a source.
+pub fn render_warning(message: &str, help: Option<&str>, color: bool) -> String {
+    let paint = Paint { color };
+    let mut out = format!("{}: {}\n", paint.yellow("warning"), paint.bold(message));
+    if let Some(help) = help {
+        out.push_str(&format!("{}: {help}\n", paint.bold("help")));
+    }
+    out
+}
+
 /// Renders an error that has no place in a source (the environment, a file).
 pub fn render_plain(message: &str, help: Option<&str>, color: bool) -> String {
     let paint = Paint { color };

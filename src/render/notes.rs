@@ -12,6 +12,19 @@ pub fn default_interface(state: DaemonState, iface: &str, exists: bool) -> Strin
     format!("note: the {state} sync daemon uses {iface}, as no `interface` was named; {there}\n")
 }
 
+/// An unfinished run, as `recover` and the warning name it.
+pub fn run(pid: u32, age_secs: u64, changes: usize, record: &str) -> String {
+    let age = match age_secs {
+        0..=119 => format!("{age_secs} s"),
+        120..=7199 => format!("{} min", age_secs / 60),
+        _ => format!("{} h", age_secs / 3600),
+    };
+    format!(
+        "the run of lvsh (pid {pid}, started {age} ago, {}) recorded in {record}",
+        crate::render::words::plural(changes, "change")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

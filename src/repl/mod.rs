@@ -93,6 +93,7 @@ impl Shell {
         interp.json = json;
         interp.pinned = pinned;
         interp.follow_lab();
+        eprint!("{}", crate::interp::recovery::warnings(&interp.netns(), color));
         // Ctrl-C while a line runs cancels that line (and undoes it), not the shell.
         interrupt::catch(&[Signal::Int]);
         let config = Builder::new()
