@@ -19,6 +19,7 @@ mod batch;
 mod cli;
 mod daemons;
 mod errors;
+mod interrupt;
 mod lab;
 mod missing;
 mod namespaces;
