@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod plan;
+pub mod record;
 pub mod tutorial;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
