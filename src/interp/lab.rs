@@ -5,7 +5,9 @@ use std::io::Read;
 
 use super::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns};
-use crate::lab::build;
+use crate::lab::build::{self, Done};
+use crate::lab::error::LabError;
+use crate::lab::plan::Step;
 use crate::lab::{Lab, DIRECTOR};
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt};
 use crate::lang::diagnostic::Diagnostic;
@@ -25,17 +27,16 @@ impl Interpreter {
             self.lab = Lab::new(prefix.clone());
         }
         let lab = self.lab.clone();
-        let fail =
-            |e: build::LabError| env_failure(source, span, "lvs::lab::failed", e.to_string(), &e.help());
+        let fail = |e: LabError| env_failure(source, span, e.code(), e.to_string(), &e.help());
+        let mut lines = String::new();
+        let mut explain = |step: &Step, done: Done| {
+            if stmt.explain {
+                lines += &render::explained(step, done);
+            }
+        };
         match stmt.action {
             LabAction::Up => {
-                let mut lines = String::new();
-                let made = build::up(&lab, &mut |step, done| {
-                    if stmt.explain {
-                        lines += &render::explained(step, done);
-                    }
-                })
-                .map_err(fail)?;
+                let made = build::up(build::claim(&lab).map_err(fail)?, &mut explain).map_err(fail)?;
                 lines += &render::up_summary(&lab, made);
                 self.write(&lines)?;
                 if !self.pinned {
@@ -46,18 +47,18 @@ impl Interpreter {
                 Ok(())
             }
             LabAction::Down => {
-                let namespaces = lab.namespaces();
-                let stopped = self.jobs.stop_in(&namespaces);
-                self.leave_namespaces(source, span, &namespaces)?;
-                let mut lines = String::new();
-                let removed = build::down(&lab, &mut |step, done| {
-                    if stmt.explain {
-                        lines += &render::explained(step, done);
-                    }
-                })
-                .map_err(fail)?;
-                lines += &render::down_summary(removed, stopped.len());
-                self.write(&lines)
+                // Only what lvsh made goes: its jobs, its namespaces.
+                let claim = build::claim(&lab).map_err(fail)?;
+                let ours = claim.ours();
+                let stopped = self.jobs.stop_in(&ours);
+                self.leave_namespaces(source, span, &ours)?;
+                let down = build::down(claim, &mut explain).map_err(fail)?;
+                lines += &render::down_summary(down.removed, stopped.len());
+                self.write(&lines)?;
+                match down.refusal() {
+                    Some(e) => Err(fail(e)),
+                    None => Ok(()),
+                }
             }
             LabAction::Status => {
                 let status = build::status(&lab).map_err(fail)?;

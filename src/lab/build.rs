@@ -2,35 +2,14 @@
 //! commands `lab up --explain` shows, so the learner can repeat them by hand.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
+use super::error::LabError;
+use super::ownership::{self, path_of, Claim, State};
 use super::plan::{self, Step};
+use super::processes;
+use super::record::Foreign;
 use super::{Lab, BRIDGES, LAN, NODES};
 use crate::ipvs::Netns;
-
-/// Why the lab could not be built, removed or read.
-#[derive(Debug, thiserror::Error)]
-pub enum LabError {
-    #[error("the lab needs iproute2's `ip` command, which is not installed")]
-    NoIp,
-    #[error("`{command}` failed: {why}")]
-    Step { command: String, why: String },
-}
-
-impl LabError {
-    /// What to do about it.
-    pub fn help(&self) -> String {
-        match self {
-            LabError::NoIp => "install it (`apt-get install iproute2`)".to_string(),
-            LabError::Step { why, .. } if why.contains("Operation not permitted") => {
-                "building a lab needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN): run lvsh with sudo".to_string()
-            }
-            LabError::Step { .. } => {
-                "run `lab status` to see what is there, or `lab down` to start over".to_string()
-            }
-        }
-    }
-}
 
 /// What happened to one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,41 +18,123 @@ pub enum Done {
     Made,
     /// What it makes was already there (or, for `lab down`, already gone).
     Already,
+    /// It was not run: the namespace it would delete is not lvsh's.
+    LeftAlone,
+}
+
+/// Takes the lab in hand for `lab up` or `lab down`: its lock, its record,
+/// and which of its namespaces are lvsh's.
+pub fn claim(lab: &Lab) -> Result<Claim, LabError> {
+    Claim::take(lab)
 }
 
 /// Builds whatever of the lab is missing; `each` sees every step as it ends.
-/// Returns how many pieces were made (0: the lab was already up).
-pub fn up(lab: &Lab, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
-    run_steps(&plan::up(lab), "File exists", each)
-}
-
-/// Stops every process in the lab's namespaces, then deletes them.
-pub fn down(lab: &Lab, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
-    for ns in lab.namespaces() {
-        stop_processes(&ns);
+/// Returns how many pieces were made (0: the lab was already up). A
+/// namespace of the lab's names that lvsh did not make stops it before it
+/// changes anything: the lab's links would go into that namespace.
+pub fn up(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
+    let foreign = claim.foreign();
+    if !foreign.is_empty() {
+        return Err(LabError::Foreign { action: "lab up", namespaces: foreign });
     }
-    run_steps(&plan::down(lab), "No such file", each)
-}
-
-/// Runs steps in order; a failure whose message holds `already` means the
-/// step's work was done before (idempotence without a separate check).
-fn run_steps(steps: &[Step], already: &str, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, LabError> {
     let mut made = 0;
-    for step in steps {
-        let done = match step {
+    for step in plan::up(claim.lab()) {
+        let done = match &step {
+            Step::AddNetns(ns) => add_namespace(&mut claim, ns)?,
             Step::Ip(args) => match ip(args) {
                 Ok(_) => Done::Made,
-                Err(LabError::Step { why, .. }) if why.contains(already) => Done::Already,
+                Err(LabError::Step { why, .. }) if why.contains("File exists") => Done::Already,
                 Err(e) => return Err(e),
             },
             Step::Forwarding(ns) => forwarding(ns)?,
+            Step::DelNetns(_) => Done::Already,
         };
         // `link set ... up` always runs and always succeeds: only steps that
-        // make or delete something count as changes.
+        // make something count as changes.
         made += usize::from(done == Done::Made && !step.is_setting());
-        each(step, done);
+        each(&step, done);
     }
+    claim.save()?;
     Ok(made)
+}
+
+/// `ip netns add`, for a name that is free or lvsh's; what it makes is
+/// written down at once. A namespace that appeared since the claim is
+/// someone else's.
+fn add_namespace(claim: &mut Claim, ns: &str) -> Result<Done, LabError> {
+    match claim.state(ns) {
+        Some(State::Ours(_)) => return Ok(Done::Already),
+        Some(State::Foreign(why)) => {
+            return Err(LabError::Foreign {
+                action: "lab up",
+                namespaces: vec![(ns.to_string(), why.clone())],
+            })
+        }
+        _ => {}
+    }
+    match ip(&["netns", "add", ns]) {
+        Ok(_) => claim.adopt(ns).map(|()| Done::Made),
+        Err(LabError::Step { why, .. }) if why.contains("File exists") => Err(LabError::Foreign {
+            action: "lab up",
+            namespaces: vec![(ns.to_string(), Foreign::Unrecorded)],
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// What `lab down` did.
+#[derive(Debug, Default)]
+pub struct Down {
+    /// How many namespaces it deleted.
+    pub removed: usize,
+    /// The namespaces of the lab's names it left alone, and why.
+    pub refused: Vec<(String, Foreign)>,
+}
+
+impl Down {
+    /// The error to report for what it left alone, if anything.
+    pub fn refusal(&self) -> Option<LabError> {
+        match self.refused.is_empty() {
+            true => None,
+            false => Some(LabError::Foreign { action: "lab down", namespaces: self.refused.clone() }),
+        }
+    }
+}
+
+/// Stops every process in the lab's namespaces that lvsh made, then deletes
+/// those namespaces; every other namespace of the lab's names, and what runs
+/// in it, is left alone (see [`Down::refusal`]).
+pub fn down(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<Down, LabError> {
+    for pinned in claim.pinned() {
+        processes::stop(&pinned.identity);
+    }
+    let mut result = Down::default();
+    for step in plan::down(claim.lab()) {
+        let Step::DelNetns(ns) = &step else { continue };
+        let done = match claim.state(ns) {
+            Some(State::Ours(pinned)) if pinned.still_at(&path_of(ns)) => match ip(&["netns", "del", ns]) {
+                Ok(_) => Done::Made,
+                Err(LabError::Step { why, .. }) if why.contains("No such file") => Done::Already,
+                Err(e) => return Err(e),
+            },
+            Some(State::Ours(_)) => {
+                result.refused.push((ns.clone(), Foreign::Replaced));
+                Done::LeftAlone
+            }
+            Some(State::Foreign(why)) => {
+                result.refused.push((ns.clone(), why.clone()));
+                Done::LeftAlone
+            }
+            _ => Done::Already,
+        };
+        if done != Done::LeftAlone {
+            claim.forget(ns);
+        }
+        result.removed += usize::from(done == Done::Made);
+        each(&step, done);
+    }
+    claim.save()?;
+    Ok(result)
 }
 
 /// `ip ARGS`; its standard output, or its error message.
@@ -105,31 +166,6 @@ fn forwarding(ns: &str) -> Result<Done, LabError> {
         .map_err(|e| fail(e.to_string()))?
 }
 
-/// Ends every process in `ns` (TERM, then KILL after a second): a process
-/// left inside would keep the namespace, and its links, alive.
-fn stop_processes(ns: &str) {
-    let pids = |ns: &str| -> Vec<i32> {
-        ip(&["netns", "pids", ns])
-            .map(|out| out.split_whitespace().filter_map(|p| p.parse().ok()).collect())
-            .unwrap_or_default()
-    };
-    let own = std::process::id() as i32;
-    for (signal, wait) in [(libc::SIGTERM, Duration::from_secs(1)), (libc::SIGKILL, Duration::from_secs(1))] {
-        let alive: Vec<i32> = pids(ns).into_iter().filter(|p| *p != own).collect();
-        if alive.is_empty() {
-            return;
-        }
-        for pid in &alive {
-            // SAFETY: kill only sends a signal; a pid that is gone is ESRCH.
-            unsafe { libc::kill(*pid, signal) };
-        }
-        let deadline = Instant::now() + wait;
-        while Instant::now() < deadline && !pids(ns).iter().all(|p| *p == own) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 /// What `lab status` shows of one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeStatus {
@@ -152,6 +188,9 @@ pub struct Status {
     pub nodes: Vec<NodeStatus>,
     /// Each bridge and the links plugged into it, in the `lan` namespace.
     pub bridges: Vec<(String, Vec<String>)>,
+    /// The lab's namespaces that lvsh did not make (a containerlab
+    /// deployment's, say): `lab up` and `lab down` leave them alone.
+    pub foreign: Vec<String>,
 }
 
 impl Status {
@@ -187,7 +226,7 @@ pub fn status(lab: &Lab) -> Result<Status, LabError> {
             bridges.push((bridge.to_string(), link_names(&out)));
         }
     }
-    Ok(Status { prefix: lab.prefix.clone(), nodes, bridges })
+    Ok(Status { prefix: lab.prefix.clone(), nodes, bridges, foreign: ownership::foreign(lab) })
 }
 
 /// `eth1 111.111.0.2/24` for each IPv4 address but loopback's.

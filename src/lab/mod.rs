@@ -10,9 +10,19 @@
 //! The two bridges live in a namespace of their own (`lan`), so the lab
 //! touches nothing of the host's network: `lab down` deletes namespaces, and
 //! with them every link and bridge the lab made.
+//!
+//! lvsh touches only the lab it made: `lab up` writes down each namespace it
+//! makes (`lan` too) in a root-only record ([`record`]), and `lab up` and
+//! `lab down` refuse any namespace of the lab's names that the record does
+//! not vouch for ([`ownership`]), leaving it and its processes alone.
+//! `lab status` reads any lab, a containerlab deployment's included.
 
 pub mod build;
+pub mod error;
+pub mod ownership;
 pub mod plan;
+pub mod processes;
+pub mod record;
 pub mod tutorial;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -10,6 +10,10 @@ use super::{Lab, BRIDGES, LAN, NODES};
 pub enum Step {
     /// `ip ARGS...`, run as it is shown.
     Ip(Vec<String>),
+    /// `ip netns add NAME`: a namespace lvsh makes, and writes down as its own.
+    AddNetns(String),
+    /// `ip netns del NAME`: done only to a namespace lvsh made.
+    DelNetns(String),
     /// Turn on IPv4 forwarding in a namespace (`sysctl` there).
     Forwarding(String),
 }
@@ -19,6 +23,8 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::Ip(args) => write!(f, "ip {}", args.join(" ")),
+            Step::AddNetns(ns) => write!(f, "ip netns add {ns}"),
+            Step::DelNetns(ns) => write!(f, "ip netns del {ns}"),
             Step::Forwarding(ns) => write!(f, "ip netns exec {ns} sysctl -w net.ipv4.ip_forward=1"),
         }
     }
@@ -40,14 +46,14 @@ fn ip(args: &[&str]) -> Step {
 /// then each node with its links, addresses and route, then forwarding on gw.
 pub fn up(lab: &Lab) -> Vec<Step> {
     let lan = lab.ns_name(LAN);
-    let mut steps = vec![ip(&["netns", "add", &lan]), ip(&["-n", &lan, "link", "set", "lo", "up"])];
+    let mut steps = vec![Step::AddNetns(lan.clone()), ip(&["-n", &lan, "link", "set", "lo", "up"])];
     for bridge in BRIDGES {
         steps.push(ip(&["-n", &lan, "link", "add", bridge, "type", "bridge"]));
         steps.push(ip(&["-n", &lan, "link", "set", bridge, "up"]));
     }
     for node in NODES {
         let ns = lab.ns_name(node.name);
-        steps.push(ip(&["netns", "add", &ns]));
+        steps.push(Step::AddNetns(ns.clone()));
         steps.push(ip(&["-n", &ns, "link", "set", "lo", "up"]));
         for port in node.ports {
             let cidr = format!("{}/{}", port.addr, port.prefix_len);
@@ -74,7 +80,7 @@ pub fn up(lab: &Lab) -> Vec<Step> {
 /// The steps of `lab down`: deleting a namespace deletes its links, and a
 /// veth goes with either end, so this is all.
 pub fn down(lab: &Lab) -> Vec<Step> {
-    lab.namespaces().iter().map(|ns| ip(&["netns", "del", ns])).collect()
+    lab.namespaces().into_iter().map(Step::DelNetns).collect()
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::kernel::refused", "the kernel refused a change (the run is rolled back)"),
     ("lvs::kernel::list", "the kernel's table could not be read"),
     ("lvs::lab::failed", "`lab up` or `lab down` failed (a namespace, link or address could not be made or removed): the help says what to check, usually root and the `ip` command"),
+    ("lvs::lab::foreign", "a namespace of the lab's names that lvsh did not make (or one made again behind its back): `lab up` and `lab down` leave it, and what runs in it, alone; remove it yourself, or use another `prefix`"),
     ("lvs::node::spawn", "a program could not be started, or waited for, in a lab node: check that it is installed and that the lab is up (`lab status`)"),
     ("lvs::node::failed", "a program run on a node (`on NODE ...`, or a node name as a command) exited with an error: its output above says why; end a server with `&` to run it in the background"),
     ("lvs::serve::failed", "`serve` started no server in that node: is the port already taken there? `jobs` and `lab status` show what runs"),

@@ -7,11 +7,14 @@ use crate::lab::plan::Step;
 use crate::lab::{Lab, NODES};
 use crate::node::jobs::JobInfo;
 
-/// One step as `--explain` shows it: `+` ran, `=` was already there.
+/// One step as `--explain` shows it: `+` ran, `=` was already there, `!`
+/// was not run on a namespace lvsh did not make.
 pub fn explained(step: &Step, done: Done) -> String {
     match done {
         Done::Made => format!("+ {step}\n"),
+        Done::Already if matches!(step, Step::DelNetns(_)) => format!("= {step}   (already gone)\n"),
         Done::Already => format!("= {step}   (already there)\n"),
+        Done::LeftAlone => format!("! {step}   (not made by lvsh: left alone)\n"),
     }
 }
 
@@ -83,6 +86,12 @@ pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> Str
     }
     for (bridge, members) in &status.bridges {
         out += &format!("  bridge {bridge}: {}\n", members.join(" "));
+    }
+    if !status.foreign.is_empty() {
+        out += &format!(
+            "  not made by lvsh: {} (`lab up` and `lab down` leave them alone)\n",
+            status.foreign.join(" ")
+        );
     }
     out
 }
@@ -162,6 +171,7 @@ mod tests {
             prefix: String::new(),
             nodes: vec![node("gw", true), node("int1", true), node("int2", false)],
             bridges: vec![("int".into(), vec!["gw-int".into(), "int1".into()])],
+            foreign: vec!["int1".into()],
         };
         let text = status(&s, &[job()], Some("gw"));
         assert!(text.starts_with("lab: partly up"), "{text}");
@@ -169,6 +179,10 @@ mod tests {
         assert!(text.contains("[1] nc -l -p 8000 -v -k (pid 42)"), "{text}");
         assert!(text.contains("(missing)"), "{text}");
         assert!(text.contains("  bridge int: gw-int int1\n"), "{text}");
+        assert!(
+            text.ends_with("  not made by lvsh: int1 (`lab up` and `lab down` leave them alone)\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -176,5 +190,8 @@ mod tests {
         let step = Step::Ip(vec!["netns".into(), "add".into(), "gw".into()]);
         assert_eq!(explained(&step, Done::Made), "+ ip netns add gw\n");
         assert_eq!(explained(&step, Done::Already), "= ip netns add gw   (already there)\n");
+        let step = Step::DelNetns("gw".into());
+        assert_eq!(explained(&step, Done::Already), "= ip netns del gw   (already gone)\n");
+        assert_eq!(explained(&step, Done::LeftAlone), "! ip netns del gw   (not made by lvsh: left alone)\n");
     }
 }

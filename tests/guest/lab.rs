@@ -2,6 +2,8 @@
 //! `examples/lab.lvs` and the tutorial, on the real kernel. Each test builds
 //! its lab under a prefix of its own, so they run side by side; the one that
 //! runs `examples/lab.lvs` as it is (no prefix) holds `DEFAULT_LAB`.
+//! Namespaces of a lab's names made behind lvsh's back (`Foreign`) show
+//! that `lab up` and `lab down` touch only what lvsh made.
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -30,10 +32,12 @@ fn host_links() -> String {
         .collect()
 }
 
-/// The lab's namespaces under `prefix` that exist.
+/// The lab's namespaces under `prefix` that exist, sorted.
 fn lab_namespaces(prefix: &str) -> Vec<String> {
     let ours = ["ext1", "ext2", "gw", "int1", "int2", "lan"].map(|n| format!("{prefix}{n}"));
-    namespaces().into_iter().filter(|n| ours.contains(n)).collect()
+    let mut there: Vec<String> = namespaces().into_iter().filter(|n| ours.contains(n)).collect();
+    there.sort();
+    there
 }
 
 #[test]
@@ -66,6 +70,7 @@ fn lab_up_is_idempotent_and_lab_down_leaves_nothing_behind() {
     // A process lvsh did not start would keep its namespace alive: lab down ends it too.
     let mut stray =
         Command::new(IP).args(["netns", "exec", "t1-int1", "sleep", "300"]).spawn().expect("sleep");
+    wait_inside("t1-int1", stray.id());
     let Output { code, stdout, stderr, .. } = lvsh().commands("lab down prefix t1-").run();
     assert_eq!((code, stdout.as_str()), (0, "lab down: removed 6 namespaces\n"), "{stderr}");
     assert!(stray.try_wait().expect("wait for sleep").is_some(), "lab down stopped the stray process");
@@ -257,4 +262,205 @@ lab down
         assert!(stdout.contains(expected), "{expected:?} in {stdout}");
     }
     assert!(lab_namespaces("t5-").is_empty());
+}
+
+/// Namespaces made behind lvsh's back, each with a `sleep` inside; the
+/// sleeps are killed and the namespaces deleted when dropped.
+struct Foreign {
+    names: Vec<String>,
+    sleeps: Vec<std::process::Child>,
+}
+
+impl Foreign {
+    /// Makes each namespace with `ip netns add`, as someone else would.
+    fn add(names: &[&str]) -> Foreign {
+        let mut foreign = Foreign { names: Vec::new(), sleeps: Vec::new() };
+        for name in names {
+            crate::support::run(IP, &["netns", "add", name]);
+            foreign.names.push(name.to_string());
+        }
+        foreign
+    }
+
+    /// Starts `sleep 300` in `name` and waits until it is inside; its pid.
+    fn sleep_in(&mut self, name: &str) -> u32 {
+        let child = Command::new(IP).args(["netns", "exec", name, "sleep", "300"]).spawn().expect("sleep");
+        let pid = child.id();
+        self.sleeps.push(child);
+        wait_inside(name, pid);
+        pid
+    }
+
+    /// Whether every sleep still runs.
+    fn all_alive(&mut self) -> bool {
+        self.sleeps.iter_mut().all(|s| s.try_wait().expect("wait for sleep").is_none())
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        for sleep in &mut self.sleeps {
+            let _ = sleep.kill();
+            let _ = sleep.wait();
+        }
+        for name in &self.names {
+            let _ = Command::new(IP).args(["netns", "del", name]).status();
+        }
+    }
+}
+
+/// Waits until process `pid` runs in namespace `name` (`ip netns exec`
+/// enters it a moment after it starts).
+fn wait_inside(name: &str, pid: u32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !pids_in(name).contains(&pid) {
+        assert!(std::time::Instant::now() < deadline, "process {pid} never entered {name}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The pids `ip netns pids` finds in a namespace.
+fn pids_in(name: &str) -> Vec<u32> {
+    let out = Command::new(IP).args(["netns", "pids", name]).output().expect("ip netns pids");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().filter_map(|p| p.parse().ok()).collect()
+}
+
+/// The lab's record, as lvsh keeps it.
+fn record(prefix: &str) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(format!("/run/lvsh/lab-{prefix}.json")).ok()?;
+    Some(serde_json::from_str(&text).expect("the record is JSON"))
+}
+
+/// The namespace names a lab's record holds.
+fn recorded(prefix: &str) -> Vec<String> {
+    record(prefix)
+        .and_then(|r| r["namespaces"].as_object().map(|m| m.keys().cloned().collect()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_foreign_gw_and_what_runs_in_it_survive_lab_up_and_lab_down() {
+    let mut foreign = Foreign::add(&["t6-gw"]);
+    let sleep = foreign.sleep_in("t6-gw");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab up prefix t6-").run();
+    assert_eq!(code, 4, "{stdout}\n{stderr}");
+    assert!(stderr.contains("error[lvs::lab::foreign]"), "{stderr}");
+    assert!(
+        stderr.contains("`lab up` refused namespace `t6-gw` (lvsh did not make it): lvsh leaves it, and what runs in it, alone"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`ip netns del t6-gw`"), "the help says what to do: {stderr}");
+    // Refused before anything was made: no link of the lab went into the foreign gw.
+    assert_eq!(lab_namespaces("t6-"), ["t6-gw"]);
+    assert!(recorded("t6-").is_empty());
+    let gw_links = crate::support::run(IP, &["-n", "t6-gw", "-o", "link", "show"]);
+    assert_eq!(gw_links.lines().count(), 1, "only lo: {gw_links}");
+
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab down prefix t6- --explain").run();
+    assert_eq!(code, 4, "{stdout}\n{stderr}");
+    assert!(stdout.contains("! ip netns del t6-gw   (not made by lvsh: left alone)\n"), "{stdout}");
+    assert!(stdout.contains("= ip netns del t6-int1   (already gone)\n"), "{stdout}");
+    assert!(stdout.ends_with("lab is already down\n"), "{stdout}");
+    assert!(stderr.contains("`lab down` refused namespace `t6-gw` (lvsh did not make it)"), "{stderr}");
+    assert!(foreign.all_alive(), "the sleep in the foreign gw lives on");
+    assert!(pids_in("t6-gw").contains(&sleep));
+    assert_eq!(lab_namespaces("t6-"), ["t6-gw"]);
+
+    // Read-only, `lab status` works on it and says whose it is.
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab status prefix t6-").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("lab (prefix t6-): partly up"), "{stdout}");
+    assert!(stdout.contains(&format!("sleep 300 (pid {sleep})")), "{stdout}");
+    assert!(
+        stdout.contains("  not made by lvsh: t6-gw (`lab up` and `lab down` leave them alone)\n"),
+        "{stdout}"
+    );
+    assert!(foreign.all_alive());
+}
+
+#[test]
+fn lab_down_refuses_a_namespace_made_again_behind_its_back_and_removes_the_rest() {
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab up prefix t7-").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(recorded("t7-"), ["t7-ext1", "t7-ext2", "t7-gw", "t7-int1", "t7-int2", "t7-lan"]);
+    // Someone deletes lvsh's gw and makes their own of the same name.
+    crate::support::run(IP, &["netns", "del", "t7-gw"]);
+    let mut foreign = Foreign::add(&["t7-gw"]);
+    let sleep = foreign.sleep_in("t7-gw");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab down prefix t7- --explain").run();
+    assert_eq!(code, 4, "{stdout}\n{stderr}");
+    assert!(stdout.contains("+ ip netns del t7-int1\n"), "{stdout}");
+    assert!(stdout.contains("! ip netns del t7-gw   (not made by lvsh: left alone)\n"), "{stdout}");
+    assert!(stdout.ends_with("lab down: removed 5 namespaces\n"), "{stdout}");
+    assert!(stderr.contains("error[lvs::lab::foreign]"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "`lab down` refused namespace `t7-gw` (it is not the one lvsh made: that one was deleted"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(lab_namespaces("t7-"), ["t7-gw"]);
+    assert!(foreign.all_alive() && pids_in("t7-gw").contains(&sleep), "the new gw's sleep lives on");
+    // `lab up` will not build around it either.
+    let Output { code, stderr, .. } = lvsh().commands("lab up prefix t7-").run();
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("`lab up` refused namespace `t7-gw` (it is not the one lvsh made"), "{stderr}");
+    assert_eq!(lab_namespaces("t7-"), ["t7-gw"]);
+    assert!(foreign.all_alive());
+    // Once its owner removes it, the lab is down and its record gone.
+    drop(foreign);
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab down prefix t7-").run();
+    assert_eq!((code, stdout.as_str()), (0, "lab is already down\n"), "{stderr}");
+    assert!(record("t7-").is_none());
+}
+
+#[test]
+fn a_lab_missing_a_namespace_is_completed_by_lab_up_and_removed_whole_by_lab_down() {
+    use std::os::unix::fs::PermissionsExt;
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab up prefix t8-").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let mode = |path: &str| std::fs::metadata(path).expect(path).permissions().mode() & 0o777;
+    assert_eq!((mode("/run/lvsh"), mode("/run/lvsh/lab-t8-.json")), (0o700, 0o600), "root's alone");
+    let gw = record("t8-").expect("a record")["namespaces"]["t8-gw"].clone();
+    assert!(gw["ino"].as_u64().is_some() && gw["cookie"].as_u64().is_some(), "{gw}");
+    // Gone behind lvsh's back, not made again: the name is free.
+    crate::support::run(IP, &["netns", "del", "t8-int2"]);
+    let Output { code, stdout, stderr, .. } =
+        lvsh().commands("lab up prefix t8- --explain; on t8-ext1 ping -c 1 -W 2 10.10.0.3").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("+ ip netns add t8-int2\n"), "{stdout}");
+    assert!(stdout.contains("= ip netns add t8-gw   (already there)\n"), "{stdout}");
+    assert!(stdout.contains("1 packets received"), "{stdout}");
+    assert_eq!(record("t8-").expect("a record")["namespaces"]["t8-gw"], gw, "gw is the same namespace");
+    assert_eq!(recorded("t8-").len(), 6);
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab down prefix t8-").run();
+    assert_eq!((code, stdout.as_str()), (0, "lab down: removed 6 namespaces\n"), "{stderr}");
+    assert!(lab_namespaces("t8-").is_empty());
+    assert!(record("t8-").is_none(), "an empty record is removed");
+}
+
+#[test]
+fn lab_status_reads_a_lab_lvsh_did_not_make_and_changes_nothing() {
+    // A containerlab-like deployment: the five nodes, made by someone else.
+    let names = ["t9clab-ext1", "t9clab-ext2", "t9clab-gw", "t9clab-int1", "t9clab-int2"];
+    let mut foreign = Foreign::add(&names);
+    crate::support::run(IP, &["-n", "t9clab-gw", "addr", "add", "111.111.0.1/32", "dev", "lo"]);
+    let sleep = foreign.sleep_in("t9clab-gw");
+    let Output { code, stdout, stderr, .. } = lvsh().commands("lab status prefix t9clab-; show").run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("lab (prefix t9clab-): up\n"), "{stdout}");
+    assert!(stdout.contains(&format!("sleep 300 (pid {sleep})")), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "  not made by lvsh: {} (`lab up` and `lab down` leave them alone)\n",
+            names.join(" ")
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("# the IPVS of gw\n"), "lvsh acts on its gw's IPVS: {stdout}");
+    assert!(foreign.all_alive());
+    assert_eq!(lab_namespaces("t9clab-"), names);
+    let addrs = crate::support::run(IP, &["-n", "t9clab-gw", "-o", "-4", "addr", "show"]);
+    assert!(addrs.contains("111.111.0.1/32"), "{addrs}");
+    assert!(record("t9clab-").is_none(), "status writes no record");
 }
