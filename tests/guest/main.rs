@@ -19,7 +19,6 @@ mod batch;
 mod cli;
 mod daemons;
 mod errors;
-mod interrupt;
 mod lab;
 mod missing;
 mod namespaces;

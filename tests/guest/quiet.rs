@@ -3,6 +3,9 @@
 
 use lvsh::ipvs::{Backend, Forward, Kernel, Op, Service, ServiceKey};
 
+#[path = "interrupt.rs"]
+mod interrupt;
+
 use crate::support::{key, TestNs};
 
 fn vip(i: usize) -> ServiceKey {
