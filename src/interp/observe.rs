@@ -26,12 +26,15 @@ impl Interpreter {
         };
         let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
         let udp = protocol == crate::ipvs::Protocol::Udp;
-        let probe = ProbeSpec { target: addr, udp, options: p.options.clone() };
+        let stop = || super::interrupt::pending().is_some();
+        let probe = ProbeSpec { target: addr, udp, options: p.options.clone(), stop: Some(stop) };
         let client = p.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
         let addrs: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
         let known = Backends { names: crate::lab::Lab::names_of(&addrs), addrs };
         let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string(), &known).map_err(k)?;
+        // A probe a signal cut short reports nothing: the run stops here.
+        self.stop_if_signalled(source, span)?;
         let report = match p.json || self.json {
             true => crate::render::json::probe(&result, &known.addrs),
             false => probe_report(&result, &known.addrs),

@@ -43,6 +43,8 @@ pub struct ProbeSpec {
     /// UDP instead of TCP: one datagram each, and one reply awaited.
     pub udp: bool,
     pub options: ProbeOptions,
+    /// Asked before each connection: true ends the probe early (a signal came).
+    pub stop: Option<fn() -> bool>,
 }
 
 impl ProbeSpec {
@@ -54,7 +56,7 @@ impl ProbeSpec {
             timeout: Duration::from_secs(2),
             ..ProbeOptions::default()
         };
-        ProbeSpec { target, udp: false, options }
+        ProbeSpec { target, udp: false, options, stop: None }
     }
 
     /// What each TCP connection sends: the HTTP request, or the payload.
@@ -107,8 +109,11 @@ pub fn run_probe(
 /// Threads started here share the caller's network namespace.
 fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
     let workers = probe.options.concurrency.clamp(1, probe.options.count.max(1));
+    let stopped = || probe.stop.is_some_and(|stop| stop());
     if workers == 1 {
-        return (0..probe.options.count).map(|i| connect_once(probe, i > 0)).collect();
+        return (0..probe.options.count)
+            .map_while(|i| (!stopped()).then(|| connect_once(probe, i > 0)))
+            .collect();
     }
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, Raw)> = std::thread::scope(|scope| {
@@ -118,7 +123,7 @@ fn connect_all(probe: &ProbeSpec) -> Vec<Raw> {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= probe.options.count {
+                        if i >= probe.options.count || stopped() {
                             return mine;
                         }
                         mine.push((i, connect_once(probe, !mine.is_empty())));

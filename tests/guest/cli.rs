@@ -294,3 +294,31 @@ fn watch_repeats_the_ipvsadm_listing() {
     let listing = ns.ipvsadm(&["-L", "-n", "--stats"]);
     assert_eq!(stdout, format!("{listing}\n{listing}\n"));
 }
+
+#[test]
+fn sigterm_ends_a_long_probe_at_once_and_the_run_is_rolled_back() {
+    let ns = TestNs::new();
+    let before = ns.save();
+    // Connections fail at once here (no route), and the interval makes the probe last minutes.
+    let text = "service tcp 10.1.0.1:80 rr\necho ready\nprobe tcp 10.1.0.1:80 count 1000 interval 100ms\n";
+    let mut child = ns
+        .lvsh()
+        .commands(text)
+        .into_command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lvsh starts");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("its output"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("its first line");
+    assert_eq!(line, "ready\n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sent = std::time::Instant::now();
+    // SAFETY: kill only sends a signal, to the lvsh this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let done = child.wait_with_output().expect("lvsh ends");
+    assert!(sent.elapsed() < std::time::Duration::from_secs(5), "the probe went on: {:?}", sent.elapsed());
+    assert_eq!(done.status.code(), Some(143), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(ns.save(), before, "the service the run declared is gone again");
+}
