@@ -89,6 +89,7 @@ fn what_ipvsadm_r_itself_does_with_blank_lines_comments_and_lines_that_change_no
         ("a # line has no command: usage, stop", "# web\n", 255, "", TRY, FIRST),
         ("a save is printed, the run goes on", "-S -n\n", 0, FIRST, "", BOTH),
         ("-h prints the usage and ends the run", "-h\n", 0, "Usage:", "", FIRST),
+        ("-R inside -R: usage, stop", "-R\n", 255, "", TRY, FIRST),
         (
             "refused by the kernel or popt: go on; by ipvsadm's checks: stop",
             "-a -t 10.3.0.9:80 -r 10.2.0.1:80 -m\n-A -t 10.3.0.1:80 -z\n-A -t 10.3.0.3 -s rr\n",
