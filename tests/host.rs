@@ -22,6 +22,8 @@ mod lvsh;
 mod parse_fuzz;
 #[path = "host/parse_golden.rs"]
 mod parse_golden;
+#[path = "host/restore.rs"]
+mod restore;
 #[path = "host/rhai.rs"]
 mod rhai;
 #[path = "host/statements.rs"]

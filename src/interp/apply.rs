@@ -35,27 +35,42 @@ impl Interpreter {
 
     /// Applies a change in one batch; each step that took effect is journaled.
     pub(super) fn apply(&mut self, source: &Source, span: Span, change: Change) -> Result<(), Failure> {
-        if change.is_empty() {
+        self.apply_all(source, vec![(span, change)])
+    }
+
+    /// Applies the changes of several places in `source` (a restore file's
+    /// lines) in one batch; each step that took effect is journaled at its
+    /// own place, and a refusal points at the first refused step's.
+    pub(super) fn apply_all(&mut self, source: &Source, changes: Vec<(Span, Change)>) -> Result<(), Failure> {
+        let Some(&(first, _)) = changes.iter().find(|(_, change)| !change.is_empty()) else {
             return Ok(());
+        };
+        let mut ops = Vec::new();
+        let mut undos: Vec<(Span, Vec<Op>)> = Vec::new();
+        for (span, change) in changes {
+            for (op, undo) in change.steps {
+                ops.push(op);
+                undos.push((span, undo));
+            }
         }
-        let (ops, undos): (Vec<Op>, Vec<Vec<Op>>) = change.steps.into_iter().unzip();
         if let Some(plan) = &mut self.plan {
             plan.extend(ops);
             return Ok(());
         }
         self.writes += 1;
-        self.write_ahead(source, span, &undos)?;
-        let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, span, e))?;
+        let steps: Vec<Vec<Op>> = undos.iter().map(|(_, undo)| undo.clone()).collect();
+        self.write_ahead(source, first, &steps)?;
+        let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, first, e))?;
         let mut first_error = None;
         let mut took = Vec::new();
-        for (step, (outcome, undo)) in outcomes.into_iter().zip(undos).enumerate() {
+        for (step, (outcome, (span, undo))) in outcomes.into_iter().zip(undos).enumerate() {
             match outcome {
                 Ok(()) => {
                     took.push(step);
                     self.journal.record(&source.name, span, undo, self.kernel.netns());
                 }
                 Err(e) => {
-                    first_error.get_or_insert(e);
+                    first_error.get_or_insert((span, e));
                 }
             }
         }
@@ -65,7 +80,7 @@ impl Interpreter {
         }
         match first_error {
             None => Ok(()),
-            Some(e) => Err(refusal(source, span, e)),
+            Some((span, e)) => Err(refusal(source, span, e)),
         }
     }
 }

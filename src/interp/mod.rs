@@ -235,13 +235,18 @@ impl Interpreter {
         }
         self.end_record(rollback.failed.is_empty());
         let mut lines: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        // Where each line starts, to number thousands of places (a restored file's) quickly.
+        let text = &failure.source.text;
+        let starts: Vec<usize> =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         for (name, span) in &rollback.origins {
             let line = match name == &failure.source.name {
-                true => format!("{}", failure.source.line_col(span.start as usize).0),
+                true => format!("{}", starts.partition_point(|&start| start <= span.start as usize)),
                 false => name.clone(),
             };
             // A loop in a script makes many changes on one line: name it once.
-            if !lines.contains(&line) {
+            if seen.insert(line.clone()) {
                 lines.push(line);
             }
         }
@@ -249,7 +254,7 @@ impl Interpreter {
         let note = match rollback.failed.first() {
             None => format!(
                 "rolled back the {changes} this run made (lines {}); the kernel is as it was",
-                lines.join(", ")
+                shortened(&lines)
             ),
             Some(e) => {
                 format!("rolling back the {changes} this run made failed: {e}; check the kernel with `show`")
@@ -276,5 +281,27 @@ impl Interpreter {
             );
             Failure::environment(&Source::new("<output>", ""), d)
         })
+    }
+}
+
+/// Places as a list short enough to read: a restored file of thousands of
+/// lines names its first few and counts the rest.
+fn shortened(places: &[String]) -> String {
+    const SHOWN: usize = 10;
+    match places.len() > SHOWN {
+        true => format!("{} and {} more", places[..SHOWN].join(", "), places.len() - SHOWN),
+        false => places.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_of_places_names_the_first_ten_and_counts_the_rest() {
+        let places: Vec<String> = (1..=4000).map(|n| n.to_string()).collect();
+        assert_eq!(shortened(&places), "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3990 more");
+        assert_eq!(shortened(&places[..10]), "1, 2, 3, 4, 5, 6, 7, 8, 9, 10");
     }
 }

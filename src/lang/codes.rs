@@ -64,7 +64,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::script::assert", "an `assert` that did not hold (a failed expectation, exit 1)"),
     ("lvs::script::probe", "a Rhai probe whose result could not be found afterwards: run it again, and report it if it persists"),
     ("lvs::script::error", "any other Rhai error"),
-    ("lvs::restore::invalid", "a bad line in a file given to `restore`"),
+    ("lvs::restore::invalid", "a line `ipvsadm -R` would not run (or would run otherwise), in a `restore` file or `ipvsadm -R` input: nothing of it ran"),
     ("lvs::io::file", "a file could not be read or written"),
     ("lvs::io::output", "output could not be written"),
     ("lvs::io::stdin", "standard input could not be read (`ipvsadm -R`): pipe the lines in, or use `restore FILE`"),

@@ -243,7 +243,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         "restore",
         Group::Files,
         "restore FILE",
-        "apply a file in `ipvsadm -S` form",
+        "run a file as `ipvsadm -R` does (what `save` writes), in this run's transaction",
         "restore rules.txt",
         parsers::restore_stmt,
         Effect::Changes,

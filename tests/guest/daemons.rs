@@ -8,7 +8,7 @@ use crate::support::{TestNs, IP};
 
 /// Sync daemons started and stopped in two namespaces at once can hang the
 /// 6.1 guest kernel (seen in this suite), so daemon tests take turns.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+pub(crate) static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn with_interface() -> (MutexGuard<'static, ()>, TestNs) {
     let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

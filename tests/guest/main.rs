@@ -24,6 +24,7 @@ mod missing;
 mod namespaces;
 mod quiet;
 mod repl;
+mod restore;
 mod script;
 mod services;
 mod timeouts;

@@ -19,6 +19,9 @@
 //! - `-h`, `-v` and `-R` are returned as commands; printing the usage and
 //!   refusing `-R` inside `-R` are the caller's business.
 //!
+//! [`read_restore`] reads what `ipvsadm -R` reads (a whole file of such
+//! lines) and keeps only changes: see `restore`.
+//!
 //! Layout: `popt` splits words into options, `options` is the table that
 //! drives both the splitting and the legality checks, `entry` takes the
 //! options in order, `build` runs the checks made after parsing and builds
@@ -33,6 +36,7 @@ mod next;
 mod number;
 mod options;
 mod popt;
+mod restore;
 mod split;
 
 #[cfg(test)]
@@ -41,6 +45,7 @@ mod tests;
 pub use command::{IpvsadmCommand, ListTarget};
 pub use error::{IpvsadmError, EXIT_INVALID, EXIT_USAGE};
 pub use next::{next, Next};
+pub use restore::{read_restore, RestoreLine};
 pub use split::split_line;
 
 use crate::ipvs::model::DaemonState;
