@@ -438,9 +438,22 @@ fn check_drain_failed_drains_a_dead_backend_and_restores_it_when_it_answers() {
     let t = two_backends();
     let alive = serve_on(&t.backend, "10.2.0.2:8000", 2);
     let backend = t.backend.netns();
-    // 10.2.0.3 starts listening only after the first check.
+    let mut director = t.director.kernel();
+    // 10.2.0.3 starts listening only once the first check drained it (a
+    // fixed delay lost the race on a slow guest).
     let late = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
+        let vip = key("tcp 10.1.0.1:80");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let drained = |d: &mut lvsh::ipvs::NetlinkKernel| {
+            d.backends(&vip)
+                .unwrap_or_default()
+                .iter()
+                .any(|b| b.backend.addr == sa("10.2.0.3:8000") && b.backend.weight == 0)
+        };
+        while !drained(&mut director) {
+            assert!(Instant::now() < deadline, "the first check never drained 10.2.0.3");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         backend
             .run(|| {
                 let listener = TcpListener::bind("10.2.0.3:8000").expect("bind");
