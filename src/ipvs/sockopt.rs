@@ -114,14 +114,14 @@ impl SockoptSocket {
         }
         for _ in 0..ATTEMPTS {
             // Room for services added between the count and the list.
-            let room = count + count / 4 + 16;
+            let room = count.saturating_add(count / 4).saturating_add(16);
             let mut table = unfilled_table(room)?;
             self.get(SO_GET_SERVICES, &mut table)?;
             let keys = filled_keys(&table);
             if keys.len() < room {
                 return Ok(keys);
             }
-            count = room * 2;
+            count = room.saturating_mul(2);
         }
         Err(KernelError::Invalid {
             action: "list the IPv4 services".to_string(),
@@ -153,11 +153,18 @@ impl SockoptSocket {
 /// byte 0xff: a filled entry has a NUL in its scheduler name, and an
 /// unfilled one none, since the kernel says nothing of how many it wrote.
 fn unfilled_table(room: usize) -> Result<Vec<u8>, KernelError> {
-    let asked = u32::try_from(room).map_err(|_| KernelError::Invalid {
-        action: "list the IPv4 services".to_string(),
-        reason: format!("{room} services are more than one request can hold"),
-    })?;
-    let mut table = vec![0xffu8; TABLE + room * ENTRY];
+    // The kernel reads the length as an int.
+    let len = room
+        .checked_mul(ENTRY)
+        .and_then(|bytes| bytes.checked_add(TABLE))
+        .filter(|&len| len <= i32::MAX as usize);
+    let (Some(len), Ok(asked)) = (len, u32::try_from(room)) else {
+        return Err(KernelError::Invalid {
+            action: "list the IPv4 services".to_string(),
+            reason: format!("{room} services are more than one request can hold"),
+        });
+    };
+    let mut table = vec![0xffu8; len];
     table[..4].copy_from_slice(&asked.to_ne_bytes());
     Ok(table)
 }
@@ -248,6 +255,12 @@ mod tests {
     fn a_table_with_every_entry_filled_gives_all_of_them() {
         let entries: Vec<Vec<u8>> = (1..=3).map(|i| kernel_entry(132, [10, 0, 0, i], 9, 0, "sh")).collect();
         assert_eq!(filled_keys(&table_with(3, &entries)).len(), 3);
+    }
+
+    #[test]
+    fn a_count_beyond_what_getsockopt_can_carry_is_an_error_not_an_allocation() {
+        let err = unfilled_table(usize::MAX / 2).unwrap_err();
+        assert!(err.to_string().contains("more than one request can hold"), "{err}");
     }
 
     #[test]
