@@ -13,12 +13,13 @@ pub type Outcomes = Vec<Result<(), KernelError>>;
 pub trait Kernel {
     /// Version and connection table size.
     fn info(&mut self) -> Result<Info, KernelError>;
-    /// Every service, in the kernel's dump order.
+    /// Every service, each once, in the kernel's dump order (the netlink
+    /// client lists any its dump skipped last; see its module doc).
     fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError>;
     /// One service; [`KernelError::NoSuchService`] if absent.
     fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError>;
-    /// The backends of a service, newest first (the kernel's order); empty
-    /// for a service that does not exist.
+    /// The backends of a service, each once, newest first (the kernel's
+    /// order); empty for a service that does not exist.
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError>;
     /// The tcp, tcpfin and udp timeouts.
     fn timeouts(&mut self) -> Result<Timeouts, KernelError>;

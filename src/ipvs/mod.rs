@@ -16,6 +16,7 @@ pub mod model;
 pub mod netlink;
 pub mod netns;
 pub mod op;
+pub mod sockopt;
 pub mod unreachable;
 
 pub use conntable::ConnEntry;

@@ -1,8 +1,6 @@
 //! The `lvsh` binary and the `.lvs` language against the kernel, with
 //! ipvsadm as the judge.
 
-use std::process::Command;
-
 use crate::lvsh::Output;
 use crate::support::{lvsh, TestNs};
 
@@ -234,18 +232,11 @@ fn every_example_runs_and_a_second_run_changes_nothing() {
 
 #[test]
 fn ipvsadm_restore_reads_standard_input_like_ipvsadm() {
-    use std::io::Write;
     let by_lvsh = TestNs::new();
     let by_ipvsadm = TestNs::new();
     let rules = "-A -t 111.111.0.1:80 -s rr\n\n-a -t 111.111.0.1:80 -r 10.10.0.2:8000 -m -w 3\nipvsadm -A -u 111.111.0.1:53 -s wlc\n";
     by_lvsh.lvsh().commands("ipvsadm -R").stdin(rules).run().succeeds();
-    let mut ipvsadm = Command::new(crate::support::IP)
-        .args(["netns", "exec", &by_ipvsadm.name, "ipvsadm", "-R"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("run ipvsadm");
-    ipvsadm.stdin.take().expect("stdin").write_all(rules.as_bytes()).expect("feed the rules");
-    assert!(ipvsadm.wait().expect("wait for ipvsadm").success());
+    by_ipvsadm.ipvsadm_restore(rules);
     assert_eq!(by_lvsh.save(), by_ipvsadm.save());
 }
 

@@ -8,6 +8,10 @@ mod interrupt;
 
 use crate::support::{key, TestNs};
 
+// Listings under churn: a file of its own, run in this phase.
+#[path = "dumps.rs"]
+mod dumps;
+
 fn vip(i: usize) -> ServiceKey {
     key(&format!("tcp 10.{}.{}.{}:80", i / 62500, (i / 250) % 250, i % 250 + 1))
 }

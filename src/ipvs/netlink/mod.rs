@@ -7,6 +7,7 @@ pub mod consts;
 mod decode;
 mod encode;
 mod errno;
+mod listing;
 #[cfg(test)]
 mod roundtrip;
 

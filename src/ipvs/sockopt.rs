@@ -1,0 +1,272 @@
+//! IPVS's older `getsockopt` interface, read only, for the one thing
+//! netlink cannot give: an atomic list of the namespace's IPv4 services.
+//!
+//! `IP_VS_SO_GET_SERVICES` copies every IPv4 service of the socket's
+//! namespace in one call, under the lock that every change takes, so no
+//! change can fall in the middle of it (IPv6 services are left out, as the
+//! kernel does for this interface). The netlink client lists services by a
+//! dump that can skip one when the table changes between its messages, and
+//! uses these keys to find what the dump skipped (see `netlink/client.rs`).
+//! The structures are the kernel's UAPI (`linux/ip_vs.h`), mirrored with
+//! `repr(C)` so that sizes and padding are the target's, as the kernel's are.
+
+use std::io;
+use std::mem::{offset_of, size_of};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::error::KernelError;
+use super::model::{Family, Protocol, ServiceKey};
+use super::netns::Netns;
+
+/// `IP_VS_BASE_CTL`: the first IPVS socket option.
+const BASE_CTL: libc::c_int = 64 + 1024 + 64;
+const SO_GET_INFO: libc::c_int = BASE_CTL + 1;
+const SO_GET_SERVICES: libc::c_int = BASE_CTL + 2;
+/// `IP_VS_SCHEDNAME_MAXLEN`
+const SCHEDNAME_MAXLEN: usize = 16;
+
+/// `struct ip_vs_getinfo`.
+#[repr(C)]
+struct GetInfo {
+    version: u32,
+    conn_tab_size: u32,
+    /// IPv4 services only: the kernel counts IPv6 ones apart.
+    num_services: u32,
+}
+
+/// `struct ip_vs_stats_user`.
+#[repr(C)]
+struct StatsUser {
+    conns: u32,
+    inpkts: u32,
+    outpkts: u32,
+    inbytes: u64,
+    outbytes: u64,
+    cps: u32,
+    inpps: u32,
+    outpps: u32,
+    inbps: u32,
+    outbps: u32,
+}
+
+/// `struct ip_vs_service_entry`.
+#[repr(C)]
+struct ServiceEntryUser {
+    protocol: u16,
+    /// Network byte order (`__be32`); read as bytes.
+    addr: u32,
+    /// Network byte order (`__be16`); read as bytes.
+    port: u16,
+    fwmark: u32,
+    sched_name: [u8; SCHEDNAME_MAXLEN],
+    flags: u32,
+    timeout: u32,
+    netmask: u32,
+    num_dests: u32,
+    stats: StatsUser,
+}
+
+/// `struct ip_vs_get_services`: a count, then that many entries.
+#[repr(C)]
+struct GetServices {
+    num_services: u32,
+    entrytable: [ServiceEntryUser; 0],
+}
+
+const ENTRY: usize = size_of::<ServiceEntryUser>();
+const TABLE: usize = offset_of!(GetServices, entrytable);
+/// How often the list is asked for again when services keep coming faster
+/// than the room made for them.
+const ATTEMPTS: usize = 8;
+
+/// A socket whose namespace is the one whose IPVS it reads. Any IPv4
+/// socket reaches IPVS's options; UDP needs no privilege to open (the
+/// kernel asks for CAP_NET_ADMIN on each call).
+#[derive(Debug)]
+pub struct SockoptSocket {
+    fd: OwnedFd,
+}
+
+impl SockoptSocket {
+    /// Opens the socket inside `netns`.
+    pub fn open_in(netns: &Netns) -> Result<SockoptSocket, KernelError> {
+        let fd = netns.run(|| {
+            // SAFETY: plain socket(2); the descriptor is owned at once below.
+            let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: `fd` is a new descriptor that nothing else owns.
+            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        })?;
+        let fd = fd.map_err(|source| KernelError::Io { context: "socket for IPVS options", source })?;
+        Ok(SockoptSocket { fd })
+    }
+
+    /// The keys of every IPv4 service of the namespace, read at one instant.
+    pub fn ipv4_service_keys(&self) -> Result<Vec<ServiceKey>, KernelError> {
+        let mut info = vec![0u8; size_of::<GetInfo>()];
+        self.get(SO_GET_INFO, &mut info)?;
+        let mut count = u32_at(&info, offset_of!(GetInfo, num_services)) as usize;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        for _ in 0..ATTEMPTS {
+            // Room for services added between the count and the list.
+            let room = count.saturating_add(count / 4).saturating_add(16);
+            let mut table = unfilled_table(room)?;
+            self.get(SO_GET_SERVICES, &mut table)?;
+            let keys = filled_keys(&table);
+            if keys.len() < room {
+                return Ok(keys);
+            }
+            count = room.saturating_mul(2);
+        }
+        Err(KernelError::Invalid {
+            action: "list the IPv4 services".to_string(),
+            reason: "their number kept growing faster than lvsh made room for them; try again".to_string(),
+        })
+    }
+
+    fn get(&self, option: libc::c_int, buf: &mut [u8]) -> Result<(), KernelError> {
+        let mut len = buf.len() as libc::socklen_t;
+        // SAFETY: the kernel writes at most `len` bytes into `buf`, which is that long.
+        let rc = unsafe {
+            libc::getsockopt(self.fd.as_raw_fd(), libc::IPPROTO_IP, option, buf.as_mut_ptr().cast(), &mut len)
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let source = io::Error::last_os_error();
+        Err(match source.raw_os_error() {
+            Some(libc::EPERM) => KernelError::PermissionDenied { action: "read" },
+            // No handler for IPVS's options: the module is not loaded.
+            Some(libc::ENOPROTOOPT) => KernelError::IpvsMissing,
+            Some(errno) => KernelError::Refused { action: "list the IPv4 services".to_string(), errno },
+            None => KernelError::Io { context: "getsockopt on IPVS", source },
+        })
+    }
+}
+
+/// A `struct ip_vs_get_services` asking for `room` entries, every entry
+/// byte 0xff: a filled entry has a NUL in its scheduler name, and an
+/// unfilled one none, since the kernel says nothing of how many it wrote.
+fn unfilled_table(room: usize) -> Result<Vec<u8>, KernelError> {
+    // The kernel reads the length as an int.
+    let len = room
+        .checked_mul(ENTRY)
+        .and_then(|bytes| bytes.checked_add(TABLE))
+        .filter(|&len| len <= i32::MAX as usize);
+    let (Some(len), Ok(asked)) = (len, u32::try_from(room)) else {
+        return Err(KernelError::Invalid {
+            action: "list the IPv4 services".to_string(),
+            reason: format!("{room} services are more than one request can hold"),
+        });
+    };
+    let mut table = vec![0xffu8; len];
+    table[..4].copy_from_slice(&asked.to_ne_bytes());
+    Ok(table)
+}
+
+/// The keys of the entries the kernel filled, in its order.
+fn filled_keys(table: &[u8]) -> Vec<ServiceKey> {
+    table.get(TABLE..).unwrap_or_default().chunks_exact(ENTRY).map_while(entry_key).collect()
+}
+
+/// The key of one entry, `None` if the kernel left it unfilled.
+fn entry_key(entry: &[u8]) -> Option<ServiceKey> {
+    let name = offset_of!(ServiceEntryUser, sched_name);
+    entry.get(name..name + SCHEDNAME_MAXLEN)?.contains(&0).then_some(())?;
+    let fwmark = u32_at(entry, offset_of!(ServiceEntryUser, fwmark));
+    if fwmark != 0 {
+        return Some(ServiceKey::Fwmark { mark: fwmark, family: Family::V4 });
+    }
+    let at = |offset: usize, len: usize| entry.get(offset..offset + len);
+    let protocol = at(offset_of!(ServiceEntryUser, protocol), 2)?;
+    let addr: [u8; 4] = at(offset_of!(ServiceEntryUser, addr), 4)?.try_into().ok()?;
+    let port: [u8; 2] = at(offset_of!(ServiceEntryUser, port), 2)?.try_into().ok()?;
+    Some(ServiceKey::Inet {
+        protocol: Protocol::from_number(u16::from_ne_bytes([protocol[0], protocol[1]])),
+        addr: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(addr), u16::from_be_bytes(port))),
+    })
+}
+
+fn u32_at(buf: &[u8], offset: usize) -> u32 {
+    buf.get(offset..offset + 4).and_then(|b| b.try_into().ok()).map(u32::from_ne_bytes).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An entry as the kernel fills one: zeroed, then the fields set.
+    fn kernel_entry(protocol: u16, addr: [u8; 4], port: u16, fwmark: u32, sched: &str) -> Vec<u8> {
+        let mut entry = vec![0u8; ENTRY];
+        let mut put =
+            |offset: usize, bytes: &[u8]| entry[offset..offset + bytes.len()].copy_from_slice(bytes);
+        put(offset_of!(ServiceEntryUser, protocol), &protocol.to_ne_bytes());
+        put(offset_of!(ServiceEntryUser, addr), &addr);
+        put(offset_of!(ServiceEntryUser, port), &port.to_be_bytes());
+        put(offset_of!(ServiceEntryUser, fwmark), &fwmark.to_ne_bytes());
+        put(offset_of!(ServiceEntryUser, sched_name), sched.as_bytes());
+        entry
+    }
+
+    fn table_with(room: usize, entries: &[Vec<u8>]) -> Vec<u8> {
+        let mut table = unfilled_table(room).unwrap();
+        for (i, entry) in entries.iter().enumerate() {
+            table[TABLE + i * ENTRY..TABLE + (i + 1) * ENTRY].copy_from_slice(entry);
+        }
+        table
+    }
+
+    #[test]
+    fn the_layout_is_the_kernels_on_x86_64() {
+        if cfg!(target_arch = "x86_64") {
+            // linux/ip_vs.h on x86_64: the stats' u64s align the entry to 8.
+            assert_eq!((size_of::<GetInfo>(), ENTRY, TABLE), (12, 104, 8));
+            assert_eq!(offset_of!(ServiceEntryUser, sched_name), 16);
+        }
+    }
+
+    #[test]
+    fn filled_entries_give_keys_in_order_and_unfilled_ones_end_the_list() {
+        let table = table_with(
+            4,
+            &[kernel_entry(6, [111, 111, 0, 1], 80, 0, "rr"), kernel_entry(6, [0, 0, 0, 0], 0, 7, "wlc")],
+        );
+        assert_eq!(
+            filled_keys(&table),
+            vec![
+                ServiceKey::tcp("111.111.0.1:80".parse().unwrap()),
+                ServiceKey::Fwmark { mark: 7, family: Family::V4 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_scheduler_name_of_fifteen_letters_still_marks_the_entry_filled() {
+        let table = table_with(2, &[kernel_entry(17, [10, 0, 0, 1], 53, 0, "abcdefghijklmno")]);
+        assert_eq!(filled_keys(&table), vec![ServiceKey::udp("10.0.0.1:53".parse().unwrap())]);
+    }
+
+    #[test]
+    fn a_table_with_every_entry_filled_gives_all_of_them() {
+        let entries: Vec<Vec<u8>> = (1..=3).map(|i| kernel_entry(132, [10, 0, 0, i], 9, 0, "sh")).collect();
+        assert_eq!(filled_keys(&table_with(3, &entries)).len(), 3);
+    }
+
+    #[test]
+    fn a_count_beyond_what_getsockopt_can_carry_is_an_error_not_an_allocation() {
+        let err = unfilled_table(usize::MAX / 2).unwrap_err();
+        assert!(err.to_string().contains("more than one request can hold"), "{err}");
+    }
+
+    #[test]
+    fn a_short_or_empty_buffer_gives_no_keys() {
+        assert!(filled_keys(&[]).is_empty());
+        assert!(filled_keys(&unfilled_table(2).unwrap()).is_empty());
+        assert!(filled_keys(&unfilled_table(1).unwrap()[..TABLE + ENTRY - 1]).is_empty());
+    }
+}
