@@ -11,5 +11,7 @@ mod errno;
 mod roundtrip;
 
 pub use client::NetlinkKernel;
+#[doc(hidden)]
+pub use decode::decode_every_way;
 pub use decode::{decode_backend, decode_service};
 pub use encode::{append_message, encode_op, Request};
