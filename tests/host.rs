@@ -10,6 +10,8 @@ mod codes;
 mod commands;
 #[path = "host/examples.rs"]
 mod examples;
+#[path = "host/fuzz_regressions.rs"]
+mod fuzz_regressions;
 #[path = "host/grammar.rs"]
 mod grammar;
 // Each test crate uses its own part of the shared builder.

@@ -5,7 +5,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use super::attr::{malformed, Attrs};
+use super::attr::{frames, malformed, Attrs};
 use super::consts::*;
 use crate::ipvs::error::KernelError;
 use crate::ipvs::model::{
@@ -194,4 +194,27 @@ fn netmask(bytes: Option<&[u8]>, family: Family) -> Result<Netmask, KernelError>
 
 fn need<T>(value: Option<T>, what: &str) -> Result<T, KernelError> {
     value.ok_or_else(|| malformed(&format!("no {what}")))
+}
+
+/// Every decoder over `bytes`, read both as one message's attributes and as
+/// a received buffer of netlink messages; the results are dropped. The fuzz
+/// target's entry (fuzz/fuzz_targets/netlink_decode.rs): it needs no socket.
+#[doc(hidden)]
+pub fn decode_every_way(bytes: &[u8]) {
+    decode_attrs_every_way(bytes);
+    for frame in frames(bytes).unwrap_or_default() {
+        let _ = frame.errno();
+        if let Ok((_, attrs)) = frame.genl() {
+            decode_attrs_every_way(attrs);
+        }
+    }
+}
+
+fn decode_attrs_every_way(attrs: &[u8]) {
+    let _ = decode_service(attrs);
+    let _ = decode_backend(attrs, Family::V4);
+    let _ = decode_backend(attrs, Family::V6);
+    let _ = decode_daemon(attrs);
+    let _ = decode_timeouts(attrs);
+    let _ = decode_info(attrs);
 }

@@ -12,5 +12,7 @@ mod listing;
 mod roundtrip;
 
 pub use client::NetlinkKernel;
+#[doc(hidden)]
+pub use decode::decode_every_way;
 pub use decode::{decode_backend, decode_service};
 pub use encode::{append_message, encode_op, Request};
