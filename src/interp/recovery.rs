@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::ipvs::{Kernel, KernelError, Netns, Op};
-use crate::lang::ipvsadm::{parse_ipvsadm, IpvsadmCommand};
+use crate::lang::ipvsadm::parse_ipvsadm;
 use crate::render::diagnostic::render_warning;
 use crate::render::ipvsadm_line::argv;
 use crate::render::notes;
@@ -289,20 +289,7 @@ fn batches(text: &str) -> Vec<Batch> {
 
 /// The operation an ipvsadm line of the record stands for.
 fn op_of(words: &[String]) -> Option<Op> {
-    Some(match parse_ipvsadm(words).ok()? {
-        IpvsadmCommand::AddService(s) => Op::AddService(s),
-        IpvsadmCommand::EditService(s) => Op::EditService(s),
-        IpvsadmCommand::DelService(k) => Op::DelService(k),
-        IpvsadmCommand::AddServer { service, backend } => Op::AddBackend { service, backend },
-        IpvsadmCommand::EditServer { service, backend } => Op::EditBackend { service, backend },
-        IpvsadmCommand::DelServer { service, addr } => Op::DelBackend { service, addr },
-        IpvsadmCommand::Zero(k) => Op::Zero(k),
-        IpvsadmCommand::Flush => Op::Flush,
-        IpvsadmCommand::SetTimeouts(t) => Op::SetTimeouts(t),
-        IpvsadmCommand::StartDaemon(d) => Op::StartDaemon(d),
-        IpvsadmCommand::StopDaemon(s) => Op::StopDaemon(s),
-        _ => return None,
-    })
+    parse_ipvsadm(words).ok()?.into_op()
 }
 
 #[cfg(test)]

@@ -125,7 +125,7 @@ mod tests {
     use crate::ipvs::{
         DaemonState, Forward, Netmask, Persistence, SchedFlags, Timeouts, Tunnel, TunnelCsum, TunnelKind,
     };
-    use crate::lang::ipvsadm::{parse_ipvsadm, IpvsadmCommand};
+    use crate::lang::ipvsadm::parse_ipvsadm;
 
     fn key(text: &str) -> ServiceKey {
         ServiceKey::tcp(text.parse().unwrap())
@@ -134,20 +134,9 @@ mod tests {
     /// What lvsh's own ipvsadm reader makes of the line, as an operation.
     fn reread(op: &Op) -> Op {
         let args = argv(op);
-        match parse_ipvsadm(&args).unwrap_or_else(|e| panic!("{args:?}: {}", e.message)) {
-            IpvsadmCommand::AddService(s) => Op::AddService(s),
-            IpvsadmCommand::EditService(s) => Op::EditService(s),
-            IpvsadmCommand::DelService(k) => Op::DelService(k),
-            IpvsadmCommand::AddServer { service, backend } => Op::AddBackend { service, backend },
-            IpvsadmCommand::EditServer { service, backend } => Op::EditBackend { service, backend },
-            IpvsadmCommand::DelServer { service, addr } => Op::DelBackend { service, addr },
-            IpvsadmCommand::Zero(k) => Op::Zero(k),
-            IpvsadmCommand::Flush => Op::Flush,
-            IpvsadmCommand::SetTimeouts(t) => Op::SetTimeouts(t),
-            IpvsadmCommand::StartDaemon(d) => Op::StartDaemon(d),
-            IpvsadmCommand::StopDaemon(s) => Op::StopDaemon(s),
-            other => panic!("{args:?} read as {other:?}"),
-        }
+        let command = parse_ipvsadm(&args).unwrap_or_else(|e| panic!("{args:?}: {}", e.message));
+        let shown = format!("{command:?}");
+        command.into_op().unwrap_or_else(|| panic!("{args:?} read as {shown}"))
     }
 
     #[test]

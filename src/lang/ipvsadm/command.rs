@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use crate::ipvs::model::{Backend, Daemon, DaemonState, Service, ServiceKey, Timeouts};
+use crate::ipvs::Op;
 use crate::lang::show::ListOptions;
 
 /// What one ipvsadm invocation asks for, in lvsh's model.
@@ -58,4 +59,25 @@ pub enum ListTarget {
     Timeouts,
     /// `-L --daemon`.
     Daemons,
+}
+
+impl IpvsadmCommand {
+    /// The one kernel operation a change command is, read as it is written
+    /// (`-a` is always an addition); `None` for listings, help and `-R`.
+    pub fn into_op(self) -> Option<Op> {
+        Some(match self {
+            IpvsadmCommand::AddService(s) => Op::AddService(s),
+            IpvsadmCommand::EditService(s) => Op::EditService(s),
+            IpvsadmCommand::DelService(k) => Op::DelService(k),
+            IpvsadmCommand::AddServer { service, backend } => Op::AddBackend { service, backend },
+            IpvsadmCommand::EditServer { service, backend } => Op::EditBackend { service, backend },
+            IpvsadmCommand::DelServer { service, addr } => Op::DelBackend { service, addr },
+            IpvsadmCommand::Zero(k) => Op::Zero(k),
+            IpvsadmCommand::Flush => Op::Flush,
+            IpvsadmCommand::SetTimeouts(t) => Op::SetTimeouts(t),
+            IpvsadmCommand::StartDaemon(d) => Op::StartDaemon(d),
+            IpvsadmCommand::StopDaemon(s) => Op::StopDaemon(s),
+            _ => return None,
+        })
+    }
 }
