@@ -83,20 +83,16 @@ pub(super) fn refusal(source: &Source, span: Span, error: KernelError) -> Failur
     kernel_failure(source, span, error, "lvs::kernel::refused")
 }
 
-/// A file a statement names cannot be read or written.
-/// A file `source` cannot read (exit 4), or that is not text (exit 2).
+/// A file `source` or `restore` cannot read (exit 4), or that is not text (exit 2).
 pub(super) fn read_failure(source: &Source, path: &Spanned<String>, e: ReadError) -> Failure {
     match e {
         ReadError::Io(e) => file_failure(source, path, "read", e),
         ReadError::NotUtf8 { .. } => {
-            let d = Diagnostic::error(
-                "lvs::io::not-utf8",
-                format!("cannot read `{}`: {e}", path.value),
-                path.span,
-                "this file",
+            let message = format!("cannot read `{}`: {e}", path.value);
+            Failure::script(
+                source,
+                file_diagnostic("lvs::io::not-utf8", message, path, "save the script as UTF-8 text"),
             )
-            .with_help("save the script as UTF-8 text");
-            Failure::script(source, d)
         }
     }
 }
@@ -112,20 +108,23 @@ pub(super) fn interrupted(source: &Source, span: Span, signal: Signal) -> Failur
     Failure::new(FailureKind::Interrupted(signal), source, d)
 }
 
+/// A file a statement names cannot be read or written.
 pub(super) fn file_failure(
     source: &Source,
     path: &Spanned<String>,
     action: &str,
     e: std::io::Error,
 ) -> Failure {
-    let d = Diagnostic::error(
-        "lvs::io::file",
-        format!("cannot {action} `{}`: {e}", path.value),
-        path.span,
-        "this file",
+    let message = format!("cannot {action} `{}`: {e}", path.value);
+    Failure::environment(
+        source,
+        file_diagnostic("lvs::io::file", message, path, "check the path and its permissions"),
     )
-    .with_help("check the path and its permissions");
-    Failure::environment(source, d)
+}
+
+/// The error at the path a statement names.
+fn file_diagnostic(code: &'static str, message: String, path: &Spanned<String>, help: &str) -> Diagnostic {
+    Diagnostic::error(code, message, path.span, "this file").with_help(help)
 }
 
 /// A statement lvsh cannot run as written.
