@@ -10,7 +10,8 @@
 //! 1. [`ipvs`]: the model and the netlink client;
 //! 2. [`probe`], [`node`]: connections through a service; processes in namespaces;
 //! 3. [`lang`]: text to checked statements;
-//! 4. [`lab`]: the test lab's namespaces and bridges;
+//! 4. [`lab`], [`converge`]: the test lab's namespaces and bridges; the
+//!    difference between declarations and the kernel, as a plan;
 //! 5. [`render`]: text for people and machines;
 //! 6. [`interp`]: runs statements against the kernel;
 //! 7. [`script`]: Rhai over the interpreter;
@@ -25,6 +26,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod converge;
 pub mod interp;
 pub mod ipvs;
 pub mod lab;

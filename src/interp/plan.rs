@@ -3,11 +3,9 @@
 //! hold plan nothing, which makes running a file twice change nothing.
 
 use crate::ipvs::{
-    Backend, BackendEntry, Daemon, DaemonState, Forward, Kernel, KernelError, Op, Persistence, Service,
-    ServiceKey, Timeouts,
+    Backend, BackendEntry, Daemon, DaemonState, Kernel, KernelError, Op, Service, ServiceKey, Timeouts,
 };
-use crate::lang::ast::{BackendDecl, SvcOption, TimeoutsDecl};
-use crate::lang::source::Spanned;
+use crate::lang::ast::{BackendDecl, TimeoutsDecl};
 
 /// Operations to apply, each with the operations that undo it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,50 +30,7 @@ impl Change {
     }
 }
 
-/// A service with the scheduler and options of a statement applied to `base`.
-pub fn service_with(
-    mut base: Service,
-    scheduler: Option<&Spanned<String>>,
-    options: &[Spanned<SvcOption>],
-) -> Service {
-    if let Some(s) = scheduler {
-        base.scheduler = crate::ipvs::Scheduler::new(s.value.clone());
-    }
-    for option in options {
-        match &option.value {
-            SvcOption::Persistent(t) => {
-                base.persistence = Some(Persistence { timeout: t.unwrap_or(Persistence::DEFAULT_TIMEOUT) })
-            }
-            SvcOption::Netmask(mask) => base.netmask = *mask,
-            SvcOption::OnePacket => base.one_packet = true,
-            SvcOption::Flags(flags, _) => base.sched_flags = *flags,
-            SvcOption::Pe(pe) => base.pe = Some(pe.clone()),
-        }
-    }
-    base
-}
-
-/// A backend with the settings of a statement applied to `base`.
-pub fn backend_with(mut base: Backend, decl: &BackendDecl) -> Backend {
-    if let Some(f) = &decl.forward {
-        base.forward = f.value;
-    }
-    if let Some(w) = &decl.weight {
-        base.weight = w.value;
-    }
-    if let Some(u) = &decl.upper {
-        base.upper = u.value;
-    }
-    if let Some(l) = &decl.lower {
-        base.lower = l.value;
-    }
-    base
-}
-
-/// The backend a declaration describes: masq, weight 1, no thresholds unless said.
-pub fn declared_backend(decl: &BackendDecl) -> Backend {
-    backend_with(Backend::new(decl.addr.value, Forward::Masq), decl)
-}
+pub use crate::converge::desired::{backend_with, declared_backend, service_with};
 
 /// Adds a service; the undo deletes it.
 pub fn add_service(service: Service) -> Change {
@@ -260,6 +215,8 @@ fn find_backend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipvs::Forward;
+    use crate::lang::source::Spanned;
 
     fn entry(backend: Backend) -> BackendEntry {
         BackendEntry::idle(backend)

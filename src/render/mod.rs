@@ -12,6 +12,7 @@ pub mod ipvsadm_line;
 pub mod json;
 pub mod lab;
 pub mod notes;
+pub mod plan;
 pub mod probe;
 pub mod table;
 pub mod watch;

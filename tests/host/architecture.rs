@@ -17,7 +17,10 @@ const LAYERS: &[(&[&str], &str)] = &[
     (&["ipvs"], "the model and the netlink client"),
     (&["probe", "node"], "connections through a service; processes in namespaces"),
     (&["lang"], "text to checked statements"),
-    (&["lab"], "the test lab's namespaces and bridges"),
+    (
+        &["lab", "converge"],
+        "the test lab's namespaces and bridges; declarations against the kernel, as a plan",
+    ),
     (&["render"], "text for people and machines"),
     (&["interp"], "runs statements against the kernel"),
     (&["script"], "Rhai over the interpreter"),
