@@ -55,6 +55,36 @@ pub enum Command {
         #[arg(long)]
         keep_going: bool,
     },
+    /// Show what `apply` would change in the kernel, changing nothing: each
+    /// service and backend to add (+), remove (-) or change (~), with the
+    /// ipvsadm line of each change. Exit status: 0 in sync, 1 changes
+    /// pending, 2 a file has errors, 4 no IPVS.
+    Plan {
+        /// The `.lvs` files of declarations (service, backend, timeouts).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Count services the files do not declare as to remove, as `apply --prune` would.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Make the kernel's table exactly what the files declare, in one
+    /// transaction: each declared service gets exactly its settings and
+    /// the backends of its declarations.
+    Apply {
+        /// The `.lvs` files of declarations (service, backend, timeouts).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also remove the services the files do not declare.
+        #[arg(long)]
+        prune: bool,
+        /// Give backends that go weight 0 first, and wait up to this long
+        /// (e.g. 30s, 2m) for their active connections to close.
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        drain: Option<std::time::Duration>,
+    },
+    /// Print the kernel's table as a `.lvs` file of declarations (`apply`
+    /// of it gives the same table).
+    Export,
     /// Parse and check scripts without touching the kernel.
     Check {
         /// The `.lvs` files (and `.rhai` files, compiled).
@@ -86,6 +116,12 @@ pub enum Command {
         #[arg(long)]
         reply: Option<String>,
     },
+}
+
+/// A duration on the command line, written as in `.lvs` (`500ms`, `30s`, `2m`).
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::lang::parse::duration_text(text)
+        .ok_or_else(|| format!("`{text}` is not a duration like 30s or 2m"))
 }
 
 #[cfg(test)]

@@ -104,6 +104,7 @@ impl Builder {
                 self.backend(index, Origin { file, span: stmt.span }, decl);
             }
             StmtKind::Timeouts(t) => {
+                self.desired.timeouts_origin = Origin { file, span: stmt.span };
                 let merged = self.desired.timeouts.get_or_insert_with(Default::default);
                 merged.tcp = t.tcp.or(merged.tcp);
                 merged.tcp_fin = t.tcp_fin.or(merged.tcp_fin);
@@ -231,11 +232,11 @@ fn not_declarative(kind: &StmtKind, span: Span) -> Diagnostic {
             "`lvsh import FILE` turns ipvsadm lines into declarations".into()
         }
         StmtKind::Source(_) => "give `apply` every file: `lvsh apply a.lvs b.lvs`".into(),
-        _ => format!("run it with `lvsh run` after `apply` (`{name}` is not a declaration)"),
+        _ => format!("run `{name}` with `lvsh run`, after `apply`"),
     };
     Diagnostic::error(
         "lvs::apply::not-declarative",
-        format!("`apply` takes declarations (service, backend, timeouts), not `{name}`"),
+        format!("`plan` and `apply` take declarations (service, backend, timeouts), not `{name}`"),
         span,
         "not a declaration",
     )

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
-use super::table::{Desired, Live, LiveService};
+use super::table::{Desired, Live, LiveService, Origin};
 use crate::ipvs::{Backend, BackendEntry, Forward, Netmask, Op, Service, ServiceKey, Timeouts, TunnelKind};
 
 /// One setting that changes: its name as `.lvs` writes it, before and after.
@@ -47,7 +47,7 @@ impl BackendPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServicePlan {
     /// Declared, not in the kernel.
-    Add { name: Option<String>, service: Service, backends: Vec<Backend> },
+    Add { name: Option<String>, service: Service, backends: Vec<Backend>, origin: Origin },
     /// In the kernel, not declared, and pruned.
     Remove { live: LiveService },
     /// In both, different: the service's fields (maybe none) and backends.
@@ -57,6 +57,7 @@ pub enum ServicePlan {
         new: Service,
         fields: Vec<Field>,
         backends: Vec<BackendPlan>,
+        origin: Origin,
     },
 }
 
@@ -81,6 +82,14 @@ impl ServicePlan {
         }
     }
 
+    /// Where the files declare it (a pruned service: nowhere, the default).
+    pub fn origin(&self) -> Origin {
+        match self {
+            ServicePlan::Add { origin, .. } | ServicePlan::Change { origin, .. } => *origin,
+            ServicePlan::Remove { .. } => Origin::default(),
+        }
+    }
+
     /// The name the files give it.
     pub fn name(&self) -> Option<&str> {
         match self {
@@ -100,6 +109,8 @@ pub struct Plan {
     pub unmanaged: Vec<ServiceKey>,
     /// The timeouts, when the files set one the kernel does not have.
     pub timeouts: Option<(Timeouts, Timeouts)>,
+    /// Where the files set them.
+    pub timeouts_origin: Origin,
 }
 
 impl Plan {
@@ -122,6 +133,7 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
                 name,
                 service: declared.service.clone(),
                 backends: declared.backends.clone(),
+                origin: declared.origin,
             });
             continue;
         };
@@ -134,6 +146,7 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
                 new: declared.service.clone(),
                 fields,
                 backends,
+                origin: declared.origin,
             });
         }
     }
@@ -154,7 +167,7 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
         };
         (new != live.timeouts).then_some((live.timeouts, new))
     });
-    Plan { services, unmanaged, timeouts }
+    Plan { services, unmanaged, timeouts, timeouts_origin: desired.timeouts_origin }
 }
 
 /// The backends to add, change and remove, in the declared order, then
@@ -262,7 +275,7 @@ fn flags(s: &Service) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::converge::table::{DeclaredService, Origin};
+    use crate::converge::table::DeclaredService;
     use crate::ipvs::{ServiceEntry, Stats};
     use crate::lang::ast::TimeoutsDecl;
 
@@ -296,7 +309,7 @@ mod tests {
 
     fn desired_tutorial() -> Desired {
         let (s, b) = tutorial();
-        Desired { services: vec![declared(s, &b)], timeouts: None }
+        Desired { services: vec![declared(s, &b)], ..Desired::default() }
     }
 
     #[test]
@@ -357,8 +370,8 @@ mod tests {
     fn only_the_timeouts_the_files_set_are_compared() {
         let live = Live { services: vec![], timeouts: Timeouts { tcp: 900, tcp_fin: 120, udp: 300 } };
         let same = Desired {
-            services: vec![],
             timeouts: Some(TimeoutsDecl { tcp: Some(900), tcp_fin: None, udp: None }),
+            ..Desired::default()
         };
         assert!(plan(&same, &live, false).in_sync());
         let other =

@@ -4,10 +4,17 @@
 use std::net::SocketAddr;
 
 use super::diff::{BackendPlan, Plan, ServicePlan};
+use super::table::Origin;
 use crate::ipvs::{Backend, BackendEntry, Op, ServiceKey};
 
-/// An operation and its undo.
-pub type Step = (Op, Vec<Op>);
+/// An operation, the operations that undo it, and the declaration it
+/// carries out (a refusal points there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub op: Op,
+    pub undo: Vec<Op>,
+    pub origin: Origin,
+}
 
 /// The operations of a plan, in the order to send them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -37,21 +44,23 @@ impl Steps {
 pub fn steps(plan: &Plan, drain: bool) -> Steps {
     let mut steps = Steps::default();
     if let Some((old, new)) = plan.timeouts {
-        steps.main.push((Op::SetTimeouts(new), vec![Op::SetTimeouts(old)]));
+        let origin = plan.timeouts_origin;
+        steps.main.push(Step { op: Op::SetTimeouts(new), undo: vec![Op::SetTimeouts(old)], origin });
     }
     let mut removals = Vec::new();
     for service in &plan.services {
-        let key = service.key();
+        let (key, origin) = (service.key(), service.origin());
+        let step = |op: Op, undo: Op| Step { op, undo: vec![undo], origin };
         match service {
             ServicePlan::Add { service, backends, .. } => {
-                steps.main.push((Op::AddService(service.clone()), vec![Op::DelService(key)]));
+                steps.main.push(step(Op::AddService(service.clone()), Op::DelService(key)));
                 steps.main.extend(backends.iter().map(|b| {
-                    (BackendPlan::Add(*b).op(key), vec![Op::DelBackend { service: key, addr: b.addr }])
+                    step(BackendPlan::Add(*b).op(key), Op::DelBackend { service: key, addr: b.addr })
                 }));
             }
             ServicePlan::Change { old, backends, .. } => {
                 if let Some(edit) = service.op() {
-                    steps.main.push((edit, vec![Op::EditService(old.clone())]));
+                    steps.main.push(step(edit, Op::EditService(old.clone())));
                 }
                 for b in backends {
                     let undo = match b {
@@ -60,21 +69,21 @@ pub fn steps(plan: &Plan, drain: bool) -> Steps {
                             Op::EditBackend { service: key, backend: old.backend }
                         }
                         BackendPlan::Remove(old) => {
-                            let left = quiesce(&mut steps, drain, key, old);
-                            removals.push((b.op(key), vec![Op::AddBackend { service: key, backend: left }]));
+                            let left = quiesce(&mut steps, drain, key, old, origin);
+                            removals.push(step(b.op(key), Op::AddBackend { service: key, backend: left }));
                             continue;
                         }
                     };
-                    steps.main.push((b.op(key), vec![undo]));
+                    steps.main.push(step(b.op(key), undo));
                 }
             }
             ServicePlan::Remove { live } => {
                 let left: Vec<Backend> =
-                    live.backends.iter().map(|b| quiesce(&mut steps, drain, key, b)).collect();
+                    live.backends.iter().map(|b| quiesce(&mut steps, drain, key, b, origin)).collect();
                 // The kernel lists backends newest first: add them back oldest first.
                 let mut undo = vec![Op::AddService(live.service().clone())];
                 undo.extend(left.into_iter().rev().map(|backend| Op::AddBackend { service: key, backend }));
-                removals.push((Op::DelService(key), undo));
+                removals.push(Step { op: Op::DelService(key), undo, origin });
             }
         }
     }
@@ -84,15 +93,23 @@ pub fn steps(plan: &Plan, drain: bool) -> Steps {
 
 /// With draining, gives a backend that goes weight 0 first; returns the
 /// backend as it will be when it is removed.
-fn quiesce(steps: &mut Steps, drain: bool, service: ServiceKey, entry: &BackendEntry) -> Backend {
+fn quiesce(
+    steps: &mut Steps,
+    drain: bool,
+    service: ServiceKey,
+    entry: &BackendEntry,
+    origin: Origin,
+) -> Backend {
     let backend = entry.backend;
     if !drain || backend.weight == 0 {
         return backend;
     }
     let drained = backend.with_weight(0);
-    steps
-        .drain
-        .push((Op::EditBackend { service, backend: drained }, vec![Op::EditBackend { service, backend }]));
+    steps.drain.push(Step {
+        op: Op::EditBackend { service, backend: drained },
+        undo: vec![Op::EditBackend { service, backend }],
+        origin,
+    });
     steps.draining.push((service, backend.addr));
     drained
 }
@@ -101,7 +118,7 @@ fn quiesce(steps: &mut Steps, drain: bool, service: ServiceKey, entry: &BackendE
 mod tests {
     use super::*;
     use crate::converge::diff::plan;
-    use crate::converge::table::{DeclaredService, Desired, Live, LiveService, Origin};
+    use crate::converge::table::{DeclaredService, Desired, Live, LiveService};
     use crate::ipvs::{Forward, Service, ServiceEntry, Stats, Timeouts};
 
     fn key() -> ServiceKey {
@@ -127,7 +144,7 @@ mod tests {
             backends: backends.to_vec(),
             origin: Origin::default(),
         };
-        Desired { services: vec![service], timeouts: None }
+        Desired { services: vec![service], ..Desired::default() }
     }
 
     #[test]
@@ -135,14 +152,14 @@ mod tests {
         let b = backend("10.10.0.2:8000", 1);
         let steps = steps(&plan(&desired(&[b.with_weight(3)]), &live(&[b]), false), false);
         assert_eq!(steps.len(), 1);
-        assert_eq!(steps.main[0].0, Op::EditBackend { service: key(), backend: b.with_weight(3) });
+        assert_eq!(steps.main[0].op, Op::EditBackend { service: key(), backend: b.with_weight(3) });
     }
 
     #[test]
     fn a_removal_comes_after_the_additions() {
         let (a, b) = (backend("10.10.0.2:8000", 1), backend("10.10.0.3:8000", 1));
         let steps = steps(&plan(&desired(&[b]), &live(&[a]), false), false);
-        let ops: Vec<&Op> = steps.main.iter().map(|(op, _)| op).collect();
+        let ops: Vec<&Op> = steps.main.iter().map(|s| &s.op).collect();
         assert_eq!(
             ops,
             [
@@ -157,16 +174,16 @@ mod tests {
         let a = backend("10.10.0.2:8000", 4);
         let steps = steps(&plan(&desired(&[]), &live(&[a]), false), true);
         assert_eq!(steps.draining, [(key(), a.addr)]);
-        assert_eq!(steps.drain[0].1, [Op::EditBackend { service: key(), backend: a }]);
+        assert_eq!(steps.drain[0].undo, [Op::EditBackend { service: key(), backend: a }]);
         // The removal's undo adds back the drained backend; the drain's undo then restores weight 4.
-        assert_eq!(steps.main[0].1, [Op::AddBackend { service: key(), backend: a.with_weight(0) }]);
+        assert_eq!(steps.main[0].undo, [Op::AddBackend { service: key(), backend: a.with_weight(0) }]);
     }
 
     #[test]
     fn a_pruned_service_is_undone_with_its_backends_oldest_first() {
         let (a, b) = (backend("10.10.0.2:8000", 1), backend("10.10.0.3:8000", 1));
         let steps = steps(&plan(&Desired::default(), &live(&[b, a]), true), false);
-        let [(Op::DelService(k), undo)] = &steps.main[..] else { panic!("{steps:?}") };
+        let [Step { op: Op::DelService(k), undo, .. }] = &steps.main[..] else { panic!("{steps:?}") };
         assert_eq!(*k, key());
         assert_eq!(
             undo[1..],

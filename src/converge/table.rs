@@ -30,6 +30,8 @@ pub struct Desired {
     pub services: Vec<DeclaredService>,
     /// The timeouts the files set; those they leave out are not managed.
     pub timeouts: Option<TimeoutsDecl>,
+    /// Where the (last) `timeouts` statement is.
+    pub timeouts_origin: Origin,
 }
 
 impl Desired {

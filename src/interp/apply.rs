@@ -42,35 +42,42 @@ impl Interpreter {
     /// lines) in one batch; each step that took effect is journaled at its
     /// own place, and a refusal points at the first refused step's.
     pub(super) fn apply_all(&mut self, source: &Source, changes: Vec<(Span, Change)>) -> Result<(), Failure> {
-        let Some(&(first, _)) = changes.iter().find(|(_, change)| !change.is_empty()) else {
+        let batch = changes
+            .into_iter()
+            .flat_map(|(span, change)| {
+                change.steps.into_iter().map(move |(op, undo)| (source, span, op, undo))
+            })
+            .collect();
+        self.send(batch)
+    }
+
+    /// Sends operations in one batch, each written at a place in a source
+    /// (`apply` converges several files at once); each that took effect is
+    /// journaled with its undo, and a refusal points at the first refused
+    /// one's place.
+    pub(super) fn send(&mut self, batch: Vec<(&Source, Span, Op, Vec<Op>)>) -> Result<(), Failure> {
+        let Some(&(source, first, _, _)) = batch.first() else {
             return Ok(());
         };
-        let mut ops = Vec::new();
-        let mut undos: Vec<(Span, Vec<Op>)> = Vec::new();
-        for (span, change) in changes {
-            for (op, undo) in change.steps {
-                ops.push(op);
-                undos.push((span, undo));
-            }
-        }
+        let ops: Vec<Op> = batch.iter().map(|(_, _, op, _)| op.clone()).collect();
         if let Some(plan) = &mut self.plan {
             plan.extend(ops);
             return Ok(());
         }
         self.writes += 1;
-        let steps: Vec<Vec<Op>> = undos.iter().map(|(_, undo)| undo.clone()).collect();
+        let steps: Vec<Vec<Op>> = batch.iter().map(|(_, _, _, undo)| undo.clone()).collect();
         self.write_ahead(source, first, &steps)?;
         let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, first, e))?;
         let mut first_error = None;
         let mut took = Vec::new();
-        for (step, (outcome, (span, undo))) in outcomes.into_iter().zip(undos).enumerate() {
+        for (step, (outcome, (source, span, _, undo))) in outcomes.into_iter().zip(batch).enumerate() {
             match outcome {
                 Ok(()) => {
                     took.push(step);
                     self.journal.record(&source.name, span, undo, self.kernel.netns());
                 }
                 Err(e) => {
-                    first_error.get_or_insert((span, e));
+                    first_error.get_or_insert((source, span, e));
                 }
             }
         }
@@ -80,7 +87,7 @@ impl Interpreter {
         }
         match first_error {
             None => Ok(()),
-            Some((span, e)) => Err(refusal(source, span, e)),
+            Some((source, span, e)) => Err(refusal(source, span, e)),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod apply;
 mod configure;
+mod converge;
 mod embed;
 mod exec;
 mod explain;

@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod explain;
+pub mod export;
 pub mod fn_doc;
 pub mod help;
 pub mod ipvsadm;

@@ -66,7 +66,7 @@ fn service_text(plan: &ServicePlan) -> String {
     };
     let mut out = String::new();
     match plan {
-        ServicePlan::Add { name, service, backends } => {
+        ServicePlan::Add { name, service, backends, .. } => {
             out += &format!("{} {}{}\n", "+".green(), title(name.as_deref()), settings(service));
             out += &plan.op().map(|op| ipvsadm(&op, 4)).unwrap_or_default();
             for b in backends {
@@ -278,7 +278,7 @@ mod tests {
                 backends: vec![b("10.10.0.2:8000"), b("10.10.0.3:8000")],
                 origin: Origin::default(),
             }],
-            timeouts: None,
+            ..Desired::default()
         };
         let live = Live {
             services: vec![LiveService {

@@ -241,6 +241,14 @@ pub fn rest_of_line(i: In<'_>) -> PResult<'_, Spanned<&str>> {
     Ok((rest, Spanned::new(trimmed, Span::new(start, start + trimmed.len()))))
 }
 
+/// A duration written alone (a command-line value), as [`duration`] reads it.
+pub fn duration_text(text: &str) -> Option<Duration> {
+    match duration(In::new(text)) {
+        Ok((rest, d)) if rest.fragment().trim().is_empty() => Some(d.value),
+        _ => None,
+    }
+}
+
 /// `500ms`, `2s`, `1.5s`, `1m`, or a plain number of seconds.
 pub fn duration(i: In<'_>) -> PResult<'_, Spanned<Duration>> {
     let (rest, w) = word(i, "a duration like 500ms, 2s or 1m")?;

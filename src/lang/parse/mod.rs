@@ -19,6 +19,7 @@ use nom::IResult;
 use nom_locate::LocatedSpan;
 
 pub use error::PError;
+pub use lexeme::duration_text;
 pub use reference::is_ident;
 pub use service::SCHED_FLAGS;
 

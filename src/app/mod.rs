@@ -1,6 +1,8 @@
 //! From the command line to a run: reads sources, parses, checks, runs, and
 //! decides the exit code.
 
+mod converge;
+
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
@@ -51,6 +53,11 @@ pub fn run(cli: Cli) -> ExitCode {
         ),
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
+        (Some(Command::Plan { files, prune }), _) => app.plan(files, *prune),
+        (Some(Command::Apply { files, prune, drain }), _) => {
+            app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain })
+        }
+        (Some(Command::Export), _) => app.export(),
         (Some(Command::Recover { keep }), _) => app.recover(*keep),
         (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
             match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {
