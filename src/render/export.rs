@@ -66,7 +66,8 @@ pub fn service_decl(service: &Service, name: Option<String>, backends: &[&Backen
         key: spanned(service.key),
         scheduler: Some(spanned(service.scheduler.to_string())),
         options: options.into_iter().map(spanned).collect(),
-        backends: Some(backends.iter().map(|b| spanned(backend_decl(b))).collect()),
+        // A service without backends needs no block: `apply` gives it none.
+        backends: (!backends.is_empty()).then(|| backends.iter().map(|b| spanned(backend_decl(b))).collect()),
     }
 }
 

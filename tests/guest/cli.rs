@@ -12,7 +12,7 @@ fn script(ns: &TestNs, text: &str) -> String {
 }
 
 /// A table with most of what a listing can show.
-const WIDE: &str = "service web tcp 111.111.0.1:80 wrr {
+pub(crate) const WIDE: &str = "service web tcp 111.111.0.1:80 wrr {
     backend 10.10.0.2:8000 masq weight 5
     backend 10.10.0.3:80 route weight 0
     backend 10.10.0.4:80 tunnel gue port 6080 csum upper 100 lower 10

@@ -17,6 +17,7 @@ mod support;
 mod backends;
 mod batch;
 mod cli;
+mod converge;
 mod daemons;
 mod errors;
 mod lab;

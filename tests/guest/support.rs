@@ -120,6 +120,13 @@ impl TestNs {
         self.ipvsadm(&line.split_whitespace().collect::<Vec<_>>())
     }
 
+    /// Writes `text` to a file of this test in the guest's /tmp; returns its path.
+    pub fn file(&self, name: &str, text: &str) -> String {
+        let path = format!("/tmp/{}-{name}", self.name);
+        std::fs::write(&path, text).expect("write a test file");
+        path
+    }
+
     /// The reference view of the table: `ipvsadm -S -n`.
     pub fn save(&self) -> String {
         self.ipvsadm(&["-S", "-n"])

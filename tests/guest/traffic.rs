@@ -14,10 +14,10 @@ use lvsh::ipvs::{Backend, Forward, Kernel, Op, ServiceKey, Stats};
 use crate::lvsh::Output;
 use crate::support::{key, run, sa, service, TestNs, IP};
 
-struct Topology {
-    director: TestNs,
-    client: TestNs,
-    backend: TestNs,
+pub(crate) struct Topology {
+    pub director: TestNs,
+    pub client: TestNs,
+    pub backend: TestNs,
 }
 
 /// Joins `a` and `b` with a veth pair; addresses are `a_addr` and `b_addr` (CIDR).
@@ -34,7 +34,7 @@ fn link(a: &TestNs, a_addr: &str, b: &TestNs, b_addr: &str) {
     }
 }
 
-fn topology() -> Topology {
+pub(crate) fn topology() -> Topology {
     let t = Topology { director: TestNs::new(), client: TestNs::new(), backend: TestNs::new() };
     link(&t.client, "10.1.0.2/24", &t.director, "10.1.0.1/24");
     link(&t.backend, "10.2.0.2/24", &t.director, "10.2.0.1/24");
