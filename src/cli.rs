@@ -85,6 +85,19 @@ pub enum Command {
     /// Print the kernel's table as a `.lvs` file of declarations (`apply`
     /// of it gives the same table).
     Export,
+    /// List the changes `apply`, `run` and `rollback` made to this
+    /// namespace's table, newest first (the last 50 are kept, in
+    /// /var/lib/lvsh); with N, print the table as it was before change N.
+    History {
+        /// A change's number, as the list shows it.
+        number: Option<u64>,
+    },
+    /// Return the table to what it was before the last change (or change
+    /// N), after showing the plan, as one transaction.
+    Rollback {
+        /// A change's number, as `lvsh history` lists it.
+        number: Option<u64>,
+    },
     /// Parse and check scripts without touching the kernel.
     Check {
         /// The `.lvs` files (and `.rhai` files, compiled).

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{exit_code, App, ErrorSummary, Withheld};
+use crate::converge::history;
 use crate::converge::{self, Desired, Plan};
 use crate::interp::{FailureKind, Interpreter};
+use crate::ipvs::Netns;
 use crate::lang::source::Source;
 use crate::render;
 
@@ -133,26 +135,159 @@ impl App {
             Ok(i) => i,
             Err(code) => return code,
         };
-        eprint!("{}", crate::interp::recovery::warnings(&interp.netns(), self.color));
+        let command = command_line("apply", files, options);
+        self.converge_to(&mut interp, &sources, &desired, options, &command)
+    }
+
+    /// Shows the plan from the live table to `desired`, then carries it out
+    /// as one transaction, keeping the table as it was in the history.
+    fn converge_to(
+        &self,
+        interp: &mut Interpreter,
+        sources: &[Source],
+        desired: &Desired,
+        options: ApplyOptions,
+        command: &str,
+    ) -> u8 {
+        let netns = interp.netns();
+        eprint!("{}", crate::interp::recovery::warnings(&netns, self.color));
         crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
-        let live = match self.live(&mut interp) {
+        let live = match self.live(interp) {
             Ok(l) => l,
             Err(code) => return code,
         };
-        let plan = converge::plan(&desired, &live, options.prune);
+        let plan = converge::plan(desired, &live, options.prune);
         self.print_plan(&plan);
         if plan.in_sync() {
             return 0;
         }
         let steps = converge::steps(&plan, options.drain.is_some());
         let count = steps.len();
-        if let Err(failure) = interp.converge(&sources, steps, options.drain.unwrap_or_default()) {
+        // The entry goes first: a change is never made without its way back.
+        let entry = self.remember(&netns, &live, command, &render::plan::tally(&plan));
+        if let Err(failure) = interp.converge(sources, steps, options.drain.unwrap_or_default()) {
+            if let Some(entry) = entry {
+                let _ = std::fs::remove_file(&entry.path);
+            }
             return self.fail(&failure);
         }
+        if let Err(e) = history::remember_names(&netns, desired, &live) {
+            eprintln!("warning: cannot keep the services' names in {}: {e}", history::state_dir().display());
+        }
         if !self.json {
-            println!("applied: {}", render::words::plural(count, "kernel operation"));
+            let number = entry.map(|e| format!(" (history {}: `lvsh rollback` undoes it)", e.number));
+            println!(
+                "applied: {}{}",
+                render::words::plural(count, "kernel operation"),
+                number.unwrap_or_default()
+            );
         }
         0
+    }
+
+    /// Keeps `live` as the next history entry of `netns`; a warning if it cannot.
+    fn remember(
+        &self,
+        netns: &Netns,
+        live: &converge::Live,
+        command: &str,
+        changes: &str,
+    ) -> Option<history::Entry> {
+        let names = history::names(netns);
+        let export = render::export::export(live, &|key| names.get(key).cloned());
+        match history::record(netns, &export, command, changes) {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot keep the table before this change in {}: {e}; `lvsh rollback` will not reach it",
+                    history::state_dir().display()
+                );
+                None
+            }
+        }
+    }
+
+    /// After a `run` that changed the kernel: the table before it, in the history.
+    pub(super) fn remember_run(&self, interp: &mut Interpreter, files: &[String]) {
+        let Some((netns, before)) = interp.take_before() else { return };
+        let after = match interp.live() {
+            Ok(after) => after,
+            Err(_) => return,
+        };
+        let plan = converge::plan(&Desired::from_live(&after), &before, true);
+        if !plan.in_sync() {
+            self.remember(&netns, &before, &format!("run {}", files.join(" ")), &render::plan::tally(&plan));
+        }
+    }
+
+    /// `lvsh history [N]`: the changes kept, newest first; or the table before change N.
+    pub(super) fn history(&self, number: Option<u64>) -> u8 {
+        let netns = match self.converging() {
+            Ok(interp) => interp.netns(),
+            Err(code) => return code,
+        };
+        let entries = history::entries(&netns);
+        match number {
+            None => {
+                print!("{}", render::history::list(&entries));
+                0
+            }
+            Some(n) => match entries.iter().find(|e| e.number == n) {
+                Some(entry) => match std::fs::read_to_string(&entry.path) {
+                    Ok(text) => {
+                        print!("{text}");
+                        0
+                    }
+                    Err(e) => self.fail_plain(
+                        &format!("cannot read history entry {n} ({}): {e}", entry.path.display()),
+                        None,
+                        FailureKind::Environment,
+                    ),
+                },
+                None => self.no_entry(n, &entries),
+            },
+        }
+    }
+
+    fn no_entry(&self, n: u64, entries: &[history::Entry]) -> u8 {
+        let help = match (entries.first(), entries.last()) {
+            (Some(first), Some(last)) => format!(
+                "the history holds changes {} to {}: `lvsh history` lists them",
+                first.number, last.number
+            ),
+            _ => "no change was recorded in this namespace yet".to_string(),
+        };
+        self.fail_plain(&format!("no change {n} in the history"), Some(&help), FailureKind::Script)
+    }
+
+    /// `lvsh rollback [N]`: the table as it was before the last change (or
+    /// change N), after showing the plan, as one transaction.
+    pub(super) fn rollback(&self, number: Option<u64>) -> u8 {
+        let mut interp = match self.converging() {
+            Ok(i) => i,
+            Err(code) => return code,
+        };
+        let entries = history::entries(&interp.netns());
+        let entry = match number {
+            Some(n) => entries.iter().find(|e| e.number == n),
+            None => entries.last(),
+        };
+        let Some(entry) = entry else {
+            return match number {
+                Some(n) => self.no_entry(n, &entries),
+                None => {
+                    println!("nothing to roll back: no change was recorded in this namespace");
+                    0
+                }
+            };
+        };
+        let (sources, desired) = match self.declarations(std::slice::from_ref(&entry.path)) {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        println!("rolling back to the table before change {} ({}):", entry.number, entry.command);
+        let options = ApplyOptions { prune: true, drain: None };
+        self.converge_to(&mut interp, &sources, &desired, options, &format!("rollback {}", entry.number))
     }
 
     /// `lvsh export`: the live table as declarations.
@@ -161,12 +296,26 @@ impl App {
             Ok(i) => i,
             Err(code) => return code,
         };
+        let names = history::names(&interp.netns());
         match self.live(&mut interp) {
             Ok(live) => {
-                print!("{}", render::export::export(&live, &|_| None));
+                print!("{}", render::export::export(&live, &|key| names.get(key).cloned()));
                 0
             }
             Err(code) => code,
         }
     }
+}
+
+/// The command as the history names it: `apply --prune web.lvs`.
+fn command_line(verb: &str, files: &[PathBuf], options: ApplyOptions) -> String {
+    let mut words = vec![verb.to_string()];
+    if options.prune {
+        words.push("--prune".into());
+    }
+    if let Some(d) = options.drain {
+        words.push(format!("--drain {}s", d.as_secs()));
+    }
+    words.extend(files.iter().map(|f| f.display().to_string()));
+    words.join(" ")
 }

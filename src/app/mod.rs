@@ -58,6 +58,8 @@ pub fn run(cli: Cli) -> ExitCode {
             app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain })
         }
         (Some(Command::Export), _) => app.export(),
+        (Some(Command::History { number }), _) => app.history(*number),
+        (Some(Command::Rollback { number }), _) => app.rollback(*number),
         (Some(Command::Recover { keep }), _) => app.recover(*keep),
         (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
             match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {
@@ -196,11 +198,16 @@ impl App {
         crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
         let mut interp = self.interpreter(kernel);
         interp.keep_going = keep_going;
+        interp.history = true;
+        let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
         for (source, script) in sources.iter().zip(&scripts) {
             if let Err(failure) = interp.run(source, script) {
+                // What the files before it changed stays: it is history.
+                self.remember_run(&mut interp, &names);
                 return self.fail(&failure);
             }
         }
+        self.remember_run(&mut interp, &names);
         let failures = std::mem::take(&mut interp.failures);
         failures.iter().map(|f| self.fail(f)).max().unwrap_or(0)
     }

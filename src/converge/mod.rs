@@ -6,6 +6,7 @@
 
 pub mod desired;
 pub mod diff;
+pub mod history;
 pub mod steps;
 pub mod table;
 

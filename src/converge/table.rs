@@ -40,6 +40,24 @@ impl Desired {
         self.services.iter().find(|s| s.service.key == *key)
     }
 
+    /// The table `live` is, as declarations: `apply --prune` of it gives it back.
+    pub fn from_live(live: &Live) -> Desired {
+        let services = live
+            .services
+            .iter()
+            .map(|s| DeclaredService {
+                service: s.service().clone(),
+                name: None,
+                // The kernel lists backends newest first: declared oldest first.
+                backends: s.backends.iter().rev().map(|b| b.backend).collect(),
+                origin: Origin::default(),
+            })
+            .collect();
+        let t = live.timeouts;
+        let timeouts = Some(TimeoutsDecl { tcp: Some(t.tcp), tcp_fin: Some(t.tcp_fin), udp: Some(t.udp) });
+        Desired { services, timeouts, timeouts_origin: Origin::default() }
+    }
+
     /// The name the files give a service.
     pub fn name_of(&self, key: &ServiceKey) -> Option<&str> {
         self.service(key).and_then(|s| s.name.as_deref())

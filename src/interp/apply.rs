@@ -15,6 +15,10 @@ impl Interpreter {
     /// crash, `lvsh recover` finds it there.
     fn write_ahead(&mut self, source: &Source, span: Span, undos: &[Vec<Op>]) -> Result<(), Failure> {
         let netns = self.kernel.netns();
+        if self.history && self.before.is_none() {
+            // Not readable: the run goes on, without a history entry.
+            self.before = self.live().ok().map(|live| (netns.clone(), live));
+        }
         let record = match &mut self.record {
             Some(record) => record,
             None => self.record.insert(RunRecord::create().map_err(|e| unrecorded(source, span, e))?),

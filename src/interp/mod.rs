@@ -72,6 +72,11 @@ pub struct Interpreter {
     script_depth: usize,
     /// The run's undo on disk, from its first kernel write (crash recovery).
     record: Option<recovery::RunRecord>,
+    /// Keep the table as it was before the first kernel write, for the
+    /// history (`lvsh run` sets it).
+    pub history: bool,
+    /// The table before the first kernel write, and its namespace.
+    before: Option<(crate::ipvs::Netns, crate::converge::Live)>,
 }
 
 impl Interpreter {
@@ -98,6 +103,8 @@ impl Interpreter {
             sourcing: Vec::new(),
             script_depth: 0,
             record: None,
+            history: false,
+            before: None,
         }
     }
 
@@ -120,6 +127,12 @@ impl Interpreter {
             Some(signal) => Err(failure::interrupted(source, span, signal)),
             None => Ok(()),
         }
+    }
+
+    /// The table as it was before this interpreter first changed the
+    /// kernel, and its namespace, when `history` is set; taken once.
+    pub fn take_before(&mut self) -> Option<(crate::ipvs::Netns, crate::converge::Live)> {
+        self.before.take()
     }
 
     /// How many times this interpreter has changed the kernel (a REPL

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod export;
 pub mod fn_doc;
 pub mod help;
+pub mod history;
 pub mod ipvsadm;
 pub mod ipvsadm_line;
 pub mod json;

@@ -58,6 +58,31 @@ pub fn summary(plan: &Plan) -> String {
     format!("changes pending: {}; {} in one transaction\n", parts.join(", "), plural(ops, "kernel operation"))
 }
 
+/// What a plan changes in a few words, for the history: `1 service
+/// added, 2 changed`, `timeouts changed`.
+pub fn tally(plan: &Plan) -> String {
+    let count = |f: fn(&ServicePlan) -> bool| plan.services.iter().filter(|s| f(s)).count();
+    let counts = [
+        (count(|s| matches!(s, ServicePlan::Add { .. })), "added"),
+        (count(|s| matches!(s, ServicePlan::Change { .. })), "changed"),
+        (count(|s| matches!(s, ServicePlan::Remove { .. })), "removed"),
+    ];
+    let mut parts: Vec<String> = Vec::new();
+    for (n, what) in counts.into_iter().filter(|(n, _)| *n > 0) {
+        match parts.is_empty() {
+            true => parts.push(format!("{} {what}", plural(n, "service"))),
+            false => parts.push(format!("{n} {what}")),
+        }
+    }
+    if plan.timeouts.is_some() {
+        parts.push("timeouts changed".to_string());
+    }
+    match parts.is_empty() {
+        true => "nothing".to_string(),
+        false => parts.join(", "),
+    }
+}
+
 fn service_text(plan: &ServicePlan) -> String {
     let key = plan.key();
     let title = |name: Option<&str>| match name {

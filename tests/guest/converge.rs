@@ -316,3 +316,66 @@ fn sigterm_while_draining_puts_the_weight_back() {
     assert_eq!(director.save(), before);
     let _ = held.close.send(());
 }
+
+#[test]
+fn rollback_after_two_applies_returns_to_each_earlier_table() {
+    let ns = TestNs::new();
+    let empty = ns.save();
+    let first = ns.file("v1.lvs", TUTORIAL);
+    ns.lvsh().args(["apply", &first]).run().succeeds();
+    let v1 = ns.save();
+    let second = ns.file(
+        "v2.lvs",
+        &TUTORIAL
+            .replace("10.10.0.3:8000 masq", "10.10.0.3:8000 masq weight 3\n    backend 10.10.0.4:8000 route"),
+    );
+    let out = ns.lvsh().args(["apply", &second]).run().succeeds();
+    assert!(out.stdout.contains("(history 2: `lvsh rollback` undoes it)"), "{}", out.stdout);
+    let history = ns.lvsh().arg("history").run().succeeds().stdout;
+    let rows: Vec<&str> = history.lines().collect();
+    assert!(rows[0].starts_with("   2  ") && rows[0].contains(&format!("apply {second}")), "{history}");
+    assert!(rows[0].ends_with("1 service changed"), "{history}");
+    assert!(rows[1].starts_with("   1  ") && rows[1].ends_with("1 service added"), "{history}");
+    let out = ns.lvsh().arg("rollback").run().succeeds();
+    assert!(
+        out.stdout.starts_with(&format!("rolling back to the table before change 2 (apply {second}):\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("    - backend 10.10.0.4:8000 route weight 1"), "{}", out.stdout);
+    assert_same_table(&ns.save(), &v1, "rollback of the second apply");
+    ns.lvsh().args(["rollback", "1"]).run().succeeds();
+    assert_same_table(&ns.save(), &empty, "rollback 1");
+    // A rollback is a change too: the one before it comes back.
+    ns.lvsh().arg("rollback").run().succeeds();
+    assert_same_table(&ns.save(), &v1, "rollback of rollback 1");
+    let out = ns.lvsh().args(["history", "1"]).run().succeeds();
+    assert!(out.stdout.contains("# command: apply "), "{}", out.stdout);
+    ns.lvsh().args(["rollback", "99"]).run().exits(2);
+}
+
+#[test]
+fn a_run_that_changed_the_kernel_is_in_the_history() {
+    let ns = TestNs::new();
+    let before = ns.save();
+    ns.lvsh().commands("service web tcp 111.111.0.1:80 rr { backend 10.10.0.2:8000 masq }").run().succeeds();
+    ns.lvsh().commands("show").run().succeeds();
+    let history = ns.lvsh().arg("history").run().succeeds().stdout;
+    assert_eq!(history.lines().filter(|l| l.contains(" run ")).count(), 1, "{history}");
+    assert!(history.lines().next().unwrap_or("").ends_with("1 service added"), "{history}");
+    ns.lvsh().arg("rollback").run().succeeds();
+    assert_eq!(ns.save(), before);
+}
+
+#[test]
+fn export_names_the_services_apply_named() {
+    let ns = TestNs::new();
+    let path = ns.file("web.lvs", TUTORIAL);
+    ns.lvsh().args(["apply", &path]).run().succeeds();
+    let out = ns.lvsh().arg("export").run().succeeds();
+    assert!(
+        out.stdout.contains("service web tcp 111.111.0.1:80 rr {\n    backend 10.10.0.2:8000 masq\n"),
+        "{}",
+        out.stdout
+    );
+}

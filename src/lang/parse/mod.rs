@@ -20,7 +20,7 @@ use nom_locate::LocatedSpan;
 
 pub use error::PError;
 pub use lexeme::duration_text;
-pub use reference::is_ident;
+pub use reference::{is_ident, service_key_text};
 pub use service::SCHED_FLAGS;
 
 use crate::lang::ast::{Script, Stmt, StmtKind};

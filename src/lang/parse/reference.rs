@@ -8,6 +8,15 @@ use crate::ipvs::{Family, Protocol, ServiceKey};
 use crate::lang::ast::SvcRef;
 use crate::lang::source::{Span, Spanned};
 
+/// A service key written alone (`tcp 111.111.0.1:80`, `fwmark 7 ipv6`), as
+/// lvsh's state files keep it; `None` if it is not one.
+pub fn service_key_text(text: &str) -> Option<ServiceKey> {
+    match svc_addr(In::new(text)) {
+        Ok((rest, key)) if rest.fragment().trim().is_empty() => Some(key.value),
+        _ => None,
+    }
+}
+
 /// Words that start a service address.
 pub const PROTOCOLS: &[&str] = &["tcp", "udp", "sctp", "fwmark"];
 /// `svc-addr := proto endpoint | "fwmark" number [ "ipv6" ]`
