@@ -81,7 +81,15 @@ pub enum Command {
         /// (e.g. 30s, 2m) for their active connections to close.
         #[arg(long, value_name = "DURATION", value_parser = duration)]
         drain: Option<std::time::Duration>,
+        /// Revert the change unless `lvsh confirm` (from any shell, or Enter
+        /// on this terminal) comes within this time (e.g. 2m): for a change
+        /// that may cut off your own connection.
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        confirm: Option<std::time::Duration>,
     },
+    /// Keep the change an `apply --confirm` made in this namespace. Exit
+    /// status 1 when nothing awaits confirmation.
+    Confirm,
     /// Print the kernel's table as a `.lvs` file of declarations (`apply`
     /// of it gives the same table).
     Export,
@@ -116,6 +124,9 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// The watchdog of `apply --confirm`, started by lvsh; not for direct use.
+    #[command(hide = true)]
+    ConfirmWatchdog { pending: PathBuf },
     /// The built-in backend of `serve NODE PORT`, started by lvsh inside the
     /// node; not for direct use.
     #[command(hide = true)]

@@ -22,6 +22,8 @@ pub struct ApplyOptions {
     pub prune: bool,
     /// Quiesce backends that go, and wait this long for their connections.
     pub drain: Option<Duration>,
+    /// Revert unless confirmed within this time.
+    pub confirm: Option<Duration>,
 }
 
 impl App {
@@ -82,7 +84,7 @@ impl App {
 
     /// An interpreter on the kernel `plan`, `apply` and `export` act on;
     /// without IPVS there, the reason, with exit 4.
-    fn converging(&self) -> Result<Interpreter, u8> {
+    pub(super) fn converging(&self) -> Result<Interpreter, u8> {
         let kernel = crate::ipvs::NetlinkKernel::connect_in(&self.netns)
             .map_err(|e| self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment))?;
         Ok(self.interpreter(Box::new(kernel)))
@@ -150,6 +152,9 @@ impl App {
         command: &str,
     ) -> u8 {
         let netns = interp.netns();
+        if let Some(code) = self.refuse_while_pending(&netns) {
+            return code;
+        }
         eprint!("{}", crate::interp::recovery::warnings(&netns, self.color));
         crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
         let live = match self.live(interp) {
@@ -165,7 +170,21 @@ impl App {
         let count = steps.len();
         // The entry goes first: a change is never made without its way back.
         let entry = self.remember(&netns, &live, command, &render::plan::tally(&plan));
+        let armed = match (options.confirm, &entry) {
+            (None, _) => None,
+            (Some(within), Some(entry)) => match self.arm(&netns, entry.number, within) {
+                Ok(path) => Some(path),
+                Err(code) => return code,
+            },
+            (Some(_), None) => {
+                let message = "`--confirm` needs the history to revert to, and it could not be kept";
+                return self.fail_plain(message, Some("see the warning above"), FailureKind::Environment);
+            }
+        };
         if let Err(failure) = interp.converge(sources, steps, options.drain.unwrap_or_default()) {
+            if let Some(path) = &armed {
+                self.disarm(path);
+            }
             if let Some(entry) = entry {
                 let _ = std::fs::remove_file(&entry.path);
             }
@@ -182,7 +201,10 @@ impl App {
                 number.unwrap_or_default()
             );
         }
-        0
+        match armed {
+            Some(path) => self.await_confirmation(&path),
+            None => 0,
+        }
     }
 
     /// Keeps `live` as the next history entry of `netns`; a warning if it cannot.
@@ -262,7 +284,7 @@ impl App {
 
     /// `lvsh rollback [N]`: the table as it was before the last change (or
     /// change N), after showing the plan, as one transaction.
-    pub(super) fn rollback(&self, number: Option<u64>) -> u8 {
+    pub(super) fn rollback(&self, number: Option<u64>, why: &str) -> u8 {
         let mut interp = match self.converging() {
             Ok(i) => i,
             Err(code) => return code,
@@ -286,8 +308,8 @@ impl App {
             Err(code) => return code,
         };
         println!("rolling back to the table before change {} ({}):", entry.number, entry.command);
-        let options = ApplyOptions { prune: true, drain: None };
-        self.converge_to(&mut interp, &sources, &desired, options, &format!("rollback {}", entry.number))
+        let options = ApplyOptions { prune: true, ..ApplyOptions::default() };
+        self.converge_to(&mut interp, &sources, &desired, options, &format!("{why} {}", entry.number))
     }
 
     /// `lvsh export`: the live table as declarations.
@@ -315,6 +337,9 @@ fn command_line(verb: &str, files: &[PathBuf], options: ApplyOptions) -> String 
     }
     if let Some(d) = options.drain {
         words.push(format!("--drain {}s", d.as_secs()));
+    }
+    if let Some(d) = options.confirm {
+        words.push(format!("--confirm {}s", d.as_secs()));
     }
     words.extend(files.iter().map(|f| f.display().to_string()));
     words.join(" ")

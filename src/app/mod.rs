@@ -1,6 +1,7 @@
 //! From the command line to a run: reads sources, parses, checks, runs, and
 //! decides the exit code.
 
+mod confirm;
 mod converge;
 
 use std::io::{IsTerminal, Read, Write};
@@ -54,12 +55,14 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::Run { files, keep_going }), _) => app.run_files(files, *keep_going),
         (Some(Command::Check { files }), _) => app.check_files(files),
         (Some(Command::Plan { files, prune }), _) => app.plan(files, *prune),
-        (Some(Command::Apply { files, prune, drain }), _) => {
-            app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain })
+        (Some(Command::Apply { files, prune, drain, confirm }), _) => {
+            app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain, confirm: *confirm })
         }
+        (Some(Command::Confirm), _) => app.confirm(),
+        (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
         (Some(Command::Export), _) => app.export(),
         (Some(Command::History { number }), _) => app.history(*number),
-        (Some(Command::Rollback { number }), _) => app.rollback(*number),
+        (Some(Command::Rollback { number }), _) => app.rollback(*number, "rollback"),
         (Some(Command::Recover { keep }), _) => app.recover(*keep),
         (Some(Command::ServeBackend { name, port, kind, reply }), _) => {
             match crate::node::serve::serve(name, *port, *kind, reply.as_deref()) {

@@ -379,3 +379,76 @@ fn export_names_the_services_apply_named() {
         out.stdout
     );
 }
+
+/// Waits until the table is `expected` (as a set of lines), for at most 20 s.
+fn wait_for_table(ns: &TestNs, expected: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines(&ns.save()) != lines(expected) {
+        assert!(Instant::now() < deadline, "{what}: the table never became\n{expected}but is\n{}", ns.save());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_unconfirmed_apply_reverts_and_a_confirmed_one_stays() {
+    let ns = TestNs::new();
+    let before = ns.save();
+    let path = ns.file("web.lvs", TUTORIAL);
+    let out = ns.lvsh().args(["apply", "--confirm", "2s", &path]).run().succeeds();
+    assert!(out.stdout.contains("not confirmed yet: change 1 reverts at "), "{}", out.stdout);
+    assert!(out.stdout.contains("unless confirmed: run `lvsh confirm`\n"), "{}", out.stdout);
+    let applied = ns.save();
+    assert_ne!(applied, before);
+    let out = ns.lvsh().args(["apply", &path]).run().exits(4);
+    assert!(out.stderr.contains("a change awaits confirmation in this namespace"), "{}", out.stderr);
+    wait_for_table(&ns, &before, "not confirmed");
+    let out = ns.lvsh().arg("confirm").run().exits(1);
+    assert!(out.stderr.contains("nothing awaits confirmation in this namespace"), "{}", out.stderr);
+    let history = ns.lvsh().arg("history").run().succeeds().stdout;
+    assert!(history.lines().next().unwrap_or("").contains("revert (not confirmed) 1"), "{history}");
+
+    ns.lvsh().args(["apply", "--confirm", "2s", &path]).run().succeeds();
+    let out = ns.lvsh().arg("confirm").run().succeeds();
+    assert_eq!(out.stdout, "confirmed: change 3 stays\n");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_same_table(&ns.save(), &applied, "confirmed");
+}
+
+/// `lvsh --netns NS apply --confirm 3s FILE` on a terminal, waiting for Enter.
+fn apply_on_a_terminal(
+    ns: &TestNs,
+    path: &str,
+) -> expectrl::Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream> {
+    let command = ns.lvsh().args(["apply", "--confirm", "3s", path]).env("NO_COLOR", "1").into_command();
+    let mut session = expectrl::Session::spawn(command).expect("apply on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    expectrl::Expect::expect(&mut session, "or press Enter here").expect("the offer to confirm");
+    session
+}
+
+#[test]
+fn the_revert_happens_when_the_terminal_that_applied_is_gone() {
+    let ns = TestNs::new();
+    let before = ns.save();
+    let path = ns.file("web.lvs", TUTORIAL);
+    let session = apply_on_a_terminal(&ns, &path);
+    let pid = session.get_process().pid().as_raw();
+    // SAFETY: kill only sends a signal to the lvsh this test started.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    drop(session);
+    assert!(ns.save().contains("10.10.0.2:8000"), "the change was made");
+    wait_for_table(&ns, &before, "the applying lvsh and its terminal are gone");
+}
+
+#[test]
+fn enter_on_the_terminal_that_applied_confirms() {
+    let ns = TestNs::new();
+    let path = ns.file("web.lvs", TUTORIAL);
+    let mut session = apply_on_a_terminal(&ns, &path);
+    let applied = ns.save();
+    expectrl::Expect::send(&mut session, "\r").expect("press Enter");
+    expectrl::Expect::expect(&mut session, "confirmed: change 1 stays").expect("confirmed");
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(ns.save(), applied);
+    ns.lvsh().arg("confirm").run().exits(1);
+}
