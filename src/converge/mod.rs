@@ -4,6 +4,7 @@
 //! their undo ([`steps`]). `lvsh plan` prints the plan; `lvsh apply`
 //! sends the operations through the interpreter, as one transaction.
 
+pub mod declare;
 pub mod desired;
 pub mod diff;
 pub mod history;

@@ -2,11 +2,11 @@
 //! `lvsh apply` turns back into the same table: every service with every
 //! setting, its backends in a block, and the timeouts.
 
+use crate::converge::declare::service_decl;
 use crate::converge::Live;
-use crate::ipvs::{Backend, Forward, SchedFlags, Scheduler, Service, ServiceKey};
-use crate::lang::ast::{BackendDecl, ServiceDecl, StmtKind, SvcOption, TimeoutsDecl};
+use crate::ipvs::{Backend, Forward, ServiceKey};
+use crate::lang::ast::{StmtKind, TimeoutsDecl};
 use crate::lang::print::print_stmt;
-use crate::lang::source::{Span, Spanned};
 
 /// The table as declarations. `name_of` gives the services names (those
 /// without one are declared by key).
@@ -38,72 +38,14 @@ pub fn export(live: &Live, name_of: &dyn Fn(&ServiceKey) -> Option<String>) -> S
     out
 }
 
-fn spanned<T>(value: T) -> Spanned<T> {
-    Spanned::new(value, Span::default())
-}
-
-/// A declaration of `service` with every setting that is not ipvsadm's default.
-pub fn service_decl(service: &Service, name: Option<String>, backends: &[&Backend]) -> ServiceDecl {
-    let mut options = Vec::new();
-    if let Some(p) = service.persistence {
-        options.push(SvcOption::Persistent(Some(p.timeout)));
-    }
-    if !service.netmask.is_full() {
-        options.push(SvcOption::Netmask(service.netmask));
-    }
-    if service.one_packet {
-        options.push(SvcOption::OnePacket);
-    }
-    if !service.sched_flags.is_empty() {
-        options
-            .push(SvcOption::Flags(service.sched_flags, flag_names(service.sched_flags, &service.scheduler)));
-    }
-    if let Some(pe) = &service.pe {
-        options.push(SvcOption::Pe(pe.clone()));
-    }
-    ServiceDecl {
-        name: name.map(spanned),
-        key: spanned(service.key),
-        scheduler: Some(spanned(service.scheduler.to_string())),
-        options: options.into_iter().map(spanned).collect(),
-        // A service without backends needs no block: `apply` gives it none.
-        backends: (!backends.is_empty()).then(|| backends.iter().map(|b| spanned(backend_decl(b))).collect()),
-    }
-}
-
-/// A block backend declaring `b`: its method always, the rest when not the default.
-pub fn backend_decl(b: &Backend) -> BackendDecl {
-    BackendDecl {
-        service: None,
-        addr: spanned(b.addr),
-        forward: Some(spanned(b.forward)),
-        weight: (b.weight != 1).then(|| spanned(b.weight)),
-        upper: (b.upper != 0).then(|| spanned(b.upper)),
-        lower: (b.lower != 0).then(|| spanned(b.lower)),
-    }
-}
-
-/// Each set flag by the name `.lvs` reads: sh's and mh's own names, else `flag-N`.
-fn flag_names(flags: SchedFlags, scheduler: &Scheduler) -> Vec<String> {
-    let own = |n: usize| match (scheduler.name(), n) {
-        ("sh", 1) => "sh-fallback".to_string(),
-        ("sh", 2) => "sh-port".to_string(),
-        ("mh", 1) => "mh-fallback".to_string(),
-        ("mh", 2) => "mh-port".to_string(),
-        (_, n) => format!("flag-{n}"),
-    };
-    [(flags.flag1, 1), (flags.flag2, 2), (flags.flag3, 3)]
-        .into_iter()
-        .filter(|(set, _)| *set)
-        .map(|(_, n)| own(n))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::converge::LiveService;
-    use crate::ipvs::{BackendEntry, Family, Netmask, Persistence, ServiceEntry, Stats, Timeouts, Tunnel};
+    use crate::ipvs::{
+        BackendEntry, Family, Netmask, Persistence, SchedFlags, Service, ServiceEntry, Stats, Timeouts,
+        Tunnel,
+    };
     use crate::lang::source::Source;
 
     fn live(services: Vec<(Service, Vec<Backend>)>) -> Live {
