@@ -452,3 +452,20 @@ fn enter_on_the_terminal_that_applied_confirms() {
     assert_eq!(ns.save(), applied);
     ns.lvsh().arg("confirm").run().exits(1);
 }
+
+/// The README's example: the tutorial's declarations after `ipvsadm -e ... -w 3`
+/// and `ipvsadm -d` behind lvsh's back.
+#[test]
+fn the_readme_plan_of_the_tutorial_service_is_what_lvsh_prints() {
+    let ns = TestNs::new();
+    let path = "/root/examples/tutorial-web.lvs";
+    ns.lvsh().args(["apply", path]).run().succeeds();
+    ns.ipvsadm_line("-e -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 3");
+    ns.ipvsadm_line("-d -t 111.111.0.1:80 -r 10.10.0.2:8000");
+    let out = ns.lvsh().args(["plan", path]).run().exits(1);
+    let readme = include_str!("../../README.md");
+    let start = readme.find("$ lvsh plan examples/tutorial-web.lvs\n").expect("the README's plan example")
+        + "$ lvsh plan examples/tutorial-web.lvs\n".len();
+    let end = start + readme[start..].find("```").expect("the end of the example");
+    assert_eq!(out.stdout, &readme[start..end]);
+}
