@@ -17,10 +17,16 @@ use clap::{Parser, Subcommand};
   lvsh -c 'show'                     the table, exactly as `ipvsadm -L -n` prints it
   lvsh -c 'ipvsadm -A -t 111.111.0.1:80 -s rr; show'
   lvsh --netns gw -c 'save'          the table of namespace `gw`, as `ipvsadm -S -n`
+  lvsh plan web.lvs                  what `apply` would change (exit 1 while it differs)
+  lvsh apply --drain 30s web.lvs     make the table exactly the file's, draining what goes
+  lvsh apply --confirm 2m web.lvs    ... reverted unless `lvsh confirm` comes within 2 minutes
+  lvsh rollback                      back to the table before the last change (`lvsh history`)
+  lvsh export > now.lvs              the live table as declarations
   lvsh                               read commands from standard input
 
-Exit status: 0 ok, 1 an expectation failed, 2 usage or script error,
-3 the kernel refused an operation (after rollback), 4 environment."
+Exit status: 0 ok, 1 an expectation failed (or `plan`: changes pending),
+2 usage or script error, 3 the kernel refused an operation (after
+rollback), 4 environment, 130/143/129 stopped by a signal (rolled back)."
 )]
 pub struct Cli {
     /// Run these commands (separated by `;` or newlines) and exit.
