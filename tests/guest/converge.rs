@@ -39,7 +39,11 @@ fn plan_shows_each_drift_exactly_changes_nothing_and_apply_undoes_it() {
     let ns = TestNs::new();
     let path = ns.file("web.lvs", TUTORIAL);
     let out = ns.lvsh().args(["apply", &path]).run().succeeds();
-    assert!(out.stdout.ends_with("applied: 3 kernel operations\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("applied: 3 kernel operations (history 1: `lvsh rollback` undoes it)\n"),
+        "{}",
+        out.stdout
+    );
     let declared = ns.save();
     let out = ns.lvsh().args(["plan", &path]).run().exits(0);
     assert_eq!(out.stdout, "in sync: the kernel is as the files declare\n");
@@ -147,7 +151,11 @@ fn one_changed_weight_is_one_kernel_operation() {
     let changed =
         ns.file("web3.lvs", &TUTORIAL.replace("10.10.0.3:8000 masq", "10.10.0.3:8000 masq weight 3"));
     let out = ns.lvsh().args(["apply", &changed]).run().succeeds();
-    assert!(out.stdout.ends_with("applied: 1 kernel operation\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("applied: 1 kernel operation (history 2: `lvsh rollback` undoes it)\n"),
+        "{}",
+        out.stdout
+    );
     assert!(ns.save().contains("-a -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 3\n"));
 }
 

@@ -281,6 +281,8 @@ fn version_and_help_exit_0() {
     let out = Lvsh::new().arg("--version").run().succeeds();
     assert_eq!(out.stdout, format!("lvsh {}\n", env!("CARGO_PKG_VERSION")));
     let out = Lvsh::new().arg("--help").run().succeeds();
-    assert!(out.stdout.contains("Exit status: 0 ok, 1 an expectation failed (or `plan`: changes pending),\n"));
+    assert!(out
+        .stdout
+        .contains("Exit status: 0 ok, 1 an expectation failed (or `plan`: changes pending),\n"));
     assert!(out.stdout.contains("rollback), 4 environment, 130/143/129 stopped by a signal (rolled back)."));
 }
