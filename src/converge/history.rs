@@ -49,8 +49,8 @@ pub struct Entry {
     pub path: PathBuf,
 }
 
-fn history_dir(netns: &Netns) -> PathBuf {
-    state_dir().join("history").join(namespace_key(netns))
+fn history_dir(root: &Path, netns: &Netns) -> PathBuf {
+    root.join("history").join(namespace_key(netns))
 }
 
 fn private_dir(dir: &Path) -> io::Result<()> {
@@ -59,7 +59,11 @@ fn private_dir(dir: &Path) -> io::Result<()> {
 
 /// The entries of `netns`, oldest first.
 pub fn entries(netns: &Netns) -> Vec<Entry> {
-    let Ok(dir) = fs::read_dir(history_dir(netns)) else { return Vec::new() };
+    entries_in(&state_dir(), netns)
+}
+
+fn entries_in(root: &Path, netns: &Netns) -> Vec<Entry> {
+    let Ok(dir) = fs::read_dir(history_dir(root, netns)) else { return Vec::new() };
     let mut entries: Vec<Entry> = dir
         .filter_map(Result::ok)
         .filter_map(|e| {
@@ -92,9 +96,13 @@ fn read_header(number: u64, path: &Path) -> Option<Entry> {
 /// Keeps `before` (exported as declarations, `export` its text) as the
 /// next entry of `netns`; the oldest go beyond [`KEPT`].
 pub fn record(netns: &Netns, export: &str, command: &str, changes: &str) -> io::Result<Entry> {
-    let dir = history_dir(netns);
+    record_in(&state_dir(), netns, export, command, changes)
+}
+
+fn record_in(root: &Path, netns: &Netns, export: &str, command: &str, changes: &str) -> io::Result<Entry> {
+    let dir = history_dir(root, netns);
     private_dir(&dir)?;
-    let number = entries(netns).last().map_or(1, |e| e.number + 1);
+    let number = entries_in(root, netns).last().map_or(1, |e| e.number + 1);
     let time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let path = dir.join(format!("{number:06}.lvs"));
     let one_line = |s: &str| s.replace('\n', " ");
@@ -108,7 +116,7 @@ pub fn record(netns: &Netns, export: &str, command: &str, changes: &str) -> io::
     let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
-    let all = entries(netns);
+    let all = entries_in(root, netns);
     for old in all.iter().take(all.len().saturating_sub(KEPT)) {
         let _ = fs::remove_file(&old.path);
     }
@@ -158,4 +166,46 @@ pub fn remember_names(netns: &Netns, desired: &Desired, live: &Live) -> io::Resu
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     fs::rename(&temp, &path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_namespace_keeps_its_last_fifty_changes_numbered_on() {
+        let root = std::env::temp_dir().join(format!("lvsh-history-{}", std::process::id()));
+        let gw = Netns::Named("gw".into());
+        for n in 1..=55 {
+            let entry = record_in(
+                &root,
+                &gw,
+                "timeouts tcp 900 tcpfin 120 udp 300\n",
+                &format!("apply v{n}.lvs"),
+                "1 service added",
+            )
+            .unwrap();
+            assert_eq!(entry.number, n);
+        }
+        record_in(&root, &Netns::Current, "", "run -c", "timeouts changed").unwrap();
+        let kept = entries_in(&root, &gw);
+        assert_eq!(kept.len(), KEPT);
+        assert_eq!((kept[0].number, kept[49].number), (6, 55));
+        assert_eq!(
+            (kept[49].command.as_str(), kept[49].changes.as_str()),
+            ("apply v55.lvs", "1 service added")
+        );
+        assert_eq!(entries_in(&root, &Netns::Current).len(), 1);
+        let text = fs::read_to_string(&kept[49].path).unwrap();
+        assert!(text.starts_with("# lvsh history 55: "), "{text}");
+        assert!(text.ends_with("\ntimeouts tcp 900 tcpfin 120 udp 300\n"), "{text}");
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn namespaces_have_file_names_of_their_own() {
+        assert_eq!(namespace_key(&Netns::Current), "default");
+        assert_eq!(namespace_key(&Netns::Named("gw".into())), "netns-gw");
+        assert_eq!(namespace_key(&Netns::Path("/proc/1/ns/net".into())), "path_proc_1_ns_net");
+    }
 }

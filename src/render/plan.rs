@@ -190,7 +190,7 @@ fn connections(b: &BackendEntry) -> String {
     match (b.active_conns, b.inactive_conns) {
         (0, 0) => String::new(),
         (active, inactive) => {
-            format!(" ({} active, {inactive} inactive)", plural(active as usize, "connection"))
+            format!(" ({active} active, {inactive} inactive connections)")
         }
     }
 }
@@ -327,6 +327,40 @@ mod tests {
         ipvsadm -e -t 111.111.0.1:80 -r 10.10.0.3:8000 -m -w 1
 changes pending: 1 service to change; 2 kernel operations in one transaction
 "
+        );
+    }
+
+    #[test]
+    fn a_persistent_service_that_loses_a_backend_warns_of_its_templates() {
+        colored::control::set_override(false);
+        let mut service = Service::new(key()).with_scheduler("rr");
+        service.persistence = Some(crate::ipvs::Persistence { timeout: 300 });
+        let desired = Desired {
+            services: vec![DeclaredService {
+                service: service.clone(),
+                name: None,
+                backends: vec![b("10.10.0.2:8000")],
+                origin: Origin::default(),
+            }],
+            ..Desired::default()
+        };
+        let mut gone = BackendEntry::idle(b("10.10.0.3:8000"));
+        (gone.active_conns, gone.persist_conns) = (2, 4);
+        let live = Live {
+            services: vec![LiveService {
+                entry: ServiceEntry { service, stats: Stats::default() },
+                backends: vec![gone, BackendEntry::idle(b("10.10.0.2:8000"))],
+            }],
+            timeouts: Timeouts::default(),
+        };
+        let text = text(&plan(&desired, &live, false));
+        assert!(
+            text.contains("    - backend 10.10.0.3:8000 masq weight 1 (2 active, 0 inactive connections)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("note: tcp 111.111.0.1:80 is persistent (300s): while draining, a client with a persistence template (4 now) keeps going to its backend until the template expires"),
+            "{text}"
         );
     }
 
