@@ -35,6 +35,8 @@ pub struct Pending {
     /// Milliseconds since the epoch.
     pub deadline: u64,
     pub netns: Netns,
+    /// The watchdog's process id, once it runs.
+    pub watchdog: Option<u32>,
 }
 
 fn now_ms() -> u64 {
@@ -81,12 +83,20 @@ impl Pending {
             entry: field("entry")?.parse().ok()?,
             deadline: field("deadline")?.parse().ok()?,
             netns,
+            watchdog: field("watchdog").and_then(|pid| pid.parse().ok()),
         })
     }
 
     /// Reads a pending change.
     pub fn read(path: &Path) -> Option<Pending> {
         Pending::parse(&fs::read_to_string(path).ok()?)
+    }
+
+    /// Whether its watchdog is known to be gone (killed, say): then
+    /// nothing will revert the change.
+    pub fn orphaned(&self) -> bool {
+        // SAFETY: signal 0 only asks whether the process exists.
+        self.watchdog.is_some_and(|pid| unsafe { libc::kill(pid as i32, 0) } != 0)
     }
 
     /// When it reverts, as people read it.
@@ -111,16 +121,29 @@ impl App {
     /// A change awaits confirmation in `netns`: the message that refuses another.
     pub(super) fn refuse_while_pending(&self, netns: &Netns) -> Option<u8> {
         let pending = Pending::read(&pending_path(netns))?;
-        let message =
-            format!("a change awaits confirmation in this namespace (it reverts at {})", pending.when());
-        let help = "`lvsh confirm` keeps it; then apply again";
-        Some(self.fail_plain(&message, Some(help), FailureKind::Environment))
+        let (message, help) = match pending.orphaned() {
+            false => (
+                format!("a change awaits confirmation in this namespace (it reverts at {})", pending.when()),
+                "`lvsh confirm` keeps it; then apply again".to_string(),
+            ),
+            true => (
+                "a change awaits confirmation in this namespace, but its watchdog is gone: nothing will revert it"
+                    .to_string(),
+                format!("`lvsh confirm` keeps it; `lvsh rollback {}` reverts it", pending.entry),
+            ),
+        };
+        Some(self.fail_plain(&message, Some(&help), FailureKind::Environment))
     }
 
     /// Before a change with `--confirm`: the pending file and its watchdog.
     pub(super) fn arm(&self, netns: &Netns, entry: u64, within: Duration) -> Result<PathBuf, u8> {
         let path = pending_path(netns);
-        let pending = Pending { entry, deadline: now_ms() + within.as_millis() as u64, netns: netns.clone() };
+        let pending = Pending {
+            entry,
+            deadline: now_ms() + within.as_millis() as u64,
+            netns: netns.clone(),
+            watchdog: None,
+        };
         let fail = |e: std::io::Error| {
             let message = format!("cannot keep the pending change in {}: {e}", path.display());
             self.fail_plain(&message, Some("run as root, or set LVSH_RUN_DIR"), FailureKind::Environment)
@@ -149,11 +172,17 @@ impl App {
                 Ok(())
             });
         }
-        if let Err(e) = watchdog.spawn() {
-            let _ = fs::remove_file(&path);
-            return Err(fail(e));
+        match watchdog.spawn() {
+            Ok(child) => {
+                // Known from here: `apply` tells a pending change nobody watches any more.
+                let _ = writeln!(file, "watchdog {}", child.id()).and_then(|()| file.sync_all());
+                Ok(path)
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&path);
+                Err(fail(e))
+            }
         }
-        Ok(path)
     }
 
     /// The change failed and was undone: nothing to revert.
@@ -198,6 +227,10 @@ impl App {
                         0
                     }
                 };
+            }
+            if now_ms() > pending.deadline + 30_000 {
+                println!("the watchdog has not reverted the change: `lvsh confirm` keeps it, `lvsh rollback {}` reverts it", pending.entry);
+                return 1;
             }
             if let Some(signal) = crate::interp::interrupt::pending() {
                 println!(
@@ -264,8 +297,10 @@ mod tests {
     #[test]
     fn a_pending_change_reads_back_as_written() {
         for netns in [Netns::Current, Netns::Named("gw".into()), Netns::Path("/proc/1/ns/net".into())] {
-            let pending = Pending { entry: 7, deadline: 1_796_423_401_000, netns };
+            let pending = Pending { entry: 7, deadline: 1_796_423_401_000, netns, watchdog: None };
             assert_eq!(Pending::parse(&pending.text()), Some(pending.clone()));
+            let watched = format!("{}watchdog 4242\n", pending.text());
+            assert_eq!(Pending::parse(&watched).and_then(|p| p.watchdog), Some(4242));
             assert_eq!(pending.when(), "2026-12-04 22:30:01 UTC");
         }
     }
