@@ -402,7 +402,8 @@ fn an_unconfirmed_apply_reverts_and_a_confirmed_one_stays() {
     let ns = TestNs::new();
     let before = ns.save();
     let path = ns.file("web.lvs", TUTORIAL);
-    let out = ns.lvsh().args(["apply", "--confirm", "2s", &path]).run().succeeds();
+    // Long enough for the checks below to come before the deadline on a busy (emulated) guest.
+    let out = ns.lvsh().args(["apply", "--confirm", "6s", &path]).run().succeeds();
     assert!(out.stdout.contains("not confirmed yet: change 1 reverts at "), "{}", out.stdout);
     assert!(out.stdout.contains("unless confirmed: run `lvsh confirm`\n"), "{}", out.stdout);
     let applied = ns.save();
@@ -415,19 +416,20 @@ fn an_unconfirmed_apply_reverts_and_a_confirmed_one_stays() {
     let history = ns.lvsh().arg("history").run().succeeds().stdout;
     assert!(history.lines().next().unwrap_or("").contains("revert (not confirmed) 1"), "{history}");
 
-    ns.lvsh().args(["apply", "--confirm", "2s", &path]).run().succeeds();
+    ns.lvsh().args(["apply", "--confirm", "8s", &path]).run().succeeds();
     let out = ns.lvsh().arg("confirm").run().succeeds();
     assert_eq!(out.stdout, "confirmed: change 3 stays\n");
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(Duration::from_secs(10));
     assert_same_table(&ns.save(), &applied, "confirmed");
 }
 
-/// `lvsh --netns NS apply --confirm 3s FILE` on a terminal, waiting for Enter.
+/// `lvsh --netns NS apply --confirm WITHIN FILE` on a terminal, waiting for Enter.
 fn apply_on_a_terminal(
+    within: &str,
     ns: &TestNs,
     path: &str,
 ) -> expectrl::Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream> {
-    let command = ns.lvsh().args(["apply", "--confirm", "3s", path]).env("NO_COLOR", "1").into_command();
+    let command = ns.lvsh().args(["apply", "--confirm", within, path]).env("NO_COLOR", "1").into_command();
     let mut session = expectrl::Session::spawn(command).expect("apply on a pty");
     session.set_expect_timeout(Some(Duration::from_secs(20)));
     expectrl::Expect::expect(&mut session, "or press Enter here").expect("the offer to confirm");
@@ -439,7 +441,7 @@ fn the_revert_happens_when_the_terminal_that_applied_is_gone() {
     let ns = TestNs::new();
     let before = ns.save();
     let path = ns.file("web.lvs", TUTORIAL);
-    let session = apply_on_a_terminal(&ns, &path);
+    let session = apply_on_a_terminal("6s", &ns, &path);
     let pid = session.get_process().pid().as_raw();
     // SAFETY: kill only sends a signal to the lvsh this test started.
     unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -452,11 +454,11 @@ fn the_revert_happens_when_the_terminal_that_applied_is_gone() {
 fn enter_on_the_terminal_that_applied_confirms() {
     let ns = TestNs::new();
     let path = ns.file("web.lvs", TUTORIAL);
-    let mut session = apply_on_a_terminal(&ns, &path);
+    let mut session = apply_on_a_terminal("8s", &ns, &path);
     let applied = ns.save();
     expectrl::Expect::send(&mut session, "\r").expect("press Enter");
     expectrl::Expect::expect(&mut session, "confirmed: change 1 stays").expect("confirmed");
-    std::thread::sleep(Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(9));
     assert_eq!(ns.save(), applied);
     ns.lvsh().arg("confirm").run().exits(1);
 }
