@@ -164,3 +164,15 @@ fn a_file_that_cannot_be_read_is_an_environment_error() {
     let out = Lvsh::new().args(["import", "/nonexistent/keepalived.conf"]).run().exits(4);
     assert!(out.stderr.starts_with("error: cannot read `/nonexistent/keepalived.conf`: "), "{}", out.stderr);
 }
+
+#[test]
+fn the_docs_list_every_keyword_import_writes_as_a_comment() {
+    let docs = std::fs::read_to_string(root().join("docs/import.md")).expect("docs/import.md");
+    let (_, not_covered) =
+        docs.split_once("### Not covered").expect("docs/import.md has a `Not covered` section");
+    let missing: Vec<&str> = lvsh::converge::import::commented()
+        .into_iter()
+        .filter(|k| !not_covered.contains(&format!("`{k}`")))
+        .collect();
+    assert!(missing.is_empty(), "docs/import.md's `Not covered` list lacks {missing:?}");
+}

@@ -13,6 +13,8 @@ mod simulate;
 mod values;
 mod virtual_server;
 
+pub use virtual_server::commented;
+
 use crate::lang::ast::{ServiceDecl, TimeoutsDecl};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Source;
