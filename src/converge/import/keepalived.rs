@@ -410,6 +410,16 @@ mod tests {
     }
 
     #[test]
+    fn a_group_without_members_makes_no_service() {
+        let conf = "virtual_server_group g {\n}\nvirtual_server group g {\nreal_server 10.0.1.1 80 {\n}\n}\n";
+        assert_eq!(declared(conf), "");
+        assert_eq!(
+            notes(conf)[1],
+            "3: virtual_server group g: not imported (its group has no members, so keepalived ignores it)"
+        );
+    }
+
+    #[test]
     fn snmp_name_names_a_single_service_when_it_can() {
         let named = vs("protocol TCP\nsnmp_name web\nreal_server 10.0.1.1 80 {\n}");
         assert!(declared(&named).starts_with("service web tcp 10.0.0.1:80"));

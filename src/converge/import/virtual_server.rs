@@ -10,6 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::groups::Member;
 use super::keepalived::{Importer, UNKNOWN_GROUP};
+use super::services::validate;
 use super::values::{family, forward, ip, mark, number, port, spanned_number, value, MAX_TIMEOUT};
 use super::{bad_value, Item};
 use crate::converge::declare::service_decl;
@@ -102,12 +103,16 @@ impl Importer<'_> {
         }
         let line = self.line(node.keyword.span);
         let mut items = vec![Item::Heading(format!("line {line}: {}", node.words()))];
-        if vs.reals.is_empty() {
-            let why = "it has no real_server, so keepalived ignores it";
+        let no_members = matches!(&target, Target::Group(members) if members.is_empty());
+        if vs.reals.is_empty() || no_members {
+            let why = match no_members {
+                true => "its group has no members, so keepalived ignores it",
+                false => "it has no real_server, so keepalived ignores it",
+            };
             items.push(Item::Note(format!("line {line}: {}: not imported ({why})", node.words())));
             return Ok(items);
         }
-        self.validate(&mut vs, &target, line);
+        validate(&mut vs, &target, line);
         let services = self.services(&mut vs, &target, node)?;
         let name = vs.name.take().filter(|name| services.len() == 1 && self.names.insert(name.value.clone()));
         if let (Some(name), false) = (&vs.snmp_name, name.is_some()) {
