@@ -99,6 +99,16 @@ pub enum Command {
     /// Print the kernel's table as a `.lvs` file of declarations (`apply`
     /// of it gives the same table).
     Export,
+    /// Print an `ipvsadm -S` file or a keepalived.conf as a `.lvs` file of
+    /// declarations (`apply` of it builds that table); what has no `.lvs`
+    /// equivalent becomes a comment. Reads only the file: no kernel needed.
+    Import {
+        /// The file: ipvsadm lines (`-A ...`) or a keepalived.conf.
+        file: PathBuf,
+        /// Read it as this format instead of guessing from its first line.
+        #[arg(long, value_enum)]
+        from: Option<crate::converge::import::Format>,
+    },
     /// List the changes `apply`, `run` and `rollback` made to this
     /// namespace's table, newest first (the last 50 are kept, in
     /// /var/lib/lvsh); with N, print the table as it was before change N.

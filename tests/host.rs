@@ -17,6 +17,8 @@ mod grammar;
 // Each test crate uses its own part of the shared builder.
 #[path = "host/hostile.rs"]
 mod hostile;
+#[path = "host/import.rs"]
+mod import;
 #[allow(dead_code)]
 #[path = "support/lvsh.rs"]
 mod lvsh;

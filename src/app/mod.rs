@@ -3,6 +3,7 @@
 
 mod confirm;
 mod converge;
+mod import;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::Confirm), _) => app.confirm(),
         (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
         (Some(Command::Export), _) => app.export(),
+        (Some(Command::Import { file, from }), _) => app.import(file, *from),
         (Some(Command::History { number }), _) => app.history(*number),
         (Some(Command::Rollback { number }), _) => app.rollback(*number, "rollback"),
         (Some(Command::Recover { keep }), _) => app.recover(*keep),
@@ -290,6 +292,8 @@ enum Withheld {
     KernelChanges,
     /// `check`: nothing runs anyway.
     Run,
+    /// `import`: its output is all or nothing.
+    Import,
 }
 
 impl std::fmt::Display for ErrorSummary {
@@ -297,6 +301,7 @@ impl std::fmt::Display for ErrorSummary {
         let withheld = match self.withheld {
             Withheld::KernelChanges => "lvsh changed nothing in the kernel",
             Withheld::Run => "nothing was run",
+            Withheld::Import => "nothing was printed",
         };
         write!(f, "note: {}; {withheld}", plural(self.errors, "error"))
     }

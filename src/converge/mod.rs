@@ -8,6 +8,7 @@ pub mod declare;
 pub mod desired;
 pub mod diff;
 pub mod history;
+pub mod import;
 pub mod steps;
 pub mod table;
 

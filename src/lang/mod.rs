@@ -7,6 +7,7 @@ pub mod codes;
 pub mod command;
 pub mod diagnostic;
 pub mod ipvsadm;
+pub mod keepalived;
 pub mod parse;
 pub mod print;
 pub mod shape;

@@ -9,6 +9,7 @@ pub mod export;
 pub mod fn_doc;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod ipvsadm;
 pub mod ipvsadm_line;
 pub mod json;

@@ -20,6 +20,7 @@ mod cli;
 mod converge;
 mod daemons;
 mod errors;
+mod import;
 mod lab;
 mod missing;
 mod namespaces;
