@@ -208,7 +208,7 @@ fn completions_are_printed_for_each_shell() {
     assert!(out.stdout.starts_with("_lvsh() {\n"), "{}", out.stdout);
     let words = out.stdout.lines().find(|l| l.contains(" run ")).unwrap_or_default().to_string();
     for command in
-        ["run", "plan", "apply", "export", "history", "rollback", "check", "recover", "completions"]
+        ["run", "plan", "apply", "export", "import", "history", "rollback", "check", "recover", "completions"]
     {
         assert!(words.split_whitespace().any(|w| w == command), "`{command}` in the subcommands: {words}");
     }
