@@ -322,6 +322,8 @@ impl App {
         match self.live(&mut interp) {
             Ok(live) => {
                 print!("{}", render::export::export(&live, &|key| names.get(key).cloned()));
+                // A daemon that cannot be read is left out: the table is the export.
+                print!("{}", render::export::daemons(&interp.daemons().unwrap_or_default()));
                 0
             }
             Err(code) => code,

@@ -18,6 +18,11 @@ impl Interpreter {
         Live::read(self.kernel.as_mut())
     }
 
+    /// The sync daemons that run (`export` names them).
+    pub fn daemons(&mut self) -> Result<Vec<crate::ipvs::Daemon>, KernelError> {
+        self.kernel.daemons()
+    }
+
     /// Carries out `steps` as one transaction: a refusal (or a signal)
     /// undoes all of it. `sources` are the files the steps' origins index;
     /// `drain` is how long to wait for drained backends' connections.

@@ -38,6 +38,19 @@ pub fn export(live: &Live, name_of: &dyn Fn(&ServiceKey) -> Option<String>) -> S
     out
 }
 
+/// The sync daemons that run, as comments: `plan` and `apply` do not
+/// manage daemons, so each is the `daemon start` line that starts it again
+/// in a `lvsh run` script.
+pub fn daemons(daemons: &[crate::ipvs::Daemon]) -> String {
+    daemons
+        .iter()
+        .map(|d| {
+            let line = print_stmt(&StmtKind::DaemonStart(crate::lang::ast::DaemonDecl { daemon: d.clone() }));
+            format!("# a sync daemon runs (not managed by apply; `lvsh run` this line to start it): {line}\n")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +92,14 @@ service web tcp 111.111.0.1:80 rr {
 }
 "
         );
+    }
+
+    #[test]
+    fn a_running_daemon_is_a_comment_holding_its_start_line() {
+        let d = crate::ipvs::Daemon::new(crate::ipvs::DaemonState::Master, "eth1", 7);
+        let text = daemons(&[d]);
+        assert!(text.starts_with("# a sync daemon runs"), "{text}");
+        assert!(text.contains(": daemon start master interface eth1 syncid 7"), "{text}");
     }
 
     #[test]
