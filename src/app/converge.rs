@@ -90,22 +90,46 @@ impl App {
         Ok(self.interpreter(Box::new(kernel)))
     }
 
+    /// The files' table and the kernel's, read at once: parsing a big file
+    /// takes about as long as listing a big table (scripts/bench), so the
+    /// files are read on a thread of their own. Errors in the files come
+    /// first; then a kernel that cannot be read (exit 4).
+    fn declared_and_live(
+        &self,
+        files: &[PathBuf],
+    ) -> Result<(Vec<Source>, Desired, Interpreter, converge::Live), u8> {
+        std::thread::scope(|scope| {
+            let declared = scope.spawn(|| self.declarations(files));
+            let read = crate::ipvs::NetlinkKernel::connect_in(&self.netns).map(|kernel| {
+                let mut interp = self.interpreter(Box::new(kernel));
+                let live = interp.live();
+                (interp, live)
+            });
+            let (sources, desired) =
+                declared.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            match read {
+                Err(e) => Err(self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment)),
+                Ok((_, Err(e))) => Err(self.unreadable(&e)),
+                Ok((interp, Ok(live))) => Ok((sources, desired, interp, live)),
+            }
+        })
+    }
+
+    fn unreadable(&self, e: &crate::ipvs::KernelError) -> u8 {
+        let message = format!("cannot read the kernel's table: {e}");
+        self.fail_plain(&message, e.help().as_deref(), FailureKind::Environment)
+    }
+
     /// The live table, or the reason it cannot be read (exit 4).
     fn live(&self, interp: &mut Interpreter) -> Result<converge::Live, u8> {
-        interp.live().map_err(|e| {
-            let message = format!("cannot read the kernel's table: {e}");
-            self.fail_plain(&message, e.help().as_deref(), FailureKind::Environment)
-        })
+        interp.live().map_err(|e| self.unreadable(&e))
     }
 
     /// `lvsh plan FILE...`: what `apply` would change; exit 0 in sync, 1
     /// changes pending.
     pub(super) fn plan(&self, files: &[PathBuf], prune: bool) -> u8 {
-        let result = self.declarations(files).and_then(|(_, desired)| {
-            let mut interp = self.converging()?;
-            let live = self.live(&mut interp)?;
-            Ok(converge::plan(&desired, &live, prune))
-        });
+        let result =
+            self.declared_and_live(files).map(|(_, desired, _, live)| converge::plan(&desired, &live, prune));
         match result {
             Ok(plan) => {
                 self.print_plan(&plan);
@@ -129,16 +153,12 @@ impl App {
     /// `lvsh apply FILE...`: the kernel made as the files declare, in one
     /// transaction.
     pub(super) fn apply(&self, files: &[PathBuf], options: ApplyOptions) -> u8 {
-        let (sources, desired) = match self.declarations(files) {
-            Ok(d) => d,
-            Err(code) => return code,
-        };
-        let mut interp = match self.converging() {
-            Ok(i) => i,
+        let (sources, desired, mut interp, live) = match self.declared_and_live(files) {
+            Ok(read) => read,
             Err(code) => return code,
         };
         let command = command_line("apply", files, options);
-        self.converge_to(&mut interp, &sources, &desired, options, &command)
+        self.converge_to(&mut interp, &sources, &desired, live, options, &command)
     }
 
     /// Shows the plan from the live table to `desired`, then carries it out
@@ -148,6 +168,7 @@ impl App {
         interp: &mut Interpreter,
         sources: &[Source],
         desired: &Desired,
+        live: converge::Live,
         options: ApplyOptions,
         command: &str,
     ) -> u8 {
@@ -157,10 +178,6 @@ impl App {
         }
         eprint!("{}", crate::interp::recovery::warnings(&netns, self.color));
         crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
-        let live = match self.live(interp) {
-            Ok(l) => l,
-            Err(code) => return code,
-        };
         let plan = converge::plan(desired, &live, options.prune);
         self.print_plan(&plan);
         if plan.in_sync() {
@@ -307,9 +324,13 @@ impl App {
             Ok(d) => d,
             Err(code) => return code,
         };
+        let live = match self.live(&mut interp) {
+            Ok(live) => live,
+            Err(code) => return code,
+        };
         println!("rolling back to the table before change {} ({}):", entry.number, entry.command);
         let options = ApplyOptions { prune: true, ..ApplyOptions::default() };
-        self.converge_to(&mut interp, &sources, &desired, options, &format!("{why} {}", entry.number))
+        self.converge_to(&mut interp, &sources, &desired, live, options, &format!("{why} {}", entry.number))
     }
 
     /// `lvsh export`: the live table as declarations.
