@@ -102,9 +102,18 @@ pub fn record(netns: &Netns, export: &str, command: &str, changes: &str) -> io::
 fn record_in(root: &Path, netns: &Netns, export: &str, command: &str, changes: &str) -> io::Result<Entry> {
     let dir = history_dir(root, netns);
     private_dir(&dir)?;
-    let number = entries_in(root, netns).last().map_or(1, |e| e.number + 1);
+    let mut number = entries_in(root, netns).last().map_or(1, |e| e.number + 1);
     let time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let path = dir.join(format!("{number:06}.lvs"));
+    // Two lvsh on one namespace may pick the same number: the file that
+    // exists first keeps it, the other takes the next.
+    let (path, mut file) = loop {
+        let path = dir.join(format!("{number:06}.lvs"));
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+            Ok(file) => break (path, file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && number < u64::MAX => number += 1,
+            Err(e) => return Err(e),
+        }
+    };
     let one_line = |s: &str| s.replace('\n', " ");
     let text = format!(
         "# lvsh history {number}: the table of this namespace before the change below;\n\
@@ -113,7 +122,6 @@ fn record_in(root: &Path, netns: &Netns, export: &str, command: &str, changes: &
         one_line(command),
         one_line(changes)
     );
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     let all = entries_in(root, netns);
@@ -161,7 +169,7 @@ pub fn remember_names(netns: &Netns, desired: &Desired, live: &Live) -> io::Resu
         private_dir(dir)?;
     }
     let text: String = names.iter().map(|(key, name)| format!("{name} {key}\n")).collect();
-    let temp = path.with_extension("new");
+    let temp = path.with_extension(format!("new-{}", std::process::id()));
     let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temp)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
@@ -199,6 +207,11 @@ mod tests {
         let text = fs::read_to_string(&kept[49].path).unwrap();
         assert!(text.starts_with("# lvsh history 55: "), "{text}");
         assert!(text.ends_with("\ntimeouts tcp 900 tcpfin 120 udp 300\n"), "{text}");
+        // A number another lvsh took meanwhile (its file not written yet) is skipped.
+        let other = Netns::Named("other".into());
+        record_in(&root, &other, "", "apply", "1 service added").unwrap();
+        fs::write(history_dir(&root, &other).join("000002.lvs"), "").unwrap();
+        assert_eq!(record_in(&root, &other, "", "apply", "nothing").unwrap().number, 3);
         let _ = fs::remove_dir_all(&root);
     }
 
