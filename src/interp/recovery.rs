@@ -100,7 +100,9 @@ impl RunRecord {
     /// After the batch: the steps that took effect.
     pub fn applied(&mut self, steps: &[usize]) -> io::Result<()> {
         let list: Vec<String> = steps.iter().map(usize::to_string).collect();
-        writeln!(self.file, "applied {} {}", self.batches, list.join(","))
+        // One write: `writeln!` would write its pieces one by one, and a
+        // kill between them would leave a line that lists too few steps.
+        self.file.write_all(format!("applied {} {}\n", self.batches, list.join(",")).as_bytes())
     }
 
     /// The run ended (committed, or rolled back): the record goes.
@@ -260,7 +262,9 @@ fn read(path: &Path) -> Option<Unfinished> {
 /// The batches of a record's text; a line cut short by a crash ends them.
 fn batches(text: &str) -> Vec<Batch> {
     let mut out: Vec<Batch> = Vec::new();
-    for line in text.lines() {
+    for whole in text.split_inclusive('\n') {
+        // Only a whole line counts: a kill may cut the last one short.
+        let Some(line) = whole.strip_suffix('\n') else { break };
         if let Some(rest) = line.strip_prefix("batch ") {
             let mut words = rest.splitn(3, ' ');
             let (_, id, netns) = (words.next(), words.next().unwrap_or(""), words.next().unwrap_or("-"));
@@ -311,15 +315,25 @@ mod tests {
         for op in &undo_backend {
             text.push_str(&format!("  {}\n", shlex::try_join(argv(op).iter().map(String::as_str)).unwrap()));
         }
-        text.push_str("applied 1 0\nbatch 2 5:6 /run/netns/gw\nstep 0\n  -D -t 10.1.0.1:8");
+        text.push_str("applied 1 0\nbatch 2 5:6 /run/netns/gw\nstep 0\n  -D -t 10.1.0.1:80\napplied 2 ");
         let read = batches(&text);
         assert_eq!(read.len(), 2);
         assert_eq!(read[0].steps, vec![undo_add, undo_backend]);
         assert_eq!(read[0].applied, Some(vec![0]));
         assert_eq!(read[1].netns, Netns::Path("/run/netns/gw".into()));
-        assert_eq!(read[1].applied, None, "the run died before it knew");
+        assert_eq!(read[1].steps.len(), 1);
+        assert_eq!(read[1].applied, None, "the run died while it wrote what took effect");
         let run = Unfinished { path: PathBuf::new(), pid: 1, age: 0, batches: read };
         assert_eq!(run.changes(), 2, "one applied step, and one that may have been");
+    }
+
+    #[test]
+    fn a_line_cut_short_ends_the_record() {
+        let text = "process 1 2\nbatch 1 5:6 -\nstep 0\n  -D -t 10.1.0.1:80\nbatch 2 5:6 -\nstep 0\n  -D -t 10.1.0.1:8";
+        let read = batches(text);
+        assert_eq!(read.len(), 2);
+        assert_eq!((read[0].steps.len(), read[0].applied.clone()), (1, None));
+        assert_eq!(read[1].steps, vec![Vec::<Op>::new()], "the cut step holds nothing to undo");
     }
 
     #[test]
