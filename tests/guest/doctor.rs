@@ -58,11 +58,7 @@ fn doctor_names_a_backend_without_its_default_route_and_its_fix_works() {
     // Both doctors before the fix found it (text and JSON).
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert_eq!(stderr.matches("lvs::doctor::found").count(), 2, "{stderr}");
-    assert_eq!(
-        after(&stdout, "from ext1").matches("timed out").count(),
-        2,
-        "int1's replies are lost: {stdout}"
-    );
+    assert_eq!(stdout.matches("timed out").count(), 2, "int1's replies are lost: {stdout}");
     assert!(
         stdout.contains(
             "doctor: 1 problem found on gw\n\
