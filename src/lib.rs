@@ -10,8 +10,9 @@
 //! 1. [`ipvs`]: the model and the netlink client;
 //! 2. [`probe`], [`node`]: connections through a service; processes in namespaces;
 //! 3. [`lang`]: text to checked statements;
-//! 4. [`lab`], [`converge`]: the test lab's namespaces and bridges; the
-//!    difference between declarations and the kernel, as a plan;
+//! 4. [`lab`], [`converge`], [`diagnose`]: the test lab's namespaces and
+//!    bridges; the difference between declarations and the kernel, as a
+//!    plan; what stops traffic, found from facts read in the namespaces;
 //! 5. [`render`]: text for people and machines;
 //! 6. [`interp`]: runs statements against the kernel;
 //! 7. [`script`]: Rhai over the interpreter;
@@ -27,6 +28,7 @@
 pub mod app;
 pub mod cli;
 pub mod converge;
+pub mod diagnose;
 pub mod interp;
 pub mod ipvs;
 pub mod lab;

@@ -37,6 +37,7 @@ impl Interpreter {
             StmtKind::Probe(p) => self.probe(source, span, p),
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
+            StmtKind::Doctor(d) => self.doctor(source, span, d),
             StmtKind::Watch(w) => self.watch(source, span, w),
             StmtKind::Help(Some(name)) if name.value == "rhai" => {
                 self.write(&crate::render::help::rhai((self.scripting.functions)()))

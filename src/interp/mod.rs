@@ -4,6 +4,7 @@
 mod apply;
 mod configure;
 mod converge;
+mod diagnose;
 mod embed;
 mod exec;
 mod explain;

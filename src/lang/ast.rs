@@ -68,6 +68,8 @@ pub enum StmtKind {
     Check(CheckStmt),
     /// `watch [SVC] [--stats|--rate] [interval D] [count N]`: a refreshing listing.
     Watch(WatchStmt),
+    /// `doctor [SVC] [--json] [--fix]`: what stops traffic, with the fix.
+    Doctor(DoctorStmt),
     /// `help [COMMAND]`: the commands, or one command's syntax and example.
     Help(Option<Spanned<String>>),
     /// `explain STMT`: what a statement would change, without running it.
@@ -165,6 +167,17 @@ pub struct CheckStmt {
     /// Set a failed backend's weight to 0, and restore it when it answers again.
     pub drain_failed: bool,
     pub timeout: Duration,
+}
+
+/// `doctor ...`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DoctorStmt {
+    /// Only this service's findings (and the director's own).
+    pub service: Option<Spanned<SvcRef>>,
+    /// Print the findings as JSON.
+    pub json: bool,
+    /// Run the fixes it prints (in the lab only).
+    pub fix: bool,
 }
 
 /// `probe ...`: real connections to a service.

@@ -81,6 +81,9 @@ impl Checker {
             StmtKind::Check(c) => {
                 self.reference(&c.service);
             }
+            StmtKind::Doctor(super::ast::DoctorStmt { service: Some(s), .. }) => {
+                self.reference(s);
+            }
             StmtKind::Watch(w) => {
                 if let super::ast::ShowTarget::Service(s) = &w.show.target {
                     self.reference(s);

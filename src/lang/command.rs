@@ -240,6 +240,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         Effect::Uses,
     ),
     cmd(
+        "doctor",
+        Group::Verify,
+        "doctor [SERVICE] [DOCTOR-OPTION]...",
+        "find what stops traffic (routes, forwarding, listeners, settings) and say the fix",
+        "doctor web",
+        parsers::doctor_stmt,
+        Effect::Uses,
+    ),
+    cmd(
         "restore",
         Group::Files,
         "restore FILE",
@@ -465,6 +474,8 @@ pub fn of(kind: &StmtKind) -> Option<&'static CommandHelp> {
 pub fn needs_kernel(kind: &StmtKind) -> bool {
     match kind {
         StmtKind::Tutorial(t) if t.list => false,
+        // doctor says when IPVS is missing, as one of its findings.
+        StmtKind::Doctor(_) => false,
         _ => of(kind).is_none_or(|c| c.effect != Effect::Free),
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::ast::{BackendDecl, ShowStmt, ShowTarget, Stmt, StmtKind, SvcOption, SvcRef};
 use super::parse::options;
 use super::parse::tables::{
-    BACKEND, CHECK, DAEMON, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TUTORIAL, WATCH,
+    BACKEND, CHECK, DAEMON, DOCTOR, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TUTORIAL, WATCH,
 };
 use super::source::Spanned;
 use crate::ipvs::{DaemonState, ServiceKey};
@@ -71,6 +71,11 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Watch(w) => format!("watch{}{}", show_target(&w.show.target), options::print(&WATCH, w)),
         StmtKind::Check(c) => {
             format!("check {}{}", svc_ref(Some(&c.service.value)), options::print(&CHECK, c))
+        }
+        StmtKind::Doctor(d) => {
+            let service =
+                d.service.as_ref().map(|s| format!(" {}", svc_ref(Some(&s.value)))).unwrap_or_default();
+            format!("doctor{service}{}", options::print(&DOCTOR, d))
         }
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))

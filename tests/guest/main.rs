@@ -19,6 +19,7 @@ mod batch;
 mod cli;
 mod converge;
 mod daemons;
+mod doctor;
 mod errors;
 mod import;
 mod lab;

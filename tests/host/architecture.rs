@@ -18,8 +18,9 @@ const LAYERS: &[(&[&str], &str)] = &[
     (&["probe", "node"], "connections through a service; processes in namespaces"),
     (&["lang"], "text to checked statements"),
     (
-        &["lab", "converge"],
-        "the test lab's namespaces and bridges; declarations against the kernel, as a plan",
+        &["lab", "converge", "diagnose"],
+        "the test lab's namespaces and bridges; declarations against the kernel, as a plan; \
+         what stops traffic, from facts",
     ),
     (&["render"], "text for people and machines"),
     (&["interp"], "runs statements against the kernel"),

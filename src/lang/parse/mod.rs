@@ -3,6 +3,7 @@
 //! file is reported at once.
 
 mod backend;
+mod doctor;
 mod error;
 pub mod fragment;
 mod lexeme;
@@ -38,6 +39,7 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 /// read them here.
 pub mod tables {
     pub use super::backend::BACKEND;
+    pub use super::doctor::DOCTOR;
     pub use super::misc::{DAEMON, TIMEOUTS};
     pub use super::node::{LAB, SERVE, TUTORIAL};
     pub use super::options::OptionTable;
@@ -46,13 +48,16 @@ pub mod tables {
     pub use super::show::{SHOW, WATCH};
 
     /// Every table, in `help`'s order of their statements.
-    pub static ALL: &[&dyn OptionTable] =
-        &[&SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &LAB, &SERVE, &TUTORIAL];
+    pub static ALL: &[&dyn OptionTable] = &[
+        &SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &DOCTOR, &LAB, &SERVE,
+        &TUTORIAL,
+    ];
 }
 
 /// The statements' parsers, for the command table ([`crate::lang::command`]).
 pub mod parsers {
     pub use super::backend::backend_stmt;
+    pub use super::doctor::doctor_stmt;
     pub use super::misc::{
         daemon_stmt, del_stmt, echo_stmt, flush_stmt, help_stmt, ipvsadm_stmt, restore_stmt, save_stmt,
         set_stmt, sleep_stmt, source_stmt, timeouts_stmt, zero_stmt,

@@ -1,0 +1,121 @@
+//! What the checks look at, read once: the director's settings, routes and
+//! table, and what each backend that lvsh can enter routes and listens on.
+
+use std::net::{IpAddr, SocketAddr};
+
+use crate::ipvs::{Backend, ConnEntry, Daemon, Service};
+
+/// Everything the checks need, gathered from the namespaces or written by
+/// hand in a test.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The director as the user names it (`gw`); `None`: the namespace lvsh runs in.
+    pub director: Option<String>,
+    /// Whether IPVS answers in the director's namespace.
+    pub ipvs: bool,
+    /// `net.ipv4.ip_forward`; `None` when it could not be read.
+    pub ip_forward: Option<bool>,
+    pub vs: VsSysctls,
+    /// The services looked at (all, or the one named), with their backends.
+    pub services: Vec<ServiceFacts>,
+    /// The director's connection entries (`ipvsadm -L -n -c`).
+    pub connections: Vec<ConnEntry>,
+    pub daemons: Vec<Daemon>,
+    /// The director's network interfaces.
+    pub interfaces: Vec<String>,
+    /// The director's route to each backend address (`None`: no route).
+    pub director_routes: Vec<(IpAddr, Option<Route>)>,
+    /// The backends lvsh could enter.
+    pub hosts: Vec<BackendHost>,
+    /// Names of addresses (the lab's nodes): `10.10.0.2` is `int1`.
+    pub names: Vec<(IpAddr, String)>,
+}
+
+/// The `net.ipv4.vs.*` settings that decide what happens to traffic of
+/// drained and deleted backends (`None`: not readable, e.g. no IPVS).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VsSysctls {
+    pub conn_reuse_mode: Option<u32>,
+    pub expire_nodest_conn: Option<u32>,
+    pub expire_quiescent_template: Option<u32>,
+}
+
+/// A service, how the user names it, and its backends.
+#[derive(Debug, Clone)]
+pub struct ServiceFacts {
+    /// Its name in this session (`web`), or its key (`tcp 111.111.0.1:80`).
+    pub label: String,
+    pub service: Service,
+    pub backends: Vec<Backend>,
+}
+
+/// The route a namespace uses to reach an address (`ip route get`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The next hop; `None` when the address is on a connected network.
+    pub via: Option<IpAddr>,
+    pub dev: String,
+    /// The source address the namespace would use.
+    pub src: Option<IpAddr>,
+}
+
+/// A backend's own namespace, as far as the checks need it.
+#[derive(Debug, Clone)]
+pub struct BackendHost {
+    /// Its node's name (`int1`).
+    pub node: String,
+    pub addr: IpAddr,
+    /// Its route to each client address (`None`: no route).
+    pub routes: Vec<(IpAddr, Option<Route>)>,
+    pub listeners: Listeners,
+}
+
+/// The sockets that wait for traffic in a namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listeners {
+    /// TCP sockets in LISTEN.
+    pub tcp: Vec<SocketAddr>,
+    /// Bound UDP sockets.
+    pub udp: Vec<SocketAddr>,
+}
+
+impl Listeners {
+    /// Whether something would take traffic for `addr` (a socket on its
+    /// port, bound to its address or to any).
+    pub fn serves(&self, addr: SocketAddr, udp: bool) -> bool {
+        let sockets = if udp { &self.udp } else { &self.tcp };
+        sockets.iter().any(|s| s.port() == addr.port() && (s.ip() == addr.ip() || s.ip().is_unspecified()))
+    }
+}
+
+impl Facts {
+    /// An address with its node's name: `10.10.0.2 (int1)`.
+    pub fn named(&self, ip: IpAddr) -> String {
+        match self.names.iter().find(|(a, _)| *a == ip) {
+            Some((_, name)) => format!("{ip} ({name})"),
+            None => ip.to_string(),
+        }
+    }
+
+    /// A backend with its node's name: `10.10.0.2:8000 (int1)`.
+    pub fn named_backend(&self, addr: SocketAddr) -> String {
+        match self.names.iter().find(|(a, _)| *a == addr.ip()) {
+            Some((_, name)) => format!("{addr} ({name})"),
+            None => addr.to_string(),
+        }
+    }
+
+    /// The director as a sentence names it.
+    pub fn director_name(&self) -> &str {
+        self.director.as_deref().unwrap_or("the director")
+    }
+
+    /// A command to run on the director, as lvsh takes it: `gw sysctl ...`
+    /// for a lab node, the bare command where lvsh runs.
+    pub fn on_director(&self, command: &str) -> String {
+        match &self.director {
+            Some(node) => format!("{node} {command}"),
+            None => command.to_string(),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `doctor`: gathers the facts of the director and of the lab's nodes it
+//! can enter, runs every check, prints the findings, and with `--fix` (in
+//! the lab only) runs the fixes it printed and checks again.
+
+use std::net::IpAddr;
+
+use super::{Failure, Interpreter};
+use crate::diagnose::gather::{gather, Scope};
+use crate::diagnose::{checks, Finding};
+use crate::lab::{Lab, DIRECTOR, NODES};
+use crate::lang::ast::DoctorStmt;
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::source::{Source, Span};
+use crate::render::doctor as render;
+
+impl Interpreter {
+    pub(super) fn doctor(&mut self, source: &Source, span: Span, d: &DoctorStmt) -> Result<(), Failure> {
+        let in_lab = self.lab.is_up() && self.kernel.netns() == self.lab.resolve(DIRECTOR);
+        if d.fix && !in_lab {
+            let d = Diagnostic::error(
+                "lvs::doctor::not-in-lab",
+                "`doctor --fix` changes nodes, so it runs only in lvsh's lab",
+                span,
+                "outside the lab",
+            )
+            .with_help("run `doctor` without `--fix` and apply the fixes it prints yourself");
+            return Err(Failure::script(source, d));
+        }
+        let scope = self.doctor_scope(source, d, in_lab)?;
+        let director = scope.director.clone().unwrap_or_else(|| self.kernel.netns().to_string());
+        let found = self.diagnose(source, span, &scope)?;
+        let left = match d.fix && !found.is_empty() {
+            false => {
+                let text = if d.json || self.json {
+                    render::json(&found)
+                } else {
+                    render::report(&found, &director)
+                };
+                self.write(&text)?;
+                found
+            }
+            true => {
+                if !(d.json || self.json) {
+                    self.write(&render::report(&found, &director))?;
+                }
+                let (ran, skipped) = self.run_fixes(&found)?;
+                let left = self.diagnose(source, span, &scope)?;
+                let text = match d.json || self.json {
+                    true => render::json_fixed(&found, &ran, &left),
+                    false => render::fixes(&ran, &skipped) + render::report(&left, &director).as_str(),
+                };
+                self.write(&text)?;
+                left
+            }
+        };
+        if left.is_empty() {
+            return Ok(());
+        }
+        let mut codes: Vec<&str> = left.iter().map(|f| f.code).collect();
+        codes.dedup();
+        let message = format!(
+            "doctor found {}: {}",
+            crate::render::words::plural(left.len(), "problem"),
+            codes.join(", ")
+        );
+        let d = Diagnostic::error("lvs::doctor::found", message, span, "traffic is lost or misdirected")
+            .with_help("each finding above says why and the line that fixes it");
+        Err(Failure::expectation(source, d))
+    }
+
+    /// What `doctor` looks at: the director, and in the lab its nodes (the
+    /// backends to enter, the clients they must reply to, their names).
+    fn doctor_scope(&self, source: &Source, d: &DoctorStmt, in_lab: bool) -> Result<Scope, Failure> {
+        let only = match &d.service {
+            Some(s) => Some(self.resolve(source, Some(s))?),
+            None => None,
+        };
+        let labels = self
+            .session
+            .names()
+            .filter_map(|n| {
+                self.session
+                    .resolve(&crate::lang::ast::SvcRef::Name(n.to_string()))
+                    .map(|k| (k, n.to_string()))
+            })
+            .collect();
+        if !in_lab {
+            let director = self.acting_on().map(str::to_string);
+            return Ok(Scope { director, only, labels, ..Scope::default() });
+        }
+        let ports = |keep: fn(&crate::lab::Node) -> bool| -> Vec<(String, IpAddr)> {
+            NODES
+                .iter()
+                .filter(|n| keep(n))
+                .flat_map(|n| n.ports.iter().map(|p| (n.name.to_string(), IpAddr::V4(p.addr))))
+                .collect()
+        };
+        let hosts = ports(|n| n.name != DIRECTOR && n.role != "client")
+            .into_iter()
+            .map(|(name, ip)| (name.clone(), ip, self.lab.resolve(&name)))
+            .collect();
+        let clients = ports(|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect();
+        let names = ports(|_| true).into_iter().map(|(name, ip)| (ip, name)).collect();
+        Ok(Scope { director: Some(DIRECTOR.to_string()), only, labels, hosts, clients, names })
+    }
+
+    /// Every finding of every check, on facts read now.
+    fn diagnose(&mut self, source: &Source, span: Span, scope: &Scope) -> Result<Vec<Finding>, Failure> {
+        let facts = gather(self.kernel.as_mut(), scope).map_err(|e| {
+            let mut d =
+                Diagnostic::error("lvs::doctor::failed", format!("doctor cannot look: {e}"), span, "");
+            d.help = e.help();
+            Failure::environment(source, d)
+        })?;
+        Ok(checks::all(&facts))
+    }
+
+    /// Runs each distinct fix that is an lvsh line (a node command, `serve`,
+    /// `set ...`); the others are for the user. Returns (ran, skipped).
+    fn run_fixes(&mut self, findings: &[Finding]) -> Result<(Vec<String>, Vec<String>), Failure> {
+        let (mut ran, mut skipped) = (Vec::new(), Vec::new());
+        for line in findings.iter().filter_map(|f| f.fix.clone()) {
+            if ran.contains(&line) || skipped.contains(&line) {
+                continue;
+            }
+            let fix = Source::new("<doctor --fix>", &line);
+            let (script, diagnostics) = crate::lang::parse::parse_script(&fix, Lab::is_node);
+            if script.stmts.is_empty() || diagnostics.iter().any(|d| d.is_error()) {
+                skipped.push(line);
+                continue;
+            }
+            self.run_stmts(&fix, &script)?;
+            ran.push(line);
+        }
+        Ok((ran, skipped))
+    }
+}
