@@ -27,7 +27,10 @@ impl Interpreter {
             return Err(Failure::script(source, d));
         }
         let scope = self.doctor_scope(source, d, in_lab)?;
-        let director = scope.director.clone().unwrap_or_else(|| self.kernel.netns().to_string());
+        let director = scope.director.clone().unwrap_or_else(|| match self.kernel.netns() {
+            crate::ipvs::Netns::Current => "this host".to_string(),
+            other => other.to_string(),
+        });
         let found = self.diagnose(source, span, &scope)?;
         let left = match d.fix && !found.is_empty() {
             false => {

@@ -15,16 +15,23 @@ pub struct Unreachable {
     netns: Netns,
     reason: String,
     help: Option<String>,
+    /// The kernel has no IPVS at all: said as such, so that `doctor` can
+    /// report it as a finding rather than fail.
+    missing: bool,
 }
 
 impl Unreachable {
     /// Stands in for the kernel of `netns`, which answered `error`.
     pub fn new(netns: Netns, error: &KernelError) -> Unreachable {
-        Unreachable { netns, reason: error.to_string(), help: error.help() }
+        let missing = matches!(error, KernelError::IpvsMissing);
+        Unreachable { netns, reason: error.to_string(), help: error.help(), missing }
     }
 
     fn error(&self) -> KernelError {
-        KernelError::Unreachable { reason: self.reason.clone(), help: self.help.clone() }
+        match self.missing {
+            true => KernelError::IpvsMissing,
+            false => KernelError::Unreachable { reason: self.reason.clone(), help: self.help.clone() },
+        }
     }
 }
 

@@ -71,3 +71,17 @@ fn explain_without_ipvs_shows_the_ipvsadm_lines_and_says_the_kernel_was_not_read
         out.stdout
     );
 }
+
+#[test]
+fn doctor_without_ipvs_reports_it_as_a_finding_with_its_fix() {
+    require_no_ipvs_phase();
+    let out = crate::support::lvsh().commands("doctor").run();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("doctor: 1 problem found on this host\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("error doctor::no-ipvs: IPVS is not loaded on the director\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("  fix:   modprobe ip_vs\n"), "{}", out.stdout);
+}
