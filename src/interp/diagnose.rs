@@ -73,7 +73,12 @@ impl Interpreter {
 
     /// What `doctor` looks at: the director, and in the lab its nodes (the
     /// backends to enter, the clients they must reply to, their names).
-    fn doctor_scope(&self, source: &Source, d: &DoctorStmt, in_lab: bool) -> Result<Scope, Failure> {
+    pub(super) fn doctor_scope(
+        &self,
+        source: &Source,
+        d: &DoctorStmt,
+        in_lab: bool,
+    ) -> Result<Scope, Failure> {
         let only = match &d.service {
             Some(s) => Some(self.resolve(source, Some(s))?),
             None => None,
@@ -108,7 +113,12 @@ impl Interpreter {
     }
 
     /// Every finding of every check, on facts read now.
-    fn diagnose(&mut self, source: &Source, span: Span, scope: &Scope) -> Result<Vec<Finding>, Failure> {
+    pub(super) fn diagnose(
+        &mut self,
+        source: &Source,
+        span: Span,
+        scope: &Scope,
+    ) -> Result<Vec<Finding>, Failure> {
         let facts = gather(self.kernel.as_mut(), scope).map_err(|e| {
             let mut d =
                 Diagnostic::error("lvs::doctor::failed", format!("doctor cannot look: {e}"), span, "");

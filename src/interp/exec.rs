@@ -38,6 +38,7 @@ impl Interpreter {
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Doctor(d) => self.doctor(source, span, d),
+            StmtKind::Trace(t) => self.trace(source, span, t),
             StmtKind::Watch(w) => self.watch(source, span, w),
             StmtKind::Help(Some(name)) if name.value == "rhai" => {
                 self.write(&crate::render::help::rhai((self.scripting.functions)()))

@@ -20,6 +20,7 @@ pub mod recovery;
 mod resolve;
 pub mod session;
 mod sourcing;
+mod trace;
 mod tutorial;
 pub mod txn;
 

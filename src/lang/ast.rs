@@ -70,6 +70,8 @@ pub enum StmtKind {
     Watch(WatchStmt),
     /// `doctor [SVC] [--json] [--fix]`: what stops traffic, with the fix.
     Doctor(DoctorStmt),
+    /// `trace SVC [from NODE] [timeout D] [--json]`: one connection followed through the director.
+    Trace(TraceStmt),
     /// `help [COMMAND]`: the commands, or one command's syntax and example.
     Help(Option<Spanned<String>>),
     /// `explain STMT`: what a statement would change, without running it.
@@ -178,6 +180,17 @@ pub struct DoctorStmt {
     pub json: bool,
     /// Run the fixes it prints (in the lab only).
     pub fix: bool,
+}
+
+/// `trace ...`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TraceStmt {
+    pub service: Spanned<SvcRef>,
+    /// The node the connection starts from (lvsh's own namespace if none).
+    pub from: Option<Spanned<String>>,
+    pub timeout: Duration,
+    /// Print the trace as JSON.
+    pub json: bool,
 }
 
 /// `probe ...`: real connections to a service.

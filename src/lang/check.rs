@@ -84,6 +84,9 @@ impl Checker {
             StmtKind::Doctor(super::ast::DoctorStmt { service: Some(s), .. }) => {
                 self.reference(s);
             }
+            StmtKind::Trace(t) => {
+                self.reference(&t.service);
+            }
             StmtKind::Watch(w) => {
                 if let super::ast::ShowTarget::Service(s) = &w.show.target {
                     self.reference(s);

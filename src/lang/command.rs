@@ -249,6 +249,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         Effect::Uses,
     ),
     cmd(
+        "trace",
+        Group::Verify,
+        "trace SERVICE [TRACE-OPTION]...",
+        "follow one connection through the director: the backend it chose, the connection's state, where it was lost",
+        "trace web from ext1",
+        parsers::trace_stmt,
+        Effect::Uses,
+    ),
+    cmd(
         "restore",
         Group::Files,
         "restore FILE",

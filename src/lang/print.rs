@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::ast::{BackendDecl, ShowStmt, ShowTarget, Stmt, StmtKind, SvcOption, SvcRef};
 use super::parse::options;
 use super::parse::tables::{
-    BACKEND, CHECK, DAEMON, DOCTOR, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TUTORIAL, WATCH,
+    BACKEND, CHECK, DAEMON, DOCTOR, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TRACE, TUTORIAL, WATCH,
 };
 use super::source::Spanned;
 use crate::ipvs::{DaemonState, ServiceKey};
@@ -76,6 +76,9 @@ pub fn print_stmt(kind: &StmtKind) -> String {
             let service =
                 d.service.as_ref().map(|s| format!(" {}", svc_ref(Some(&s.value)))).unwrap_or_default();
             format!("doctor{service}{}", options::print(&DOCTOR, d))
+        }
+        StmtKind::Trace(t) => {
+            format!("trace {}{}", svc_ref(Some(&t.service.value)), options::print(&TRACE, t))
         }
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))

@@ -7,6 +7,7 @@ pub mod announce;
 pub mod connect;
 pub mod expect;
 pub mod result;
+pub mod trace;
 
 pub use expect::{judge, Expectation, Verdict};
 pub use result::{Attempt, Failure, LatencySummary, Outcome, ProbeResult, Served};

@@ -19,5 +19,6 @@ pub mod notes;
 pub mod plan;
 pub mod probe;
 pub mod table;
+pub mod trace;
 pub mod watch;
 pub mod words;

@@ -31,4 +31,5 @@ mod restore;
 mod script;
 mod services;
 mod timeouts;
+mod trace;
 mod traffic;

@@ -15,6 +15,7 @@ mod reference;
 mod script;
 mod service;
 mod show;
+mod trace;
 
 use nom::IResult;
 use nom_locate::LocatedSpan;
@@ -46,10 +47,11 @@ pub mod tables {
     pub use super::probe::{PredicateForm, CHECK, PREDICATES, PROBE};
     pub use super::service::SERVICE;
     pub use super::show::{SHOW, WATCH};
+    pub use super::trace::TRACE;
 
     /// Every table, in `help`'s order of their statements.
     pub static ALL: &[&dyn OptionTable] = &[
-        &SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &DOCTOR, &LAB, &SERVE,
+        &SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &DOCTOR, &TRACE, &LAB, &SERVE,
         &TUTORIAL,
     ];
 }
@@ -67,6 +69,7 @@ pub mod parsers {
     pub use super::script::script_block;
     pub use super::service::service_decl;
     pub use super::show::{show_stmt, watch_stmt};
+    pub use super::trace::trace_stmt;
 }
 
 /// A statement's parser: the words after its command name.
