@@ -197,16 +197,23 @@ impl Interpreter {
             .start(&netns.to_string(), &netns, &argv, &command)
             .map_err(|e| env_failure(source, span, "lvs::node::spawn", e.to_string(), e.help()))?;
         let ready = ready_line(&name, s.kind, s.port);
-        if self.jobs.wait_for(id, &ready, std::time::Duration::from_secs(5)) {
+        // A server that fails exits at once (the wait ends then); a slow,
+        // loaded machine may take seconds just to start the binary.
+        const START: std::time::Duration = std::time::Duration::from_secs(30);
+        if self.jobs.wait_for(id, &ready, START) {
             return self.write(&format!("[{id}] {ready}\n"));
         }
         let output = self.jobs.output(id).unwrap_or_default();
         self.jobs.stop(id);
+        let why = match output.trim() {
+            "" => format!("it did not say it was ready within {}s", START.as_secs()),
+            said => said.to_string(),
+        };
         Err(env_failure(
             source,
             span,
             "lvs::serve::failed",
-            format!("the server on {} did not start: {}", s.node.value, output.trim()),
+            format!("the server on {} did not start: {why}", s.node.value),
             "is the port already taken there? `jobs` and `lab status` show what runs",
         ))
     }
