@@ -32,10 +32,15 @@ pub(super) fn direct_backends(facts: &Facts) -> Vec<Direct<'_>> {
     let mut all = Vec::new();
     for svc in &facts.services {
         let ServiceKey::Inet { addr, .. } = svc.service.key else { continue };
-        for b in &svc.backends {
-            if matches!(b.forward, Forward::Route | Forward::Tunnel(_)) {
-                all.push(Direct { svc, vip: addr.ip(), addr: b.addr, forward: b.forward });
-            }
+        // By address, so that findings read in the same order whatever order the kernel lists.
+        let mut backends: Vec<_> = svc
+            .backends
+            .iter()
+            .filter(|b| matches!(b.forward, Forward::Route | Forward::Tunnel(_)))
+            .collect();
+        backends.sort_by_key(|b| b.addr);
+        for b in backends {
+            all.push(Direct { svc, vip: addr.ip(), addr: b.addr, forward: b.forward });
         }
     }
     all

@@ -312,6 +312,11 @@ fn dr_lab(forward: Forward) -> Facts {
     facts
 }
 
+/// Each finding as `code what | fix`.
+fn summary(found: &[Finding]) -> Vec<String> {
+    found.iter().map(|f| format!("{} {} | {}", f.code, f.what, f.fix.clone().unwrap_or_default())).collect()
+}
+
 fn ipip() -> Forward {
     Forward::Tunnel(Tunnel { kind: TunnelKind::Ipip, csum: TunnelCsum::NoCsum })
 }
@@ -330,12 +335,8 @@ fn dr_backends_without_the_vip_and_arp_settings_are_named_with_their_fixes() {
         h.conf = conf(&[("all", zero()), ("eth1", zero())]);
     }
     let found = all(&facts);
-    let lines: Vec<String> = found
-        .iter()
-        .map(|f| format!("{} {} | {}", f.code, f.what, f.fix.clone().unwrap_or_default()))
-        .collect();
     assert_eq!(
-        lines,
+        summary(&found),
         [
             "doctor::backend-lacks-vip int1 does not hold the VIP 111.111.0.1 of route service web | int1 ip addr add 111.111.0.1/32 dev lo",
             "doctor::backend-lacks-vip int2 does not hold the VIP 111.111.0.1 of route service web | int2 ip addr add 111.111.0.1/32 dev lo",
@@ -446,12 +447,8 @@ fn a_tunnel_backend_without_its_device_is_named_with_the_fix() {
     facts.hosts[1].links[2].up = false;
     facts.hosts[0].links.pop();
     let found = all(&facts);
-    let lines: Vec<String> = found
-        .iter()
-        .map(|f| format!("{} {} | {}", f.code, f.what, f.fix.clone().unwrap_or_default()))
-        .collect();
     assert_eq!(
-        lines,
+        summary(&found),
         [
             "doctor::no-tunnel-device int1 has no ipip device for the ipip tunnel of service web | int1 ip link add ipip0 up type ipip external",
             "doctor::no-tunnel-device int2's ipip device tunl0 is down for the ipip tunnel of service web | int2 ip link set tunl0 up",
