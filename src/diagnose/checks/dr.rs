@@ -14,6 +14,7 @@ pub const VIP_NOT_LOCAL: &str = "doctor::vip-not-local";
 pub const REPLIES_MARTIAN: &str = "doctor::replies-martian";
 pub const DIRECTOR_RP_FILTER: &str = "doctor::director-rp-filter";
 pub const BACKEND_LACKS_VIP: &str = "doctor::backend-lacks-vip";
+pub const VIP_ON_ARP_INTERFACE: &str = "doctor::vip-on-arp-interface";
 pub const ARP_IGNORE: &str = "doctor::arp-ignore";
 pub const ARP_ANNOUNCE: &str = "doctor::arp-announce";
 
@@ -277,6 +278,40 @@ pub fn backend_vip(facts: &Facts) -> Vec<Finding> {
             fix: Some(format!("{} ip addr add {}/{} dev lo", h.node, d.vip, host_prefix(d.vip))),
         })
         .collect()
+}
+
+/// A VIP held on an interface that answers ARP draws the VIP's traffic
+/// away from the director: arp_ignore cannot hide an address the asking
+/// interface itself holds.
+pub fn vip_on_arp_interface(facts: &Facts) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for (h, d) in per_host(facts) {
+        for link in h.links.iter().filter(|l| !l.noarp) {
+            let Some((_, len)) = link.addrs.iter().find(|(a, _)| *a == d.vip) else { continue };
+            found.push(Finding {
+                severity: Severity::Warning,
+                code: VIP_ON_ARP_INTERFACE,
+                what: format!(
+                    "{} holds the VIP {} of {} service {} on {}, which answers ARP for it",
+                    h.node,
+                    d.vip,
+                    method(d.forward),
+                    d.svc.label,
+                    link.name
+                ),
+                place: Place {
+                    node: Some(h.node.clone()),
+                    interface: Some(link.name.clone()),
+                    service: Some(d.svc.label.clone()),
+                    backend: Some(facts.named_backend(d.addr)),
+                },
+                why: "the backend answers ARP for the VIP on its network, so the router may send the VIP's traffic to it instead of the director; the VIP belongs on lo".to_string(),
+                // Then `doctor` asks for it on lo, if no other interface holds it.
+                fix: Some(format!("{} ip addr del {}/{len} dev {}", h.node, d.vip, link.name)),
+            });
+        }
+    }
+    found
 }
 
 /// The backend's interface towards the director: the one holding its address.

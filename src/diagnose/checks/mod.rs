@@ -86,6 +86,11 @@ pub const CHECKS: &[Check] = &[
         run: dr::backend_vip,
     },
     Check {
+        code: dr::VIP_ON_ARP_INTERFACE,
+        checks: "no DR or tunnel backend holds the VIP on an interface that answers ARP",
+        run: dr::vip_on_arp_interface,
+    },
+    Check {
         code: dr::ARP_IGNORE,
         checks: "`arp_ignore` is at least 1 on a DR or tunnel backend's interface",
         run: dr::arp_ignore,

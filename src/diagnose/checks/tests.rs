@@ -353,6 +353,21 @@ fn dr_backends_without_the_vip_and_arp_settings_are_named_with_their_fixes() {
 }
 
 #[test]
+fn a_dr_vip_on_the_backends_real_interface_is_moved_off_it() {
+    let mut facts = dr_lab(Forward::Route);
+    facts.hosts[1].links[0].addrs.pop();
+    facts.hosts[1].links[1].addrs.push((ip("111.111.0.1"), 24));
+    let found = all(&facts);
+    assert_eq!(
+        summary(&found),
+        ["doctor::vip-on-arp-interface int2 holds the VIP 111.111.0.1 of route service web on eth1, which answers ARP for it | int2 ip addr del 111.111.0.1/24 dev eth1"]
+    );
+    assert_eq!(found[0].place.interface.as_deref(), Some("eth1"));
+    facts.hosts[1].links[1].addrs.pop();
+    assert_eq!(codes(&all(&facts)), ["doctor::backend-lacks-vip"], "then it goes on lo");
+}
+
+#[test]
 fn the_interfaces_own_arp_setting_counts_when_it_is_the_larger() {
     let mut facts = dr_lab(Forward::Route);
     let own = ConfValues { arp_ignore: Some(2), arp_announce: Some(2), ..zero() };
