@@ -27,9 +27,17 @@ fn run_with_one_finding(script: &str) -> String {
     stdout
 }
 
+/// What a tunnel backend int2 needs besides its device: the VIP on lo, its
+/// ARP settings, and gw taking the replies from its own address.
+const TUNNEL_BACKEND_READY: &str = "int2 ip addr add 111.111.0.1/32 dev lo\n\
+     int2 sysctl -w net.ipv4.conf.all.arp_ignore=1\n\
+     int2 sysctl -w net.ipv4.conf.all.arp_announce=2\n\
+     gw sysctl -w net.ipv4.conf.eth2.accept_local=1\n";
+
 /// Runs `setup` (a lab with a fault), then shows gw's table (`ipvsadm -S
 /// -n`), a probe that fails, `doctor`, `doctor --fix`, a probe that must
-/// pass, and `doctor`; only the first `doctor` may find something.
+/// pass, and `doctor`; only the first `doctor` may find something, and the
+/// last must find nothing.
 fn fault_then_doctor_fix(setup: &str) -> String {
     let script = format!(
         "{setup}\
@@ -43,7 +51,12 @@ fn fault_then_doctor_fix(setup: &str) -> String {
          doctor\n\
          lab down\n"
     );
-    run_with_one_finding(&script)
+    let stdout = run_with_one_finding(&script);
+    assert!(
+        stdout.contains("ok: expect web spread even within 1\ndoctor: no problem found on gw\nlab down"),
+        "{stdout}"
+    );
+    stdout
 }
 
 /// `text` from the first occurrence of `marker` on.
@@ -231,10 +244,6 @@ fn doctor_names_dr_backends_without_the_vip_and_arp_settings_and_doctor_fix_sets
         fixed.contains("doctor: no problem found on gw\nprobe tcp 111.111.0.1:80: 4 connections, 4 served\n"),
         "{stdout}"
     );
-    assert!(
-        fixed.contains("ok: expect web spread even within 1\ndoctor: no problem found on gw\n"),
-        "{stdout}"
-    );
 }
 
 #[test]
@@ -244,12 +253,10 @@ fn doctor_names_a_tunnel_backend_without_its_ipip_device_and_doctor_fix_brings_o
     let setup = "lab up prefix dt-\n\
          service web tcp 111.111.0.1:80 rr\n\
          backend web 10.10.0.3:80 tunnel ipip\n\
-         serve int2 80\n\
-         int2 ip addr add 111.111.0.1/32 dev lo\n\
-         int2 sysctl -w net.ipv4.conf.all.arp_ignore=1\n\
-         int2 sysctl -w net.ipv4.conf.all.arp_announce=2\n\
-         gw sysctl -w net.ipv4.conf.eth2.accept_local=1\n";
-    let stdout = fault_then_doctor_fix(setup);
+         serve int2 80\n"
+        .to_string()
+        + TUNNEL_BACKEND_READY;
+    let stdout = fault_then_doctor_fix(&setup);
     assert!(stdout.contains("-a -t 111.111.0.1:80 -r 10.10.0.3:80 -i -w 1"), "ipvsadm: a tunnel: {stdout}");
     assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
     let report = from(&stdout, "doctor: ");
@@ -279,9 +286,44 @@ fn doctor_names_a_tunnel_backend_without_its_ipip_device_and_doctor_fix_brings_o
     );
     let fixed = after(report, "fixed: ran");
     assert!(
-        fixed.contains("4 connections, 4 served\n")
-            && fixed.contains("ok: expect web no failures\n")
-            && fixed.contains("ok: expect web spread even within 1\ndoctor: no problem found on gw\n"),
+        fixed.contains("4 connections, 4 served\n") && fixed.contains("ok: expect web no failures\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn doctor_names_a_gue_backend_without_its_receive_port_and_doctor_fix_opens_it() {
+    let setup = "lab up prefix dg-\n\
+         service web tcp 111.111.0.1:80 rr\n\
+         backend web 10.10.0.3:80 tunnel gue port 5555\n\
+         serve int2 80\n"
+        .to_string()
+        + TUNNEL_BACKEND_READY;
+    let stdout = fault_then_doctor_fix(&setup);
+    assert!(
+        stdout.contains("-a -t 111.111.0.1:80 -r 10.10.0.3:80 -i -w 1 --tun-type gue --tun-port 5555"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
+    let report = from(&stdout, "doctor: ");
+    assert!(
+        report.starts_with("doctor: 2 problems found on gw\nerror doctor::no-tunnel-device: "),
+        "{stdout}"
+    );
+    assert!(report.contains(" for the gue (port 5555) tunnel of service web\n"), "{stdout}");
+    assert!(
+        report.contains(
+            "error doctor::no-gue-port: nothing takes GUE on UDP port 5555 on int2 for service web\n  \
+             where: node int2, service web, backend 10.10.0.3:80 (int2)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(report.contains("  fix:   int2 ip fou add port 5555 gue\n"), "{stdout}");
+    let fixed = after(report, "fixed: ran `int2 ip fou add port 5555 gue`\n");
+    assert!(
+        fixed.starts_with(
+            "doctor: no problem found on gw\nprobe tcp 111.111.0.1:80: 4 connections, 4 served\n"
+        ),
         "{stdout}"
     );
 }
