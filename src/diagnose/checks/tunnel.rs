@@ -119,7 +119,8 @@ pub fn gue_port(facts: &Facts) -> Vec<Finding> {
             what: format!("nothing takes GUE on UDP port {port} on {} for service {}", h.node, d.svc.label),
             place: place(facts, h, &d, None),
             why: "the director sends the client's packets in UDP to this port; without a fou receiver there the backend refuses them".to_string(),
-            fix: Some(format!("{} ip fou add port {port} gue", h.node)),
+            // fou registers no alias its netlink family can be loaded by: load it first.
+            fix: Some(format!("{} sh -c 'modprobe fou; ip fou add port {port} gue'", h.node)),
         });
     }
     found
