@@ -318,7 +318,7 @@ fn doctor_names_a_gue_backend_without_its_receive_port_and_doctor_fix_opens_it()
         ),
         "{stdout}"
     );
-    let fix = "int2 sh -c 'modprobe fou; ip fou add port 5555 gue'";
+    let fix = "int2 modprobe fou; int2 ip fou add port 5555 gue";
     assert!(report.contains(&format!("  fix:   {fix}\n")), "{stdout}");
     let fixed = after(report, &format!("fixed: ran `{fix}`\n"));
     assert!(

@@ -508,7 +508,7 @@ fn gre_needs_a_gre_device_and_gue_its_udp_port() {
     let found = all(&facts);
     assert_eq!(codes(&found), ["doctor::no-gue-port"]);
     assert_eq!(found[0].what, "nothing takes GUE on UDP port 5555 on int1 for service web");
-    assert_eq!(found[0].fix.as_deref(), Some("int1 sh -c 'modprobe fou; ip fou add port 5555 gue'"));
+    assert_eq!(found[0].fix.as_deref(), Some("int1 modprobe fou; int1 ip fou add port 5555 gue"));
     facts.hosts[0].listeners.udp = vec![sa("0.0.0.0:5555")];
     assert_eq!(all(&facts), vec![]);
 }

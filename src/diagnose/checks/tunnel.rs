@@ -119,8 +119,9 @@ pub fn gue_port(facts: &Facts) -> Vec<Finding> {
             what: format!("nothing takes GUE on UDP port {port} on {} for service {}", h.node, d.svc.label),
             place: place(facts, h, &d, None),
             why: "the director sends the client's packets in UDP to this port; without a fou receiver there the backend refuses them".to_string(),
-            // fou registers no alias its netlink family can be loaded by: load it first.
-            fix: Some(format!("{} sh -c 'modprobe fou; ip fou add port {port} gue'", h.node)),
+            // fou's netlink family is not loaded on demand: load the module first
+            // (two lvsh statements on one line).
+            fix: Some(format!("{0} modprobe fou; {0} ip fou add port {port} gue", h.node)),
         });
     }
     found
