@@ -23,6 +23,10 @@ pub struct Facts {
     pub daemons: Vec<Daemon>,
     /// The director's network interfaces.
     pub interfaces: Vec<String>,
+    /// The director's interfaces with their addresses and flags (`ip addr`).
+    pub director_links: Vec<Link>,
+    /// The director's `net.ipv4.conf.*` settings.
+    pub director_conf: Conf,
     /// The director's route to each backend address (`None`: no route).
     pub director_routes: Vec<(IpAddr, Option<Route>)>,
     /// The backends lvsh could enter.
@@ -68,6 +72,72 @@ pub struct BackendHost {
     /// Its route to each client address (`None`: no route).
     pub routes: Vec<(IpAddr, Option<Route>)>,
     pub listeners: Listeners,
+    /// Its interfaces with their addresses and flags (`ip addr`).
+    pub links: Vec<Link>,
+    /// Its `net.ipv4.conf.*` settings.
+    pub conf: Conf,
+}
+
+/// A network interface of a namespace, as `ip -j addr` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
+    pub name: String,
+    /// Administratively up (the UP flag).
+    pub up: bool,
+    /// It answers no ARP: the loopback, or a NOARP device (dummy, tunnels).
+    pub noarp: bool,
+    /// The kernel's link type: `ether`, `loopback`, `ipip`, `gre`, `none`, ...
+    pub link_type: String,
+    /// Its addresses with their prefix lengths.
+    pub addrs: Vec<(IpAddr, u8)>,
+}
+
+impl Link {
+    pub fn holds(&self, ip: IpAddr) -> bool {
+        self.addrs.iter().any(|(a, _)| *a == ip)
+    }
+}
+
+/// The `net.ipv4.conf.{all,IFACE}.*` settings of a namespace that decide
+/// what DR and tunnel traffic survives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conf {
+    /// `all` and each interface, by name, with its settings.
+    pub ifaces: Vec<(String, ConfValues)>,
+}
+
+/// One `net.ipv4.conf.X` directory's settings (`None`: unreadable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConfValues {
+    pub rp_filter: Option<u32>,
+    pub arp_ignore: Option<u32>,
+    pub arp_announce: Option<u32>,
+    pub accept_local: Option<u32>,
+}
+
+impl Conf {
+    fn of(&self, name: &str) -> ConfValues {
+        self.ifaces.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap_or_default()
+    }
+
+    /// The value the kernel applies on `iface` for rp_filter, arp_ignore
+    /// and arp_announce: the larger of `all`'s and the interface's.
+    pub fn effective(&self, iface: &str, pick: fn(&ConfValues) -> Option<u32>) -> Option<u32> {
+        match (pick(&self.of("all")), pick(&self.of(iface))) {
+            (Some(a), Some(i)) => Some(a.max(i)),
+            (a, i) => a.or(i),
+        }
+    }
+
+    /// The value `all` has, to say which of the two a fix must change.
+    pub fn all(&self, pick: fn(&ConfValues) -> Option<u32>) -> Option<u32> {
+        pick(&self.of("all"))
+    }
+
+    /// accept_local is on when `all`'s or the interface's is.
+    pub fn accepts_local(&self, iface: &str) -> bool {
+        [self.of("all"), self.of(iface)].iter().any(|v| v.accept_local.is_some_and(|x| x != 0))
+    }
 }
 
 /// The sockets that wait for traffic in a namespace.

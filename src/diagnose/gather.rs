@@ -5,9 +5,9 @@
 use std::io::Read;
 use std::net::IpAddr;
 
-use super::facts::{BackendHost, Facts, Listeners, Route, ServiceFacts, VsSysctls};
-use super::sockets;
-use crate::ipvs::{Kernel, KernelError, Netns, ServiceKey};
+use super::facts::{BackendHost, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls};
+use super::{links, sockets};
+use crate::ipvs::{Forward, Kernel, KernelError, Netns, ServiceKey};
 use crate::node::spawn::{spawn, SpawnError};
 
 /// What to look at, and how the user names things.
@@ -34,6 +34,8 @@ pub enum GatherError {
     Kernel(#[from] KernelError),
     #[error("cannot ask {netns} for its route to {addr}: {source}")]
     Route { netns: String, addr: IpAddr, source: SpawnError },
+    #[error("cannot ask {netns} for its interfaces: {source}")]
+    Links { netns: String, source: SpawnError },
 }
 
 impl GatherError {
@@ -44,6 +46,7 @@ impl GatherError {
             GatherError::Route { source, .. } => {
                 Some(format!("{} (doctor runs `ip route get`)", source.help()))
             }
+            GatherError::Links { source, .. } => Some(format!("{} (doctor runs `ip addr`)", source.help())),
         }
     }
 }
@@ -63,6 +66,12 @@ pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherErr
     if facts.ipvs {
         read_table(kernel, scope, &mut facts)?;
     }
+    // Only DR and tunnel checks look at the director's addresses and conf.
+    let direct = |f: &Forward| matches!(f, Forward::Route | Forward::Tunnel(_));
+    if facts.services.iter().any(|s| s.backends.iter().any(|b| direct(&b.forward))) {
+        facts.director_links = read_links(&director)?;
+        facts.director_conf = director.run(links::read_conf)?;
+    }
     let mut addrs: Vec<IpAddr> =
         facts.services.iter().flat_map(|s| s.backends.iter().map(|b| b.addr.ip())).collect();
     addrs.sort();
@@ -75,7 +84,8 @@ pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherErr
             routes.push((*client, route(netns, *client)?));
         }
         let listeners = netns.run(read_listeners)?;
-        facts.hosts.push(BackendHost { node: node.clone(), addr: ip, routes, listeners });
+        let (links, conf) = (read_links(netns)?, netns.run(links::read_conf)?);
+        facts.hosts.push(BackendHost { node: node.clone(), addr: ip, routes, listeners, links, conf });
     }
     Ok(facts)
 }
@@ -122,6 +132,17 @@ fn read_listeners() -> Listeners {
         tcp: [read("tcp"), read("tcp6")].iter().flat_map(|t| sockets::tcp_listening(t)).collect(),
         udp: [read("udp"), read("udp6")].iter().flat_map(|t| sockets::udp_bound(t)).collect(),
     }
+}
+
+/// The interfaces of `netns`, by `ip -j addr` run there.
+fn read_links(netns: &Netns) -> Result<Vec<Link>, GatherError> {
+    let argv: Vec<String> = ["ip", "-j", "addr"].iter().map(|s| s.to_string()).collect();
+    let (mut child, mut reader) =
+        spawn(netns, &argv).map_err(|source| GatherError::Links { netns: netns.to_string(), source })?;
+    let mut text = String::new();
+    let _ = reader.read_to_string(&mut text);
+    let _ = child.wait();
+    Ok(links::parse_links(&text))
 }
 
 /// The route `netns` takes to `addr`, by `ip -j route get` run there;

@@ -14,7 +14,8 @@ pub mod checks;
 pub mod facts;
 pub mod finding;
 pub mod gather;
+pub mod links;
 pub mod sockets;
 
-pub use facts::{BackendHost, Facts, Listeners, Route, ServiceFacts, VsSysctls};
+pub use facts::{BackendHost, Conf, ConfValues, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls};
 pub use finding::{Finding, Place, Severity};

@@ -52,7 +52,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::expect::failed", "an `expect` that did not hold: the notes show what was expected and what was observed; the run goes on and exits 1"),
     ("lvs::doctor::found", "`doctor` found a problem: each finding above says why and its fix; the run goes on and exits 1"),
     ("lvs::doctor::not-in-lab", "`doctor --fix` outside lvsh's lab: run `doctor` and apply the fixes it prints yourself"),
-    ("lvs::doctor::failed", "`doctor` could not read what it checks (a namespace, `ip route get`): the message says why"),
+    ("lvs::doctor::failed", "`doctor` could not read what it checks (a namespace, `ip route get`, `ip addr`): the message says why"),
     ("lvs::expect::no-probe", "an `expect` about a probe of a service no `probe` has run on yet: run `probe SERVICE` before it"),
     ("lvs::script::syntax", "Rhai code that does not compile (found before anything runs)"),
     ("lvs::script::limit", "a script passed a sandbox limit (operations, call depth, sizes)"),

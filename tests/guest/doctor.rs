@@ -27,6 +27,43 @@ fn run_with_one_finding(script: &str) -> String {
     stdout
 }
 
+/// What a tunnel backend int2 needs besides its device: the VIP on lo, its
+/// ARP settings, and gw taking the replies from its own address.
+const TUNNEL_BACKEND_READY: &str = "int2 ip addr add 111.111.0.1/32 dev lo\n\
+     int2 sysctl -w net.ipv4.conf.all.arp_ignore=1\n\
+     int2 sysctl -w net.ipv4.conf.all.arp_announce=2\n\
+     gw sysctl -w net.ipv4.conf.eth2.accept_local=1\n";
+
+/// Runs `setup` (a lab with a fault), then shows gw's table (`ipvsadm -S
+/// -n`), a probe that fails, `doctor`, `doctor --fix`, a probe that must
+/// pass, and `doctor`; only the first `doctor` may find something, and the
+/// last must find nothing.
+fn fault_then_doctor_fix(setup: &str) -> String {
+    let script = format!(
+        "{setup}\
+         gw ipvsadm -S -n\n\
+         probe web count 4 from ext1 timeout 1s\n\
+         doctor\n\
+         doctor --fix\n\
+         probe web count 4 from ext1\n\
+         expect web no failures\n\
+         expect web spread even\n\
+         doctor\n\
+         lab down\n"
+    );
+    let stdout = run_with_one_finding(&script);
+    assert!(
+        stdout.contains("ok: expect web spread even within 1\ndoctor: no problem found on gw\nlab down"),
+        "{stdout}"
+    );
+    stdout
+}
+
+/// `text` from the first occurrence of `marker` on.
+fn from<'a>(text: &'a str, marker: &str) -> &'a str {
+    text.find(marker).map_or("", |i| &text[i..])
+}
+
 /// What follows the first occurrence of `marker` in `text`.
 fn after<'a>(text: &'a str, marker: &str) -> &'a str {
     text.split_once(marker).map_or("", |(_, rest)| rest)
@@ -168,4 +205,123 @@ fn doctor_fix_is_refused_outside_the_lab() {
     let Output { code, stderr, .. } = ns.lvsh().commands("doctor --fix").run();
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("`doctor --fix` changes nodes, so it runs only in lvsh's lab"), "{stderr}");
+}
+
+#[test]
+fn doctor_names_dr_backends_without_the_vip_and_arp_settings_and_doctor_fix_sets_them_up() {
+    // DR on gw's own address: the backends reply straight to ext1 through
+    // gw, their gateway, with the VIP as the source.
+    let setup = "lab up prefix dd-\n\
+         service web tcp 111.111.0.1:80 rr\n\
+         backend web 10.10.0.2:80 route\n\
+         backend web 10.10.0.3:80 route\n\
+         serve int1 80\n\
+         serve int2 80\n";
+    let stdout = fault_then_doctor_fix(setup);
+    assert!(stdout.contains("-a -t 111.111.0.1:80 -r 10.10.0.2:80 -g -w 1\n"), "ipvsadm: DR: {stdout}");
+    assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
+    let report = from(&stdout, "doctor: ");
+    assert!(report.starts_with("doctor: 7 problems found on gw\n"), "{stdout}");
+    for expected in [
+        "error doctor::replies-martian: gw drops the replies of route 10.10.0.2:80 (int1), 10.10.0.3:80 (int2) \
+         on eth2: their source, the VIP 111.111.0.1, is its own address (net.ipv4.conf.eth2.accept_local is 0)\n  \
+         where: node gw, interface eth2, service web, backend 10.10.0.2:80 (int1)\n",
+        "  fix:   gw sysctl -w net.ipv4.conf.eth2.accept_local=1\n",
+        "error doctor::backend-lacks-vip: int1 does not hold the VIP 111.111.0.1 of route service web\n  \
+         where: node int1, service web, backend 10.10.0.2:80 (int1)\n",
+        "  fix:   int1 ip addr add 111.111.0.1/32 dev lo\n",
+        "  fix:   int2 ip addr add 111.111.0.1/32 dev lo\n",
+        "warning doctor::arp-ignore: int2 has net.ipv4.conf.eth1.arp_ignore 0 (want 1) for the VIP 111.111.0.1 \
+         of route service web\n  where: node int2, interface eth1, service web, backend 10.10.0.3:80 (int2)\n",
+        "  fix:   int1 sysctl -w net.ipv4.conf.all.arp_ignore=1\n",
+        "  fix:   int2 sysctl -w net.ipv4.conf.all.arp_announce=2\n",
+    ] {
+        assert!(report.contains(expected), "{expected} in {stdout}");
+    }
+    let fixed = after(report, "fixed: ran");
+    assert!(stdout.contains("fixed: ran `int1 ip addr add 111.111.0.1/32 dev lo`\n"), "{stdout}");
+    assert!(
+        fixed.contains("doctor: no problem found on gw\nprobe tcp 111.111.0.1:80: 4 connections, 4 served\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn doctor_names_a_tunnel_backend_without_its_ipip_device_and_doctor_fix_brings_one_up() {
+    // Everything else a tunnel backend needs is there: the VIP on int2's lo,
+    // its ARP settings, and gw taking the replies from its own address.
+    let setup = "lab up prefix dt-\n\
+         service web tcp 111.111.0.1:80 rr\n\
+         backend web 10.10.0.3:80 tunnel ipip\n\
+         serve int2 80\n"
+        .to_string()
+        + TUNNEL_BACKEND_READY;
+    let stdout = fault_then_doctor_fix(&setup);
+    assert!(stdout.contains("-a -t 111.111.0.1:80 -r 10.10.0.3:80 -i -w 1"), "ipvsadm: a tunnel: {stdout}");
+    assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
+    let report = from(&stdout, "doctor: ");
+    // The ipip module makes a tunl0, down, in every namespace once it is
+    // loaded; before, a namespace has no ipip device at all. The GUE test,
+    // running beside this one, may load it between two doctors: each one
+    // must say one of the two, with its fix.
+    let variants = [
+        ("int2 has no ipip device", "int2 ip link add ipip0 up type ipip external"),
+        ("int2's ipip device tunl0 is down", "int2 ip link set tunl0 up"),
+    ];
+    let said = |what: &str| {
+        format!("doctor: 1 problem found on gw\nerror doctor::no-tunnel-device: {what} for the ipip tunnel of service web\n")
+    };
+    assert!(variants.iter().any(|(what, _)| report.starts_with(&said(what))), "{stdout}");
+    assert!(
+        report.contains(
+            "  why:   the director sends this backend the client's packets inside IP-in-IP packets"
+        ),
+        "{stdout}"
+    );
+    let fixed_by =
+        |fix: &str| format!("  fix:   {fix}\nfixed: ran `{fix}`\ndoctor: no problem found on gw\n");
+    assert!(variants.iter().any(|(_, fix)| report.contains(&fixed_by(fix))), "{stdout}");
+    let fixed = after(report, "fixed: ran");
+    assert!(
+        fixed.contains("4 connections, 4 served\n") && fixed.contains("ok: expect web no failures\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn doctor_names_a_gue_backend_without_its_receive_port_and_doctor_fix_opens_it() {
+    let setup = "lab up prefix dg-\n\
+         service web tcp 111.111.0.1:80 rr\n\
+         backend web 10.10.0.3:80 tunnel gue port 5555\n\
+         serve int2 80\n"
+        .to_string()
+        + TUNNEL_BACKEND_READY;
+    let stdout = fault_then_doctor_fix(&setup);
+    assert!(
+        stdout.contains("-a -t 111.111.0.1:80 -r 10.10.0.3:80 -i -w 1 --tun-type gue --tun-port 5555"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
+    let report = from(&stdout, "doctor: ");
+    assert!(
+        report.starts_with("doctor: 2 problems found on gw\nerror doctor::no-tunnel-device: "),
+        "{stdout}"
+    );
+    assert!(report.contains(" for the gue (port 5555) tunnel of service web\n"), "{stdout}");
+    assert!(
+        report.contains(
+            "error doctor::no-gue-port: nothing takes GUE on UDP port 5555 on int2 for service web\n  \
+             where: node int2, service web, backend 10.10.0.3:80 (int2)\n"
+        ),
+        "{stdout}"
+    );
+    let fix = "int2 modprobe fou; int2 ip fou add port 5555 gue";
+    assert!(report.contains(&format!("  fix:   {fix}\n")), "{stdout}");
+    let fixed = after(report, &format!("fixed: ran `{fix}`\n"));
+    assert!(
+        fixed.starts_with(
+            "doctor: no problem found on gw\nprobe tcp 111.111.0.1:80: 4 connections, 4 served\n"
+        ),
+        "{stdout}"
+    );
 }

@@ -12,12 +12,12 @@ pub const NOT_LISTENING: &str = "doctor::not-listening";
 
 /// The director's own address on the backend's network: the source of its
 /// route to the backend, when that route is direct (no next hop).
-fn director_side(facts: &Facts, backend: IpAddr) -> Option<IpAddr> {
+pub(super) fn director_side(facts: &Facts, backend: IpAddr) -> Option<IpAddr> {
     let (_, route) = facts.director_routes.iter().find(|(ip, _)| *ip == backend)?;
     route.as_ref().filter(|r| r.via.is_none()).and_then(|r| r.src)
 }
 
-fn host(facts: &Facts, ip: IpAddr) -> Option<&BackendHost> {
+pub(super) fn host(facts: &Facts, ip: IpAddr) -> Option<&BackendHost> {
     facts.hosts.iter().find(|h| h.addr == ip)
 }
 

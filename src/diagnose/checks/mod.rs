@@ -1,11 +1,11 @@
 //! The checks, one function each, over [`Facts`]: `doctor` runs them all,
 //! and a later `trace` or a failed probe can run the ones that explain what
-//! it saw. DR and tunnel checks (the VIP on a non-ARP interface,
-//! arp_ignore/arp_announce, the tunnel device, rp_filter) belong in a
-//! module of their own here, with their rows in [`CHECKS`].
+//! it saw. The checks of DR and tunnel services are in [`dr`] and [`tunnel`].
 
 pub mod backend;
 pub mod director;
+pub mod dr;
+pub mod tunnel;
 
 use super::{Facts, Finding};
 
@@ -61,9 +61,59 @@ pub const CHECKS: &[Check] = &[
         run: director::sync_interfaces,
     },
     Check {
+        code: dr::VIP_NOT_LOCAL,
+        checks: "the VIP of each DR or tunnel service is an address of the director",
+        run: dr::vip_local,
+    },
+    Check {
+        code: dr::REPLIES_MARTIAN,
+        checks: "`accept_local` is on where DR or tunnel replies, whose source is the director's own VIP, come back through it",
+        run: dr::replies_martian,
+    },
+    Check {
+        code: dr::DIRECTOR_RP_FILTER,
+        checks: "`rp_filter` is not strict (1) on the director's interface where DR or tunnel replies come back",
+        run: dr::director_rp_filter,
+    },
+    Check {
         code: backend::NO_REPLY_PATH,
         checks: "a masq backend's route to each client goes through the director",
         run: backend::reply_paths,
+    },
+    Check {
+        code: dr::BACKEND_LACKS_VIP,
+        checks: "each DR or tunnel backend holds the VIP (on lo, which answers no ARP)",
+        run: dr::backend_vip,
+    },
+    Check {
+        code: dr::VIP_ON_ARP_INTERFACE,
+        checks: "no DR or tunnel backend holds the VIP on an interface that answers ARP",
+        run: dr::vip_on_arp_interface,
+    },
+    Check {
+        code: dr::ARP_IGNORE,
+        checks: "`arp_ignore` is at least 1 on a DR or tunnel backend's interface",
+        run: dr::arp_ignore,
+    },
+    Check {
+        code: dr::ARP_ANNOUNCE,
+        checks: "`arp_announce` is 2 on a DR or tunnel backend's interface",
+        run: dr::arp_announce,
+    },
+    Check {
+        code: tunnel::NO_TUNNEL_DEVICE,
+        checks: "a tunnel backend has an up device of the kind its encapsulation needs (ipip for ipip and GUE, gre for GRE)",
+        run: tunnel::tunnel_device,
+    },
+    Check {
+        code: tunnel::NO_GUE_PORT,
+        checks: "a GUE backend has a receiver (`ip fou`) on the tunnel's UDP port",
+        run: tunnel::gue_port,
+    },
+    Check {
+        code: tunnel::TUNNEL_RP_FILTER,
+        checks: "`rp_filter` is not strict (1) on a tunnel backend's tunnel device",
+        run: tunnel::tunnel_rp_filter,
     },
     Check {
         code: backend::NOT_LISTENING,

@@ -4,8 +4,13 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::*;
-use crate::diagnose::{BackendHost, Listeners, Route, ServiceFacts, Severity, VsSysctls};
-use crate::ipvs::{Backend, ConnEntry, Daemon, DaemonState, Forward, Persistence, Service, ServiceKey};
+use crate::diagnose::{
+    BackendHost, Conf, ConfValues, Link, Listeners, Route, ServiceFacts, Severity, VsSysctls,
+};
+use crate::ipvs::{
+    Backend, ConnEntry, Daemon, DaemonState, Forward, Persistence, Service, ServiceKey, Tunnel, TunnelCsum,
+    TunnelKind,
+};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -30,7 +35,31 @@ fn lab_host(node: &str, addr: &str) -> BackendHost {
         addr: ip(addr),
         routes: vec![(ip("111.111.0.2"), via("10.10.0.1", "eth1", addr))],
         listeners: Listeners { tcp: vec![sa("0.0.0.0:8000")], udp: vec![] },
+        links: vec![
+            link("lo", "loopback", &["127.0.0.1/8"]),
+            link("eth1", "ether", &[&format!("{addr}/24")]),
+        ],
+        conf: conf(&[("all", zero()), ("eth1", zero()), ("lo", zero())]),
     }
+}
+
+/// An up interface with its addresses (`10.10.0.2/24`).
+fn link(name: &str, link_type: &str, addrs: &[&str]) -> Link {
+    let addrs = addrs
+        .iter()
+        .map(|a| a.split_once('/').map(|(ip_, len)| (ip(ip_), len.parse().unwrap())).unwrap())
+        .collect();
+    let noarp = matches!(link_type, "loopback" | "ipip" | "gre");
+    Link { name: name.into(), up: true, noarp, link_type: link_type.into(), addrs }
+}
+
+/// Every `net.ipv4.conf` setting 0, as a new namespace has them.
+fn zero() -> ConfValues {
+    ConfValues { rp_filter: Some(0), arp_ignore: Some(0), arp_announce: Some(0), accept_local: Some(0) }
+}
+
+fn conf(ifaces: &[(&str, ConfValues)]) -> Conf {
+    Conf { ifaces: ifaces.iter().map(|(n, v)| (n.to_string(), *v)).collect() }
 }
 
 /// The tutorial's lab, healthy, with the kernel's default vs settings.
@@ -56,6 +85,9 @@ fn healthy() -> Facts {
         connections: vec![],
         daemons: vec![],
         interfaces: vec!["lo".into(), "eth1".into(), "eth2".into()],
+        // Read only when a service has DR or tunnel backends.
+        director_links: vec![],
+        director_conf: Conf::default(),
         director_routes: vec![
             (ip("10.10.0.2"), direct("eth2", "10.10.0.1")),
             (ip("10.10.0.3"), direct("eth2", "10.10.0.1")),
@@ -251,4 +283,232 @@ fn a_sync_daemon_on_a_missing_interface_is_named() {
     assert_eq!(codes(&found), ["doctor::sync-interface"]);
     assert_eq!(found[0].what, "the master sync daemon's interface eth0 does not exist");
     assert_eq!(found[0].place.interface.as_deref(), Some("eth0"));
+}
+
+/// The lab with a DR service on gw's own address, set up as DR needs: the
+/// VIP on each backend's lo, arp_ignore 1 and arp_announce 2, and gw
+/// accepting replies from its own VIP on eth2.
+fn dr_lab(forward: Forward) -> Facts {
+    let mut facts = healthy();
+    let web = Service::new(ServiceKey::tcp(sa("111.111.0.1:80"))).with_scheduler("rr");
+    facts.services = vec![ServiceFacts {
+        label: "web".into(),
+        service: web,
+        backends: vec![Backend::new(sa("10.10.0.2:80"), forward), Backend::new(sa("10.10.0.3:80"), forward)],
+    }];
+    facts.director_links = vec![
+        link("lo", "loopback", &["127.0.0.1/8"]),
+        link("eth1", "ether", &["111.111.0.1/24"]),
+        link("eth2", "ether", &["10.10.0.1/24"]),
+    ];
+    let accept = ConfValues { accept_local: Some(1), ..zero() };
+    facts.director_conf = conf(&[("all", zero()), ("eth1", zero()), ("eth2", accept)]);
+    let ready = ConfValues { arp_ignore: Some(1), arp_announce: Some(2), ..zero() };
+    for h in &mut facts.hosts {
+        h.listeners.tcp = vec![sa("0.0.0.0:80")];
+        h.links[0].addrs.push((ip("111.111.0.1"), 32));
+        h.conf = conf(&[("all", ready), ("eth1", zero()), ("lo", zero())]);
+    }
+    facts
+}
+
+/// Each finding as `code what | fix`.
+fn summary(found: &[Finding]) -> Vec<String> {
+    found.iter().map(|f| format!("{} {} | {}", f.code, f.what, f.fix.clone().unwrap_or_default())).collect()
+}
+
+fn ipip() -> Forward {
+    Forward::Tunnel(Tunnel { kind: TunnelKind::Ipip, csum: TunnelCsum::NoCsum })
+}
+
+#[test]
+fn dr_and_tunnel_labs_set_up_as_they_need_have_no_finding() {
+    assert_eq!(all(&dr_lab(Forward::Route)), vec![]);
+    assert_eq!(all(&tunnel_lab()), vec![]);
+}
+
+#[test]
+fn dr_backends_without_the_vip_and_arp_settings_are_named_with_their_fixes() {
+    let mut facts = dr_lab(Forward::Route);
+    for h in &mut facts.hosts {
+        h.links[0].addrs.pop();
+        h.conf = conf(&[("all", zero()), ("eth1", zero())]);
+    }
+    let found = all(&facts);
+    assert_eq!(
+        summary(&found),
+        [
+            "doctor::backend-lacks-vip int1 does not hold the VIP 111.111.0.1 of route service web | int1 ip addr add 111.111.0.1/32 dev lo",
+            "doctor::backend-lacks-vip int2 does not hold the VIP 111.111.0.1 of route service web | int2 ip addr add 111.111.0.1/32 dev lo",
+            "doctor::arp-ignore int1 has net.ipv4.conf.eth1.arp_ignore 0 (want 1) for the VIP 111.111.0.1 of route service web | int1 sysctl -w net.ipv4.conf.all.arp_ignore=1",
+            "doctor::arp-ignore int2 has net.ipv4.conf.eth1.arp_ignore 0 (want 1) for the VIP 111.111.0.1 of route service web | int2 sysctl -w net.ipv4.conf.all.arp_ignore=1",
+            "doctor::arp-announce int1 has net.ipv4.conf.eth1.arp_announce 0 (want 2) for the VIP 111.111.0.1 of route service web | int1 sysctl -w net.ipv4.conf.all.arp_announce=2",
+            "doctor::arp-announce int2 has net.ipv4.conf.eth1.arp_announce 0 (want 2) for the VIP 111.111.0.1 of route service web | int2 sysctl -w net.ipv4.conf.all.arp_announce=2",
+        ]
+    );
+    assert_eq!(found[0].severity, Severity::Error);
+    assert_eq!(found[2].severity, Severity::Warning);
+    assert_eq!(found[2].place.interface.as_deref(), Some("eth1"));
+    assert_eq!(found[0].place.backend.as_deref(), Some("10.10.0.2:80 (int1)"));
+}
+
+#[test]
+fn a_dr_vip_on_the_backends_real_interface_is_moved_off_it() {
+    let mut facts = dr_lab(Forward::Route);
+    facts.hosts[1].links[0].addrs.pop();
+    facts.hosts[1].links[1].addrs.push((ip("111.111.0.1"), 24));
+    let found = all(&facts);
+    assert_eq!(
+        summary(&found),
+        ["doctor::vip-on-arp-interface int2 holds the VIP 111.111.0.1 of route service web on eth1, which answers ARP for it | int2 ip addr del 111.111.0.1/24 dev eth1"]
+    );
+    assert_eq!(found[0].place.interface.as_deref(), Some("eth1"));
+    facts.hosts[1].links[1].addrs.pop();
+    assert_eq!(codes(&all(&facts)), ["doctor::backend-lacks-vip"], "then it goes on lo");
+}
+
+#[test]
+fn the_interfaces_own_arp_setting_counts_when_it_is_the_larger() {
+    let mut facts = dr_lab(Forward::Route);
+    let own = ConfValues { arp_ignore: Some(2), arp_announce: Some(2), ..zero() };
+    facts.hosts[0].conf = conf(&[("all", zero()), ("eth1", own)]);
+    assert_eq!(all(&facts), vec![]);
+}
+
+#[test]
+fn gw_dropping_dr_replies_from_its_own_vip_is_named_once_per_interface() {
+    let mut facts = dr_lab(Forward::Route);
+    facts.director_conf = conf(&[("all", zero()), ("eth2", zero())]);
+    let found = all(&facts);
+    assert_eq!(
+        found,
+        vec![Finding {
+            severity: Severity::Error,
+            code: "doctor::replies-martian",
+            what: "gw drops the replies of route 10.10.0.2:80 (int1), 10.10.0.3:80 (int2) on eth2: their source, \
+                   the VIP 111.111.0.1, is its own address (net.ipv4.conf.eth2.accept_local is 0)"
+                .into(),
+            place: crate::diagnose::Place {
+                node: Some("gw".into()),
+                interface: Some("eth2".into()),
+                service: Some("web".into()),
+                backend: Some("10.10.0.2:80 (int1)".into()),
+            },
+            why: "gw is int1's gateway, so the replies come back through it, and a packet from one of its own \
+                  addresses is a martian unless accept_local is on"
+                .into(),
+            fix: Some("gw sysctl -w net.ipv4.conf.eth2.accept_local=1".into()),
+        }]
+    );
+    facts.director_conf = conf(&[("all", ConfValues { accept_local: Some(1), ..zero() }), ("eth2", zero())]);
+    assert_eq!(all(&facts), vec![], "all's accept_local counts too");
+}
+
+#[test]
+fn strict_rp_filter_on_gws_inside_is_named_and_loosened() {
+    let mut facts = dr_lab(Forward::Route);
+    facts.director_conf.ifaces[0].1.rp_filter = Some(1);
+    let found = all(&facts);
+    assert_eq!(codes(&found), ["doctor::director-rp-filter"]);
+    assert_eq!(
+        found[0].what,
+        "gw's strict rp_filter on eth2 drops the replies of route 10.10.0.2:80 (int1), 10.10.0.3:80 (int2): \
+         their source, the VIP 111.111.0.1, is not routed out eth2"
+    );
+    assert_eq!(found[0].fix.as_deref(), Some("gw sysctl -w net.ipv4.conf.eth2.rp_filter=2"));
+    facts.director_conf.ifaces[2].1.rp_filter = Some(2);
+    assert_eq!(all(&facts), vec![], "loose on eth2 is the larger, so it applies");
+}
+
+#[test]
+fn replies_that_do_not_come_back_through_the_director_are_not_its_concern() {
+    let mut facts = dr_lab(Forward::Route);
+    facts.director_conf = conf(&[("all", ConfValues { rp_filter: Some(1), ..zero() })]);
+    for h in &mut facts.hosts {
+        h.routes = vec![(ip("111.111.0.2"), via("10.10.0.254", "eth1", "10.10.0.2"))];
+    }
+    assert_eq!(all(&facts), vec![]);
+}
+
+#[test]
+fn a_dr_vip_the_director_does_not_own_is_added_where_its_network_is() {
+    let mut facts = dr_lab(Forward::Route);
+    facts.services[0].service.key = ServiceKey::tcp(sa("111.111.0.10:80"));
+    for h in &mut facts.hosts {
+        h.links[0].addrs[1].0 = ip("111.111.0.10");
+    }
+    let found = all(&facts);
+    assert_eq!(codes(&found), ["doctor::vip-not-local"]);
+    assert_eq!(found[0].what, "the VIP 111.111.0.10 of route service web is not an address of gw");
+    assert_eq!(found[0].fix.as_deref(), Some("gw ip addr add 111.111.0.10/32 dev eth1"));
+    facts.services[0].service.key = ServiceKey::tcp(sa("192.0.2.1:80"));
+    let found = dr::vip_local(&facts);
+    assert_eq!(found[0].fix.as_deref(), Some("gw ip addr add 192.0.2.1/32 dev lo"));
+}
+
+/// The DR lab as ipip tunnel backends: tunl0 up on each.
+fn tunnel_lab() -> Facts {
+    let mut facts = dr_lab(ipip());
+    for h in &mut facts.hosts {
+        h.links.push(link("tunl0", "ipip", &[]));
+        h.conf.ifaces.push(("tunl0".into(), zero()));
+    }
+    facts
+}
+
+#[test]
+fn a_tunnel_backend_without_its_device_is_named_with_the_fix() {
+    let mut facts = tunnel_lab();
+    facts.hosts[1].links[2].up = false;
+    facts.hosts[0].links.pop();
+    let found = all(&facts);
+    assert_eq!(
+        summary(&found),
+        [
+            "doctor::no-tunnel-device int1 has no ipip device for the ipip tunnel of service web | int1 ip link add ipip0 up type ipip external",
+            "doctor::no-tunnel-device int2's ipip device tunl0 is down for the ipip tunnel of service web | int2 ip link set tunl0 up",
+        ]
+    );
+    assert_eq!(
+        found[1].why,
+        "the director sends this backend the client's packets inside IP-in-IP packets, which only an up ipip device takes out; without one they are refused"
+    );
+    assert_eq!(found[1].place.interface.as_deref(), Some("tunl0"));
+}
+
+#[test]
+fn strict_rp_filter_on_the_tunnel_device_is_named_and_lowered() {
+    let mut facts = tunnel_lab();
+    facts.hosts[0].conf.ifaces[3].1.rp_filter = Some(1);
+    let found = all(&facts);
+    assert_eq!(codes(&found), ["doctor::tunnel-rp-filter"]);
+    assert_eq!(found[0].what, "int1 has strict rp_filter on its tunnel device tunl0 (service web)");
+    assert_eq!(found[0].fix.as_deref(), Some("int1 sysctl -w net.ipv4.conf.tunl0.rp_filter=0"));
+    facts.hosts[0].conf.ifaces[0].1.rp_filter = Some(1);
+    assert_eq!(
+        dr_codes_fix(&facts),
+        Some("int1 sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.tunl0.rp_filter=0".to_string())
+    );
+}
+
+fn dr_codes_fix(facts: &Facts) -> Option<String> {
+    tunnel::tunnel_rp_filter(facts).first().and_then(|f| f.fix.clone())
+}
+
+#[test]
+fn gre_needs_a_gre_device_and_gue_its_udp_port() {
+    let mut facts = tunnel_lab();
+    let gre = Forward::Tunnel(Tunnel { kind: TunnelKind::Gre, csum: TunnelCsum::NoCsum });
+    facts.services[0].backends[0].forward = gre;
+    let found = all(&facts);
+    assert_eq!(codes(&found), ["doctor::no-tunnel-device"]);
+    assert_eq!(found[0].fix.as_deref(), Some("int1 ip link add gre1 up type gre external"));
+    let gue = Forward::Tunnel(Tunnel { kind: TunnelKind::Gue { port: 5555 }, csum: TunnelCsum::NoCsum });
+    facts.services[0].backends[0].forward = gue;
+    let found = all(&facts);
+    assert_eq!(codes(&found), ["doctor::no-gue-port"]);
+    assert_eq!(found[0].what, "nothing takes GUE on UDP port 5555 on int1 for service web");
+    assert_eq!(found[0].fix.as_deref(), Some("int1 modprobe fou; int1 ip fou add port 5555 gue"));
+    facts.hosts[0].listeners.udp = vec![sa("0.0.0.0:5555")];
+    assert_eq!(all(&facts), vec![]);
 }
