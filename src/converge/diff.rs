@@ -114,6 +114,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How many services it adds, changes and removes.
+    pub fn counts(&self) -> [usize; 3] {
+        let mut counts = [0; 3];
+        for s in &self.services {
+            counts[match s {
+                ServicePlan::Add { .. } => 0,
+                ServicePlan::Change { .. } => 1,
+                ServicePlan::Remove { .. } => 2,
+            }] += 1;
+        }
+        counts
+    }
+
     /// Whether the kernel already is as declared.
     pub fn in_sync(&self) -> bool {
         self.services.is_empty() && self.timeouts.is_none()

@@ -26,7 +26,9 @@ impl Interpreter {
         };
         let k = |e| kernel_failure(source, span, e, "lvs::probe::failed");
         let client_ns = t.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
-        let before = self.kernel.service(&key).map_err(k)?.stats;
+        // One read gives the counters to compare and the scheduler to name.
+        let service = self.kernel.service(&key).map_err(k)?;
+        let before = service.stats;
         let udp = protocol == Protocol::Udp;
         let traced = client_ns
             .run(|| connect_traced(vip, udp, t.timeout))
@@ -51,7 +53,7 @@ impl Interpreter {
             director,
             vip,
             service: self.session.name_of(&key).map_or_else(|| key.to_string(), str::to_string),
-            scheduler: self.kernel.service(&key).map(|s| s.service.scheduler.to_string()).unwrap_or_default(),
+            scheduler: service.service.scheduler.to_string(),
             entry: entry.cloned(),
             template: template.cloned(),
             outcome: traced.outcome,

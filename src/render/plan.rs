@@ -41,13 +41,8 @@ pub fn summary(plan: &Plan) -> String {
         return "in sync: the kernel is as the files declare\n".to_string();
     }
     let ops = crate::converge::steps(plan, false).len();
-    let count = |f: fn(&ServicePlan) -> bool| plan.services.iter().filter(|s| f(s)).count();
     let mut parts = Vec::new();
-    for (n, what) in [
-        (count(|s| matches!(s, ServicePlan::Add { .. })), "to add"),
-        (count(|s| matches!(s, ServicePlan::Change { .. })), "to change"),
-        (count(|s| matches!(s, ServicePlan::Remove { .. })), "to remove"),
-    ] {
+    for (n, what) in plan.counts().into_iter().zip(["to add", "to change", "to remove"]) {
         if n > 0 {
             parts.push(format!("{} {what}", plural(n, "service")));
         }
@@ -61,14 +56,8 @@ pub fn summary(plan: &Plan) -> String {
 /// What a plan changes in a few words, for the history: `1 service
 /// added, 2 changed`, `timeouts changed`.
 pub fn tally(plan: &Plan) -> String {
-    let count = |f: fn(&ServicePlan) -> bool| plan.services.iter().filter(|s| f(s)).count();
-    let counts = [
-        (count(|s| matches!(s, ServicePlan::Add { .. })), "added"),
-        (count(|s| matches!(s, ServicePlan::Change { .. })), "changed"),
-        (count(|s| matches!(s, ServicePlan::Remove { .. })), "removed"),
-    ];
     let mut parts: Vec<String> = Vec::new();
-    for (n, what) in counts.into_iter().filter(|(n, _)| *n > 0) {
+    for (n, what) in plan.counts().into_iter().zip(["added", "changed", "removed"]).filter(|(n, _)| *n > 0) {
         match parts.is_empty() {
             true => parts.push(format!("{} {what}", plural(n, "service"))),
             false => parts.push(format!("{n} {what}")),
