@@ -9,6 +9,7 @@ use super::facts::{BackendHost, Facts, Link, Listeners, Route, ServiceFacts, VsS
 use super::{links, sockets};
 use crate::ipvs::{Forward, Kernel, KernelError, Netns, ServiceKey};
 use crate::node::spawn::{spawn, SpawnError};
+use crate::probe::names::Names;
 
 /// What to look at, and how the user names things.
 #[derive(Debug, Clone, Default)]
@@ -24,7 +25,7 @@ pub struct Scope {
     /// The client addresses a masq backend must reply to through the director.
     pub clients: Vec<IpAddr>,
     /// Names of addresses (`10.10.0.2` is `int1`).
-    pub names: Vec<(IpAddr, String)>,
+    pub names: Names,
 }
 
 /// Why the facts could not be read.

@@ -15,7 +15,7 @@ use crate::render::doctor as render;
 
 impl Interpreter {
     pub(super) fn doctor(&mut self, source: &Source, span: Span, d: &DoctorStmt) -> Result<(), Failure> {
-        let in_lab = self.lab.is_up() && self.kernel.netns() == self.lab.resolve(DIRECTOR);
+        let in_lab = self.in_lab();
         if d.fix && !in_lab {
             let d = Diagnostic::error(
                 "lvs::doctor::not-in-lab",
@@ -27,10 +27,7 @@ impl Interpreter {
             return Err(Failure::script(source, d));
         }
         let scope = self.doctor_scope(source, d, in_lab)?;
-        let director = scope.director.clone().unwrap_or_else(|| match self.kernel.netns() {
-            crate::ipvs::Netns::Current => "this host".to_string(),
-            other => other.to_string(),
-        });
+        let director = self.director_name();
         let found = self.diagnose(source, span, &scope)?;
         let left = match d.fix && !found.is_empty() {
             false => {
@@ -108,8 +105,7 @@ impl Interpreter {
             .map(|(name, ip)| (name.clone(), ip, self.lab.resolve(&name)))
             .collect();
         let clients = ports(|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect();
-        let names = ports(|_| true).into_iter().map(|(name, ip)| (ip, name)).collect();
-        Ok(Scope { director: Some(DIRECTOR.to_string()), only, labels, hosts, clients, names })
+        Ok(Scope { director: Some(DIRECTOR.to_string()), only, labels, hosts, clients, names: Lab::names() })
     }
 
     /// Every finding of every check, on facts read now.

@@ -11,6 +11,7 @@ use crate::ipvs::{
     Backend, ConnEntry, Daemon, DaemonState, Forward, Persistence, Service, ServiceKey, Tunnel, TunnelCsum,
     TunnelKind,
 };
+use crate::probe::names::Names;
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -93,10 +94,11 @@ fn healthy() -> Facts {
             (ip("10.10.0.3"), direct("eth2", "10.10.0.1")),
         ],
         hosts: vec![lab_host("int1", "10.10.0.2"), lab_host("int2", "10.10.0.3")],
-        names: ["ext1 111.111.0.2", "gw 10.10.0.1", "int1 10.10.0.2", "int2 10.10.0.3"]
-            .iter()
-            .map(|l| l.split_once(' ').map(|(n, a)| (ip(a), n.to_string())).unwrap())
-            .collect(),
+        names: Names::new(
+            ["ext1 111.111.0.2", "gw 10.10.0.1", "int1 10.10.0.2", "int2 10.10.0.3"]
+                .iter()
+                .map(|l| l.split_once(' ').map(|(n, a)| (ip(a), n.to_string())).unwrap()),
+        ),
     }
 }
 

@@ -54,7 +54,7 @@ fn place(facts: &Facts, h: &BackendHost, d: &Direct<'_>, interface: Option<Strin
         node: Some(h.node.clone()),
         interface,
         service: Some(d.svc.label.clone()),
-        backend: Some(facts.named_backend(d.addr)),
+        backend: Some(facts.names.addr(d.addr)),
     }
 }
 
