@@ -14,6 +14,10 @@ pub struct Facts {
     pub director: Option<String>,
     /// Whether IPVS answers in the director's namespace.
     pub ipvs: bool,
+    /// The tunnel modules that are loaded ([`TUNNEL_MODULES`]). Modules are
+    /// the machine's, not a namespace's: loading `ipip` adds a `tunl0` to
+    /// every namespace, so a fix that would load one says so.
+    pub modules: Vec<String>,
     /// `net.ipv4.ip_forward`; `None` when it could not be read.
     pub ip_forward: Option<bool>,
     pub vs: VsSysctls,
@@ -35,6 +39,9 @@ pub struct Facts {
     /// Names of addresses (the lab's nodes): `10.10.0.2` is `int1`.
     pub names: Names,
 }
+
+/// The modules a tunnel backend's fix may need: the devices' and fou's.
+pub const TUNNEL_MODULES: &[&str] = &["ipip", "ip_gre", "fou"];
 
 /// The `net.ipv4.vs.*` settings that decide what happens to traffic of
 /// drained and deleted backends (`None`: not readable, e.g. no IPVS).

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::net::IpAddr;
 
-use super::facts::{BackendHost, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls};
+use super::facts::{BackendHost, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls, TUNNEL_MODULES};
 use super::{links, sockets};
 use crate::ipvs::{Forward, Kernel, KernelError, Netns, ServiceKey};
 use crate::node::spawn::{spawn, SpawnError};
@@ -62,6 +62,11 @@ pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherErr
         Err(KernelError::IpvsMissing) => facts.ipvs = false,
         Err(e) => return Err(e.into()),
     }
+    facts.modules = TUNNEL_MODULES
+        .iter()
+        .filter(|m| std::path::Path::new("/sys/module").join(m).exists())
+        .map(|m| m.to_string())
+        .collect();
     let (ip_forward, vs, interfaces) = director.run(read_director)?;
     (facts.ip_forward, facts.vs, facts.interfaces) = (ip_forward, vs, interfaces);
     if facts.ipvs {
