@@ -365,3 +365,26 @@ fn doctor_names_a_gue_backend_without_its_receive_port_and_doctor_fix_opens_it()
         "{stdout}"
     );
 }
+
+#[test]
+fn examples_doctor_lvs_finds_the_nat_mistake_fixes_it_and_passes() {
+    let _lab = crate::lab::DEFAULT_LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let Output { code, stdout, stderr, .. } = lvsh().args(["run", "/root/examples/doctor.lvs"]).run();
+    let down = lvsh().commands("lab down").run();
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for expected in [
+        "  but not through tcp 111.111.0.1:80: int1 has no route to client 111.111.0.2 (ext1)",
+        ": timed out: reached int1 10.10.0.2:8000, but its reply never came back through gw: ",
+        "error doctor::no-reply-path: int1 has no route to client 111.111.0.2 (ext1), not via gw 10.10.0.1\n",
+        "fixed: ran `int1 ip route add default via 10.10.0.1`\ndoctor: no problem found on gw\n",
+        "ok: expect web no failures\nok: expect web spread even within 1\n",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in {stdout}");
+    }
+    // The trace went to one backend or the other (round robin): it says which.
+    assert!(
+        stdout.contains("ext1 111.111.0.2:") && stdout.contains(" → gw 111.111.0.1:80 → int"),
+        "{stdout}"
+    );
+}
