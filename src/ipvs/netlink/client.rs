@@ -47,7 +47,7 @@ use std::os::fd::AsRawFd;
 use neli::consts::genl::{CtrlAttr, CtrlCmd};
 use neli::consts::nl::{GenlId, NlmF};
 use neli::consts::socket::{Msg, NlFamily};
-use neli::genl::{Genlmsghdr, GenlmsghdrBuilder};
+use neli::genl::{AttrTypeBuilder, Genlmsghdr, GenlmsghdrBuilder, NlattrBuilder};
 use neli::nl::{NlPayload, NlmsghdrBuilder};
 use neli::socket::NlSocket;
 use neli::types::GenlBuffer;
@@ -57,7 +57,7 @@ use neli::ToBytes;
 use super::attr::{frames, malformed, Attrs, Frame, NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN};
 use super::consts::{IpvsCmd, FAMILY_NAME};
 use super::decode;
-use super::encode::{self, append_message, encode_op, service_id_attr, Request};
+use super::encode::{append_message, encode_op, Request};
 use super::errno::{error_for, read_error};
 use super::listing::{each_once, skipped};
 use crate::ipvs::conntable::{parse_conn_table, ConnEntry};
@@ -121,9 +121,23 @@ impl NetlinkKernel {
         Ok(kernel)
     }
 
+    /// The IPVS generic-netlink family's id in this namespace, for a client
+    /// that sends its own messages (`benches/floor.rs`, the bench's floor).
+    pub fn family_id(&self) -> u16 {
+        self.family
+    }
+
     fn resolve_family(&mut self) -> Result<u16, KernelError> {
         let seq = self.next_seq();
-        let name = encode::attr(CtrlAttr::FamilyName, format!("{FAMILY_NAME}\0").into_bytes())?;
+        fn encode(e: impl std::fmt::Display) -> KernelError {
+            KernelError::Encode { what: e.to_string() }
+        }
+        let kind = AttrTypeBuilder::default().nla_type(CtrlAttr::FamilyName).build().map_err(encode)?;
+        let name = NlattrBuilder::default()
+            .nla_type(kind)
+            .nla_payload(format!("{FAMILY_NAME}\0").into_bytes())
+            .build()
+            .map_err(encode)?;
         let attrs: GenlBuffer<CtrlAttr, _> = std::iter::once(name).collect();
         let genl: Genlmsghdr<CtrlCmd, CtrlAttr> = GenlmsghdrBuilder::default()
             .cmd(CtrlCmd::Getfamily)
@@ -241,7 +255,7 @@ impl NetlinkKernel {
     fn request(&mut self, req: Request, flags: NlmF) -> Result<u32, KernelError> {
         let seq = self.next_seq();
         let mut buf = Vec::new();
-        append_message(&mut buf, self.family, flags, seq, req)?;
+        append_message(&mut buf, self.family, flags, seq, &req);
         self.send(&buf)?;
         Ok(seq)
     }
@@ -258,7 +272,7 @@ impl NetlinkKernel {
             while count < BATCH_MESSAGES && buf.len() < BATCH_BYTES {
                 let Some(req) = reqs.next() else { break };
                 let seq = self.next_seq();
-                append_message(&mut buf, self.family, NlmF::ACK, seq, req)?;
+                append_message(&mut buf, self.family, NlmF::ACK, seq, &req);
                 count += 1;
             }
             let barrier = self.next_seq();
@@ -333,7 +347,7 @@ impl Kernel for NetlinkKernel {
     }
 
     fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {
-        let req = Request { cmd: IpvsCmd::GetService, attrs: vec![service_id_attr(key)?] };
+        let req = Request::about(IpvsCmd::GetService, key);
         self.get(req, decode::decode_service)?.map_err(|errno| match errno {
             libc::ESRCH => KernelError::NoSuchService { service: *key, adding_backend: false },
             errno => read_error(errno, &format!("read service {key}")),
@@ -341,7 +355,7 @@ impl Kernel for NetlinkKernel {
     }
 
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
-        let req = Request { cmd: IpvsCmd::GetDest, attrs: vec![service_id_attr(key)?] };
+        let req = Request::about(IpvsCmd::GetDest, key);
         let family = key.family();
         let dumped = self
             .dump(req, |msg| decode::decode_backend(msg, family))?
@@ -371,7 +385,7 @@ impl Kernel for NetlinkKernel {
     }
 
     fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
-        let reqs = ops.iter().map(encode_op).collect::<Result<Vec<_>, _>>()?;
+        let reqs: Vec<Request> = ops.iter().map(encode_op).collect();
         let errnos = self.transact(reqs)?;
         Ok(ops
             .iter()

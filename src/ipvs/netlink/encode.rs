@@ -1,139 +1,199 @@
-//! Operations to generic-netlink requests (pure: no socket).
+//! Operations to generic-netlink requests (pure: no socket), written
+//! straight into the bytes the kernel reads: a restore encodes tens of
+//! thousands of requests, and building each through attribute objects cost
+//! more than the kernel's own work on them.
+//!
+//! Wire form (include/uapi/linux/netlink.h, genetlink.h): a 16-byte
+//! `nlmsghdr` (length, type, flags, seq, pid), a 4-byte `genlmsghdr` (cmd,
+//! version, reserved), then attributes, each a 4-byte `nlattr` (length,
+//! type) and its payload padded to 4 bytes; a nested attribute's payload is
+//! its children. Everything is in host order but ports, which IPVS takes
+//! in network order.
 
-use std::io::Cursor;
 use std::net::{IpAddr, SocketAddr};
 
-use neli::consts::genl::NlAttrType;
 use neli::consts::nl::NlmF;
-use neli::genl::{AttrTypeBuilder, Genlmsghdr, GenlmsghdrBuilder, Nlattr, NlattrBuilder};
-use neli::nl::{NlPayload, NlmsghdrBuilder};
-use neli::types::{Buffer, GenlBuffer};
-use neli::ToBytes;
 
 use super::consts::*;
-use crate::ipvs::error::KernelError;
 use crate::ipvs::model::{
     Backend, Daemon, DaemonState, Family, Forward, Netmask, Service, ServiceKey, Timeouts, TunnelCsum,
     TunnelKind,
 };
 use crate::ipvs::op::Op;
 
-/// An attribute with its payload as bytes.
-pub type Attr<T> = Nlattr<T, Buffer>;
-
-/// A request: a command and its top-level attributes.
-#[derive(Debug)]
+/// A request: a command and its top-level attributes, in wire form.
+#[derive(Debug, Clone)]
 pub struct Request {
     pub cmd: IpvsCmd,
-    pub attrs: Vec<Attr<CmdAttr>>,
+    attrs: Attrs,
 }
 
 impl Request {
     /// A request without attributes.
     pub fn bare(cmd: IpvsCmd) -> Request {
-        Request { cmd, attrs: Vec::new() }
+        Request { cmd, attrs: Attrs::default() }
+    }
+
+    /// A request whose attributes `write` puts.
+    fn with(cmd: IpvsCmd, write: impl FnOnce(&mut Attrs)) -> Request {
+        let mut attrs = Attrs::default();
+        write(&mut attrs);
+        Request { cmd, attrs }
+    }
+
+    /// A request naming one service (GET_SERVICE, GET_DEST).
+    pub fn about(cmd: IpvsCmd, key: &ServiceKey) -> Request {
+        Request::with(cmd, |a| service_id_attr(a, key))
+    }
+}
+
+/// Attributes in wire form, appended one after another.
+#[derive(Debug, Clone, Default)]
+pub struct Attrs(Vec<u8>);
+
+/// `nlattr`'s header: a u16 length (header included, padding not) and a u16 type.
+const NLA_HDRLEN: usize = 4;
+/// The type bit that marks a nested attribute.
+const NLA_F_NESTED: u16 = 1 << 15;
+
+impl Attrs {
+    /// A leaf attribute.
+    pub fn put(&mut self, kind: impl Into<u16>, payload: &[u8]) {
+        let len = NLA_HDRLEN + payload.len();
+        self.header(len, kind.into());
+        self.0.extend_from_slice(payload);
+        self.pad();
+    }
+
+    fn u32(&mut self, kind: impl Into<u16>, n: u32) {
+        self.put(kind, &n.to_ne_bytes());
+    }
+
+    /// A C string: the text and its NUL.
+    fn string(&mut self, kind: impl Into<u16>, text: &str) {
+        let len = NLA_HDRLEN + text.len() + 1;
+        self.header(len, kind.into());
+        self.0.extend_from_slice(text.as_bytes());
+        self.0.push(0);
+        self.pad();
+    }
+
+    /// An attribute holding the ones `children` puts; its length is known
+    /// once they are written.
+    fn nest(&mut self, kind: impl Into<u16>, children: impl FnOnce(&mut Attrs)) {
+        let start = self.0.len();
+        self.header(0, kind.into() | NLA_F_NESTED);
+        children(self);
+        let len = u16::try_from(self.0.len() - start).unwrap_or(u16::MAX);
+        self.0[start..start + 2].copy_from_slice(&len.to_ne_bytes());
+    }
+
+    fn header(&mut self, len: usize, kind: u16) {
+        self.0.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_ne_bytes());
+        self.0.extend_from_slice(&kind.to_ne_bytes());
+    }
+
+    fn pad(&mut self) {
+        let padded = (self.0.len() + 3) & !3;
+        self.0.resize(padded, 0);
     }
 }
 
 /// The request that performs `op`.
-pub fn encode_op(op: &Op) -> Result<Request, KernelError> {
-    let (cmd, attrs) = match op {
-        Op::AddService(svc) => (IpvsCmd::NewService, vec![nest(CmdAttr::Service, service_full(svc)?)?]),
-        Op::EditService(svc) => (IpvsCmd::SetService, vec![nest(CmdAttr::Service, service_full(svc)?)?]),
-        Op::DelService(key) => (IpvsCmd::DelService, vec![service_id_attr(key)?]),
-        Op::AddBackend { service, backend } => (IpvsCmd::NewDest, dest_full(service, backend)?),
-        Op::EditBackend { service, backend } => (IpvsCmd::SetDest, dest_full(service, backend)?),
-        Op::DelBackend { service, addr } => {
-            (IpvsCmd::DelDest, vec![service_id_attr(service)?, nest(CmdAttr::Dest, dest_id(addr)?)?])
+pub fn encode_op(op: &Op) -> Request {
+    match op {
+        Op::AddService(svc) => {
+            Request::with(IpvsCmd::NewService, |a| a.nest(CmdAttr::Service, |a| service_full(a, svc)))
         }
-        Op::Zero(Some(key)) => (IpvsCmd::Zero, vec![service_id_attr(key)?]),
-        Op::Zero(None) => (IpvsCmd::Zero, Vec::new()),
-        Op::Flush => (IpvsCmd::Flush, Vec::new()),
-        Op::SetTimeouts(t) => (IpvsCmd::SetConfig, timeouts(t)?),
-        Op::StartDaemon(d) => (IpvsCmd::NewDaemon, vec![nest(CmdAttr::Daemon, daemon(d)?)?]),
-        Op::StopDaemon(state) => (
-            IpvsCmd::DelDaemon,
-            vec![nest(CmdAttr::Daemon, vec![attr(DaemonAttr::State, u32_bytes(daemon_state(*state)))?])?],
-        ),
-    };
-    Ok(Request { cmd, attrs })
+        Op::EditService(svc) => {
+            Request::with(IpvsCmd::SetService, |a| a.nest(CmdAttr::Service, |a| service_full(a, svc)))
+        }
+        Op::DelService(key) => Request::about(IpvsCmd::DelService, key),
+        Op::AddBackend { service, backend } => {
+            Request::with(IpvsCmd::NewDest, |a| dest_full(a, service, backend))
+        }
+        Op::EditBackend { service, backend } => {
+            Request::with(IpvsCmd::SetDest, |a| dest_full(a, service, backend))
+        }
+        Op::DelBackend { service, addr } => Request::with(IpvsCmd::DelDest, |a| {
+            service_id_attr(a, service);
+            a.nest(CmdAttr::Dest, |a| dest_id(a, addr));
+        }),
+        Op::Zero(Some(key)) => Request::about(IpvsCmd::Zero, key),
+        Op::Zero(None) => Request::bare(IpvsCmd::Zero),
+        Op::Flush => Request::bare(IpvsCmd::Flush),
+        Op::SetTimeouts(t) => Request::with(IpvsCmd::SetConfig, |a| timeouts(a, t)),
+        Op::StartDaemon(d) => {
+            Request::with(IpvsCmd::NewDaemon, |a| a.nest(CmdAttr::Daemon, |a| daemon(a, d)))
+        }
+        Op::StopDaemon(state) => Request::with(IpvsCmd::DelDaemon, |a| {
+            a.nest(CmdAttr::Daemon, |a| a.u32(DaemonAttr::State, daemon_state(*state)))
+        }),
+    }
 }
 
 /// `SERVICE { id }`: what names one service in GET_SERVICE, GET_DEST and friends.
-pub fn service_id_attr(key: &ServiceKey) -> Result<Attr<CmdAttr>, KernelError> {
-    nest(CmdAttr::Service, service_id(key)?)
+fn service_id_attr(a: &mut Attrs, key: &ServiceKey) {
+    a.nest(CmdAttr::Service, |a| service_id(a, key));
 }
+
+/// `nlmsghdr` and `genlmsghdr`: 16 and 4 bytes.
+const NLMSG_HDRLEN: usize = 16;
+const GENL_HDRLEN: usize = 4;
 
 /// Appends `req` as one netlink message to `buf`.
-pub fn append_message(
-    buf: &mut Vec<u8>,
-    family: u16,
-    flags: NlmF,
-    seq: u32,
-    req: Request,
-) -> Result<(), KernelError> {
-    let attrs: GenlBuffer<CmdAttr, Buffer> = req.attrs.into_iter().collect();
-    let genl: Genlmsghdr<IpvsCmd, CmdAttr> = GenlmsghdrBuilder::default()
-        .cmd(req.cmd)
-        .version(FAMILY_VERSION)
-        .attrs(attrs)
-        .build()
-        .map_err(encode_error)?;
-    let msg = NlmsghdrBuilder::default()
-        .nl_type(family)
-        .nl_flags(flags | NlmF::REQUEST)
-        .nl_seq(seq)
-        .nl_pid(0)
-        .nl_payload(NlPayload::Payload(genl))
-        .build()
-        .map_err(encode_error)?;
-    let start = buf.len() as u64;
-    let mut cursor = Cursor::new(std::mem::take(buf));
-    cursor.set_position(start);
-    let written = msg.to_bytes(&mut cursor).map_err(encode_error);
-    *buf = cursor.into_inner();
-    written
+pub fn append_message(buf: &mut Vec<u8>, family: u16, flags: NlmF, seq: u32, req: &Request) {
+    let len = NLMSG_HDRLEN + GENL_HDRLEN + req.attrs.0.len();
+    buf.reserve(len);
+    buf.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_ne_bytes());
+    buf.extend_from_slice(&family.to_ne_bytes());
+    buf.extend_from_slice(&(flags | NlmF::REQUEST).bits().to_ne_bytes());
+    buf.extend_from_slice(&seq.to_ne_bytes());
+    buf.extend_from_slice(&0u32.to_ne_bytes());
+    buf.extend_from_slice(&[u8::from(req.cmd), FAMILY_VERSION, 0, 0]);
+    buf.extend_from_slice(&req.attrs.0);
 }
 
-fn service_id(key: &ServiceKey) -> Result<Vec<Attr<SvcAttr>>, KernelError> {
-    let mut attrs = vec![attr(SvcAttr::Af, family_bytes(key.family()))?];
+fn service_id(a: &mut Attrs, key: &ServiceKey) {
+    a.put(SvcAttr::Af, &family_bytes(key.family()));
     match key {
-        ServiceKey::Fwmark { mark, .. } => attrs.push(attr(SvcAttr::Fwmark, u32_bytes(*mark))?),
+        ServiceKey::Fwmark { mark, .. } => a.u32(SvcAttr::Fwmark, *mark),
         ServiceKey::Inet { protocol, addr } => {
-            attrs.push(attr(SvcAttr::Protocol, protocol.number().to_ne_bytes().to_vec())?);
-            attrs.push(attr(SvcAttr::Addr, inet_addr(addr.ip()))?);
-            attrs.push(attr(SvcAttr::Port, addr.port().to_be_bytes().to_vec())?);
+            a.put(SvcAttr::Protocol, &protocol.number().to_ne_bytes());
+            a.put(SvcAttr::Addr, &inet_addr(addr.ip()));
+            a.put(SvcAttr::Port, &addr.port().to_be_bytes());
         }
     }
-    Ok(attrs)
 }
 
 /// Every attribute NEW_SERVICE and SET_SERVICE require, in ipvsadm's order.
-fn service_full(svc: &Service) -> Result<Vec<Attr<SvcAttr>>, KernelError> {
-    let mut attrs = service_id(&svc.key)?;
-    attrs.push(attr(SvcAttr::SchedName, c_string(svc.scheduler.name()))?);
+fn service_full(a: &mut Attrs, svc: &Service) {
+    service_id(a, &svc.key);
+    a.string(SvcAttr::SchedName, svc.scheduler.name());
     if let Some(pe) = &svc.pe {
-        attrs.push(attr(SvcAttr::PeName, c_string(pe))?);
+        a.string(SvcAttr::PeName, pe);
     }
-    let mut flags = bits(&[
+    let flags = bits(&[
         (svc.persistence.is_some(), SVC_F_PERSISTENT),
         (svc.one_packet, SVC_F_ONEPACKET),
         (svc.sched_flags.flag1, SVC_F_SCHED1),
         (svc.sched_flags.flag2, SVC_F_SCHED2),
         (svc.sched_flags.flag3, SVC_F_SCHED3),
-    ])
-    .to_ne_bytes()
-    .to_vec();
+    ]);
     // The mask says which flag bits to set: all of them, a full replace like ipvsadm's.
-    flags.extend_from_slice(&u32::MAX.to_ne_bytes());
-    attrs.push(attr(SvcAttr::Flags, flags)?);
-    let timeout = svc.persistence.map_or(0, |p| p.timeout);
-    attrs.push(attr(SvcAttr::Timeout, u32_bytes(timeout))?);
-    attrs.push(attr(SvcAttr::Netmask, netmask(svc.netmask))?);
-    Ok(attrs)
+    let mut flags_and_mask = [0u8; 8];
+    flags_and_mask[..4].copy_from_slice(&flags.to_ne_bytes());
+    flags_and_mask[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
+    a.put(SvcAttr::Flags, &flags_and_mask);
+    a.u32(SvcAttr::Timeout, svc.persistence.map_or(0, |p| p.timeout));
+    match svc.netmask {
+        // IPv4: the mask in network order; IPv6: the prefix length as a host-order u32.
+        Netmask::V4(mask) => a.put(SvcAttr::Netmask, &mask.octets()),
+        Netmask::V6(prefix) => a.u32(SvcAttr::Netmask, u32::from(prefix)),
+    }
 }
 
-fn dest_full(service: &ServiceKey, b: &Backend) -> Result<Vec<Attr<CmdAttr>>, KernelError> {
+fn dest_full(a: &mut Attrs, service: &ServiceKey, b: &Backend) {
     let (tun_type, tun_port, tun_flags) = match b.forward {
         Forward::Tunnel(t) => {
             let (kind, port) = match t.kind {
@@ -150,56 +210,49 @@ fn dest_full(service: &ServiceKey, b: &Backend) -> Result<Vec<Attr<CmdAttr>>, Ke
         }
         _ => (TUN_IPIP, 0, 0),
     };
-    let mut dest = dest_id(&b.addr)?;
-    dest.extend([
-        attr(DestAttr::FwdMethod, u32_bytes(forward_code(b.forward)))?,
-        attr(DestAttr::Weight, u32_bytes(b.weight))?,
-        attr(DestAttr::TunType, vec![tun_type])?,
-        attr(DestAttr::TunPort, tun_port.to_be_bytes().to_vec())?,
-        attr(DestAttr::TunFlags, tun_flags.to_ne_bytes().to_vec())?,
-        attr(DestAttr::UThresh, u32_bytes(b.upper))?,
-        attr(DestAttr::LThresh, u32_bytes(b.lower))?,
-    ]);
-    Ok(vec![service_id_attr(service)?, nest(CmdAttr::Dest, dest)?])
+    service_id_attr(a, service);
+    a.nest(CmdAttr::Dest, |a| {
+        dest_id(a, &b.addr);
+        a.u32(DestAttr::FwdMethod, forward_code(b.forward));
+        a.u32(DestAttr::Weight, b.weight);
+        a.put(DestAttr::TunType, &[tun_type]);
+        a.put(DestAttr::TunPort, &tun_port.to_be_bytes());
+        a.put(DestAttr::TunFlags, &tun_flags.to_ne_bytes());
+        a.u32(DestAttr::UThresh, b.upper);
+        a.u32(DestAttr::LThresh, b.lower);
+    });
 }
 
-fn dest_id(addr: &SocketAddr) -> Result<Vec<Attr<DestAttr>>, KernelError> {
-    Ok(vec![
-        attr(DestAttr::AddrFamily, family_bytes(Family::of(addr.ip())))?,
-        attr(DestAttr::Addr, inet_addr(addr.ip()))?,
-        attr(DestAttr::Port, addr.port().to_be_bytes().to_vec())?,
-    ])
+fn dest_id(a: &mut Attrs, addr: &SocketAddr) {
+    a.put(DestAttr::AddrFamily, &family_bytes(Family::of(addr.ip())));
+    a.put(DestAttr::Addr, &inet_addr(addr.ip()));
+    a.put(DestAttr::Port, &addr.port().to_be_bytes());
 }
 
-fn daemon(d: &Daemon) -> Result<Vec<Attr<DaemonAttr>>, KernelError> {
-    let mut attrs = vec![
-        attr(DaemonAttr::State, u32_bytes(daemon_state(d.state)))?,
-        attr(DaemonAttr::McastIfn, c_string(&d.interface))?,
-        attr(DaemonAttr::SyncId, u32_bytes(d.sync_id))?,
-    ];
+fn daemon(a: &mut Attrs, d: &Daemon) {
+    a.u32(DaemonAttr::State, daemon_state(d.state));
+    a.string(DaemonAttr::McastIfn, &d.interface);
+    a.u32(DaemonAttr::SyncId, d.sync_id);
     if let Some(len) = d.max_len {
-        attrs.push(attr(DaemonAttr::SyncMaxlen, len.to_ne_bytes().to_vec())?);
+        a.put(DaemonAttr::SyncMaxlen, &len.to_ne_bytes());
     }
     match d.group {
-        Some(IpAddr::V4(group)) => attrs.push(attr(DaemonAttr::McastGroup, group.octets().to_vec())?),
-        Some(IpAddr::V6(group)) => attrs.push(attr(DaemonAttr::McastGroup6, group.octets().to_vec())?),
+        Some(IpAddr::V4(group)) => a.put(DaemonAttr::McastGroup, &group.octets()),
+        Some(IpAddr::V6(group)) => a.put(DaemonAttr::McastGroup6, &group.octets()),
         None => {}
     }
     if let Some(port) = d.port {
-        attrs.push(attr(DaemonAttr::McastPort, port.to_ne_bytes().to_vec())?);
+        a.put(DaemonAttr::McastPort, &port.to_ne_bytes());
     }
     if let Some(ttl) = d.ttl {
-        attrs.push(attr(DaemonAttr::McastTtl, vec![ttl])?);
+        a.put(DaemonAttr::McastTtl, &[ttl]);
     }
-    Ok(attrs)
 }
 
-fn timeouts(t: &Timeouts) -> Result<Vec<Attr<CmdAttr>>, KernelError> {
-    Ok(vec![
-        attr(CmdAttr::TimeoutTcp, u32_bytes(t.tcp))?,
-        attr(CmdAttr::TimeoutTcpFin, u32_bytes(t.tcp_fin))?,
-        attr(CmdAttr::TimeoutUdp, u32_bytes(t.udp))?,
-    ])
+fn timeouts(a: &mut Attrs, t: &Timeouts) {
+    a.u32(CmdAttr::TimeoutTcp, t.tcp);
+    a.u32(CmdAttr::TimeoutTcpFin, t.tcp_fin);
+    a.u32(CmdAttr::TimeoutUdp, t.udp);
 }
 
 /// The kernel's forwarding-method number.
@@ -221,17 +274,17 @@ fn daemon_state(state: DaemonState) -> u32 {
     }
 }
 
-fn family_bytes(family: Family) -> Vec<u8> {
-    let af = match family {
+fn family_bytes(family: Family) -> [u8; 2] {
+    match family {
         Family::V4 => AF_INET,
         Family::V6 => AF_INET6,
-    };
-    af.to_ne_bytes().to_vec()
+    }
+    .to_ne_bytes()
 }
 
 /// A `union nf_inet_addr`: 16 bytes, IPv4 in the first four, as ipvsadm sends it.
-fn inet_addr(addr: IpAddr) -> Vec<u8> {
-    let mut bytes = vec![0; 16];
+fn inet_addr(addr: IpAddr) -> [u8; 16] {
+    let mut bytes = [0; 16];
     match addr {
         IpAddr::V4(v4) => bytes[..4].copy_from_slice(&v4.octets()),
         IpAddr::V6(v6) => bytes.copy_from_slice(&v6.octets()),
@@ -239,39 +292,6 @@ fn inet_addr(addr: IpAddr) -> Vec<u8> {
     bytes
 }
 
-/// IPv4: the mask in network order; IPv6: the prefix length as a host-order u32.
-fn netmask(mask: Netmask) -> Vec<u8> {
-    match mask {
-        Netmask::V4(mask) => mask.octets().to_vec(),
-        Netmask::V6(prefix) => u32_bytes(u32::from(prefix)),
-    }
-}
-
 fn bits(flags: &[(bool, u32)]) -> u32 {
     flags.iter().filter(|(set, _)| *set).fold(0, |acc, (_, bit)| acc | bit)
-}
-
-fn u32_bytes(n: u32) -> Vec<u8> {
-    n.to_ne_bytes().to_vec()
-}
-
-fn c_string(text: &str) -> Vec<u8> {
-    let mut bytes = text.as_bytes().to_vec();
-    bytes.push(0);
-    bytes
-}
-
-/// A leaf attribute.
-pub fn attr<T: NlAttrType>(kind: T, payload: Vec<u8>) -> Result<Attr<T>, KernelError> {
-    let kind = AttrTypeBuilder::default().nla_type(kind).build().map_err(encode_error)?;
-    NlattrBuilder::default().nla_type(kind).nla_payload(payload).build().map_err(encode_error)
-}
-
-/// An attribute holding others.
-pub fn nest<T: NlAttrType, C: NlAttrType>(kind: T, children: Vec<Attr<C>>) -> Result<Attr<T>, KernelError> {
-    children.iter().try_fold(attr(kind, Vec::new())?, |outer, child| outer.nest(child).map_err(encode_error))
-}
-
-fn encode_error(err: impl std::fmt::Display) -> KernelError {
-    KernelError::Encode { what: err.to_string() }
 }

