@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::ipvs::{Backend, ConnEntry, Daemon, Service};
+use crate::probe::names::Names;
 
 /// Everything the checks need, gathered from the namespaces or written by
 /// hand in a test.
@@ -13,6 +14,10 @@ pub struct Facts {
     pub director: Option<String>,
     /// Whether IPVS answers in the director's namespace.
     pub ipvs: bool,
+    /// The tunnel modules that are loaded ([`TUNNEL_MODULES`]). Modules are
+    /// the machine's, not a namespace's: loading `ipip` adds a `tunl0` to
+    /// every namespace, so a fix that would load one says so.
+    pub modules: Vec<String>,
     /// `net.ipv4.ip_forward`; `None` when it could not be read.
     pub ip_forward: Option<bool>,
     pub vs: VsSysctls,
@@ -32,8 +37,11 @@ pub struct Facts {
     /// The backends lvsh could enter.
     pub hosts: Vec<BackendHost>,
     /// Names of addresses (the lab's nodes): `10.10.0.2` is `int1`.
-    pub names: Vec<(IpAddr, String)>,
+    pub names: Names,
 }
+
+/// The modules a tunnel backend's fix may need: the devices' and fou's.
+pub const TUNNEL_MODULES: &[&str] = &["ipip", "ip_gre", "fou"];
 
 /// The `net.ipv4.vs.*` settings that decide what happens to traffic of
 /// drained and deleted backends (`None`: not readable, e.g. no IPVS).
@@ -159,22 +167,6 @@ impl Listeners {
 }
 
 impl Facts {
-    /// An address with its node's name: `10.10.0.2 (int1)`.
-    pub fn named(&self, ip: IpAddr) -> String {
-        match self.names.iter().find(|(a, _)| *a == ip) {
-            Some((_, name)) => format!("{ip} ({name})"),
-            None => ip.to_string(),
-        }
-    }
-
-    /// A backend with its node's name: `10.10.0.2:8000 (int1)`.
-    pub fn named_backend(&self, addr: SocketAddr) -> String {
-        match self.names.iter().find(|(a, _)| *a == addr.ip()) {
-            Some((_, name)) => format!("{addr} ({name})"),
-            None => addr.to_string(),
-        }
-    }
-
     /// The director as a sentence names it.
     pub fn director_name(&self) -> &str {
         self.director.as_deref().unwrap_or("the director")

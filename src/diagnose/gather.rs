@@ -5,10 +5,11 @@
 use std::io::Read;
 use std::net::IpAddr;
 
-use super::facts::{BackendHost, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls};
+use super::facts::{BackendHost, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls, TUNNEL_MODULES};
 use super::{links, sockets};
 use crate::ipvs::{Forward, Kernel, KernelError, Netns, ServiceKey};
 use crate::node::spawn::{spawn, SpawnError};
+use crate::probe::names::Names;
 
 /// What to look at, and how the user names things.
 #[derive(Debug, Clone, Default)]
@@ -24,7 +25,7 @@ pub struct Scope {
     /// The client addresses a masq backend must reply to through the director.
     pub clients: Vec<IpAddr>,
     /// Names of addresses (`10.10.0.2` is `int1`).
-    pub names: Vec<(IpAddr, String)>,
+    pub names: Names,
 }
 
 /// Why the facts could not be read.
@@ -61,6 +62,11 @@ pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherErr
         Err(KernelError::IpvsMissing) => facts.ipvs = false,
         Err(e) => return Err(e.into()),
     }
+    facts.modules = TUNNEL_MODULES
+        .iter()
+        .filter(|m| std::path::Path::new("/sys/module").join(m).exists())
+        .map(|m| m.to_string())
+        .collect();
     let (ip_forward, vs, interfaces) = director.run(read_director)?;
     (facts.ip_forward, facts.vs, facts.interfaces) = (ip_forward, vs, interfaces);
     if facts.ipvs {

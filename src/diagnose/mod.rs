@@ -18,4 +18,4 @@ pub mod links;
 pub mod sockets;
 
 pub use facts::{BackendHost, Conf, ConfValues, Facts, Link, Listeners, Route, ServiceFacts, VsSysctls};
-pub use finding::{Finding, Place, Severity};
+pub use finding::{relevant, Finding, Place, Severity};

@@ -7,15 +7,19 @@ use std::net::IpAddr;
 use super::{Failure, Interpreter};
 use crate::diagnose::gather::{gather, Scope};
 use crate::diagnose::{checks, Finding};
+use crate::ipvs::ServiceKey;
 use crate::lab::{Lab, DIRECTOR, NODES};
 use crate::lang::ast::DoctorStmt;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
 use crate::render::doctor as render;
 
+/// A fix `doctor --fix` left to the user, and why.
+type NotRun = (String, String);
+
 impl Interpreter {
     pub(super) fn doctor(&mut self, source: &Source, span: Span, d: &DoctorStmt) -> Result<(), Failure> {
-        let in_lab = self.lab.is_up() && self.kernel.netns() == self.lab.resolve(DIRECTOR);
+        let in_lab = self.in_lab();
         if d.fix && !in_lab {
             let d = Diagnostic::error(
                 "lvs::doctor::not-in-lab",
@@ -27,10 +31,7 @@ impl Interpreter {
             return Err(Failure::script(source, d));
         }
         let scope = self.doctor_scope(source, d, in_lab)?;
-        let director = scope.director.clone().unwrap_or_else(|| match self.kernel.netns() {
-            crate::ipvs::Netns::Current => "this host".to_string(),
-            other => other.to_string(),
-        });
+        let director = self.director_name();
         let found = self.diagnose(source, span, &scope)?;
         let left = match d.fix && !found.is_empty() {
             false => {
@@ -49,7 +50,7 @@ impl Interpreter {
                 let (ran, skipped) = self.run_fixes(&found)?;
                 let left = self.diagnose(source, span, &scope)?;
                 let text = match d.json || self.json {
-                    true => render::json_fixed(&found, &ran, &left),
+                    true => render::json_fixed(&found, &ran, &skipped, &left),
                     false => render::fixes(&ran, &skipped) + render::report(&left, &director).as_str(),
                 };
                 self.write(&text)?;
@@ -108,8 +109,18 @@ impl Interpreter {
             .map(|(name, ip)| (name.clone(), ip, self.lab.resolve(&name)))
             .collect();
         let clients = ports(|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect();
-        let names = ports(|_| true).into_iter().map(|(name, ip)| (ip, name)).collect();
-        Ok(Scope { director: Some(DIRECTOR.to_string()), only, labels, hosts, clients, names })
+        Ok(Scope { director: Some(DIRECTOR.to_string()), only, labels, hosts, clients, names: Lab::names() })
+    }
+
+    /// Doctor's findings about one service (and the director), for a probe
+    /// or a check to explain itself with; none when doctor cannot look.
+    pub(super) fn findings_about(&mut self, source: &Source, span: Span, key: ServiceKey) -> Vec<Finding> {
+        let in_lab = self.in_lab();
+        let Ok(mut scope) = self.doctor_scope(source, &DoctorStmt::default(), in_lab) else {
+            return Vec::new();
+        };
+        scope.only = Some(key);
+        self.diagnose(source, span, &scope).unwrap_or_default()
     }
 
     /// Every finding of every check, on facts read now.
@@ -129,17 +140,26 @@ impl Interpreter {
     }
 
     /// Runs each distinct fix that is an lvsh line (a node command, `serve`,
-    /// `set ...`); the others are for the user. Returns (ran, skipped).
-    fn run_fixes(&mut self, findings: &[Finding]) -> Result<(Vec<String>, Vec<String>), Failure> {
-        let (mut ran, mut skipped) = (Vec::new(), Vec::new());
+    /// `set ...`); the others are for the user, each with the reason.
+    /// A line that loads a kernel module is one of those: a module is the
+    /// machine's, and `ipip` adds a `tunl0` to every namespace, the host's
+    /// own included. Returns (ran, skipped with why).
+    fn run_fixes(&mut self, findings: &[Finding]) -> Result<(Vec<String>, Vec<NotRun>), Failure> {
+        let (mut ran, mut skipped) = (Vec::new(), Vec::<NotRun>::new());
         for line in findings.iter().filter_map(|f| f.fix.clone()) {
-            if ran.contains(&line) || skipped.contains(&line) {
+            if ran.contains(&line) || skipped.iter().any(|(l, _)| *l == line) {
+                continue;
+            }
+            if line.split(';').any(|part| part.split_whitespace().any(|word| word == "modprobe")) {
+                let why = "it loads a kernel module, which reaches every namespace of this machine: \
+                           run it yourself, then `doctor --fix` again";
+                skipped.push((line, why.to_string()));
                 continue;
             }
             let fix = Source::new("<doctor --fix>", &line);
             let (script, diagnostics) = crate::lang::parse::parse_script(&fix, Lab::is_node);
             if script.stmts.is_empty() || diagnostics.iter().any(|d| d.is_error()) {
-                skipped.push(line);
+                skipped.push((line, "it is not an lvsh line in the lab: run it yourself".to_string()));
                 continue;
             }
             self.run_stmts(&fix, &script)?;

@@ -13,6 +13,7 @@ use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
 use crate::node::serve::ready_line;
+use crate::probe::names::Names;
 use crate::render::lab as render;
 
 /// A failure of the environment (a program, a namespace), with what to do.
@@ -288,5 +289,34 @@ impl Interpreter {
         }
         // A gw lvsh cannot reach leaves it where it is: commands say why then.
         let _ = self.enter(Some(DIRECTOR), self.lab.resolve(DIRECTOR));
+    }
+}
+
+impl Interpreter {
+    /// Whether lvsh acts on the lab's director, so its nodes may be entered
+    /// and named.
+    pub(super) fn in_lab(&self) -> bool {
+        self.lab.is_up() && self.kernel.netns() == self.lab.resolve(DIRECTOR)
+    }
+
+    /// The names to print next to addresses: the lab's nodes, in the lab only.
+    pub(super) fn names(&self) -> Names {
+        match self.in_lab() {
+            true => Lab::names(),
+            false => Names::default(),
+        }
+    }
+
+    /// The director as output names it: `gw` in the lab, the node lvsh was
+    /// pointed at, or this host.
+    pub(super) fn director_name(&self) -> String {
+        match (self.in_lab(), self.acting_on()) {
+            (true, _) => DIRECTOR.to_string(),
+            (false, Some(name)) => name.to_string(),
+            (false, None) => match self.kernel.netns() {
+                Netns::Current => "this host".to_string(),
+                other => other.to_string(),
+            },
+        }
     }
 }

@@ -13,8 +13,9 @@ use crate::lang::ipvsadm::ListTarget;
 use crate::lang::source::{Source, Span};
 use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
+use crate::probe::{Failure as ProbeFailure, ProbeResult};
 use crate::render::ipvsadm as listing;
-use crate::render::probe::report as probe_report;
+use crate::render::probe::{report as probe_report, Context};
 use crate::render::words::plural;
 
 impl Interpreter {
@@ -35,13 +36,35 @@ impl Interpreter {
         let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string(), &known).map_err(k)?;
         // A probe a signal cut short reports nothing: the run stops here.
         self.stop_if_signalled(source, span)?;
+        let ctx = self.probe_context(source, span, key, &result);
         let report = match p.json || self.json {
-            true => crate::render::json::probe(&result, &known.addrs),
-            false => probe_report(&result, &known.addrs),
+            true => crate::render::json::probe(&result, &known.addrs, &ctx),
+            false => probe_report(&result, &known.addrs, &ctx),
         };
         self.write(&report)?;
         self.session.record_probe(key, result);
         Ok(())
+    }
+
+    /// What a probe's report needs besides the probe: names, the director's
+    /// name, and, when a connection was lost on its way, doctor's findings
+    /// about the service (none if doctor cannot look: the probe still reports).
+    fn probe_context(
+        &mut self,
+        source: &Source,
+        span: Span,
+        key: ServiceKey,
+        result: &ProbeResult,
+    ) -> Context {
+        let lost = result
+            .failures()
+            .iter()
+            .any(|f| matches!(f, ProbeFailure::Timeout | ProbeFailure::Refused | ProbeFailure::Reset));
+        let findings = match lost {
+            true => self.findings_about(source, span, key),
+            false => Vec::new(),
+        };
+        Context { names: self.names(), director: self.director_name(), findings }
     }
 
     /// Refreshes a listing every interval, marking what changed since the last.
@@ -81,7 +104,13 @@ impl Interpreter {
         addrs.sort();
         let udp = matches!(key, ServiceKey::Inet { protocol: crate::ipvs::Protocol::Udp, .. });
         let health = check_backends(&addrs, udp, c.timeout, &self.kernel.netns()).map_err(k)?;
-        let mut text = format!("check {key}:\n");
+        let names = self.names();
+        let director = self.director_name();
+        // Say what was tested: the backends from the director, not the service as clients see it.
+        let mut text = format!(
+            "check {key}: each backend connected to directly from {director} \
+             (clients go through the service itself: `probe` tests that)\n"
+        );
         let mut change = Change::default();
         for h in &health {
             let Some(entry) = entries.iter().find(|b| b.backend.addr == h.backend) else { continue };
@@ -89,10 +118,10 @@ impl Interpreter {
             match &h.state {
                 Ok(latency) => text.push_str(&format!(
                     "  {:<24} up    {}\n",
-                    b.addr.to_string(),
+                    names.addr(b.addr),
                     crate::render::probe::ms(*latency)
                 )),
-                Err(why) => text.push_str(&format!("  {:<24} down  {why}\n", b.addr.to_string())),
+                Err(why) => text.push_str(&format!("  {:<24} down  {why}\n", names.addr(b.addr))),
             }
             if !c.drain_failed {
                 continue;
@@ -110,6 +139,11 @@ impl Interpreter {
                 text.push_str(&format!("  {verb} {} (weight {} -> {weight})\n", b.addr, b.weight));
                 change.extend(plan::set_weight(key, b, weight));
             }
+        }
+        let up: Vec<SocketAddr> = health.iter().filter(|h| h.state.is_ok()).map(|h| h.backend).collect();
+        if !up.is_empty() {
+            let findings = self.findings_about(source, span, key);
+            text += &crate::render::probe::not_through_the_vip(&findings, &up, &director, &names, &key);
         }
         self.write(&text)?;
         self.apply(source, span, change)

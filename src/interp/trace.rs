@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use super::failure::script_failure;
 use super::{kernel_failure, Failure, Interpreter};
+use crate::diagnose::relevant;
 use crate::ipvs::{Netns, Protocol, ServiceKey, Stats};
-use crate::lab::DIRECTOR;
 use crate::lang::ast::{DoctorStmt, TraceStmt};
 use crate::lang::source::{Source, Span};
 use crate::probe::trace::connect_traced;
@@ -41,12 +41,8 @@ impl Interpreter {
             c.is_template() && c.client.ip() == traced.client.ip() && c.virtual_addr.ip() == vip.ip()
         });
         let after = self.settled(&key, &before);
-        let in_lab = self.lab.is_up() && self.kernel.netns() == self.lab.resolve(DIRECTOR);
-        let director = match (in_lab, self.acting_on()) {
-            (true, _) => DIRECTOR.to_string(),
-            (false, Some(name)) => name.to_string(),
-            (false, None) => "the director".to_string(),
-        };
+        let in_lab = self.in_lab();
+        let director = self.director_name();
         let trace = Trace {
             from: t.from.as_ref().map(|n| n.value.clone()),
             client: traced.client,
@@ -62,6 +58,7 @@ impl Interpreter {
                 (a.in_pkts.saturating_sub(before.in_pkts), a.out_pkts.saturating_sub(before.out_pkts))
             }),
             causes: Vec::new(),
+            names: self.names(),
         };
         let trace = match trace.lost() {
             // Doctor's checks say why, about this backend or the director.
@@ -69,7 +66,7 @@ impl Interpreter {
                 let scope = self.doctor_scope(source, &DoctorStmt::default(), in_lab)?;
                 let found = self.diagnose(source, span, &scope)?;
                 let backend = trace.entry.as_ref().map(|e| e.dest);
-                Trace { causes: render::relevant(found, backend, &trace.director), ..trace }
+                Trace { causes: relevant(found, backend, &trace.director, &trace.names), ..trace }
             }
             false => trace,
         };

@@ -28,6 +28,7 @@ pub mod tutorial;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use crate::ipvs::Netns;
+use crate::probe::names::Names;
 
 /// One interface of a lab node, on one of the two bridges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +157,13 @@ impl Lab {
     /// The lab node that has `ip`, if any: backends name themselves by it.
     pub fn node_of(ip: IpAddr) -> Option<&'static Node> {
         NODES.iter().find(|n| n.ports.iter().any(|p| IpAddr::V4(p.addr) == ip))
+    }
+
+    /// Every node's addresses with its name, for output to print beside them.
+    pub fn names() -> Names {
+        Names::new(
+            NODES.iter().flat_map(|n| n.ports.iter().map(|p| (IpAddr::V4(p.addr), n.name.to_string()))),
+        )
     }
 
     /// The names backends may announce themselves by: the lab node that has

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::announce::announced;
-use super::result::{Attempt, Failure, Outcome, ProbeResult, Served};
+use super::result::{Attempt, Failure, Outcome, ProbeResult, Reached, Served};
 use crate::ipvs::{ConnEntry, Kernel, KernelError, Netns};
 
 /// What a probe does, as the `probe` statement's options set it (each
@@ -176,10 +176,7 @@ fn connect_once(probe: &ProbeSpec, pause: bool) -> Raw {
     let result = match probe.udp {
         true => datagram_once(probe, &mut client).map_err(|e| failure(e, probe)),
         false => {
-            let result = stream(probe).and_then(|mut stream| {
-                client = stream.local_addr().ok();
-                exchange(&mut stream, probe)
-            });
+            let result = stream(probe, &mut client).and_then(|mut stream| exchange(&mut stream, probe));
             match (result, &probe.options.http) {
                 (Ok(reply), Some(_)) => http_status(&reply),
                 (result, _) => result.map_err(|e| failure(e, probe)),
@@ -207,10 +204,64 @@ fn socket(probe: &ProbeSpec, kind: Type, protocol: Protocol) -> std::io::Result<
     Ok(socket)
 }
 
-fn stream(probe: &ProbeSpec) -> std::io::Result<TcpStream> {
+/// A connected stream; `client` learns its local address even when the
+/// connection fails, so the director's table can be asked about it.
+fn stream(probe: &ProbeSpec, client: &mut Option<SocketAddr>) -> std::io::Result<TcpStream> {
     let socket = socket(probe, Type::STREAM, Protocol::TCP)?;
-    socket.connect_timeout(&probe.target.into(), probe.options.timeout)?;
+    let (connected, local) = connect_seen(&socket, probe.target, probe.options.timeout);
+    *client = local;
+    connected?;
     Ok(socket.into())
+}
+
+/// Connects with a timeout, and returns the local address the kernel gave
+/// the socket, read as soon as the SYN is on its way: a refused connection
+/// gives its port back when it closes, and the address is what the
+/// director's connection table knows the connection by.
+pub fn connect_seen(
+    socket: &Socket,
+    target: SocketAddr,
+    timeout: Duration,
+) -> (std::io::Result<()>, Option<SocketAddr>) {
+    if let Err(e) = socket.set_nonblocking(true) {
+        return (Err(e), None);
+    }
+    let started = socket.connect(&target.into());
+    let local = socket.local_addr().ok().and_then(|a| a.as_socket()).filter(|a| a.port() != 0);
+    let connected = match started {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => wait_connected(socket, timeout),
+        Err(e) => Err(e),
+    };
+    (connected.and_then(|()| socket.set_nonblocking(false)), local)
+}
+
+/// Waits until a non-blocking connect ends, or `timeout` passes.
+fn wait_connected(socket: &Socket, timeout: Duration) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(ErrorKind::TimedOut, "connection timed out"));
+        }
+        let mut fd = libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+        let ms = libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one valid pollfd, owned by this frame, for the call's length.
+        match unsafe { libc::poll(&mut fd, 1, ms) } {
+            -1 => match std::io::Error::last_os_error() {
+                e if e.kind() == ErrorKind::Interrupted => continue,
+                e => return Err(e),
+            },
+            0 => continue,
+            _ => {
+                return match socket.take_error()? {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 /// One UDP exchange from a fresh socket (so each has its own client port).
@@ -280,25 +331,36 @@ fn failure(e: std::io::Error, probe: &ProbeSpec) -> Failure {
 
 /// The backend that served a connection: the director's entry for this
 /// client address and port, else the backend the reply announces. Neither
-/// means "unknown", never a guess.
+/// means "unknown", never a guess. A failed connection keeps its entry: it
+/// says how far the connection got.
 fn attribute(raw: Raw, target: SocketAddr, table: &[ConnEntry], backends: &Backends) -> Attempt {
-    let outcome = match raw.result {
-        Err(f) => Outcome::Failed(f),
+    let entry = entry_of(raw.client, target, table);
+    let (outcome, reached) = match raw.result {
+        Err(f) => {
+            let reached = entry.map(|e| Reached { backend: e.dest, state: e.state.clone() });
+            (Outcome::Failed(f), reached)
+        }
         Ok(reply) => {
-            // An older entry for a reused client port may still be there:
-            // entries that disagree tell nothing.
-            let mut dests = table.iter().filter(|e| Some(e.client) == raw.client && e.virtual_addr == target);
-            let first = dests.next().map(|e| e.dest);
-            let agreed = first.filter(|d| dests.all(|e| e.dest == *d));
-            let served = match agreed {
-                Some(dest) => Served::Backend(dest),
+            let served = match entry {
+                Some(e) => Served::Backend(e.dest),
                 None => announced(&reply, &backends.addrs, &backends.names)
                     .map_or(Served::Unknown, Served::Announced),
             };
-            Outcome::Served(served)
+            (Outcome::Served(served), None)
         }
     };
-    Attempt { client: raw.client, outcome, latency: Some(raw.latency) }
+    Attempt { client: raw.client, outcome, latency: Some(raw.latency), reached }
+}
+
+/// The director's entry for a connection from `client` to `target`. An older
+/// entry for a reused client port may still be there: entries that disagree
+/// about the backend tell nothing.
+fn entry_of(client: Option<SocketAddr>, target: SocketAddr, table: &[ConnEntry]) -> Option<&ConnEntry> {
+    let client = client?;
+    let mut entries =
+        table.iter().filter(|e| !e.is_template() && e.client == client && e.virtual_addr == target);
+    let first = entries.next()?;
+    entries.all(|e| e.dest == first.dest).then_some(first)
 }
 
 #[cfg(test)]

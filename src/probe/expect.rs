@@ -444,6 +444,7 @@ mod tests {
             client: client(1, 40000),
             outcome: Outcome::Served(Served::Backend(b(n))),
             latency: Some(ms(1)),
+            reached: None,
         }
     }
 
@@ -452,7 +453,7 @@ mod tests {
     }
 
     fn failed(failure: Failure) -> Attempt {
-        Attempt { client: client(1, 40000), outcome: Outcome::Failed(failure), latency: None }
+        Attempt { client: client(1, 40000), outcome: Outcome::Failed(failure), latency: None, reached: None }
     }
 
     fn probe(attempts: Vec<Attempt>) -> ProbeResult {

@@ -24,6 +24,18 @@ pub struct Attempt {
     pub outcome: Outcome,
     /// Time until the backend answered (or until the failure), when measured.
     pub latency: Option<Duration>,
+    /// For a failed connection, where the director's table says it went.
+    pub reached: Option<Reached>,
+}
+
+/// A failed connection's entry in the director's connection table: the
+/// backend the scheduler chose, and how far the connection got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reached {
+    pub backend: SocketAddr,
+    /// The entry's state as the kernel names it: `SYN_RECV` means the
+    /// backend's reply never came back through the director.
+    pub state: String,
 }
 
 /// How one connection ended.
@@ -172,7 +184,7 @@ mod tests {
     use super::*;
 
     fn attempt(outcome: Outcome, latency_ms: u64) -> Attempt {
-        Attempt { client: None, outcome, latency: Some(Duration::from_millis(latency_ms)) }
+        Attempt { client: None, outcome, latency: Some(Duration::from_millis(latency_ms)), reached: None }
     }
 
     fn backend(n: u8) -> Outcome {

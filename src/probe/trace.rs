@@ -1,4 +1,4 @@
-//! One connection whose client address is known before it connects, so
+//! One connection whose client address is known as soon as it is sent, so
 //! that the director's connection table can be asked about it even when it
 //! fails (`trace`).
 
@@ -7,6 +7,8 @@ use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
+
+use super::connect::connect_seen;
 
 /// How the connection ended, from the client's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +35,7 @@ pub struct Traced {
 }
 
 /// Opens one connection (a datagram for UDP) to `target` from the calling
-/// thread's namespace, with a client port chosen before it is sent.
+/// thread's namespace, learning its client address as it is sent.
 pub fn connect_traced(target: SocketAddr, udp: bool, timeout: Duration) -> std::io::Result<Traced> {
     let (kind, protocol) = match udp {
         true => (Type::DGRAM, Protocol::UDP),
@@ -44,22 +46,18 @@ pub fn connect_traced(target: SocketAddr, udp: bool, timeout: Duration) -> std::
         true => SocketAddr::from(([0, 0, 0, 0], 0)),
         false => SocketAddr::from(([0u16; 8], 0)),
     };
-    socket.bind(&any.into())?;
     let start = Instant::now();
     let outcome = match udp {
         true => datagram(socket, target, timeout),
         false => stream(socket, target, timeout),
     };
-    // The port is the bound one; its address is the route's source, known once connected.
     let local = outcome.1.unwrap_or(any);
     Ok(Traced { client: local, outcome: outcome.0, elapsed: start.elapsed() })
 }
 
 /// The outcome, and the client address the kernel gave the socket.
 fn stream(socket: Socket, target: SocketAddr, timeout: Duration) -> (Outcome, Option<SocketAddr>) {
-    let port = socket.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port());
-    let connected = socket.connect_timeout(&target.into(), timeout);
-    let client = local(&socket).or_else(|| port.map(|p| SocketAddr::new(source_for(target), p)));
+    let (connected, client) = connect_seen(&socket, target, timeout);
     if let Err(e) = connected {
         return (failure(&e), client);
     }
@@ -97,22 +95,6 @@ fn datagram(socket: Socket, target: SocketAddr, timeout: Duration) -> (Outcome, 
         Ok(n) => (Outcome::Answered(n), client),
         Err(e) => (failure(&e), client),
     }
-}
-
-fn local(socket: &Socket) -> Option<SocketAddr> {
-    socket.local_addr().ok().and_then(|a| a.as_socket()).filter(|a| !a.ip().is_unspecified())
-}
-
-/// The address this namespace would send from to reach `target`: a UDP
-/// socket's `connect` picks it without sending anything.
-fn source_for(target: SocketAddr) -> std::net::IpAddr {
-    let any: SocketAddr = match target.is_ipv4() {
-        true => SocketAddr::from(([0, 0, 0, 0], 0)),
-        false => SocketAddr::from(([0u16; 8], 0)),
-    };
-    UdpSocket::bind(any)
-        .and_then(|s| s.connect(target).and_then(|()| s.local_addr()))
-        .map_or(any.ip(), |a| a.ip())
 }
 
 fn failure(e: &std::io::Error) -> Outcome {

@@ -51,22 +51,29 @@ pub fn json(findings: &[Finding]) -> String {
     format!("{}\n", json!({ "findings": findings }))
 }
 
-/// `doctor --fix --json`: what was found, the fixes run, and what is left.
-pub fn json_fixed(found: &[Finding], ran: &[String], left: &[Finding]) -> String {
+/// `doctor --fix --json`: what was found, the fixes run, those left to the
+/// user (`not_run`: `{"fix", "why"}`), and what is left.
+pub fn json_fixed(
+    found: &[Finding],
+    ran: &[String],
+    skipped: &[(String, String)],
+    left: &[Finding],
+) -> String {
     let value = |text: String| serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
     let found = value(json(found))["findings"].take();
     let left = value(json(left))["findings"].take();
-    format!("{}\n", json!({ "findings": found, "ran": ran, "left": left }))
+    let not_run: Vec<Value> = skipped.iter().map(|(fix, why)| json!({ "fix": fix, "why": why })).collect();
+    format!("{}\n", json!({ "findings": found, "ran": ran, "not_run": not_run, "left": left }))
 }
 
 /// What `doctor --fix` ran, one line each, and the fixes it could not run.
-pub fn fixes(ran: &[String], skipped: &[String]) -> String {
+pub fn fixes(ran: &[String], skipped: &[(String, String)]) -> String {
     let mut text = String::new();
     for line in ran {
         text += &format!("fixed: ran `{line}`\n");
     }
-    for line in skipped {
-        text += &format!("not run: `{line}` is not an lvsh line in the lab (run it yourself)\n");
+    for (line, why) in skipped {
+        text += &format!("not run: `{line}`: {why}\n");
     }
     text
 }

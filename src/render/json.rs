@@ -126,7 +126,11 @@ pub fn connections(conns: &[ConnEntry]) -> String {
 }
 
 /// A probe: each connection, and the per-backend counts.
-pub fn probe(result: &crate::probe::ProbeResult, backends: &[std::net::SocketAddr]) -> String {
+pub fn probe(
+    result: &crate::probe::ProbeResult,
+    backends: &[std::net::SocketAddr],
+    ctx: &super::probe::Context,
+) -> String {
     use crate::probe::{Outcome, Served};
     let counts = result.counts();
     let mut per_backend: Vec<Value> = backends
@@ -149,12 +153,18 @@ pub fn probe(result: &crate::probe::ProbeResult, backends: &[std::net::SocketAdd
                 Outcome::Served(Served::Unknown) => (None, None, None),
                 Outcome::Failed(f) => (None, None, Some(f.to_string())),
             };
+            let why = super::probe::why(a, ctx);
             json!({
                 "client": a.client.map(|c| c.to_string()),
                 "served": a.is_served(),
                 "backend": backend,
                 "attributed_by": by,
                 "failure": failure,
+                "reached": a.reached.as_ref().map(|r| json!({
+                    "backend": r.backend.to_string(), "node": ctx.names.of(r.backend.ip()), "state": r.state,
+                })),
+                "lost": why.as_ref().and_then(|w| w.lost.clone()),
+                "causes": why.map(|w| w.causes.iter().map(|f| json!({ "code": f.code, "what": f.what, "fix": f.fix })).collect::<Vec<_>>()),
                 "latency_ms": a.latency.map(|l| l.as_secs_f64() * 1000.0),
             })
         })

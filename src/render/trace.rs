@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::diagnose::Finding;
 use crate::ipvs::ConnEntry;
-use crate::lab::Lab;
+use crate::probe::names::Names;
 use crate::probe::trace::Outcome;
 
 /// What a trace found.
@@ -34,6 +34,8 @@ pub struct Trace {
     pub counters: Option<(u64, u64)>,
     /// Doctor's findings that may explain a lost connection.
     pub causes: Vec<Finding>,
+    /// The names to print beside addresses (the lab's nodes).
+    pub names: Names,
 }
 
 impl Trace {
@@ -58,51 +60,16 @@ impl Trace {
     }
 }
 
-/// An address with its lab node's name after it: `10.10.0.2:8000 (int1)`.
-fn named(addr: SocketAddr) -> String {
-    match Lab::node_of(addr.ip()) {
-        Some(node) => format!("{addr} ({})", node.name),
-        None => addr.to_string(),
-    }
-}
-
-/// `int1 10.10.0.2:8000`, or the address alone outside the lab.
-fn hop(addr: SocketAddr) -> String {
-    match Lab::node_of(addr.ip()) {
-        Some(node) => format!("{} {addr}", node.name),
-        None => addr.to_string(),
-    }
-}
-
-/// The findings about this backend (its address, or its node) and the
-/// director's own (on no other node, about no backend).
-pub fn relevant(found: Vec<Finding>, backend: Option<SocketAddr>, director: &str) -> Vec<Finding> {
-    let node = backend.and_then(|b| Lab::node_of(b.ip())).map(|n| n.name);
-    found
-        .into_iter()
-        .filter(|f| {
-            let about_backend = match (&f.place.backend, backend) {
-                (Some(b), Some(addr)) => b.starts_with(&addr.to_string()),
-                _ => false,
-            };
-            let on_its_node = f.place.node.is_some() && f.place.node.as_deref() == node;
-            let directors_own =
-                f.place.backend.is_none() && f.place.node.as_deref().is_none_or(|n| n == director);
-            about_backend || on_its_node || directors_own
-        })
-        .collect()
-}
-
 /// The trace as text.
 pub fn text(t: &Trace) -> String {
     let from = t.from.clone().map_or_else(|| t.client.to_string(), |n| format!("{n} {}", t.client));
-    let backend = t.entry.as_ref().map_or_else(|| "?".to_string(), |e| hop(e.dest));
+    let backend = t.entry.as_ref().map_or_else(|| "?".to_string(), |e| t.names.hop(e.dest));
     let mut out = format!("{from} → {} {} → {backend} [{}]\n", t.director, t.vip, t.verdict());
     match &t.entry {
         Some(e) => {
             out += &format!(
                 "  backend:     {}, chosen by {} for service {}\n",
-                named(e.dest),
+                t.names.addr(e.dest),
                 t.scheduler,
                 t.service
             );
@@ -116,7 +83,7 @@ pub fn text(t: &Trace) -> String {
         None => out += &format!("  connection:  {} has no entry for {}\n", t.director, t.client),
     }
     if let Some(p) = &t.template {
-        out += &format!("  persistence: template to {}, {} s left\n", named(p.dest), p.expires);
+        out += &format!("  persistence: template to {}, {} s left\n", t.names.addr(p.dest), p.expires);
     }
     if let Some((inp, outp)) = t.counters {
         out += &format!("  counters:    {}: +{inp} packets in, +{outp} out\n", t.service);
@@ -134,7 +101,7 @@ pub fn text(t: &Trace) -> String {
 /// The trace as JSON.
 pub fn json(t: &Trace) -> String {
     let entry = |e: &ConnEntry| {
-        json!({ "backend": e.dest.to_string(), "node": Lab::node_of(e.dest.ip()).map(|n| n.name),
+        json!({ "backend": e.dest.to_string(), "node": t.names.of(e.dest.ip()),
                 "state": e.state, "expires": e.expires })
     };
     let value = json!({
@@ -181,6 +148,7 @@ mod tests {
             elapsed: Duration::from_secs(1),
             counters: Some((3, 0)),
             causes: Vec::new(),
+            names: crate::lab::Lab::names(),
         }
     }
 

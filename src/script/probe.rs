@@ -55,7 +55,7 @@ impl ProbeRef {
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<ProbeRef>("ProbeResult");
     engine.register_fn("to_string", |r: &mut ProbeRef| {
-        crate::render::probe::report(&r.result, &r.backends()).trim_end().to_string()
+        crate::render::probe::report(&r.result, &r.backends(), &Default::default()).trim_end().to_string()
     });
     engine.register_fn("to_debug", |r: &mut ProbeRef| format!("ProbeResult({})", r.result.service));
     engine.register_get("service", |r: &mut ProbeRef| r.result.service.clone());

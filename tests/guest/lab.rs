@@ -139,7 +139,8 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
     ] {
         assert!(stdout.contains(expected), "{expected:?} in {stdout}");
     }
-    for backend in ["10.10.0.2:8000", "10.10.0.3:8000"] {
+    // In the lab, each backend's node name stands beside its address.
+    for backend in ["10.10.0.2:8000 (int1)", "10.10.0.3:8000 (int2)"] {
         let row = format!("  {backend:<24} {:>5}  {:>3}%  ##########\n", 3, 50);
         assert!(stdout.contains(&row), "{row} in {stdout}");
     }

@@ -42,7 +42,7 @@ pub fn reply_paths(facts: &Facts) -> Vec<Finding> {
             let (how, verb) = match route {
                 None => ("has no route".to_string(), "add"),
                 Some(r) => match r.via {
-                    Some(via) => (format!("routes via {} dev {}", facts.named(via), r.dev), "replace"),
+                    Some(via) => (format!("routes via {} dev {}", facts.names.ip(via), r.dev), "replace"),
                     None => (format!("reaches it directly on {}", r.dev), "replace"),
                 },
             };
@@ -52,14 +52,14 @@ pub fn reply_paths(facts: &Facts) -> Vec<Finding> {
                 what: format!(
                     "{} {how} to client {}, not via {} {inside}",
                     host.node,
-                    facts.named(*client),
+                    facts.names.ip(*client),
                     facts.director_name()
                 ),
                 place: Place {
                     node: Some(host.node.clone()),
                     interface: route.as_ref().map(|r| r.dev.clone()),
                     service: Some(svc.label.clone()),
-                    backend: Some(facts.named_backend(b.addr)),
+                    backend: Some(facts.names.addr(b.addr)),
                 },
                 why: format!(
                     "a masq backend's replies must pass through {} to get the VIP back as their source; otherwise the client never sees them",
@@ -92,7 +92,7 @@ pub fn listening(facts: &Facts) -> Vec<Finding> {
                 place: Place {
                     node: Some(host.node.clone()),
                     service: Some(svc.label.clone()),
-                    backend: Some(facts.named_backend(b.addr)),
+                    backend: Some(facts.names.addr(b.addr)),
                     ..Place::default()
                 },
                 why: "the connections the director sends this backend are refused".to_string(),

@@ -70,10 +70,10 @@ pub fn routes_to_backends(facts: &Facts) -> Vec<Finding> {
             found.push(Finding {
                 severity: Severity::Error,
                 code: NO_ROUTE_TO_BACKEND,
-                what: format!("{} has no route to {}", facts.director_name(), facts.named(b.addr.ip())),
+                what: format!("{} has no route to {}", facts.director_name(), facts.names.ip(b.addr.ip())),
                 place: Place {
                     service: Some(svc.label.clone()),
-                    backend: Some(facts.named_backend(b.addr)),
+                    backend: Some(facts.names.addr(b.addr)),
                     ..at_director(facts)
                 },
                 why: "connections the scheduler gives this backend cannot be sent to it and are lost"
@@ -131,7 +131,7 @@ impl Drained {
                 if !applies(svc, addr) {
                     continue;
                 }
-                let backend = facts.named_backend(addr);
+                let backend = facts.names.addr(addr);
                 found.push(Finding {
                     severity: Severity::Warning,
                     code: self.code,
@@ -194,9 +194,9 @@ pub fn nodest_connections(facts: &Facts) -> Vec<Finding> {
             code: NODEST_CONN,
             what: format!(
                 "connections to deleted backend {} stay: net.ipv4.vs.expire_nodest_conn is 0",
-                facts.named_backend(dest)
+                facts.names.addr(dest)
             ),
-            place: Place { backend: Some(facts.named_backend(dest)), ..at_director(facts) },
+            place: Place { backend: Some(facts.names.addr(dest)), ..at_director(facts) },
             why: "the director drops these clients' packets until each entry times out, instead of ending the connection so the client reconnects".to_string(),
             fix: Some(facts.on_director("sysctl -w net.ipv4.vs.expire_nodest_conn=1")),
         })

@@ -131,7 +131,7 @@ impl ReturnPath<'_> {
             node: facts.director.clone(),
             interface: Some(self.dev.clone()),
             service: Some(self.direct.svc.label.clone()),
-            backend: Some(facts.named_backend(self.direct.addr)),
+            backend: Some(facts.names.addr(self.direct.addr)),
         }
     }
 }
@@ -165,7 +165,7 @@ fn through_director(facts: &Facts) -> Vec<ReturnPath<'_>> {
 fn per_interface<'a>(facts: &Facts, paths: Vec<ReturnPath<'a>>) -> Vec<(ReturnPath<'a>, String)> {
     let mut firsts: Vec<(ReturnPath<'a>, Vec<String>)> = Vec::new();
     for p in paths {
-        let name = facts.named_backend(p.direct.addr);
+        let name = facts.names.addr(p.direct.addr);
         match firsts.iter_mut().find(|(f, _)| f.dev == p.dev) {
             Some((_, names)) if !names.contains(&name) => names.push(name),
             Some(_) => {}
@@ -268,7 +268,7 @@ pub fn backend_vip(facts: &Facts) -> Vec<Finding> {
             place: Place {
                 node: Some(h.node.clone()),
                 service: Some(d.svc.label.clone()),
-                backend: Some(facts.named_backend(d.addr)),
+                backend: Some(facts.names.addr(d.addr)),
                 ..Place::default()
             },
             why: format!(
@@ -303,7 +303,7 @@ pub fn vip_on_arp_interface(facts: &Facts) -> Vec<Finding> {
                     node: Some(h.node.clone()),
                     interface: Some(link.name.clone()),
                     service: Some(d.svc.label.clone()),
-                    backend: Some(facts.named_backend(d.addr)),
+                    backend: Some(facts.names.addr(d.addr)),
                 },
                 why: "the backend answers ARP for the VIP on its network, so the router may send the VIP's traffic to it instead of the director; the VIP belongs on lo".to_string(),
                 // Then `doctor` asks for it on lo, if no other interface holds it.
@@ -382,7 +382,7 @@ impl ArpSetting {
                     node: Some(h.node.clone()),
                     interface: Some(link.name.clone()),
                     service: Some(d.svc.label.clone()),
-                    backend: Some(facts.named_backend(d.addr)),
+                    backend: Some(facts.names.addr(d.addr)),
                 },
                 why: setting.why.to_string(),
                 // The larger of `all` and the interface's applies: `all` covers every interface.

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::*;
+use crate::diagnose::facts::TUNNEL_MODULES;
 use crate::diagnose::{
     BackendHost, Conf, ConfValues, Link, Listeners, Route, ServiceFacts, Severity, VsSysctls,
 };
@@ -11,6 +12,7 @@ use crate::ipvs::{
     Backend, ConnEntry, Daemon, DaemonState, Forward, Persistence, Service, ServiceKey, Tunnel, TunnelCsum,
     TunnelKind,
 };
+use crate::probe::names::Names;
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -68,6 +70,7 @@ fn healthy() -> Facts {
     Facts {
         director: Some("gw".into()),
         ipvs: true,
+        modules: TUNNEL_MODULES.iter().map(|m| m.to_string()).collect(),
         ip_forward: Some(true),
         vs: VsSysctls {
             conn_reuse_mode: Some(1),
@@ -93,10 +96,11 @@ fn healthy() -> Facts {
             (ip("10.10.0.3"), direct("eth2", "10.10.0.1")),
         ],
         hosts: vec![lab_host("int1", "10.10.0.2"), lab_host("int2", "10.10.0.3")],
-        names: ["ext1 111.111.0.2", "gw 10.10.0.1", "int1 10.10.0.2", "int2 10.10.0.3"]
-            .iter()
-            .map(|l| l.split_once(' ').map(|(n, a)| (ip(a), n.to_string())).unwrap())
-            .collect(),
+        names: Names::new(
+            ["ext1 111.111.0.2", "gw 10.10.0.1", "int1 10.10.0.2", "int2 10.10.0.3"]
+                .iter()
+                .map(|l| l.split_once(' ').map(|(n, a)| (ip(a), n.to_string())).unwrap()),
+        ),
     }
 }
 
@@ -508,7 +512,28 @@ fn gre_needs_a_gre_device_and_gue_its_udp_port() {
     let found = all(&facts);
     assert_eq!(codes(&found), ["doctor::no-gue-port"]);
     assert_eq!(found[0].what, "nothing takes GUE on UDP port 5555 on int1 for service web");
-    assert_eq!(found[0].fix.as_deref(), Some("int1 modprobe fou; int1 ip fou add port 5555 gue"));
+    assert_eq!(found[0].fix.as_deref(), Some("int1 ip fou add port 5555 gue"));
     facts.hosts[0].listeners.udp = vec![sa("0.0.0.0:5555")];
     assert_eq!(all(&facts), vec![]);
+}
+
+#[test]
+fn a_fix_that_needs_a_module_not_loaded_loads_it_first_in_words() {
+    let mut facts = tunnel_lab();
+    facts.modules.clear();
+    facts.hosts[0].links.retain(|l| l.link_type != "ipip");
+    let fix = |facts: &Facts| all(facts).iter().filter_map(|f| f.fix.clone()).collect::<Vec<_>>();
+    assert_eq!(fix(&facts), ["modprobe ipip; int1 ip link add ipip0 up type ipip external"]);
+    let gre = Forward::Tunnel(Tunnel { kind: TunnelKind::Gre, csum: TunnelCsum::NoCsum });
+    facts.services[0].backends[0].forward = gre;
+    assert_eq!(fix(&facts), ["modprobe ip_gre; int1 ip link add gre1 up type gre external"]);
+    let gue = Forward::Tunnel(Tunnel { kind: TunnelKind::Gue { port: 5555 }, csum: TunnelCsum::NoCsum });
+    facts.services[0].backends[0].forward = gue;
+    assert_eq!(
+        fix(&facts),
+        [
+            "modprobe ipip; int1 ip link add ipip0 up type ipip external",
+            "modprobe fou; int1 ip fou add port 5555 gue"
+        ]
+    );
 }

@@ -30,14 +30,24 @@ fn tunnels(facts: &Facts) -> Vec<(&BackendHost, Direct<'_>, TunnelKind)> {
     found
 }
 
-/// The kernel's link type of the device that takes this encapsulation, and
-/// the name of the one a fix creates (a collect-metadata device takes the
+/// The kernel's link type of the device that takes this encapsulation, the
+/// name of the one a fix creates, and the module that makes that type (a collect-metadata device takes the
 /// packets of every peer, and `tunl0`/`gre0`, the devices the modules make
 /// in each namespace, may already exist down).
-fn device_for(kind: TunnelKind) -> (&'static str, &'static str) {
+fn device_for(kind: TunnelKind) -> (&'static str, &'static str, &'static str) {
     match kind {
-        TunnelKind::Ipip | TunnelKind::Gue { .. } => ("ipip", "ipip0"),
-        TunnelKind::Gre => ("gre", "gre1"),
+        TunnelKind::Ipip | TunnelKind::Gue { .. } => ("ipip", "ipip0", "ipip"),
+        TunnelKind::Gre => ("gre", "gre1", "ip_gre"),
+    }
+}
+
+/// `modprobe MODULE; ` before a fix that needs a module not loaded yet, so
+/// that the fix does not load it behind the user's back (`doctor --fix`
+/// leaves such lines to the user: a module reaches every namespace).
+fn load_first(facts: &Facts, module: &str) -> String {
+    match facts.modules.iter().any(|m| m == module) {
+        true => String::new(),
+        false => format!("modprobe {module}; "),
     }
 }
 
@@ -54,7 +64,7 @@ fn place(facts: &Facts, h: &BackendHost, d: &Direct<'_>, interface: Option<Strin
         node: Some(h.node.clone()),
         interface,
         service: Some(d.svc.label.clone()),
-        backend: Some(facts.named_backend(d.addr)),
+        backend: Some(facts.names.addr(d.addr)),
     }
 }
 
@@ -69,7 +79,7 @@ fn device<'a>(h: &'a BackendHost, link_type: &str) -> (Option<&'a Link>, Option<
 pub fn tunnel_device(facts: &Facts) -> Vec<Finding> {
     let mut found = Vec::new();
     for (h, d, kind) in tunnels(facts) {
-        let (link_type, create) = device_for(kind);
+        let (link_type, create, module) = device_for(kind);
         let (up, any) = device(h, link_type);
         if up.is_some() {
             continue;
@@ -82,7 +92,11 @@ pub fn tunnel_device(facts: &Facts) -> Vec<Finding> {
             ),
             None => (
                 format!("{} has no {link_type} device", h.node),
-                format!("{} ip link add {create} up type {link_type} external", h.node),
+                format!(
+                    "{}{} ip link add {create} up type {link_type} external",
+                    load_first(facts, module),
+                    h.node
+                ),
                 None,
             ),
         };
@@ -119,9 +133,8 @@ pub fn gue_port(facts: &Facts) -> Vec<Finding> {
             what: format!("nothing takes GUE on UDP port {port} on {} for service {}", h.node, d.svc.label),
             place: place(facts, h, &d, None),
             why: "the director sends the client's packets in UDP to this port; without a fou receiver there the backend refuses them".to_string(),
-            // fou's netlink family is not loaded on demand: load the module first
-            // (two lvsh statements on one line).
-            fix: Some(format!("{0} modprobe fou; {0} ip fou add port {port} gue", h.node)),
+            // fou's netlink family is not loaded on demand: the module comes first.
+            fix: Some(format!("{}{} ip fou add port {port} gue", load_first(facts, "fou"), h.node)),
         });
     }
     found
@@ -134,7 +147,7 @@ pub fn tunnel_rp_filter(facts: &Facts) -> Vec<Finding> {
     let rp = |v: &ConfValues| v.rp_filter;
     let mut found = Vec::new();
     for (h, d, kind) in tunnels(facts) {
-        let (link_type, _) = device_for(kind);
+        let (link_type, _, _) = device_for(kind);
         let (Some(dev), _) = device(h, link_type) else { continue };
         if h.conf.effective(&dev.name, rp) != Some(1) {
             continue;
