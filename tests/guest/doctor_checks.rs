@@ -328,8 +328,6 @@ fn doctor_names_a_dr_vip_the_director_does_not_hold_and_its_fix_lets_ipvs_see_th
     let (outside, inside) = (dev_holding(&t.director, "10.1.0.1"), dev_holding(&t.director, "10.2.0.1"));
     // A DR backend ready for 10.1.0.10: the VIP on its lo, and the director
     // taking its replies, whose source will be the director's own address.
-    // Once the director holds the VIP it announces it (gratuitous ARP), as
-    // keepalived does: the client's failed lookups would otherwise linger.
     let fix = format!("ip addr add 10.1.0.10/32 dev {outside}");
     let script = format!(
         "service web tcp 10.1.0.10:80 rr\n\
@@ -338,37 +336,44 @@ fn doctor_names_a_dr_vip_the_director_does_not_hold_and_its_fix_lets_ipvs_see_th
          on {d} sysctl -w net.ipv4.conf.{inside}.accept_local=1\n\
          serve {b} 80\n\
          probe web count 2 from {c} timeout 1s\n\
-         doctor\n\
-         on {d} {fix}\n\
-         on {d} arping -U -c 1 -I {outside} 10.1.0.10\n\
-         probe web count 2 from {c}\n\
-         expect web no failures\n\
          doctor\n"
     );
     let stdout = one_doctor_finds(t.director.lvsh(), &script);
     assert!(stdout.contains("probe tcp 10.1.0.10:80: 2 connections, 0 served\n"), "{stdout}");
     let report = from(&stdout, "doctor: ");
-    assert!(
-        report.starts_with(&format!(
+    assert_eq!(
+        report,
+        format!(
             "doctor: 1 problem found on {d}\n\
              error doctor::vip-not-local: the VIP 10.1.0.10 of route service web is not an address of the director\n  \
              where: service web\n  \
              why:   IPVS only sees packets addressed to the director itself, so connections to this VIP are never balanced\n  \
              fix:   {fix}\n"
-        )),
+        ),
         "{stdout}"
     );
-    let fixed = after(report, &format!("fix:   {fix}\n"));
-    assert!(
-        fixed.contains("2 connections, 2 served\n")
-            && fixed.contains(&format!("ok: expect web no failures\ndoctor: no problem found on {d}\n")),
-        "{stdout}"
-    );
-    // Only the connections after the fix reached IPVS.
+    let to_vip = |listing: &str| listing.lines().filter(|l| l.contains(" 10.1.0.10:80 ")).count();
     let listing = t.director.ipvsadm(&["-L", "-n", "-c"]);
-    let entries: Vec<&str> = listing.lines().filter(|l| l.contains(" 10.1.0.10:80 ")).collect();
-    assert_eq!(entries.len(), 2, "{listing}");
-    assert!(entries.iter().all(|l| l.split_whitespace().nth(5) == Some("10.2.0.2:80")), "{listing}");
+    assert_eq!(to_vip(&listing), 0, "IPVS saw none of the clients' packets: {listing}");
+
+    // The printed fix in the director's namespace.
+    t.director.exec(&fix.split_whitespace().collect::<Vec<_>>());
+    // Announced (gratuitous ARP), as keepalived does: the client's failed
+    // lookups of the VIP would otherwise linger.
+    t.director.exec(&["arping", "-U", "-c", "1", "-I", &outside, "10.1.0.10"]);
+    let script = format!(
+        "serve {b} 80\n\
+         probe tcp 10.1.0.10:80 count 2 from {c}\n\
+         expect tcp 10.1.0.10:80 no failures\n\
+         doctor\n"
+    );
+    let Output { code, stdout, stderr, .. } = t.director.lvsh().commands(&script).run();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 connections, 2 served\n"), "{stdout}");
+    assert!(stdout.ends_with(&format!("doctor: no problem found on {d}\n")), "{stdout}");
+    let listing = t.director.ipvsadm(&["-L", "-n", "-c"]);
+    let served = listing.lines().filter(|l| l.split_whitespace().skip(4).eq(["10.1.0.10:80", "10.2.0.2:80"]));
+    assert!(served.count() >= 2, "IPVS sent the clients to the backend: {listing}");
 }
 
 /// The lab run's first `doctor` names exactly `finding` (which ends with
@@ -378,8 +383,9 @@ fn found_then_fixed(stdout: &str, finding: &str, then: &str) {
     let report = from(stdout, "doctor: ");
     assert!(report.starts_with(&format!("doctor: 1 problem found on gw\n{finding}")), "{stdout}");
     let fix = finding.rsplit_once("  fix:   ").map_or("", |(_, fix)| fix.trim_end());
-    let fixed = format!("{finding}fixed: ran `{fix}`\ndoctor: no problem found on gw\n{then}");
-    assert!(report.contains(&fixed), "{fixed} in {stdout}");
+    // What the fix prints (sysctl's echo) comes before lvsh says it ran it.
+    let fixed = format!("fixed: ran `{fix}`\ndoctor: no problem found on gw\n{then}");
+    assert!(after(report, finding).contains(&fixed), "{fixed} in {stdout}");
 }
 
 /// A service of int2 alone, by `method` (`route`, `tunnel ipip`, ...),
@@ -454,11 +460,13 @@ fn doctor_names_strict_rp_filter_on_a_tunnel_backends_device_and_doctor_fix_loos
     run("modprobe", &["ipip"]);
     let setup = int2_lab("k3-", "tunnel ipip")
         + "int2 ip link set tunl0 up\n\
-           int2 sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.tunl0.rp_filter=1\n";
+           int2 sysctl -w net.ipv4.conf.tunl0.rp_filter=1\n";
     let stdout = fault_then_doctor_fix(&setup);
     assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
-    // `all` is lowered to loose, tunl0's to 0: the larger of the two applies.
-    let fix = "int2 sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.tunl0.rp_filter=0";
+    // Only tunl0's own setting: on a device without an address (tunl0 here)
+    // the kernel's reverse-path check drops in loose mode too, so the fix
+    // that lowers a strict `all` to loose (2) would not let traffic through.
+    let fix = "int2 sysctl -w net.ipv4.conf.tunl0.rp_filter=0";
     let finding = format!(
         "error doctor::tunnel-rp-filter: int2 has strict rp_filter on its tunnel device tunl0 (service web)\n  \
              where: node int2, interface tunl0, service web, backend 10.10.0.3:80 (int2)\n  \
