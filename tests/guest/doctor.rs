@@ -3,7 +3,7 @@
 //! run, a probe through gw must then pass, and `doctor` must find nothing.
 //! Each test builds its lab under a prefix of its own, as tests/guest/lab.rs does.
 
-use crate::lvsh::Output;
+use crate::lvsh::{Lvsh, Output};
 use crate::support::lvsh;
 
 /// The tutorial's service with both backends serving, under `prefix`.
@@ -19,8 +19,13 @@ fn lab(prefix: &str, persistent: &str) -> String {
 }
 
 /// Runs a script; the one `doctor` that found the fault makes it exit 1.
-fn run_with_one_finding(script: &str) -> String {
-    let Output { code, stdout, stderr, .. } = lvsh().commands(script).run();
+pub(crate) fn run_with_one_finding(script: &str) -> String {
+    one_doctor_finds(lvsh(), script)
+}
+
+/// Runs a script with this `lvsh`; the one `doctor` that found the fault makes it exit 1.
+pub(crate) fn one_doctor_finds(lvsh: Lvsh, script: &str) -> String {
+    let Output { code, stdout, stderr, .. } = lvsh.commands(script).run();
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert_eq!(stderr.matches("lvs::doctor::found").count(), 1, "one doctor found something: {stderr}");
     assert!(!stderr.contains("lvs::expect::failed"), "{stdout}\n{stderr}");
@@ -29,7 +34,7 @@ fn run_with_one_finding(script: &str) -> String {
 
 /// What a tunnel backend int2 needs besides its device: the VIP on lo, its
 /// ARP settings, and gw taking the replies from its own address.
-const TUNNEL_BACKEND_READY: &str = "int2 ip addr add 111.111.0.1/32 dev lo\n\
+pub(crate) const TUNNEL_BACKEND_READY: &str = "int2 ip addr add 111.111.0.1/32 dev lo\n\
      int2 sysctl -w net.ipv4.conf.all.arp_ignore=1\n\
      int2 sysctl -w net.ipv4.conf.all.arp_announce=2\n\
      gw sysctl -w net.ipv4.conf.eth2.accept_local=1\n";
@@ -38,7 +43,7 @@ const TUNNEL_BACKEND_READY: &str = "int2 ip addr add 111.111.0.1/32 dev lo\n\
 /// -n`), a probe that fails, `doctor`, `doctor --fix`, a probe that must
 /// pass, and `doctor`; only the first `doctor` may find something, and the
 /// last must find nothing.
-fn fault_then_doctor_fix(setup: &str) -> String {
+pub(crate) fn fault_then_doctor_fix(setup: &str) -> String {
     let script = format!(
         "{setup}\
          gw ipvsadm -S -n\n\
@@ -66,12 +71,12 @@ fn load_modules(modules: &[&str]) {
 }
 
 /// `text` from the first occurrence of `marker` on.
-fn from<'a>(text: &'a str, marker: &str) -> &'a str {
+pub(crate) fn from<'a>(text: &'a str, marker: &str) -> &'a str {
     text.find(marker).map_or("", |i| &text[i..])
 }
 
 /// What follows the first occurrence of `marker` in `text`.
-fn after<'a>(text: &'a str, marker: &str) -> &'a str {
+pub(crate) fn after<'a>(text: &'a str, marker: &str) -> &'a str {
     text.split_once(marker).map_or("", |(_, rest)| rest)
 }
 

@@ -20,6 +20,7 @@ mod cli;
 mod converge;
 mod daemons;
 mod doctor;
+mod doctor_checks;
 mod errors;
 mod import;
 mod lab;

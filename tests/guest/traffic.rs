@@ -286,7 +286,7 @@ expect web sticky
 }
 
 /// The topology with a second backend address, 10.2.0.3.
-fn two_backends() -> Topology {
+pub(crate) fn two_backends() -> Topology {
     let t = topology();
     t.backend.exec(&[IP, "addr", "add", "10.2.0.3/24", "dev", &backend_dev(&t.backend)]);
     t
