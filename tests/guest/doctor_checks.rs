@@ -455,23 +455,25 @@ fn doctor_names_a_dr_backend_holding_the_vip_where_it_answers_arp_and_doctor_fix
 }
 
 #[test]
-fn doctor_names_strict_rp_filter_on_a_tunnel_backends_device_and_doctor_fix_loosens_it() {
-    // tunl0 exists in the lab's namespaces once ipip is loaded (in the guest only).
+fn doctor_names_rp_filter_on_a_tunnel_device_without_an_address_and_doctor_fix_turns_it_off() {
+    // tunl0 exists in the lab's namespaces once ipip is loaded (in the guest
+    // only). It has no address, so loose rp_filter (2, from `all`) drops the
+    // decapsulated packets as strict does on tunl0 itself: both must go to 0.
     run("modprobe", &["ipip"]);
     let setup = int2_lab("k3-", "tunnel ipip")
         + "int2 ip link set tunl0 up\n\
+           int2 sysctl -w net.ipv4.conf.all.rp_filter=2\n\
            int2 sysctl -w net.ipv4.conf.tunl0.rp_filter=1\n";
     let stdout = fault_then_doctor_fix(&setup);
     assert!(stdout.contains("probe tcp 111.111.0.1:80: 4 connections, 0 served\n"), "{stdout}");
-    // Only tunl0's own setting: on a device without an address (tunl0 here)
-    // the kernel's reverse-path check drops in loose mode too, so the fix
-    // that lowers a strict `all` to loose (2) would not let traffic through.
-    let fix = "int2 sysctl -w net.ipv4.conf.tunl0.rp_filter=0";
+    let fix = "int2 sysctl -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tunl0.rp_filter=0";
     let finding = format!(
-        "error doctor::tunnel-rp-filter: int2 has strict rp_filter on its tunnel device tunl0 (service web)\n  \
+        "error doctor::tunnel-rp-filter: int2 has rp_filter 2 on its tunnel device tunl0, which has no address \
+         (service web)\n  \
              where: node int2, interface tunl0, service web, backend 10.10.0.3:80 (int2)\n  \
-             why:   a decapsulated packet's source is the client, which is not routed out the tunnel device, \
-             so strict reverse-path filtering drops it\n  \
+             why:   a decapsulated packet's source is the client, which is not routed out the tunnel device; \
+             on a device without an address the kernel's reverse-path check drops it unless rp_filter is 0 \
+             (the larger of `all` and the device's applies)\n  \
          fix:   {fix}\n"
     );
     found_then_fixed(&stdout, &finding, "probe tcp 111.111.0.1:80: 4 connections, 4 served\n");

@@ -112,7 +112,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         code: tunnel::TUNNEL_RP_FILTER,
-        checks: "`rp_filter` is not strict (1) on a tunnel backend's tunnel device",
+        checks: "`rp_filter` lets a tunnel backend's device take decapsulated packets: not strict (1), and 0 on a device without an address",
         run: tunnel::tunnel_rp_filter,
     },
     Check {

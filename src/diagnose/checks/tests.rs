@@ -483,6 +483,8 @@ fn a_tunnel_backend_without_its_device_is_named_with_the_fix() {
 #[test]
 fn strict_rp_filter_on_the_tunnel_device_is_named_and_lowered() {
     let mut facts = tunnel_lab();
+    // The VIP on tunl0, as LVS-TUN guides put it: loose rp_filter then passes.
+    tunl0(&mut facts).addrs.push((ip("111.111.0.1"), 32));
     facts.hosts[0].conf.ifaces[3].1.rp_filter = Some(1);
     let found = all(&facts);
     assert_eq!(codes(&found), ["doctor::tunnel-rp-filter"]);
@@ -492,6 +494,32 @@ fn strict_rp_filter_on_the_tunnel_device_is_named_and_lowered() {
     assert_eq!(
         dr_codes_fix(&facts),
         Some("int1 sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.tunl0.rp_filter=0".to_string())
+    );
+    facts.hosts[0].conf.ifaces[0].1.rp_filter = Some(2);
+    facts.hosts[0].conf.ifaces[3].1.rp_filter = Some(0);
+    assert_eq!(dr_codes_fix(&facts), None, "loose passes on a device with an address");
+}
+
+fn tunl0(facts: &mut Facts) -> &mut Link {
+    facts.hosts[0].links.iter_mut().find(|l| l.name == "tunl0").expect("tunl0")
+}
+
+#[test]
+fn on_a_tunnel_device_without_an_address_even_loose_rp_filter_is_named() {
+    let mut facts = tunnel_lab();
+    assert!(tunl0(&mut facts).addrs.is_empty());
+    facts.hosts[0].conf.ifaces[0].1.rp_filter = Some(2);
+    let found = all(&facts);
+    assert_eq!(codes(&found), ["doctor::tunnel-rp-filter"]);
+    assert_eq!(
+        found[0].what,
+        "int1 has rp_filter 2 on its tunnel device tunl0, which has no address (service web)"
+    );
+    assert_eq!(found[0].fix.as_deref(), Some("int1 sysctl -w net.ipv4.conf.all.rp_filter=0"));
+    facts.hosts[0].conf.ifaces[3].1.rp_filter = Some(1);
+    assert_eq!(
+        dr_codes_fix(&facts),
+        Some("int1 sysctl -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tunl0.rp_filter=0".to_string())
     );
 }
 

@@ -142,30 +142,50 @@ pub fn gue_port(facts: &Facts) -> Vec<Finding> {
 
 /// A decapsulated packet comes in on the tunnel device with the client's
 /// address as its source, which is routed out another interface: strict
-/// rp_filter there drops it.
+/// rp_filter there drops it, and on a device without an address (the
+/// modules' `tunl0`, `gre0`) loose rp_filter drops it too: the kernel's
+/// reverse-path check (`__fib_validate_source`) then falls to its last
+/// resort, which refuses any rp_filter but 0.
 pub fn tunnel_rp_filter(facts: &Facts) -> Vec<Finding> {
     let rp = |v: &ConfValues| v.rp_filter;
     let mut found = Vec::new();
     for (h, d, kind) in tunnels(facts) {
         let (link_type, _, _) = device_for(kind);
         let (Some(dev), _) = device(h, link_type) else { continue };
-        if h.conf.effective(&dev.name, rp) != Some(1) {
+        let no_address = dev.addrs.is_empty();
+        let Some(value) = h.conf.effective(&dev.name, rp) else { continue };
+        if value == 0 || (value == 2 && !no_address) {
             continue;
         }
-        // The larger of `all` and the device's applies: lower the ones at 1.
+        // The larger of `all` and the device's applies: lower each that drops.
+        let drops = |v: Option<u32>| v.is_some_and(|v| v == 1 || (no_address && v != 0));
+        let all_to = if no_address { 0 } else { 2 };
         let mut settings = Vec::new();
-        if h.conf.all(rp) == Some(1) {
-            settings.push("net.ipv4.conf.all.rp_filter=2".to_string());
+        if drops(h.conf.all(rp)) {
+            settings.push(format!("net.ipv4.conf.all.rp_filter={all_to}"));
         }
-        if h.conf.ifaces.iter().any(|(n, v)| *n == dev.name && v.rp_filter == Some(1)) {
+        if h.conf.ifaces.iter().any(|(n, v)| *n == dev.name && drops(v.rp_filter)) {
             settings.push(format!("net.ipv4.conf.{}.rp_filter=0", dev.name));
         }
+        let (what, why) = match no_address {
+            true => (
+                format!(
+                    "{} has rp_filter {value} on its tunnel device {}, which has no address (service {})",
+                    h.node, dev.name, d.svc.label
+                ),
+                "a decapsulated packet's source is the client, which is not routed out the tunnel device; on a device without an address the kernel's reverse-path check drops it unless rp_filter is 0 (the larger of `all` and the device's applies)".to_string(),
+            ),
+            false => (
+                format!("{} has strict rp_filter on its tunnel device {} (service {})", h.node, dev.name, d.svc.label),
+                "a decapsulated packet's source is the client, which is not routed out the tunnel device, so strict reverse-path filtering drops it".to_string(),
+            ),
+        };
         found.push(Finding {
             severity: Severity::Error,
             code: TUNNEL_RP_FILTER,
-            what: format!("{} has strict rp_filter on its tunnel device {} (service {})", h.node, dev.name, d.svc.label),
+            what,
             place: place(facts, h, &d, Some(dev.name.clone())),
-            why: "a decapsulated packet's source is the client, which is not routed out the tunnel device, so strict reverse-path filtering drops it".to_string(),
+            why,
             fix: Some(format!("{} sysctl -w {}", h.node, settings.join(" "))),
         });
     }
