@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::table::{DeclaredService, Desired, Origin};
-use crate::ipvs::{Backend, Forward, Persistence, Scheduler, Service};
+use crate::ipvs::{Backend, Forward, Persistence, Scheduler, Service, ServiceKey};
 use crate::lang::ast::{BackendDecl, ServiceDecl, Stmt, StmtKind, SvcOption, SvcRef};
 use crate::lang::diagnostic::{suggest, Diagnostic};
 use crate::lang::source::{Span, Spanned};
@@ -90,6 +90,9 @@ struct Builder {
     desired: Desired,
     /// Service names, to the index of their service in `desired`.
     names: HashMap<String, usize>,
+    /// Service keys, to the index of their service in `desired` (a table
+    /// of thousands is looked up once per declaration).
+    keys: HashMap<ServiceKey, usize>,
     /// Where each backend was declared, per service index and address.
     backends: HashMap<(usize, std::net::SocketAddr), Origin>,
     errors: Vec<FileDiagnostic>,
@@ -118,7 +121,7 @@ impl Builder {
     fn service(&mut self, file: usize, span: Span, decl: &ServiceDecl) {
         let origin = Origin { file, span };
         let key = decl.key.value;
-        if let Some(first) = self.desired.services.iter().find(|s| s.service.key == key) {
+        if let Some(first) = self.keys.get(&key).map(|&i| &self.desired.services[i]) {
             let d = Diagnostic::error(
                 "lvs::apply::declared-twice",
                 format!("service {key} is declared twice"),
@@ -144,6 +147,7 @@ impl Builder {
             }
             self.names.insert(name.value.clone(), index);
         }
+        self.keys.insert(key, index);
         self.desired.services.push(DeclaredService {
             service: declared_service(decl),
             name: decl.name.as_ref().map(|n| n.value.clone()),
@@ -177,7 +181,7 @@ impl Builder {
         let service = service?;
         let found = match &service.value {
             SvcRef::Name(name) => self.names.get(name).copied(),
-            SvcRef::Key(key) => self.desired.services.iter().position(|s| s.service.key == *key),
+            SvcRef::Key(key) => self.keys.get(key).copied(),
         };
         if found.is_none() {
             self.errors.push((file, undeclared(&service.value, service.span, self.names.keys())));

@@ -5,7 +5,7 @@
 //! [`KEPT`] kept, under `/var/lib/lvsh/history` (`LVSH_STATE_DIR` moves it).
 //! The names `apply` gave services are kept beside it, for `export`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -163,7 +163,13 @@ pub fn remember_names(netns: &Netns, desired: &Desired, live: &Live) -> io::Resu
         desired.services.iter().filter_map(|s| s.name.as_ref().map(|n| (n, s.service.key))).collect();
     names.retain(|key, name| declared.get(name).is_none_or(|k| k == key));
     // Services gone from the kernel (and not declared) forget their names.
-    names.retain(|key, _| desired.service(key).is_some() || live.service(key).is_some());
+    let known: HashSet<ServiceKey> = desired
+        .services
+        .iter()
+        .map(|s| s.service.key)
+        .chain(live.services.iter().map(|s| s.service().key))
+        .collect();
+    names.retain(|key, _| known.contains(key));
     let path = names_file(netns);
     if let Some(dir) = path.parent() {
         private_dir(dir)?;
