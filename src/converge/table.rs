@@ -1,7 +1,11 @@
 //! The two tables a plan compares: the one the files declare and the one
 //! the kernel holds.
 
-use crate::ipvs::{Backend, BackendEntry, Kernel, KernelError, Service, ServiceEntry, ServiceKey, Timeouts};
+use std::collections::HashMap;
+
+use crate::ipvs::{
+    Backend, BackendEntry, Kernel, KernelError, Op, Service, ServiceEntry, ServiceKey, Stats, Timeouts,
+};
 use crate::lang::ast::TimeoutsDecl;
 use crate::lang::source::Span;
 
@@ -101,5 +105,135 @@ impl Live {
     /// The service with this key, if the kernel has it.
     pub fn service(&self, key: &ServiceKey) -> Option<&LiveService> {
         self.services.iter().find(|s| s.entry.service.key == *key)
+    }
+
+    /// The table after `ops`, each of which the kernel took, played on this
+    /// one in memory: what reading the kernel again would give (counters
+    /// aside), without a round trip per service. `None` when an operation
+    /// does not fit the table (it changed behind lvsh's back): read it then.
+    pub fn replay(&self, ops: &[Op]) -> Option<Live> {
+        let mut order: Vec<ServiceKey> = self.services.iter().map(|s| s.entry.service.key).collect();
+        let mut by_key: HashMap<ServiceKey, LiveService> =
+            self.services.iter().map(|s| (s.entry.service.key, s.clone())).collect();
+        let mut timeouts = self.timeouts;
+        for op in ops {
+            match op {
+                Op::AddService(service) => {
+                    let entry = ServiceEntry { service: service.clone(), stats: Stats::default() };
+                    if by_key.insert(service.key, LiveService { entry, backends: Vec::new() }).is_some() {
+                        return None;
+                    }
+                    order.push(service.key);
+                }
+                Op::EditService(service) => by_key.get_mut(&service.key)?.entry.service = service.clone(),
+                Op::DelService(key) => {
+                    by_key.remove(key)?;
+                }
+                Op::Flush => by_key.clear(),
+                Op::AddBackend { service, backend } => {
+                    let s = by_key.get_mut(service)?;
+                    // The kernel lists the newest backend first.
+                    s.backends.insert(0, BackendEntry::idle(*backend));
+                }
+                Op::EditBackend { service, backend } => {
+                    let s = by_key.get_mut(service)?;
+                    s.backends.iter_mut().find(|b| b.backend.addr == backend.addr)?.backend = *backend;
+                }
+                Op::DelBackend { service, addr } => {
+                    let s = by_key.get_mut(service)?;
+                    let at = s.backends.iter().position(|b| b.backend.addr == *addr)?;
+                    s.backends.remove(at);
+                }
+                Op::SetTimeouts(t) => {
+                    // 0 leaves a timeout as it is.
+                    let set = |new: u32, old: u32| if new == 0 { old } else { new };
+                    timeouts = Timeouts {
+                        tcp: set(t.tcp, timeouts.tcp),
+                        tcp_fin: set(t.tcp_fin, timeouts.tcp_fin),
+                        udp: set(t.udp, timeouts.udp),
+                    };
+                }
+                Op::Zero(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => {}
+            }
+        }
+        // Keys deleted and added again appear once, where they were last added.
+        let mut seen = std::collections::HashSet::new();
+        let services = order
+            .into_iter()
+            .rev()
+            .filter(|key| seen.insert(*key))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .filter_map(|key| by_key.remove(&key))
+            .collect();
+        Some(Live { services, timeouts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::Forward;
+
+    fn service(addr: &str) -> Service {
+        Service::new(ServiceKey::tcp(addr.parse().unwrap())).with_scheduler("rr")
+    }
+
+    fn backend(addr: &str, weight: u32) -> Backend {
+        Backend::new(addr.parse().unwrap(), Forward::Masq).with_weight(weight)
+    }
+
+    fn table(ops: &[Op]) -> Live {
+        Live::default().replay(ops).expect("the operations fit")
+    }
+
+    #[test]
+    fn a_replayed_table_is_what_the_operations_make() {
+        let (web, api) = (service("10.0.0.1:80"), service("10.0.0.2:80"));
+        let before = table(&[
+            Op::AddService(web.clone()),
+            Op::AddBackend { service: web.key, backend: backend("10.1.0.1:80", 1) },
+            Op::AddService(api.clone()),
+        ]);
+        let after = before
+            .replay(&[
+                Op::AddBackend { service: web.key, backend: backend("10.1.0.2:80", 1) },
+                Op::EditBackend { service: web.key, backend: backend("10.1.0.1:80", 5) },
+                Op::EditService(web.clone().with_scheduler("wlc")),
+                Op::DelService(api.key),
+                Op::SetTimeouts(Timeouts { tcp: 10, tcp_fin: 0, udp: 0 }),
+            ])
+            .expect("the operations fit");
+        assert_eq!(after.services.len(), 1);
+        let s = &after.services[0];
+        assert_eq!(s.service().scheduler.name(), "wlc");
+        // The newest backend first, as the kernel lists them.
+        let backends: Vec<(String, u32)> =
+            s.backends.iter().map(|b| (b.backend.addr.to_string(), b.backend.weight)).collect();
+        assert_eq!(backends, [("10.1.0.2:80".to_string(), 1), ("10.1.0.1:80".to_string(), 5)]);
+        assert_eq!(after.timeouts.tcp, 10);
+        assert_eq!(after.timeouts.udp, before.timeouts.udp);
+    }
+
+    #[test]
+    fn a_service_deleted_and_added_again_is_there_once() {
+        let web = service("10.0.0.1:80");
+        let after =
+            table(&[Op::AddService(web.clone()), Op::DelService(web.key), Op::AddService(web.clone())]);
+        assert_eq!(after.services.len(), 1);
+        assert_eq!(table(&[Op::AddService(web.clone()), Op::Flush]).services.len(), 0);
+    }
+
+    #[test]
+    fn an_operation_that_does_not_fit_asks_for_a_read() {
+        let web = service("10.0.0.1:80");
+        assert_eq!(Live::default().replay(&[Op::DelService(web.key)]), None);
+        assert_eq!(Live::default().replay(&[Op::AddService(web.clone()), Op::AddService(web)]), None);
+        let orphan = Op::AddBackend {
+            service: ServiceKey::tcp("10.9.9.9:80".parse().unwrap()),
+            backend: backend("10.1.0.1:80", 1),
+        };
+        assert_eq!(Live::default().replay(&[orphan]), None);
     }
 }

@@ -18,6 +18,7 @@ impl Interpreter {
         if self.history && self.before.is_none() {
             // Not readable: the run goes on, without a history entry.
             self.before = self.live().ok().map(|live| (netns.clone(), live));
+            self.applied = Some(Vec::new());
         }
         let record = match &mut self.record {
             Some(record) => record,
@@ -79,6 +80,11 @@ impl Interpreter {
                 Ok(()) => {
                     took.push(step);
                     self.journal.record(&source.name, span, undo, self.kernel.netns());
+                    if let (Some(applied), Some((netns, _))) = (&mut self.applied, &self.before) {
+                        if *netns == self.kernel.netns() {
+                            applied.push(ops[step].clone());
+                        }
+                    }
                 }
                 Err(e) => {
                     first_error.get_or_insert((source, span, e));

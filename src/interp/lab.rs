@@ -77,6 +77,8 @@ impl Interpreter {
     /// Runs a program in a node: in the foreground, its output streams into
     /// lvsh's; a failing exit stops the run like any failed statement.
     pub(super) fn on_node(&mut self, source: &Source, span: Span, c: &NodeCommand) -> Result<(), Failure> {
+        // A program may change the table (`gw ipvsadm -a ...`): the history reads it after.
+        self.applied = None;
         let netns = self.lab.resolve(&c.node.value);
         let spawn_failure = |e: crate::node::spawn::SpawnError| {
             env_failure(source, span, "lvs::node::spawn", e.to_string(), e.help())

@@ -79,6 +79,11 @@ pub struct Interpreter {
     pub history: bool,
     /// The table before the first kernel write, and its namespace.
     before: Option<(crate::ipvs::Netns, crate::converge::Live)>,
+    /// The operations the kernel took in that namespace since, in order, so
+    /// that the history can tell the table after without reading it again;
+    /// `None` once the table changed in a way lvsh cannot replay (a
+    /// rollback, a program run on a node).
+    applied: Option<Vec<crate::ipvs::Op>>,
 }
 
 impl Interpreter {
@@ -106,6 +111,7 @@ impl Interpreter {
             script_depth: 0,
             record: None,
             history: false,
+            applied: None,
             before: None,
         }
     }
@@ -135,6 +141,19 @@ impl Interpreter {
     /// kernel, and its namespace, when `history` is set; taken once.
     pub fn take_before(&mut self) -> Option<(crate::ipvs::Netns, crate::converge::Live)> {
         self.before.take()
+    }
+
+    /// The table now in the namespace of [`Interpreter::take_before`]'s
+    /// table: that table with this run's operations replayed, or read from
+    /// the kernel when they cannot tell it.
+    pub fn after(
+        &mut self,
+        before: &crate::converge::Live,
+    ) -> Result<crate::converge::Live, crate::ipvs::KernelError> {
+        match self.applied.take().and_then(|ops| before.replay(&ops)) {
+            Some(after) => Ok(after),
+            None => self.live(),
+        }
     }
 
     /// How many times this interpreter has changed the kernel (a REPL
@@ -242,6 +261,7 @@ impl Interpreter {
             failure.diagnostic.notes.push("nothing was changed".to_string());
             return failure;
         }
+        self.applied = None;
         let mut rollback = self.journal.rollback(self.kernel.as_mut());
         for kernel in &mut self.parked {
             let more = self.journal.rollback(kernel.as_mut());

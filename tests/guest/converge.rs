@@ -371,7 +371,18 @@ fn a_run_that_changed_the_kernel_is_in_the_history() {
     let history = ns.lvsh().arg("history").run().succeeds().stdout;
     assert_eq!(history.lines().filter(|l| l.contains(" run ")).count(), 1, "{history}");
     assert!(history.lines().next().unwrap_or("").ends_with("1 service added"), "{history}");
-    ns.lvsh().arg("rollback").run().succeeds();
+    // The history tells the table after a run from the operations it made:
+    // a run that adds, changes and removes is counted as reading would.
+    let mixed = "service api tcp 111.111.0.1:443 rr\n\
+                 set service tcp 111.111.0.1:80 scheduler wlc\n\
+                 backend tcp 111.111.0.1:80 10.10.0.3:8000 masq\n\
+                 del service tcp 111.111.0.1:443\n\
+                 service tcp 111.111.0.1:8080 rr\n";
+    ns.lvsh().commands(mixed).run().succeeds();
+    let history = ns.lvsh().arg("history").run().succeeds().stdout;
+    assert!(history.lines().next().unwrap_or("").ends_with("1 service added, 1 changed"), "{history}");
+    // Back to the table before change 1, the first run.
+    ns.lvsh().args(["rollback", "1"]).run().succeeds();
     assert_eq!(ns.save(), before);
 }
 
