@@ -116,7 +116,9 @@ pub fn report(result: &ProbeResult, backends: &[SocketAddr], ctx: &Context) -> S
     for (backend, n) in rows {
         let share = (n * 100).checked_div(total as u64).unwrap_or(0);
         let bar = "#".repeat((share / 5) as usize);
-        out.push_str(&format!("  {:<24} {:>5}  {:>3}%  {bar}\n", ctx.names.addr(backend), n, share));
+        let row = format!("  {:<24} {:>5}  {:>3}%  {bar}", ctx.names.addr(backend), n, share);
+        out.push_str(row.trim_end());
+        out.push('\n');
     }
     if result.unattributed() > 0 {
         out.push_str(&format!(
@@ -260,7 +262,7 @@ mod tests {
         assert_eq!(
             report(&result, &[a, b], &lab_context(vec![no_reply_path()])),
             "probe tcp 111.111.0.1:80: 2 connections, 1 served
-  10.10.0.2:8000 (int1)        0    0%  
+  10.10.0.2:8000 (int1)        0    0%
   10.10.0.3:8000 (int2)        1   50%  ##########
   order: 10.10.0.3:8000
   connection 1: timed out: reached int1 10.10.0.2:8000, but its reply never came back through gw: \
