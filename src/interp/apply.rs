@@ -34,13 +34,21 @@ impl Interpreter {
         span: Span,
         plan: impl FnOnce(&mut dyn Kernel) -> Result<Change, KernelError>,
     ) -> Result<(), Failure> {
-        let change = plan(self.kernel.as_mut()).map_err(|e| refusal(source, span, e))?;
+        let change = self.reading(plan).map_err(|e| refusal(source, span, e))?;
         self.apply(source, span, change)
     }
 
-    /// Applies a change in one batch; each step that took effect is journaled.
+    /// Applies a change in one batch; each step that took effect is
+    /// journaled. In a stretch of declarations it is staged instead, and
+    /// goes with the stretch.
     pub(super) fn apply(&mut self, source: &Source, span: Span, change: Change) -> Result<(), Failure> {
-        self.apply_all(source, vec![(span, change)])
+        match &mut self.staged {
+            Some(staged) => {
+                staged.stage(span, change);
+                Ok(())
+            }
+            None => self.apply_all(source, vec![(span, change)]),
+        }
     }
 
     /// Applies the changes of several places in `source` (a restore file's

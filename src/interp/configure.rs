@@ -25,7 +25,7 @@ impl Interpreter {
         else {
             return Ok(());
         };
-        if self.kernel.service(&other).is_err() {
+        if self.reading(|kernel| kernel.service(&other)).is_err() {
             return Ok(());
         }
         let d = Diagnostic::error(
@@ -56,7 +56,7 @@ impl Interpreter {
         }
         let Some(backends) = &decl.backends else { return Ok(()) };
         // One read for the whole block: its backends are distinct (checked).
-        let current = self.kernel.backends(&key).map_err(|e| refusal(source, span, e))?;
+        let current = self.reading(|kernel| kernel.backends(&key)).map_err(|e| refusal(source, span, e))?;
         for backend in backends {
             let change = plan::declare_backend(&current, key, plan::declared_backend(&backend.value));
             self.apply(source, backend.span, change)?;

@@ -20,6 +20,7 @@ pub mod recovery;
 mod resolve;
 pub mod session;
 mod sourcing;
+mod staged;
 mod trace;
 mod tutorial;
 pub mod txn;
@@ -84,6 +85,8 @@ pub struct Interpreter {
     /// `None` once the table changed in a way lvsh cannot replay (a
     /// rollback, a program run on a node).
     applied: Option<Vec<crate::ipvs::Op>>,
+    /// Declarations planned but not yet sent (see [`staged`]).
+    staged: Option<staged::Staged>,
 }
 
 impl Interpreter {
@@ -112,6 +115,7 @@ impl Interpreter {
             record: None,
             history: false,
             applied: None,
+            staged: None,
             before: None,
         }
     }
@@ -204,9 +208,22 @@ impl Interpreter {
         }
     }
 
+    /// Runs the statements in order; a stretch of declarations goes to the
+    /// kernel as one batch ([`staged`]), sent before the next statement that
+    /// is not one, and at the end.
     fn run_stmts(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
+        let ran = self.run_staging(source, script);
+        if ran.is_err() {
+            // Steps not sent yet are dropped: the run is rolled back anyway.
+            self.staged = None;
+        }
+        ran
+    }
+
+    fn run_staging(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
         for stmt in &script.stmts {
             self.stop_if_signalled(source, stmt.span)?;
+            self.stage_for(source, &stmt.kind)?;
             match self.exec(source, stmt) {
                 // An expectation is an assertion, not a refusal: report it and go on.
                 Err(failure) if failure.kind == FailureKind::Expectation => self.failures.push(failure),
@@ -216,7 +233,40 @@ impl Interpreter {
                 other => other?,
             }
         }
+        self.send_staged(source)
+    }
+
+    /// Before `kind` runs: a declaration joins the stretch (begun here with
+    /// one services dump); anything else first sends it. Statement by
+    /// statement instead when a refusal must skip only its own statement
+    /// (`--keep-going`), when only planning (`explain`), or when the
+    /// kernel cannot be read (the statement then fails with the reason).
+    fn stage_for(&mut self, source: &Source, kind: &crate::lang::ast::StmtKind) -> Result<(), Failure> {
+        use crate::lang::ast::StmtKind;
+        let declaration = matches!(kind, StmtKind::Service(_) | StmtKind::Backend(_));
+        if !declaration || self.keep_going || self.plan.is_some() {
+            return self.send_staged(source);
+        }
+        if self.staged.is_none() {
+            self.staged = staged::Staged::begin(self.kernel.as_mut()).ok();
+        }
         Ok(())
+    }
+
+    /// Sends the stretch's steps as one batch, each at its statement.
+    fn send_staged(&mut self, source: &Source) -> Result<(), Failure> {
+        let Some(staged) = self.staged.take() else { return Ok(()) };
+        let batch = staged.steps.into_iter().map(|(span, op, undo)| (source, span, op, undo)).collect();
+        self.send(batch)
+    }
+
+    /// The kernel as plans read it: the staged table while a stretch of
+    /// declarations is being planned.
+    fn reading<T>(&mut self, read: impl FnOnce(&mut dyn Kernel) -> T) -> T {
+        match &mut self.staged {
+            Some(staged) => read(&mut staged.view(self.kernel.as_mut())),
+            None => read(self.kernel.as_mut()),
+        }
     }
 
     /// `source FILE`: the file's statements, inside this run's transaction.

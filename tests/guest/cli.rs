@@ -106,6 +106,51 @@ echo not reached
 }
 
 #[test]
+fn a_refused_declaration_in_a_stretch_sent_as_one_batch_points_at_its_line_and_undoes_all() {
+    // Declarations go to the kernel together; the kernel refuses the
+    // unknown scheduler of the third service, and everything is undone.
+    let ns = TestNs::new();
+    ns.ipvsadm_line("-A -t 10.0.0.1:80 -s wlc");
+    ns.ipvsadm_line("-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 2");
+    let before = ns.save();
+    let path = script(
+        &ns,
+        "service tcp 10.0.0.1:80 rr {
+    backend 10.0.1.1:80 masq weight 4
+    backend 10.0.1.2:80 masq
+}
+service tcp 10.0.0.2:80 rr { backend 10.0.2.1:80 masq }
+service tcp 10.0.0.3:80 nosuchsched
+service tcp 10.0.0.4:80 rr { backend 10.0.4.1:80 masq }
+",
+    );
+    let Output { code, stdout, stderr, .. } = ns.lvsh().args(["run", &path]).run();
+    assert_eq!((code, stdout.as_str()), (3, ""), "{stderr}");
+    assert!(
+        stderr.starts_with("error[lvs::kernel::refused]: ")
+            && stderr.contains(&format!(" --> {path}:6:1\n"))
+            && stderr.contains("6 | service tcp 10.0.0.3:80 nosuchsched\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("= note: rolled back the "), "{stderr}");
+    assert_eq!(ns.save(), before);
+    // Without the refused one, the same stretch lands whole.
+    let path = script(&ns, &std::fs::read_to_string(&path).expect("the script").replace("nosuchsched", "sh"));
+    ns.lvsh().args(["run", &path]).run().succeeds();
+    let save = ns.save();
+    for line in [
+        "-A -t 10.0.0.1:80 -s rr\n",
+        "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 4\n",
+        "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -m -w 1\n",
+        "-a -t 10.0.0.2:80 -r 10.0.2.1:80 -m -w 1\n",
+        "-A -t 10.0.0.3:80 -s sh\n",
+        "-a -t 10.0.0.4:80 -r 10.0.4.1:80 -m -w 1\n",
+    ] {
+        assert!(save.contains(line), "{line} in {save}");
+    }
+}
+
+#[test]
 fn keep_going_reports_the_refusal_and_keeps_the_rest() {
     let ns = TestNs::new();
     let path = script(

@@ -1,0 +1,150 @@
+//! Declarations staged in memory. A stretch of `service` and `backend`
+//! statements is planned against the table as the statements before it in
+//! the stretch left it, and reaches the kernel as one batch when a
+//! statement that is not a declaration comes, or the run ends. A table of
+//! thousands of services then costs one services dump, one backends dump
+//! for each declared service the kernel already had, and one batch of
+//! writes, instead of a few round trips per statement.
+//!
+//! Nothing is written until the batch goes, so a declaration that cannot
+//! be planned (a backend of an undeclared service) stops the run with
+//! nothing sent; a refusal in the batch points at its own statement, and
+//! the run is rolled back as any refused run is.
+
+use std::collections::HashMap;
+
+use super::plan::Change;
+use crate::ipvs::{
+    BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
+    ServiceKey, Stats, Timeouts,
+};
+use crate::lang::source::Span;
+
+/// The table as the staged steps leave it, and the steps.
+pub(super) struct Staged {
+    /// Every service: the kernel's when the stretch began, as the steps
+    /// changed them (`None`: deleted by a step).
+    services: HashMap<ServiceKey, Option<ServiceEntry>>,
+    /// The backends of each service read or made so far (newest first).
+    backends: HashMap<ServiceKey, Vec<BackendEntry>>,
+    /// The steps planned, in order, each with its statement and its undo.
+    pub steps: Vec<(Span, Op, Vec<Op>)>,
+}
+
+impl Staged {
+    /// Starts a stretch: one dump of the kernel's services.
+    pub fn begin(kernel: &mut dyn Kernel) -> Result<Staged, KernelError> {
+        let services = kernel.services()?.into_iter().map(|e| (e.service.key, Some(e))).collect();
+        Ok(Staged { services, backends: HashMap::new(), steps: Vec::new() })
+    }
+
+    /// The staged table in front of `kernel`, for planning.
+    pub fn view<'a>(&'a mut self, kernel: &'a mut dyn Kernel) -> View<'a> {
+        View { staged: self, kernel }
+    }
+
+    /// Adds a planned change's steps, and plays them on the table.
+    pub fn stage(&mut self, span: Span, change: Change) {
+        for (op, undo) in change.steps {
+            self.play(&op);
+            self.steps.push((span, op, undo));
+        }
+    }
+
+    fn play(&mut self, op: &Op) {
+        match op {
+            Op::AddService(service) | Op::EditService(service) => {
+                let stats = match self.services.get(&service.key) {
+                    Some(Some(old)) => old.stats,
+                    _ => Stats::default(),
+                };
+                self.services.insert(service.key, Some(ServiceEntry { service: service.clone(), stats }));
+                if matches!(op, Op::AddService(_)) {
+                    self.backends.insert(service.key, Vec::new());
+                }
+            }
+            Op::DelService(key) => {
+                self.services.insert(*key, None);
+                self.backends.remove(key);
+            }
+            Op::Flush => {
+                self.services.values_mut().for_each(|s| *s = None);
+                self.backends.clear();
+            }
+            Op::AddBackend { service, backend } => {
+                // The kernel lists the newest backend first.
+                self.backends.entry(*service).or_default().insert(0, BackendEntry::idle(*backend));
+            }
+            Op::EditBackend { service, backend } => {
+                let backends = self.backends.entry(*service).or_default();
+                if let Some(b) = backends.iter_mut().find(|b| b.backend.addr == backend.addr) {
+                    b.backend = *backend;
+                }
+            }
+            Op::DelBackend { service, addr } => {
+                self.backends.entry(*service).or_default().retain(|b| b.backend.addr != *addr);
+            }
+            Op::Zero(_) | Op::SetTimeouts(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => {}
+        }
+    }
+}
+
+/// The staged table answering a plan's reads; what it does not hold (the
+/// backends of a service it has not read yet, the timeouts, the daemons)
+/// comes from the kernel.
+pub(super) struct View<'a> {
+    staged: &'a mut Staged,
+    kernel: &'a mut dyn Kernel,
+}
+
+impl Kernel for View<'_> {
+    fn info(&mut self) -> Result<Info, KernelError> {
+        self.kernel.info()
+    }
+
+    fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
+        Ok(self.staged.services.values().flatten().cloned().collect())
+    }
+
+    fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {
+        let missing = || KernelError::NoSuchService { service: *key, adding_backend: false };
+        self.staged.services.get(key).cloned().flatten().ok_or_else(missing)
+    }
+
+    /// As the kernel's dump: empty for a service that does not exist (a
+    /// backend added to it is refused when the batch goes).
+    fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
+        if !matches!(self.staged.services.get(key), Some(Some(_))) {
+            return Ok(Vec::new());
+        }
+        if let Some(backends) = self.staged.backends.get(key) {
+            return Ok(backends.clone());
+        }
+        // A service the kernel had, and no step has touched: read it once.
+        let read = self.kernel.backends(key)?;
+        self.staged.backends.insert(*key, read.clone());
+        Ok(read)
+    }
+
+    fn timeouts(&mut self) -> Result<Timeouts, KernelError> {
+        self.kernel.timeouts()
+    }
+
+    fn daemons(&mut self) -> Result<Vec<Daemon>, KernelError> {
+        self.kernel.daemons()
+    }
+
+    fn connections(&mut self) -> Result<Vec<ConnEntry>, KernelError> {
+        self.kernel.connections()
+    }
+
+    fn netns(&self) -> Netns {
+        self.kernel.netns()
+    }
+
+    /// Plans only read; a change goes through [`Staged::stage`].
+    fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
+        ops.iter().for_each(|op| self.staged.play(op));
+        Ok(ops.iter().map(|_| Ok(())).collect())
+    }
+}
