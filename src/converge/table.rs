@@ -93,12 +93,10 @@ pub struct Live {
 
 impl Live {
     /// Reads every service with its backends, and the timeouts.
+    /// (The backends' counters are not read: a plan compares settings.)
     pub fn read(kernel: &mut dyn Kernel) -> Result<Live, KernelError> {
-        let mut services = Vec::new();
-        for entry in kernel.services()? {
-            let backends = kernel.backends(&entry.service.key)?;
-            services.push(LiveService { entry, backends });
-        }
+        let services =
+            kernel.table()?.into_iter().map(|(entry, backends)| LiveService { entry, backends }).collect();
         Ok(Live { services, timeouts: kernel.timeouts()? })
     }
 

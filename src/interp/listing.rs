@@ -6,7 +6,7 @@ use super::{kernel_failure, Failure, Interpreter};
 use crate::ipvs::{KernelError, ServiceKey};
 use crate::lang::ast::{ShowStmt, ShowTarget};
 use crate::lang::ipvsadm::ListTarget;
-use crate::lang::show::ListOptions;
+use crate::lang::show::{ListFormat, ListOptions};
 use crate::lang::source::{Source, Span, Spanned};
 use crate::render::ipvsadm::{self as listing, ServiceRow, Table};
 use crate::render::{json, table};
@@ -17,7 +17,7 @@ fn list_failure(source: &Source, span: Span, e: KernelError) -> Failure {
 }
 
 impl Interpreter {
-    /// The whole table: every service with its backends.
+    /// The whole table: every service with its backends and their counters.
     pub(super) fn table(&mut self) -> Result<Table, KernelError> {
         let info = self.kernel.info()?;
         let mut services = Vec::new();
@@ -26,6 +26,23 @@ impl Interpreter {
             services.push(ServiceRow { entry, backends });
         }
         Ok(Table { info, services })
+    }
+
+    /// The whole table, its backends' counters left zero: what a listing
+    /// that shows none of them needs, read with far less kernel work.
+    pub(super) fn table_without_counters(&mut self) -> Result<Table, KernelError> {
+        let info = self.kernel.info()?;
+        let rows = self.kernel.table()?;
+        let services = rows.into_iter().map(|(entry, backends)| ServiceRow { entry, backends }).collect();
+        Ok(Table { info, services })
+    }
+
+    /// The table a listing in `format` needs: counters only for `--stats` and `--rate`.
+    pub(super) fn table_for(&mut self, format: ListFormat) -> Result<Table, KernelError> {
+        match format {
+            ListFormat::Stats | ListFormat::Rate => self.table(),
+            _ => self.table_without_counters(),
+        }
     }
 
     /// One service with its backends.
@@ -93,7 +110,7 @@ impl Interpreter {
     ) -> Result<(), Failure> {
         let k = |e| list_failure(source, span, e);
         let text = match target {
-            ListTarget::Table => listing::list(&self.table().map_err(k)?, options),
+            ListTarget::Table => listing::list(&self.table_for(options.format).map_err(k)?, options),
             ListTarget::Service(key) => listing::list_service(&self.service_row(key).map_err(k)?, options),
             ListTarget::Connections { persistent } => {
                 listing::connections(&self.kernel.connections().map_err(k)?, *persistent)
@@ -111,7 +128,7 @@ impl Interpreter {
         span: Span,
         path: Option<&Spanned<String>>,
     ) -> Result<(), Failure> {
-        let table = self.table().map_err(|e| list_failure(source, span, e))?;
+        let table = self.table_without_counters().map_err(|e| list_failure(source, span, e))?;
         let text = listing::save(&table);
         match path {
             None => self.write(&text),

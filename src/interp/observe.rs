@@ -84,7 +84,7 @@ impl Interpreter {
                 ListTarget::Service(key) => {
                     listing::list_service(&self.service_row(key).map_err(k)?, &w.show.options)
                 }
-                _ => listing::list(&self.table().map_err(k)?, &w.show.options),
+                _ => listing::list(&self.table_for(w.show.options.format).map_err(k)?, &w.show.options),
             };
             let marked = crate::render::watch::mark_changes(&previous, &text);
             self.write(&format!("{}\n", marked))?;

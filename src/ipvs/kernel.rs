@@ -21,6 +21,20 @@ pub trait Kernel {
     /// The backends of a service, each once, newest first (the kernel's
     /// order); empty for a service that does not exist.
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError>;
+    /// Every service with its backends, as [`Kernel::services`] and
+    /// [`Kernel::backends`] give them but the backends' counters, which are
+    /// zero: for listings that show none and for plans. The netlink client
+    /// reads it with far fewer kernel allocations than a dump per service.
+    fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<BackendEntry>)>, KernelError> {
+        let services = self.services()?;
+        services
+            .into_iter()
+            .map(|entry| {
+                let backends = self.backends(&entry.service.key)?;
+                Ok((entry, backends))
+            })
+            .collect()
+    }
     /// The tcp, tcpfin and udp timeouts.
     fn timeouts(&mut self) -> Result<Timeouts, KernelError>;
     /// The running sync daemons, master first.

@@ -1,5 +1,9 @@
-//! IPVS's older `getsockopt` interface, read only, for the one thing
-//! netlink cannot give: an atomic list of the namespace's IPv4 services.
+//! IPVS's older `getsockopt` interface, read only, for what netlink
+//! cannot give: an atomic list of the namespace's IPv4 services, and the
+//! backends of one IPv4 service in one system call that allocates nothing
+//! in the kernel (a netlink dump allocates and zeroes two socket buffers,
+//! which, for thousands of services, costs more than the rest of a
+//! listing).
 //!
 //! `IP_VS_SO_GET_SERVICES` copies every IPv4 service of the socket's
 //! namespace in one call, under the lock that every change takes, so no
@@ -23,6 +27,7 @@ use super::netns::Netns;
 const BASE_CTL: libc::c_int = 64 + 1024 + 64;
 const SO_GET_INFO: libc::c_int = BASE_CTL + 1;
 const SO_GET_SERVICES: libc::c_int = BASE_CTL + 2;
+const SO_GET_DESTS: libc::c_int = BASE_CTL + 4;
 /// `IP_VS_SCHEDNAME_MAXLEN`
 const SCHEDNAME_MAXLEN: usize = 16;
 
@@ -74,6 +79,56 @@ struct GetServices {
     entrytable: [ServiceEntryUser; 0],
 }
 
+/// `struct ip_vs_dest_entry`.
+#[repr(C)]
+struct DestEntryUser {
+    /// Network byte order (`__be32`); read as bytes.
+    addr: u32,
+    /// Network byte order (`__be16`); read as bytes.
+    port: u16,
+    conn_flags: u32,
+    weight: i32,
+    u_threshold: u32,
+    l_threshold: u32,
+    activeconns: u32,
+    inactconns: u32,
+    persistconns: u32,
+    stats: StatsUser,
+}
+
+/// `struct ip_vs_get_dests`: which service, a count, then that many entries.
+#[repr(C)]
+struct GetDests {
+    protocol: u16,
+    addr: u32,
+    port: u16,
+    fwmark: u32,
+    num_dests: u32,
+    entrytable: [DestEntryUser; 0],
+}
+
+/// One backend of an IPv4 service as the options interface gives it: no
+/// tunnel settings, 32-bit counters (not read), and only the backends of
+/// the service's own family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dest {
+    pub addr: SocketAddrV4,
+    /// `IP_VS_CONN_F_*`: the forwarding method in the low bits.
+    pub conn_flags: u32,
+    pub weight: u32,
+    pub upper: u32,
+    pub lower: u32,
+    pub active: u32,
+    pub inactive: u32,
+    pub persistent: u32,
+}
+
+const DEST: usize = size_of::<DestEntryUser>();
+const DESTS: usize = offset_of!(GetDests, entrytable);
+/// An entry the kernel did not fill keeps this in its `conn_flags`, which
+/// the kernel writes with a few low bits.
+const UNFILLED: u32 = u32::MAX;
+
 const ENTRY: usize = size_of::<ServiceEntryUser>();
 const TABLE: usize = offset_of!(GetServices, entrytable);
 /// How often the list is asked for again when services keep coming faster
@@ -106,6 +161,12 @@ impl SockoptSocket {
 
     /// The keys of every IPv4 service of the namespace, read at one instant.
     pub fn ipv4_service_keys(&self) -> Result<Vec<ServiceKey>, KernelError> {
+        Ok(self.ipv4_services()?.into_iter().map(|(key, _)| key).collect())
+    }
+
+    /// Every IPv4 service of the namespace with its number of backends
+    /// (of every family), read at one instant.
+    pub fn ipv4_services(&self) -> Result<Vec<(ServiceKey, u32)>, KernelError> {
         let mut info = vec![0u8; size_of::<GetInfo>()];
         self.get(SO_GET_INFO, &mut info)?;
         let mut count = u32_at(&info, offset_of!(GetInfo, num_services)) as usize;
@@ -117,9 +178,9 @@ impl SockoptSocket {
             let room = count.saturating_add(count / 4).saturating_add(16);
             let mut table = unfilled_table(room)?;
             self.get(SO_GET_SERVICES, &mut table)?;
-            let keys = filled_keys(&table);
-            if keys.len() < room {
-                return Ok(keys);
+            let services = filled_services(&table);
+            if services.len() < room {
+                return Ok(services);
             }
             count = room.saturating_mul(2);
         }
@@ -127,6 +188,40 @@ impl SockoptSocket {
             action: "list the IPv4 services".to_string(),
             reason: "their number kept growing faster than lvsh made room for them; try again".to_string(),
         })
+    }
+
+    /// The backends of the IPv4 service `key` (the newest first, as the
+    /// kernel keeps them), with room for `room` of them; `None` when the
+    /// service is gone. Fewer than the service has when the room was too
+    /// small, or when some are of the other family (the interface skips them).
+    pub fn ipv4_dests(&self, key: &ServiceKey, room: u32) -> Result<Option<Vec<Dest>>, KernelError> {
+        let (protocol, addr, port, fwmark) = match key {
+            ServiceKey::Inet { protocol, addr: SocketAddr::V4(a) } => {
+                (protocol.number(), a.ip().octets(), a.port(), 0)
+            }
+            ServiceKey::Fwmark { mark, family: Family::V4 } => (0, [0; 4], 0, *mark),
+            _ => return Ok(None),
+        };
+        let len = (room as usize)
+            .checked_mul(DEST)
+            .and_then(|b| b.checked_add(DESTS))
+            .filter(|&l| l <= i32::MAX as usize);
+        let Some(len) = len else { return Ok(None) };
+        let mut buf = vec![0u8; len];
+        let mut put = |offset: usize, bytes: &[u8]| buf[offset..offset + bytes.len()].copy_from_slice(bytes);
+        put(offset_of!(GetDests, protocol), &protocol.to_ne_bytes());
+        put(offset_of!(GetDests, addr), &addr);
+        put(offset_of!(GetDests, port), &port.to_be_bytes());
+        put(offset_of!(GetDests, fwmark), &fwmark.to_ne_bytes());
+        put(offset_of!(GetDests, num_dests), &room.to_ne_bytes());
+        for i in 0..room as usize {
+            put(DESTS + i * DEST + offset_of!(DestEntryUser, conn_flags), &UNFILLED.to_ne_bytes());
+        }
+        match self.get(SO_GET_DESTS, &mut buf) {
+            Ok(()) => Ok(Some(filled_dests(&buf))),
+            Err(KernelError::Refused { errno: libc::ESRCH, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn get(&self, option: libc::c_int, buf: &mut [u8]) -> Result<(), KernelError> {
@@ -143,7 +238,7 @@ impl SockoptSocket {
             Some(libc::EPERM) => KernelError::PermissionDenied { action: "read" },
             // No handler for IPVS's options: the module is not loaded.
             Some(libc::ENOPROTOOPT) => KernelError::IpvsMissing,
-            Some(errno) => KernelError::Refused { action: "list the IPv4 services".to_string(), errno },
+            Some(errno) => KernelError::Refused { action: "read IPVS's table".to_string(), errno },
             None => KernelError::Io { context: "getsockopt on IPVS", source },
         })
     }
@@ -170,8 +265,42 @@ fn unfilled_table(room: usize) -> Result<Vec<u8>, KernelError> {
 }
 
 /// The keys of the entries the kernel filled, in its order.
+#[cfg(test)]
 fn filled_keys(table: &[u8]) -> Vec<ServiceKey> {
-    table.get(TABLE..).unwrap_or_default().chunks_exact(ENTRY).map_while(entry_key).collect()
+    filled_services(table).into_iter().map(|(key, _)| key).collect()
+}
+
+/// The keys and backend counts of the entries the kernel filled, in its order.
+fn filled_services(table: &[u8]) -> Vec<(ServiceKey, u32)> {
+    let entries = table.get(TABLE..).unwrap_or_default().chunks_exact(ENTRY);
+    entries.map_while(|e| Some((entry_key(e)?, u32_at(e, offset_of!(ServiceEntryUser, num_dests))))).collect()
+}
+
+/// The backends the kernel filled in a `struct ip_vs_get_dests`, in its order.
+fn filled_dests(buf: &[u8]) -> Vec<Dest> {
+    let entries = buf.get(DESTS..).unwrap_or_default().chunks_exact(DEST);
+    entries
+        .map_while(|e| {
+            let field = |offset: usize| u32_at(e, offset);
+            let flags = field(offset_of!(DestEntryUser, conn_flags));
+            (flags != UNFILLED).then_some(())?;
+            let addr: [u8; 4] = e.get(0..4)?.try_into().ok()?;
+            let port: [u8; 2] = e
+                .get(offset_of!(DestEntryUser, port)..offset_of!(DestEntryUser, port) + 2)?
+                .try_into()
+                .ok()?;
+            Some(Dest {
+                addr: SocketAddrV4::new(Ipv4Addr::from(addr), u16::from_be_bytes(port)),
+                conn_flags: flags,
+                weight: field(offset_of!(DestEntryUser, weight)),
+                upper: field(offset_of!(DestEntryUser, u_threshold)),
+                lower: field(offset_of!(DestEntryUser, l_threshold)),
+                active: field(offset_of!(DestEntryUser, activeconns)),
+                inactive: field(offset_of!(DestEntryUser, inactconns)),
+                persistent: field(offset_of!(DestEntryUser, persistconns)),
+            })
+        })
+        .collect()
 }
 
 /// The key of one entry, `None` if the kernel left it unfilled.
@@ -227,7 +356,43 @@ mod tests {
             // linux/ip_vs.h on x86_64: the stats' u64s align the entry to 8.
             assert_eq!((size_of::<GetInfo>(), ENTRY, TABLE), (12, 104, 8));
             assert_eq!(offset_of!(ServiceEntryUser, sched_name), 16);
+            // struct ip_vs_get_dests: 20 bytes, its entries aligned to 8 by their u64s.
+            assert_eq!((DESTS, DEST), (24, 96));
+            assert_eq!(offset_of!(DestEntryUser, conn_flags), 8);
+            assert_eq!(offset_of!(DestEntryUser, persistconns), 32);
         }
+    }
+
+    #[test]
+    fn filled_backends_are_read_and_unfilled_ones_end_the_list() {
+        let mut buf = vec![0u8; DESTS + 3 * DEST];
+        for i in 0..3 {
+            let at = DESTS + i * DEST + offset_of!(DestEntryUser, conn_flags);
+            buf[at..at + 4].copy_from_slice(&UNFILLED.to_ne_bytes());
+        }
+        // As the kernel fills one: zeroed, then the fields set.
+        let entry = DESTS;
+        buf[entry..entry + DEST].fill(0);
+        buf[entry..entry + 4].copy_from_slice(&[10, 10, 0, 2]);
+        buf[entry + 4..entry + 6].copy_from_slice(&8000u16.to_be_bytes());
+        let mut put =
+            |offset: usize, n: u32| buf[entry + offset..entry + offset + 4].copy_from_slice(&n.to_ne_bytes());
+        put(offset_of!(DestEntryUser, weight), 3);
+        put(offset_of!(DestEntryUser, u_threshold), 100);
+        put(offset_of!(DestEntryUser, activeconns), 7);
+        assert_eq!(
+            filled_dests(&buf),
+            vec![Dest {
+                addr: "10.10.0.2:8000".parse().unwrap(),
+                conn_flags: 0,
+                weight: 3,
+                upper: 100,
+                lower: 0,
+                active: 7,
+                inactive: 0,
+                persistent: 0,
+            }]
+        );
     }
 
     #[test]

@@ -374,7 +374,7 @@ fn a_run_that_changed_the_kernel_is_in_the_history() {
     // The history tells the table after a run from the operations it made:
     // a run that adds, changes and removes is counted as reading would.
     let mixed = "service api tcp 111.111.0.1:443 rr\n\
-                 set service tcp 111.111.0.1:80 scheduler wlc\n\
+                 set service tcp 111.111.0.1:80 wlc\n\
                  backend tcp 111.111.0.1:80 10.10.0.3:8000 masq\n\
                  del service tcp 111.111.0.1:443\n\
                  service tcp 111.111.0.1:8080 rr\n";

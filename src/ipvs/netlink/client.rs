@@ -41,7 +41,9 @@
 //!   a listing is never one instant's table: each service's backends are read
 //!   after it.
 
+use std::collections::HashMap;
 use std::io;
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
 use neli::consts::genl::{CtrlAttr, CtrlCmd};
@@ -63,10 +65,10 @@ use super::listing::{each_once, skipped};
 use crate::ipvs::conntable::{parse_conn_table, ConnEntry};
 use crate::ipvs::error::KernelError;
 use crate::ipvs::kernel::{Kernel, Outcomes};
-use crate::ipvs::model::{BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
+use crate::ipvs::model::{Backend, BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
 use crate::ipvs::netns::Netns;
 use crate::ipvs::op::Op;
-use crate::ipvs::sockopt::SockoptSocket;
+use crate::ipvs::sockopt::{Dest, SockoptSocket};
 
 /// Requests per `sendmsg` in a batch; their acks must fit the receive buffer.
 const BATCH_MESSAGES: usize = 512;
@@ -119,6 +121,48 @@ impl NetlinkKernel {
         };
         kernel.family = kernel.resolve_family()?;
         Ok(kernel)
+    }
+
+    /// Every service, each once, and the number of backends of each IPv4
+    /// one at the instant of the options interface's list.
+    fn services_counted(&mut self) -> Result<(Vec<ServiceEntry>, HashMap<ServiceKey, u32>), KernelError> {
+        // Read first, so that a service there from start to end is in it.
+        let snapshot = self.sockopt.ipv4_services()?;
+        let keys: Vec<ServiceKey> = snapshot.iter().map(|(key, _)| *key).collect();
+        let dumped = self
+            .dump(Request::bare(IpvsCmd::GetService), decode::decode_service)?
+            .map_err(|errno| read_error(errno, "list services"))?;
+        let mut listed = each_once(dumped, |entry| entry.service.key);
+        for key in skipped(&listed, &keys) {
+            match self.service(&key) {
+                Ok(entry) => listed.push(entry),
+                // Deleted since the snapshot: it was not there throughout.
+                Err(KernelError::NoSuchService { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((listed, snapshot.into_iter().collect()))
+    }
+
+    /// A service's backends without their counters: from the options
+    /// interface in one call when that gives all of them as netlink would
+    /// (an IPv4 service, `count` of them as the snapshot said, no tunnel,
+    /// whose settings it lacks), else from a netlink dump.
+    fn backends_without_counters(
+        &mut self,
+        key: &ServiceKey,
+        count: Option<u32>,
+    ) -> Result<Vec<BackendEntry>, KernelError> {
+        if let Some(count) = count {
+            // Room for a few added since the snapshot: then the count differs, and netlink tells.
+            if let Some(dests) = self.sockopt.ipv4_dests(key, count.saturating_add(8))? {
+                let entries: Option<Vec<BackendEntry>> = dests.iter().map(backend_of).collect();
+                if let Some(entries) = entries.filter(|e| e.len() == count as usize) {
+                    return Ok(entries);
+                }
+            }
+        }
+        self.backends(key)
     }
 
     /// The IPVS generic-netlink family's id in this namespace, for a client
@@ -306,6 +350,25 @@ impl NetlinkKernel {
     }
 }
 
+/// A backend as the options interface gives it, counters zero; `None` for a
+/// tunnel, whose settings it lacks.
+fn backend_of(d: &Dest) -> Option<BackendEntry> {
+    let backend = Backend {
+        addr: SocketAddr::V4(d.addr),
+        forward: decode::forward(d.conn_flags)?,
+        weight: d.weight,
+        upper: d.upper,
+        lower: d.lower,
+    };
+    Some(BackendEntry {
+        backend,
+        active_conns: d.active,
+        inactive_conns: d.inactive,
+        persist_conns: d.persistent,
+        stats: Default::default(),
+    })
+}
+
 /// A `NLMSG_NOOP` asking for an ack: netlink acks it after every message
 /// sent before it in the same buffer.
 fn append_barrier(buf: &mut Vec<u8>, seq: u32) {
@@ -329,21 +392,19 @@ impl Kernel for NetlinkKernel {
     }
 
     fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
-        // Read first, so that a service there from start to end is in it.
-        let snapshot = self.sockopt.ipv4_service_keys()?;
-        let dumped = self
-            .dump(Request::bare(IpvsCmd::GetService), decode::decode_service)?
-            .map_err(|errno| read_error(errno, "list services"))?;
-        let mut listed = each_once(dumped, |entry| entry.service.key);
-        for key in skipped(&listed, &snapshot) {
-            match self.service(&key) {
-                Ok(entry) => listed.push(entry),
-                // Deleted since the snapshot: it was not there throughout.
-                Err(KernelError::NoSuchService { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(listed)
+        Ok(self.services_counted()?.0)
+    }
+
+    fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<BackendEntry>)>, KernelError> {
+        let (services, counts) = self.services_counted()?;
+        services
+            .into_iter()
+            .map(|entry| {
+                let count = counts.get(&entry.service.key).copied();
+                let backends = self.backends_without_counters(&entry.service.key, count)?;
+                Ok((entry, backends))
+            })
+            .collect()
     }
 
     fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {

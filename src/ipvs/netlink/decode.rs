@@ -61,13 +61,9 @@ pub fn decode_backend(msg: &[u8], service_family: Family) -> Result<BackendEntry
     let ip = need(dest.addr(DestAttr::Addr, family == Family::V6)?, "destination address")?;
     let port = need(dest.be16(DestAttr::Port)?, "destination port")?;
     let method = need(dest.num::<u32>(DestAttr::FwdMethod)?, "forwarding method")?;
-    let forward = match method & FWD_MASK {
-        FWD_MASQ => Forward::Masq,
-        FWD_LOCALNODE => Forward::Local,
-        FWD_TUNNEL => Forward::Tunnel(tunnel(&dest)?),
-        FWD_DROUTE => Forward::Route,
-        FWD_BYPASS => Forward::Bypass,
-        other => Forward::Unknown(other as u8),
+    let forward = match forward(method) {
+        Some(forward) => forward,
+        None => Forward::Tunnel(tunnel(&dest)?),
     };
     let backend = Backend {
         addr: SocketAddr::new(ip, port),
@@ -82,6 +78,20 @@ pub fn decode_backend(msg: &[u8], service_family: Family) -> Result<BackendEntry
         inactive_conns: dest.num(DestAttr::InactConns)?.unwrap_or(0),
         persist_conns: dest.num(DestAttr::PersistConns)?.unwrap_or(0),
         stats: stats(&dest, DestAttr::Stats64, DestAttr::Stats)?,
+    })
+}
+
+/// The forwarding method the low bits of `flags` name (a destination's
+/// FWD_METHOD, or its `conn_flags`); `None` for a tunnel, whose settings
+/// are elsewhere.
+pub fn forward(flags: u32) -> Option<Forward> {
+    Some(match flags & FWD_MASK {
+        FWD_MASQ => Forward::Masq,
+        FWD_LOCALNODE => Forward::Local,
+        FWD_TUNNEL => return None,
+        FWD_DROUTE => Forward::Route,
+        FWD_BYPASS => Forward::Bypass,
+        other => Forward::Unknown(other as u8),
     })
 }
 
