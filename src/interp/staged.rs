@@ -4,7 +4,8 @@
 //! statement that is not a declaration comes, or the run ends. A table of
 //! thousands of services then costs one services dump, one backends dump
 //! for each declared service the kernel already had, and one batch of
-//! writes, instead of a few round trips per statement.
+//! writes, instead of a few round trips per statement. (The backends are
+//! read without their counters: a plan compares settings.)
 //!
 //! Nothing is written until the batch goes, so a declaration that cannot
 //! be planned (a backend of an undeclared service) stops the run with
@@ -27,6 +28,8 @@ pub(super) struct Staged {
     services: HashMap<ServiceKey, Option<ServiceEntry>>,
     /// The backends of each service read or made so far (newest first).
     backends: HashMap<ServiceKey, Vec<BackendEntry>>,
+    /// How many backends the kernel said each service had (a hint for reading them).
+    counts: HashMap<ServiceKey, u32>,
     /// The steps planned, in order, each with its statement and its undo.
     pub steps: Vec<(Span, Op, Vec<Op>)>,
 }
@@ -34,8 +37,15 @@ pub(super) struct Staged {
 impl Staged {
     /// Starts a stretch: one dump of the kernel's services.
     pub fn begin(kernel: &mut dyn Kernel) -> Result<Staged, KernelError> {
-        let services = kernel.services()?.into_iter().map(|e| (e.service.key, Some(e))).collect();
-        Ok(Staged { services, backends: HashMap::new(), steps: Vec::new() })
+        let mut services = HashMap::new();
+        let mut counts = HashMap::new();
+        for (entry, count) in kernel.services_counted()? {
+            if let Some(count) = count {
+                counts.insert(entry.service.key, count);
+            }
+            services.insert(entry.service.key, Some(entry));
+        }
+        Ok(Staged { services, backends: HashMap::new(), counts, steps: Vec::new() })
     }
 
     /// The staged table in front of `kernel`, for planning.
@@ -120,8 +130,9 @@ impl Kernel for View<'_> {
         if let Some(backends) = self.staged.backends.get(key) {
             return Ok(backends.clone());
         }
-        // A service the kernel had, and no step has touched: read it once.
-        let read = self.kernel.backends(key)?;
+        // A service the kernel had, and no step has touched: read it once
+        // (a plan compares settings, not counters).
+        let read = self.kernel.backends_without_counters(key, self.staged.counts.get(key).copied())?;
         self.staged.backends.insert(*key, read.clone());
         Ok(read)
     }

@@ -21,16 +21,30 @@ pub trait Kernel {
     /// The backends of a service, each once, newest first (the kernel's
     /// order); empty for a service that does not exist.
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError>;
-    /// Every service with its backends, as [`Kernel::services`] and
-    /// [`Kernel::backends`] give them but the backends' counters, which are
-    /// zero: for listings that show none and for plans. The netlink client
-    /// reads it with far fewer kernel allocations than a dump per service.
+    /// Every service, as [`Kernel::services`], each with the number of its
+    /// backends when the kernel tells it cheaply (a hint for
+    /// [`Kernel::backends_without_counters`]).
+    fn services_counted(&mut self) -> Result<Vec<(ServiceEntry, Option<u32>)>, KernelError> {
+        Ok(self.services()?.into_iter().map(|entry| (entry, None)).collect())
+    }
+    /// A service's backends as [`Kernel::backends`] gives them, their
+    /// counters zero: for listings that show none and for plans. `count`
+    /// is [`Kernel::services_counted`]'s hint. The netlink client reads
+    /// them with far less kernel work than a dump.
+    fn backends_without_counters(
+        &mut self,
+        key: &ServiceKey,
+        _count: Option<u32>,
+    ) -> Result<Vec<BackendEntry>, KernelError> {
+        self.backends(key)
+    }
+    /// Every service with its backends, their counters zero.
     fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<BackendEntry>)>, KernelError> {
-        let services = self.services()?;
+        let services = self.services_counted()?;
         services
             .into_iter()
-            .map(|entry| {
-                let backends = self.backends(&entry.service.key)?;
+            .map(|(entry, count)| {
+                let backends = self.backends_without_counters(&entry.service.key, count)?;
                 Ok((entry, backends))
             })
             .collect()

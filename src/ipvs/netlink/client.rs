@@ -123,48 +123,6 @@ impl NetlinkKernel {
         Ok(kernel)
     }
 
-    /// Every service, each once, and the number of backends of each IPv4
-    /// one at the instant of the options interface's list.
-    fn services_counted(&mut self) -> Result<(Vec<ServiceEntry>, HashMap<ServiceKey, u32>), KernelError> {
-        // Read first, so that a service there from start to end is in it.
-        let snapshot = self.sockopt.ipv4_services()?;
-        let keys: Vec<ServiceKey> = snapshot.iter().map(|(key, _)| *key).collect();
-        let dumped = self
-            .dump(Request::bare(IpvsCmd::GetService), decode::decode_service)?
-            .map_err(|errno| read_error(errno, "list services"))?;
-        let mut listed = each_once(dumped, |entry| entry.service.key);
-        for key in skipped(&listed, &keys) {
-            match self.service(&key) {
-                Ok(entry) => listed.push(entry),
-                // Deleted since the snapshot: it was not there throughout.
-                Err(KernelError::NoSuchService { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok((listed, snapshot.into_iter().collect()))
-    }
-
-    /// A service's backends without their counters: from the options
-    /// interface in one call when that gives all of them as netlink would
-    /// (an IPv4 service, `count` of them as the snapshot said, no tunnel,
-    /// whose settings it lacks), else from a netlink dump.
-    fn backends_without_counters(
-        &mut self,
-        key: &ServiceKey,
-        count: Option<u32>,
-    ) -> Result<Vec<BackendEntry>, KernelError> {
-        if let Some(count) = count {
-            // Room for a few added since the snapshot: then the count differs, and netlink tells.
-            if let Some(dests) = self.sockopt.ipv4_dests(key, count.saturating_add(8))? {
-                let entries: Option<Vec<BackendEntry>> = dests.iter().map(backend_of).collect();
-                if let Some(entries) = entries.filter(|e| e.len() == count as usize) {
-                    return Ok(entries);
-                }
-            }
-        }
-        self.backends(key)
-    }
-
     /// The IPVS generic-netlink family's id in this namespace, for a client
     /// that sends its own messages (`benches/floor.rs`, the bench's floor).
     pub fn family_id(&self) -> u16 {
@@ -392,19 +350,55 @@ impl Kernel for NetlinkKernel {
     }
 
     fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
-        Ok(self.services_counted()?.0)
+        Ok(self.services_counted()?.into_iter().map(|(entry, _)| entry).collect())
     }
 
-    fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<BackendEntry>)>, KernelError> {
-        let (services, counts) = self.services_counted()?;
-        services
+    /// Every service, each once; an IPv4 one with its number of backends at
+    /// the instant of the options interface's list.
+    fn services_counted(&mut self) -> Result<Vec<(ServiceEntry, Option<u32>)>, KernelError> {
+        // Read first, so that a service there from start to end is in it.
+        let snapshot = self.sockopt.ipv4_services()?;
+        let keys: Vec<ServiceKey> = snapshot.iter().map(|(key, _)| *key).collect();
+        let dumped = self
+            .dump(Request::bare(IpvsCmd::GetService), decode::decode_service)?
+            .map_err(|errno| read_error(errno, "list services"))?;
+        let mut listed = each_once(dumped, |entry| entry.service.key);
+        for key in skipped(&listed, &keys) {
+            match self.service(&key) {
+                Ok(entry) => listed.push(entry),
+                // Deleted since the snapshot: it was not there throughout.
+                Err(KernelError::NoSuchService { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let counts: HashMap<ServiceKey, u32> = snapshot.into_iter().collect();
+        Ok(listed
             .into_iter()
             .map(|entry| {
                 let count = counts.get(&entry.service.key).copied();
-                let backends = self.backends_without_counters(&entry.service.key, count)?;
-                Ok((entry, backends))
+                (entry, count)
             })
-            .collect()
+            .collect())
+    }
+
+    /// From the options interface in one call when that gives all of them
+    /// as netlink would (an IPv4 service, `count` of them as the snapshot
+    /// said, no tunnel, whose settings it lacks), else from a netlink dump.
+    fn backends_without_counters(
+        &mut self,
+        key: &ServiceKey,
+        count: Option<u32>,
+    ) -> Result<Vec<BackendEntry>, KernelError> {
+        if let Some(count) = count {
+            // Room for a few added since the snapshot: then the count differs, and netlink tells.
+            if let Some(dests) = self.sockopt.ipv4_dests(key, count.saturating_add(8))? {
+                let entries: Option<Vec<BackendEntry>> = dests.iter().map(backend_of).collect();
+                if let Some(entries) = entries.filter(|e| e.len() == count as usize) {
+                    return Ok(entries);
+                }
+            }
+        }
+        self.backends(key)
     }
 
     fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {
