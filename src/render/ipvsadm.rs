@@ -7,6 +7,7 @@
 //! order is libipvs's comparators run through glibc 2.36's merge sort.
 //! docs/ipvsadm-format.md states the format and how it was observed.
 
+use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::ipvs::{
@@ -38,14 +39,16 @@ pub fn list(table: &Table, opts: &ListOptions) -> String {
         format!("IP Virtual Server version {} (size={})\n", info.version(), info.conn_tab_size as i32);
     out.push_str(&titles(opts.format));
     for row in ordered(&table.services, opts.nosort, |row| service_sort_key(&row.entry.service.key)) {
-        out.push_str(&service_block(row, opts));
+        service_block(row, opts, &mut out);
     }
     out
 }
 
 /// `ipvsadm -L -n -t VIP` style: one service, no version line.
 pub fn list_service(row: &ServiceRow, opts: &ListOptions) -> String {
-    format!("{}{}", titles(opts.format), service_block(row, opts))
+    let mut out = titles(opts.format);
+    service_block(row, opts, &mut out);
+    out
 }
 
 /// `ipvsadm -S -n`: the table as `-A`/`-a` lines, always sorted.
@@ -110,12 +113,23 @@ fn titles(format: ListFormat) -> String {
 // ---- services --------------------------------------------------------------
 
 /// A service line and its backend lines.
-fn service_block(row: &ServiceRow, opts: &ListOptions) -> String {
-    let mut out = service_line(&row.entry, opts);
+/// Appends a service's lines to `out` (a listing of thousands is written
+/// into one buffer, its common lines without a string of their own).
+fn service_block(row: &ServiceRow, opts: &ListOptions, out: &mut String) {
+    out.push_str(&service_line(&row.entry, opts));
     for backend in ordered(&row.backends, opts.nosort, |b| backend_sort_key(&b.backend.addr)) {
-        out.push_str(&backend_line(backend, opts));
+        match (opts.format, backend.backend.addr) {
+            // An IPv4 name is never cut at 28 characters: it is at most 21.
+            (ListFormat::Default, SocketAddr::V4(addr)) => {
+                let b = &backend.backend;
+                let (fwd, weight) = (fwd_name(b.forward), b.weight as i32);
+                let (active, inactive) = (backend.active_conns, backend.inactive_conns);
+                // Writing to a String cannot fail.
+                let _ = writeln!(out, "  -> {addr:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}");
+            }
+            _ => out.push_str(&backend_line(backend, opts)),
+        }
     }
-    out
 }
 
 fn service_line(entry: &ServiceEntry, opts: &ListOptions) -> String {
