@@ -72,26 +72,38 @@ impl Interpreter {
         let Some(&(source, first, _, _)) = batch.first() else {
             return Ok(());
         };
-        let ops: Vec<Op> = batch.iter().map(|(_, _, op, _)| op.clone()).collect();
+        // Taken apart without copies: a restore's batch holds tens of thousands.
+        let mut places = Vec::with_capacity(batch.len());
+        let mut ops = Vec::with_capacity(batch.len());
+        let mut undos = Vec::with_capacity(batch.len());
+        for (source, span, op, undo) in batch {
+            places.push((source, span));
+            ops.push(op);
+            undos.push(undo);
+        }
         if let Some(plan) = &mut self.plan {
             plan.extend(ops);
             return Ok(());
         }
         self.writes += 1;
-        let steps: Vec<Vec<Op>> = batch.iter().map(|(_, _, _, undo)| undo.clone()).collect();
-        self.write_ahead(source, first, &steps)?;
+        self.write_ahead(source, first, &undos)?;
         let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, first, e))?;
+        let netns = self.kernel.netns();
+        // The history replays what the kernel took in the namespace it began in.
+        let mut applied = match (&mut self.applied, &self.before) {
+            (Some(applied), Some((began, _))) if *began == netns => Some(applied),
+            _ => None,
+        };
         let mut first_error = None;
         let mut took = Vec::new();
-        for (step, (outcome, (source, span, _, undo))) in outcomes.into_iter().zip(batch).enumerate() {
+        let steps = outcomes.into_iter().zip(places).zip(ops.into_iter().zip(undos));
+        for (step, ((outcome, (source, span)), (op, undo))) in steps.enumerate() {
             match outcome {
                 Ok(()) => {
                     took.push(step);
-                    self.journal.record(&source.name, span, undo, self.kernel.netns());
-                    if let (Some(applied), Some((netns, _))) = (&mut self.applied, &self.before) {
-                        if *netns == self.kernel.netns() {
-                            applied.push(ops[step].clone());
-                        }
+                    self.journal.record(&source.name, span, undo, &netns);
+                    if let Some(applied) = applied.as_mut() {
+                        applied.push(op);
                     }
                 }
                 Err(e) => {

@@ -84,13 +84,13 @@ impl RunRecord {
         let (dev, ino) = identity(netns).unwrap_or((0, 0));
         let mut text = format!("batch {} {dev}:{ino} {}\n", self.batches, netns_word(netns));
         for (step, undo) in undos.iter().enumerate() {
-            text.push_str(&format!("step {step}\n"));
+            text.push_str("step ");
+            text.push_str(&step.to_string());
+            text.push('\n');
             for op in undo {
-                let words = argv(op);
-                text.push_str(&format!(
-                    "  {}\n",
-                    shlex::try_join(words.iter().map(String::as_str)).unwrap_or_default()
-                ));
+                text.push_str("  ");
+                push_line(&mut text, &argv(op));
+                text.push('\n');
             }
         }
         self.file.write_all(text.as_bytes())?;
@@ -109,6 +109,24 @@ impl RunRecord {
     pub fn remove(self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// The words of an ipvsadm line, quoted as a shell reads them back; most
+/// (flags, addresses, numbers) need no quoting and are written as they are.
+fn push_line(text: &mut String, words: &[String]) {
+    let plain = |w: &String| {
+        !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[],_/=+%@".contains(&b))
+    };
+    if words.iter().all(plain) {
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(word);
+        }
+        return;
+    }
+    text.push_str(&shlex::try_join(words.iter().map(String::as_str)).unwrap_or_default());
 }
 
 /// A namespace as one word of the record: `-` for lvsh's own.
@@ -351,5 +369,16 @@ mod tests {
         for op in ops {
             assert_eq!(op_of(&argv(&op)), Some(op.clone()), "{op:?}");
         }
+    }
+
+    #[test]
+    fn record_lines_are_written_plain_and_quoted_only_where_a_shell_needs_it() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut text = String::new();
+        push_line(&mut text, &words(&["-a", "-t", "[2001:db8::1]:80", "-r", "10.0.0.2:8080", "-m", "-w", "1"]));
+        assert_eq!(text, "-a -t [2001:db8::1]:80 -r 10.0.0.2:8080 -m -w 1");
+        let mut text = String::new();
+        push_line(&mut text, &words(&["--start-daemon", "master", "--mcast-interface", "eth 0"]));
+        assert_eq!(text, "--start-daemon master --mcast-interface 'eth 0'");
     }
 }

@@ -134,7 +134,10 @@ service tcp 10.0.0.4:80 rr { backend 10.0.4.1:80 masq }
     );
     // The whole stretch went in one batch: the line after the refused one
     // took effect too, and is undone with the rest.
-    assert!(stderr.contains("= note: rolled back the 7 changes this run made (lines 1, 2, 3, 5, 7)"), "{stderr}");
+    assert!(
+        stderr.contains("= note: rolled back the 7 changes this run made (lines 1, 2, 3, 5, 7)"),
+        "{stderr}"
+    );
     assert_eq!(ns.save(), before);
     // Without the refused one, the same stretch lands whole.
     let path = script(&ns, &std::fs::read_to_string(&path).expect("the script").replace("nosuchsched", "sh"));
