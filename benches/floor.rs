@@ -88,7 +88,7 @@ fn restore(rules: &str) -> Result<(), String> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("FLOOR restore {secs:.3} {}", ops.len());
+    println!("FLOOR restore {secs:.6} {}", ops.len());
     Ok(())
 }
 
