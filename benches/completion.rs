@@ -4,7 +4,8 @@
 //! does: the background refresh of the catalog (every service and backend),
 //! how long the prompt waits after a command, and Tab at a service, an
 //! address and a backend position. A benchmark, not a test: it prints
-//! figures and judges nothing.
+//! figures and judges nothing. It flushes the table at the end, unless
+//! LVSH_BENCH_KEEP is set.
 
 use std::time::{Duration, Instant};
 
@@ -102,6 +103,9 @@ fn main() -> Result<(), String> {
     let typed = format!("del backend tcp {last} 172.");
     let (times, _) = time(21, || hint(&typed, None, model));
     println!("{:<50} {}", "hint while typing a backend", summary(times));
-    kernel.apply_one(&Op::Flush).map_err(|e| e.to_string())?;
+    // LVSH_BENCH_KEEP=1: leave the table, so scripts/bench can time a listing of it.
+    if std::env::var_os("LVSH_BENCH_KEEP").is_none() {
+        kernel.apply_one(&Op::Flush).map_err(|e| e.to_string())?;
+    }
     Ok(())
 }

@@ -7,8 +7,12 @@
 //! output is timed: only what any client must pay the kernel.
 //!
 //!   lvsh-bench-floor restore RULES     prints `FLOOR restore SECONDS REQUESTS`
+//!   lvsh-bench-floor peak CMD ARGS...  runs CMD, then prints `PEAK KIB`
 //!
-//! Run it inside the namespace to fill (`ip netns exec NS ...`). A
+//! Run `restore` inside the namespace to fill (`ip netns exec NS ...`).
+//! `peak` is the peak resident memory of CMD (its `ru_maxrss` from
+//! `wait4`), since the guest's busybox `time` may lack `-v`; CMD's own
+//! output passes through, and a failing CMD makes `peak` fail too. A
 //! benchmark, not a test: it judges nothing but that every ack is 0.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -27,7 +31,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1..).unwrap_or_default() {
         [cmd, rules] if cmd == "restore" => restore(rules),
-        _ => Err("usage: lvsh-bench-floor restore RULES".to_string()),
+        [cmd, program, args @ ..] if cmd == "peak" => peak(program, args),
+        _ => Err("usage: lvsh-bench-floor restore RULES | peak CMD ARGS...".to_string()),
     };
     if let Err(e) = result {
         eprintln!("lvsh-bench-floor: {e}");
@@ -83,8 +88,31 @@ fn restore(rules: &str) -> Result<(), String> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("FLOOR restore {secs:.3} {}", ops.len());
+    println!("FLOOR restore {secs:.6} {}", ops.len());
     Ok(())
+}
+
+/// Runs `program` to its end and prints its peak resident set, in KiB.
+fn peak(program: &str, args: &[String]) -> Result<(), String> {
+    let child = std::process::Command::new(program)
+        .args(args)
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `status` and `usage` outlive the call; `pid` is our own child,
+    // reaped here (std's `Child` does not wait for it when dropped).
+    if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } != pid {
+        return Err(format!("wait4 {program}: {}", std::io::Error::last_os_error()));
+    }
+    println!("PEAK {}", usage.ru_maxrss);
+    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        Ok(())
+    } else {
+        Err(format!("{program} failed (wait status {status:#x})"))
+    }
 }
 
 /// The acks in one datagram; an ack with an error ends the floor.
