@@ -375,7 +375,10 @@ mod tests {
     fn record_lines_are_written_plain_and_quoted_only_where_a_shell_needs_it() {
         let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut text = String::new();
-        push_line(&mut text, &words(&["-a", "-t", "[2001:db8::1]:80", "-r", "10.0.0.2:8080", "-m", "-w", "1"]));
+        push_line(
+            &mut text,
+            &words(&["-a", "-t", "[2001:db8::1]:80", "-r", "10.0.0.2:8080", "-m", "-w", "1"]),
+        );
         assert_eq!(text, "-a -t [2001:db8::1]:80 -r 10.0.0.2:8080 -m -w 1");
         let mut text = String::new();
         push_line(&mut text, &words(&["--start-daemon", "master", "--mcast-interface", "eth 0"]));

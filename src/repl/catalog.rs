@@ -44,14 +44,16 @@ impl Catalog {
         }
     }
 
-    /// Reads every service and backend of a kernel.
+    /// Reads every service and backend of a kernel (addresses only: the
+    /// quick read, without counters).
     pub fn load(kernel: &mut dyn Kernel, nodes: Vec<String>) -> Result<Catalog, KernelError> {
-        let mut services = Vec::new();
-        for entry in kernel.services()? {
-            let key = entry.service.key;
-            let backends = kernel.backends(&key)?.into_iter().map(|b| b.backend.addr).collect();
-            services.push((key, backends));
-        }
+        let services = kernel
+            .table()?
+            .into_iter()
+            .map(|(entry, backends)| {
+                (entry.service.key, backends.into_iter().map(|b| b.backend.addr).collect())
+            })
+            .collect();
         Ok(Catalog::new(services, nodes))
     }
 
