@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use nom::bytes::complete::{take_till, take_while, take_while1};
 use nom::character::complete::char;
-use nom::combinator::opt;
 use nom::Parser;
 
 use super::error::PError;
@@ -20,11 +19,22 @@ const DELIMITERS: &str = "{};#\"";
 pub fn blank(i: In<'_>) -> PResult<'_, ()> {
     let mut rest = i;
     loop {
-        let (r, _) = take_while(|c| c == ' ' || c == '\t' || c == '\r').parse(rest)?;
-        match opt(nom::bytes::complete::tag("\\\n")).parse(r)? {
-            (r, Some(_)) => rest = r,
-            (r, None) => return Ok((r, ())),
+        // Bytes: blanks are ASCII, and a file is lexed a word at a time.
+        let text = rest.fragment().as_bytes();
+        let n = text.iter().take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r').count();
+        let continued = text.get(n..n + 2) == Some(b"\\\n".as_slice());
+        rest = advance(rest, if continued { n + 2 } else { n });
+        if !continued {
+            return Ok((rest, ()));
         }
+    }
+}
+
+/// `i` without its first `n` bytes (`n` ends on a character boundary).
+fn advance(i: In<'_>, n: usize) -> In<'_> {
+    match n {
+        0 => i,
+        n => nom::Input::take_from(&i, n),
     }
 }
 
@@ -76,7 +86,21 @@ pub fn next_word(i: In<'_>) -> PResult<'_, Option<Spanned<&str>>> {
             .help("separate words with spaces or tabs"),
         ));
     }
-    let (rest, w) = take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?;
+    // ASCII words (nearly all) end at the first blank or delimiter byte; a
+    // word with other characters is read a character at a time.
+    // (ASCII whitespace as `char::is_whitespace` has it: with U+000B.)
+    let in_word = |b: &u8| {
+        b.is_ascii()
+            && !matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+            && !DELIMITERS.as_bytes().contains(b)
+    };
+    let text = i.fragment().as_bytes();
+    let n = text.iter().take_while(|b| in_word(b)).count();
+    let ascii_end = text.get(n).is_none_or(u8::is_ascii);
+    let (rest, w) = match ascii_end && n > 0 {
+        true => nom::Input::take_split(&i, n),
+        false => take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?,
+    };
     Ok((rest, Some(Spanned::new(*w.fragment(), Span::new(start, rest.location_offset())))))
 }
 
@@ -270,5 +294,34 @@ pub fn duration(i: In<'_>) -> PResult<'_, Spanned<Duration>> {
             format!("`{}` is not a duration", w.value),
             "expected a duration like 500ms, 2s or 1m",
         )),
+    }
+}
+
+#[cfg(test)]
+mod byte_lexing {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The character-by-character reading the byte scans replaced.
+    fn by_chars(i: In<'_>) -> PResult<'_, &str> {
+        let (i, _) = take_while(|c| c == ' ' || c == '\t' || c == '\r').parse(i)?;
+        let (rest, w) = take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?;
+        Ok((rest, *w.fragment()))
+    }
+
+    proptest! {
+        #[test]
+        fn words_and_blanks_read_by_bytes_as_by_characters(text in "[ \t\r\x0b\x0ca-z0-9:.\\{};#\"\u{1}\u{a0}\u{3000}é\n]{0,12}") {
+            let i = In::new(&text);
+            let (rest, _) = blank(i).unwrap();
+            let plain = !rest.fragment().starts_with("\\\n");
+            if plain && !at_end(rest) && !rest.fragment().starts_with('"') && !rest.fragment().starts_with(char::is_whitespace) {
+                let (new_rest, word) = next_word(i).unwrap();
+                let (old_rest, old_word) = by_chars(i).unwrap();
+                prop_assert_eq!(word.map(|w| w.value), Some(old_word));
+                prop_assert_eq!(new_rest.location_offset(), old_rest.location_offset());
+            }
+        }
     }
 }
