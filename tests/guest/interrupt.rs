@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use crate::support::TestNs;
 
-/// How many services the run declares.
+/// How many services the run adds.
 const SERVICES: usize = 3_000;
 
 /// A namespace with two services of its own (the state a run must restore),
-/// a file declaring 3,000 more and editing one of the two, and a directory
+/// a file adding 3,000 more and editing one of the two, and a directory
 /// for the run records of this test only.
 struct Setup {
     ns: TestNs,
@@ -33,9 +33,18 @@ fn setup(tag: &str) -> Setup {
     let dir = std::env::temp_dir().join(format!("lvsh-interrupt-{tag}-{}", ns.name));
     std::fs::create_dir_all(&dir).expect("a test directory");
     let file = dir.join("big.lvs");
+    // ipvsadm lines, not declarations: each goes to the kernel on its own,
+    // so the run lasts long enough for a signal to land in its middle (a
+    // stretch of declarations goes as one batch, over before a test can
+    // see it start).
     let mut text = String::from("set backend tcp 10.0.0.1:80 10.9.0.1:80 weight 7\n");
     for n in 0..SERVICES {
-        text.push_str(&format!("service tcp 10.{}.{}.{}:80 rr\n", 1 + n / 65_536, n / 256 % 256, n % 256));
+        text.push_str(&format!(
+            "ipvsadm -A -t 10.{}.{}.{}:80 -s rr\n",
+            1 + n / 65_536,
+            n / 256 % 256,
+            n % 256
+        ));
     }
     std::fs::File::create(&file).and_then(|mut f| f.write_all(text.as_bytes())).expect("the big file");
     let records = dir.join("records");
