@@ -221,9 +221,9 @@ impl Interpreter {
     }
 
     fn run_staging(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
-        for stmt in &script.stmts {
+        for (i, stmt) in script.stmts.iter().enumerate() {
             self.stop_if_signalled(source, stmt.span)?;
-            self.stage_for(source, &stmt.kind)?;
+            self.stage_for(source, &script.stmts[i..])?;
             match self.exec(source, stmt) {
                 // An expectation is an assertion, not a refusal: report it and go on.
                 Err(failure) if failure.kind == FailureKind::Expectation => self.failures.push(failure),
@@ -236,19 +236,22 @@ impl Interpreter {
         self.send_staged(source)
     }
 
-    /// Before `kind` runs: a declaration joins the stretch (begun here with
-    /// one services dump); anything else first sends it. Statement by
-    /// statement instead when a refusal must skip only its own statement
-    /// (`--keep-going`), when only planning (`explain`), or when the
-    /// kernel cannot be read (the statement then fails with the reason).
-    fn stage_for(&mut self, source: &Source, kind: &crate::lang::ast::StmtKind) -> Result<(), Failure> {
+    /// Before the first of `next` runs: a declaration joins the stretch
+    /// (begun here, sized by how many declarations follow); anything else
+    /// first sends it. Statement by statement instead when a refusal must
+    /// skip only its own statement (`--keep-going`), when only planning
+    /// (`explain`), or when the kernel cannot be read (the statement then
+    /// fails with the reason).
+    fn stage_for(&mut self, source: &Source, next: &[crate::lang::ast::Stmt]) -> Result<(), Failure> {
         use crate::lang::ast::StmtKind;
-        let declaration = matches!(kind, StmtKind::Service(_) | StmtKind::Backend(_));
-        if !declaration || self.keep_going || self.plan.is_some() {
+        let declaration =
+            |s: &crate::lang::ast::Stmt| matches!(s.kind, StmtKind::Service(_) | StmtKind::Backend(_));
+        if !next.first().is_some_and(declaration) || self.keep_going || self.plan.is_some() {
             return self.send_staged(source);
         }
         if self.staged.is_none() {
-            self.staged = staged::Staged::begin(self.kernel.as_mut()).ok();
+            let stretch = next.iter().take_while(|s| declaration(s)).count();
+            self.staged = staged::Staged::begin(self.kernel.as_mut(), stretch).ok();
         }
         Ok(())
     }

@@ -1,10 +1,11 @@
 //! Declarations staged in memory. A stretch of `service` and `backend`
 //! statements is planned against the table as the statements before it in
 //! the stretch left it, and reaches the kernel as one batch when a
-//! statement that is not a declaration comes, or the run ends. A table of
-//! thousands of services then costs one services dump, one backends dump
-//! for each declared service the kernel already had, and one batch of
-//! writes, instead of a few round trips per statement. (The backends are
+//! statement that is not a declaration comes, or the run ends. A long
+//! stretch (a table of thousands) then costs one services dump, one
+//! backends read for each declared service the kernel already had, and
+//! one batch of writes, instead of a few round trips per statement; a
+//! short one reads only the services it names. (The backends are
 //! read without their counters: a plan compares settings.)
 //!
 //! Nothing is written until the batch goes, so a declaration that cannot
@@ -21,11 +22,20 @@ use crate::ipvs::{
 };
 use crate::lang::source::Span;
 
+/// From this many declarations on, a stretch reads every service in one
+/// dump; a shorter one asks for each service it names (a `service` line in
+/// the shell must not cost a dump of thousands).
+pub(super) const WHOLE_TABLE_AT: usize = 16;
+
 /// The table as the staged steps leave it, and the steps.
 pub(super) struct Staged {
-    /// Every service: the kernel's when the stretch began, as the steps
-    /// changed them (`None`: deleted by a step).
+    /// The services known so far, as the steps changed them (`None`:
+    /// absent, or deleted by a step).
     services: HashMap<ServiceKey, Option<ServiceEntry>>,
+    /// Whether `services` holds every service the kernel had when the
+    /// stretch began (one dump), so that a key it lacks is absent; else a
+    /// key it lacks is asked of the kernel.
+    whole: bool,
     /// The backends of each service read or made so far (newest first).
     backends: HashMap<ServiceKey, Vec<BackendEntry>>,
     /// How many backends the kernel said each service had (a hint for reading them).
@@ -35,17 +45,25 @@ pub(super) struct Staged {
 }
 
 impl Staged {
-    /// Starts a stretch: one dump of the kernel's services.
-    pub fn begin(kernel: &mut dyn Kernel) -> Result<Staged, KernelError> {
-        let mut services = HashMap::new();
-        let mut counts = HashMap::new();
-        for (entry, count) in kernel.services_counted()? {
-            if let Some(count) = count {
-                counts.insert(entry.service.key, count);
+    /// Starts a stretch of `declarations` statements: a long one with one
+    /// dump of the kernel's services, a short one with nothing read yet.
+    pub fn begin(kernel: &mut dyn Kernel, declarations: usize) -> Result<Staged, KernelError> {
+        let mut staged = Staged {
+            services: HashMap::new(),
+            whole: declarations >= WHOLE_TABLE_AT,
+            backends: HashMap::new(),
+            counts: HashMap::new(),
+            steps: Vec::new(),
+        };
+        if staged.whole {
+            for (entry, count) in kernel.services_counted()? {
+                if let Some(count) = count {
+                    staged.counts.insert(entry.service.key, count);
+                }
+                staged.services.insert(entry.service.key, Some(entry));
             }
-            services.insert(entry.service.key, Some(entry));
         }
-        Ok(Staged { services, backends: HashMap::new(), counts, steps: Vec::new() })
+        Ok(staged)
     }
 
     /// The staged table in front of `kernel`, for planning.
@@ -107,24 +125,49 @@ pub(super) struct View<'a> {
     kernel: &'a mut dyn Kernel,
 }
 
+impl View<'_> {
+    /// The service as the steps left it, asked of the kernel the first time
+    /// when the stretch did not read them all.
+    fn known(&mut self, key: &ServiceKey) -> Result<Option<ServiceEntry>, KernelError> {
+        if let Some(known) = self.staged.services.get(key) {
+            return Ok(known.clone());
+        }
+        if self.staged.whole {
+            return Ok(None);
+        }
+        let read = match self.kernel.service(key) {
+            Ok(entry) => Some(entry),
+            Err(KernelError::NoSuchService { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        self.staged.services.insert(*key, read.clone());
+        Ok(read)
+    }
+}
+
 impl Kernel for View<'_> {
     fn info(&mut self) -> Result<Info, KernelError> {
         self.kernel.info()
     }
 
     fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
-        Ok(self.staged.services.values().flatten().cloned().collect())
+        let mut services: HashMap<ServiceKey, Option<ServiceEntry>> = match self.staged.whole {
+            true => HashMap::new(),
+            false => self.kernel.services()?.into_iter().map(|e| (e.service.key, Some(e))).collect(),
+        };
+        services.extend(self.staged.services.iter().map(|(k, e)| (*k, e.clone())));
+        Ok(services.into_values().flatten().collect())
     }
 
     fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {
         let missing = || KernelError::NoSuchService { service: *key, adding_backend: false };
-        self.staged.services.get(key).cloned().flatten().ok_or_else(missing)
+        self.known(key)?.ok_or_else(missing)
     }
 
     /// As the kernel's dump: empty for a service that does not exist (a
     /// backend added to it is refused when the batch goes).
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
-        if !matches!(self.staged.services.get(key), Some(Some(_))) {
+        if self.known(key)?.is_none() {
             return Ok(Vec::new());
         }
         if let Some(backends) = self.staged.backends.get(key) {

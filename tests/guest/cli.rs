@@ -52,6 +52,45 @@ fn show_and_save_print_exactly_what_ipvsadm_prints() {
     }
 }
 
+#[test]
+fn backends_read_by_getsockopt_and_those_it_cannot_give_list_as_ipvsadm_lists_them() {
+    // Listings, save and plans read an IPv4 service's backends with one
+    // getsockopt; that interface skips a backend of the other family (here
+    // an IPv6 tunnel backend of an IPv4 service) and lacks tunnel settings,
+    // so those services are read by netlink. Each listing must be ipvsadm's.
+    let ns = TestNs::new();
+    let path = script(
+        &ns,
+        "service plain tcp 10.0.0.1:80 wlc {
+    backend 10.0.1.1:80 masq weight 2 upper 50 lower 5
+    backend 10.0.1.2:80 route weight 0
+}
+service mixed tcp 10.0.0.2:80 rr {
+    backend 10.0.2.1:80 masq weight 3 upper 9
+    backend [2001:db8::2]:80 tunnel
+}
+service marks fwmark 9 rr { backend 10.0.3.1:0 masq upper 7 }
+",
+    );
+    ns.lvsh().args(["run", &path]).run().succeeds();
+    assert!(ns.ipvsadm(&["-S", "-n"]).contains("-r [2001:db8::2]:80 -i -w 1"), "the mixed backend is in");
+    for (show, ipvsadm) in [
+        ("show", vec!["-L", "-n"]),
+        ("show --thresholds", vec!["-L", "-n", "--thresholds"]),
+        ("show --persistent", vec!["-L", "-n", "--persistent-conn"]),
+        ("show --tun-info", vec!["-L", "-n", "--tun-info"]),
+        ("save", vec!["-S", "-n"]),
+    ] {
+        let Output { code, stdout, stderr, .. } = ns.lvsh().commands(show).run();
+        assert_eq!(code, 0, "{show}: {stderr}");
+        assert_eq!(stdout, ns.ipvsadm(&ipvsadm), "lvsh `{show}` against ipvsadm {ipvsadm:?}");
+    }
+    // A plan reads them the same way: the file it came from is in sync.
+    let out = ns.lvsh().args(["plan", &path]).run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("in sync"), "{}", out.stdout);
+}
+
 /// `show web` needs the name: declaring the same service again names it
 /// and changes nothing.
 const TUTORIAL_NAMES: &str = "service web tcp 111.111.0.1:80 wrr; ";
@@ -153,6 +192,38 @@ service tcp 10.0.0.4:80 rr { backend 10.0.4.1:80 masq }
     ] {
         assert!(save.contains(line), "{line} in {save}");
     }
+}
+
+#[test]
+fn a_long_stretch_of_declarations_reads_the_table_once_and_edits_what_differs() {
+    // Sixteen declarations or more: the stretch starts from one dump of the
+    // table (staged.rs's WHOLE_TABLE_AT), and still edits only what differs.
+    let ns = TestNs::new();
+    ns.ipvsadm_line("-A -t 10.0.0.1:80 -s wlc");
+    ns.ipvsadm_line("-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 2");
+    ns.ipvsadm_line("-A -t 10.0.0.2:80 -s rr");
+    let mut text = String::from(
+        "service tcp 10.0.0.1:80 rr {\n    backend 10.0.1.1:80 masq weight 4\n    backend 10.0.1.2:80 masq\n}\n",
+    );
+    for n in 3..=20 {
+        text.push_str(&format!("service tcp 10.0.0.{n}:80 rr {{ backend 10.0.{n}.1:80 masq }}\n"));
+    }
+    let path = script(&ns, &text);
+    ns.lvsh().args(["run", &path]).run().succeeds();
+    let save = ns.save();
+    for line in [
+        "-A -t 10.0.0.1:80 -s rr\n",
+        "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 4\n",
+        "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -m -w 1\n",
+        // Not declared: left as it was.
+        "-A -t 10.0.0.2:80 -s rr\n",
+        "-a -t 10.0.0.20:80 -r 10.0.20.1:80 -m -w 1\n",
+    ] {
+        assert!(save.contains(line), "{line} in {save}");
+    }
+    assert_eq!(save.lines().count(), 3 + 1 + 2 * 18, "{save}");
+    ns.lvsh().args(["run", &path]).run().succeeds();
+    assert_eq!(ns.save(), save, "a second run changes nothing");
 }
 
 #[test]
