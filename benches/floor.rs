@@ -26,6 +26,9 @@ use neli::consts::nl::NlmF;
 /// Requests per `sendmsg`, as the floor was measured.
 const PER_SEND: usize = 256;
 const NLMSG_ERROR: u16 = 2;
+/// `SOL_NETLINK`, `NETLINK_CAP_ACK`: acks without a copy of the request, as lvsh asks.
+const SOL_NETLINK: libc::c_int = 270;
+const NETLINK_CAP_ACK: libc::c_int = 10;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -149,7 +152,7 @@ fn netlink_socket() -> Result<OwnedFd, String> {
     let options = [
         (libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 8 << 20),
         (libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, 8 << 20),
-        (270, 10, 1),
+        (SOL_NETLINK, NETLINK_CAP_ACK, 1),
     ];
     for (level, option, value) in options {
         // SAFETY: `value` outlives the call and its size is passed with it.

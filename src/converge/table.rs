@@ -111,6 +111,8 @@ impl Live {
     /// does not fit the table (it changed behind lvsh's back): read it then.
     pub fn replay(&self, ops: &[Op]) -> Option<Live> {
         let mut order: Vec<ServiceKey> = self.services.iter().map(|s| s.entry.service.key).collect();
+        // A key deleted and added again keeps its first place: it is listed once.
+        let mut listed: std::collections::HashSet<ServiceKey> = order.iter().copied().collect();
         let mut by_key: HashMap<ServiceKey, LiveService> =
             self.services.iter().map(|s| (s.entry.service.key, s.clone())).collect();
         let mut timeouts = self.timeouts;
@@ -121,7 +123,9 @@ impl Live {
                     if by_key.insert(service.key, LiveService { entry, backends: Vec::new() }).is_some() {
                         return None;
                     }
-                    order.push(service.key);
+                    if listed.insert(service.key) {
+                        order.push(service.key);
+                    }
                 }
                 Op::EditService(service) => by_key.get_mut(&service.key)?.entry.service = service.clone(),
                 Op::DelService(key) => {
@@ -154,17 +158,7 @@ impl Live {
                 Op::Zero(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => {}
             }
         }
-        // Keys deleted and added again appear once, where they were last added.
-        let mut seen = std::collections::HashSet::new();
-        let services = order
-            .into_iter()
-            .rev()
-            .filter(|key| seen.insert(*key))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .filter_map(|key| by_key.remove(&key))
-            .collect();
+        let services = order.into_iter().filter_map(|key| by_key.remove(&key)).collect();
         Some(Live { services, timeouts })
     }
 }

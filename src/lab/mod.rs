@@ -154,11 +154,6 @@ impl Lab {
         NODES.iter().all(|n| self.resolve(n.name).path().is_some_and(|p| p.exists()))
     }
 
-    /// The lab node that has `ip`, if any: backends name themselves by it.
-    pub fn node_of(ip: IpAddr) -> Option<&'static Node> {
-        NODES.iter().find(|n| n.ports.iter().any(|p| IpAddr::V4(p.addr) == ip))
-    }
-
     /// Every node's addresses with its name, for output to print beside them.
     pub fn names() -> Names {
         Names::new(
@@ -169,7 +164,8 @@ impl Lab {
     /// The names backends may announce themselves by: the lab node that has
     /// each one's IP.
     pub fn names_of(backends: &[SocketAddr]) -> Vec<(String, SocketAddr)> {
-        backends.iter().filter_map(|b| Lab::node_of(b.ip()).map(|node| (node.name.to_string(), *b))).collect()
+        let names = Lab::names();
+        backends.iter().filter_map(|b| names.of(b.ip()).map(|name| (name.to_string(), *b))).collect()
     }
 }
 
@@ -191,8 +187,8 @@ mod tests {
         let gw = Lab::node("gw").unwrap();
         let addrs: Vec<String> = gw.ports.iter().map(|p| p.addr.to_string()).collect();
         assert_eq!(addrs, ["111.111.0.1", "10.10.0.1"]);
-        assert_eq!(Lab::node_of("10.10.0.3".parse().unwrap()).map(|n| n.name), Some("int2"));
-        assert_eq!(Lab::node_of("10.10.0.9".parse().unwrap()), None);
+        assert_eq!(Lab::names().of("10.10.0.3".parse().unwrap()), Some("int2"));
+        assert_eq!(Lab::names().of("10.10.0.9".parse().unwrap()), None);
     }
 
     #[test]

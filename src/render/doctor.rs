@@ -51,6 +51,12 @@ pub fn json(findings: &[Finding]) -> String {
     format!("{}\n", json!({ "findings": findings }))
 }
 
+/// A finding as the likely cause of a lost connection, for `probe` and
+/// `trace` in JSON: `{"code", "what", "fix"}`.
+pub fn cause_json(f: &Finding) -> Value {
+    json!({ "code": f.code, "what": f.what, "fix": f.fix })
+}
+
 /// `doctor --fix --json`: what was found, the fixes run, those left to the
 /// user (`not_run`: `{"fix", "why"}`), and what is left.
 pub fn json_fixed(

@@ -164,7 +164,7 @@ pub fn probe(
                     "backend": r.backend.to_string(), "node": ctx.names.of(r.backend.ip()), "state": r.state,
                 })),
                 "lost": why.as_ref().and_then(|w| w.lost.clone()),
-                "causes": why.map(|w| w.causes.iter().map(|f| json!({ "code": f.code, "what": f.what, "fix": f.fix })).collect::<Vec<_>>()),
+                "causes": why.map(|w| w.causes.iter().map(super::doctor::cause_json).collect::<Vec<_>>()),
                 "latency_ms": a.latency.map(|l| l.as_secs_f64() * 1000.0),
             })
         })

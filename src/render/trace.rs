@@ -115,7 +115,7 @@ pub fn json(t: &Trace) -> String {
         "connection": t.entry.as_ref().map(entry),
         "template": t.template.as_ref().map(entry),
         "packets": t.counters.map(|(i, o)| json!({ "in": i, "out": o })),
-        "causes": t.causes.iter().map(|f| json!({ "code": f.code, "what": f.what, "fix": f.fix })).collect::<Vec<_>>(),
+        "causes": t.causes.iter().map(super::doctor::cause_json).collect::<Vec<_>>(),
     });
     format!("{value}\n")
 }
