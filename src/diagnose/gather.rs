@@ -97,12 +97,18 @@ pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherErr
 }
 
 fn read_table(kernel: &mut dyn Kernel, scope: &Scope, facts: &mut Facts) -> Result<(), KernelError> {
-    for entry in kernel.services()? {
+    // The checks read settings, not counters: the whole table the quick way,
+    // or the one service asked about.
+    let rows = match scope.only {
+        None => kernel.table()?,
+        Some(only) => match kernel.services()?.into_iter().find(|e| e.service.key == only) {
+            Some(entry) => vec![(entry, kernel.backends(&only)?)],
+            None => Vec::new(),
+        },
+    };
+    for (entry, backends) in rows {
         let key = entry.service.key;
-        if scope.only.as_ref().is_some_and(|only| *only != key) {
-            continue;
-        }
-        let backends = kernel.backends(&key)?.into_iter().map(|b| b.backend).collect();
+        let backends = backends.into_iter().map(|b| b.backend).collect();
         let label =
             scope.labels.iter().find(|(k, _)| *k == key).map_or_else(|| key.to_string(), |(_, n)| n.clone());
         facts.services.push(ServiceFacts { label, service: entry.service, backends });
