@@ -38,6 +38,12 @@ pub struct Facts {
     pub hosts: Vec<BackendHost>,
     /// Names of addresses (the lab's nodes): `10.10.0.2` is `int1`.
     pub names: Names,
+    /// Whether no client was known, so each masq VIP stood in for the
+    /// clients in the backends' routes.
+    pub vips_for_clients: bool,
+    /// Whether the nodes are the lab's, whose names lvsh takes as commands
+    /// (`int1 ip route ...`); other namespaces need `on NODE ...`.
+    pub lab: bool,
 }
 
 /// The modules a tunnel backend's fix may need: the devices' and fou's.
@@ -176,8 +182,17 @@ impl Facts {
     /// for a lab node, the bare command where lvsh runs.
     pub fn on_director(&self, command: &str) -> String {
         match &self.director {
-            Some(node) => format!("{node} {command}"),
+            Some(node) => self.on(node, command),
             None => command.to_string(),
+        }
+    }
+
+    /// A command to run on a node, as lvsh takes it: `int1 ip route ...` for
+    /// a lab node, `on blue ip route ...` for a namespace outside the lab.
+    pub fn on(&self, node: &str, command: &str) -> String {
+        match self.lab {
+            true => format!("{node} {command}"),
+            false => format!("on {node} {command}"),
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct Scope {
     pub clients: Vec<IpAddr>,
     /// Names of addresses (`10.10.0.2` is `int1`).
     pub names: Names,
+    /// Whether the nodes are the lab's (fixes name them as lvsh commands).
+    pub lab: bool,
 }
 
 /// Why the facts could not be read.
@@ -37,6 +39,8 @@ pub enum GatherError {
     Route { netns: String, addr: IpAddr, source: SpawnError },
     #[error("cannot ask {netns} for its interfaces: {source}")]
     Links { netns: String, source: SpawnError },
+    #[error("there is no network namespace `{0}`")]
+    NoNamespace(String),
 }
 
 impl GatherError {
@@ -48,6 +52,9 @@ impl GatherError {
                 Some(format!("{} (doctor runs `ip route get`)", source.help()))
             }
             GatherError::Links { source, .. } => Some(format!("{} (doctor runs `ip addr`)", source.help())),
+            GatherError::NoNamespace(_) => {
+                Some("`ip netns list` names the namespaces; a path like /proc/PID/ns/net works too".into())
+            }
         }
     }
 }
@@ -55,8 +62,12 @@ impl GatherError {
 /// Reads every fact the checks use. IPVS missing is a fact, not an error.
 pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherError> {
     let director = kernel.netns();
-    let mut facts =
-        Facts { director: scope.director.clone(), names: scope.names.clone(), ..Facts::default() };
+    let mut facts = Facts {
+        director: scope.director.clone(),
+        names: scope.names.clone(),
+        lab: scope.lab,
+        ..Facts::default()
+    };
     match kernel.info() {
         Ok(_) => facts.ipvs = true,
         Err(KernelError::IpvsMissing) => facts.ipvs = false,
@@ -82,11 +93,24 @@ pub fn gather(kernel: &mut dyn Kernel, scope: &Scope) -> Result<Facts, GatherErr
         facts.services.iter().flat_map(|s| s.backends.iter().map(|b| b.addr.ip())).collect();
     addrs.sort();
     addrs.dedup();
+    // With no client named, each masq VIP stands in for the clients: a
+    // backend that routes it via the director routes them so too.
+    let mut clients = scope.clients.clone();
+    if clients.is_empty() {
+        facts.vips_for_clients = true;
+        let masq = facts.services.iter().filter(|s| s.backends.iter().any(|b| b.forward == Forward::Masq));
+        clients.extend(masq.filter_map(|s| match s.service.key {
+            ServiceKey::Inet { addr, .. } => Some(addr.ip()),
+            ServiceKey::Fwmark { .. } => None,
+        }));
+        clients.sort();
+        clients.dedup();
+    }
     for ip in addrs {
         facts.director_routes.push((ip, route(&director, ip)?));
         let Some((node, _, netns)) = scope.hosts.iter().find(|(_, a, _)| *a == ip) else { continue };
         let mut routes = Vec::new();
-        for client in &scope.clients {
+        for client in &clients {
             routes.push((*client, route(netns, *client)?));
         }
         let listeners = netns.run(read_listeners)?;
@@ -144,6 +168,21 @@ fn read_listeners() -> Listeners {
         tcp: [read("tcp"), read("tcp6")].iter().flat_map(|t| sockets::tcp_listening(t)).collect(),
         udp: [read("udp"), read("udp6")].iter().flat_map(|t| sockets::udp_bound(t)).collect(),
     }
+}
+
+/// The addresses of namespaces named for `doctor --enter`, each with its
+/// namespace: the backends among them are entered like the lab's nodes.
+pub fn hosts_in(namespaces: &[(String, Netns)]) -> Result<Vec<(String, IpAddr, Netns)>, GatherError> {
+    let mut hosts = Vec::new();
+    for (name, netns) in namespaces {
+        if netns.path().is_some_and(|p| !p.exists()) {
+            return Err(GatherError::NoNamespace(name.clone()));
+        }
+        for link in read_links(netns)? {
+            hosts.extend(link.addrs.iter().map(|(ip, _)| (name.clone(), *ip, netns.clone())));
+        }
+    }
+    Ok(hosts)
 }
 
 /// The interfaces of `netns`, by `ip -j addr` run there.

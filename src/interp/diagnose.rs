@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 
 use super::{Failure, Interpreter};
-use crate::diagnose::gather::{gather, Scope};
+use crate::diagnose::gather::{gather, hosts_in, GatherError, Scope};
 use crate::diagnose::{checks, Finding};
-use crate::ipvs::ServiceKey;
+use crate::ipvs::{Netns, ServiceKey};
 use crate::lab::{Lab, DIRECTOR, NODES};
 use crate::lang::ast::DoctorStmt;
 use crate::lang::diagnostic::Diagnostic;
@@ -16,6 +16,13 @@ use crate::render::doctor as render;
 
 /// A fix `doctor --fix` left to the user, and why.
 type NotRun = (String, String);
+
+/// Doctor could not read a fact (a namespace, `ip route get`, `ip addr`).
+fn cannot_look(source: &Source, span: Span, e: &GatherError) -> Failure {
+    let mut d = Diagnostic::error("lvs::doctor::failed", format!("doctor cannot look: {e}"), span, "");
+    d.help = e.help();
+    Failure::environment(source, d)
+}
 
 impl Interpreter {
     pub(super) fn doctor(&mut self, source: &Source, span: Span, d: &DoctorStmt) -> Result<(), Failure> {
@@ -30,7 +37,7 @@ impl Interpreter {
             .with_help("run `doctor` without `--fix` and apply the fixes it prints yourself");
             return Err(Failure::script(source, d));
         }
-        let scope = self.doctor_scope(source, d, in_lab)?;
+        let scope = self.doctor_scope(source, span, d, in_lab)?;
         let director = self.director_name();
         let found = self.diagnose(source, span, &scope)?;
         let left = match d.fix && !found.is_empty() {
@@ -72,11 +79,13 @@ impl Interpreter {
         Err(Failure::expectation(source, d))
     }
 
-    /// What `doctor` looks at: the director, and in the lab its nodes (the
-    /// backends to enter, the clients they must reply to, their names).
+    /// What `doctor` looks at: the director, the namespaces `--enter` names,
+    /// and in the lab its nodes (the backends to enter, the clients they must
+    /// reply to, their names).
     pub(super) fn doctor_scope(
         &self,
         source: &Source,
+        span: Span,
         d: &DoctorStmt,
         in_lab: bool,
     ) -> Result<Scope, Failure> {
@@ -93,9 +102,13 @@ impl Interpreter {
                     .map(|k| (k, n.to_string()))
             })
             .collect();
+        let entered: Vec<(String, Netns)> =
+            d.enter.iter().map(|n| (n.clone(), self.lab.resolve(n))).collect();
+        let mut entered = hosts_in(&entered).map_err(|e| cannot_look(source, span, &e))?;
         if !in_lab {
             let director = self.acting_on().map(str::to_string);
-            return Ok(Scope { director, only, labels, ..Scope::default() });
+            let clients = d.clients.clone();
+            return Ok(Scope { director, only, labels, hosts: entered, clients, ..Scope::default() });
         }
         let ports = |keep: fn(&crate::lab::Node) -> bool| -> Vec<(String, IpAddr)> {
             NODES
@@ -104,19 +117,24 @@ impl Interpreter {
                 .flat_map(|n| n.ports.iter().map(|p| (n.name.to_string(), IpAddr::V4(p.addr))))
                 .collect()
         };
-        let hosts = ports(|n| n.name != DIRECTOR && n.role != "client")
+        let mut hosts: Vec<_> = ports(|n| n.name != DIRECTOR && n.role != "client")
             .into_iter()
             .map(|(name, ip)| (name.clone(), ip, self.lab.resolve(&name)))
             .collect();
-        let clients = ports(|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect();
-        Ok(Scope { director: Some(DIRECTOR.to_string()), only, labels, hosts, clients, names: Lab::names() })
+        hosts.append(&mut entered);
+        let clients = match d.clients.is_empty() {
+            true => ports(|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect(),
+            false => d.clients.clone(),
+        };
+        let director = Some(DIRECTOR.to_string());
+        Ok(Scope { director, only, labels, hosts, clients, names: Lab::names(), lab: true })
     }
 
     /// Doctor's findings about one service (and the director), for a probe
     /// or a check to explain itself with; none when doctor cannot look.
     pub(super) fn findings_about(&mut self, source: &Source, span: Span, key: ServiceKey) -> Vec<Finding> {
         let in_lab = self.in_lab();
-        let Ok(mut scope) = self.doctor_scope(source, &DoctorStmt::default(), in_lab) else {
+        let Ok(mut scope) = self.doctor_scope(source, span, &DoctorStmt::default(), in_lab) else {
             return Vec::new();
         };
         scope.only = Some(key);
@@ -130,12 +148,7 @@ impl Interpreter {
         span: Span,
         scope: &Scope,
     ) -> Result<Vec<Finding>, Failure> {
-        let facts = gather(self.kernel.as_mut(), scope).map_err(|e| {
-            let mut d =
-                Diagnostic::error("lvs::doctor::failed", format!("doctor cannot look: {e}"), span, "");
-            d.help = e.help();
-            Failure::environment(source, d)
-        })?;
+        let facts = gather(self.kernel.as_mut(), scope).map_err(|e| cannot_look(source, span, &e))?;
         Ok(checks::all(&facts))
     }
 

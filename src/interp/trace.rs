@@ -63,7 +63,7 @@ impl Interpreter {
         let trace = match trace.lost() {
             // Doctor's checks say why, about this backend or the director.
             true => {
-                let scope = self.doctor_scope(source, &DoctorStmt::default(), in_lab)?;
+                let scope = self.doctor_scope(source, span, &DoctorStmt::default(), in_lab)?;
                 let found = self.diagnose(source, span, &scope)?;
                 let backend = trace.entry.as_ref().map(|e| e.dest);
                 Trace { causes: relevant(found, backend, &trace.director, &trace.names), ..trace }

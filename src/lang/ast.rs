@@ -68,7 +68,7 @@ pub enum StmtKind {
     Check(CheckStmt),
     /// `watch [SVC] [--stats|--rate] [interval D] [count N]`: a refreshing listing.
     Watch(WatchStmt),
-    /// `doctor [SVC] [--json] [--fix]`: what stops traffic, with the fix.
+    /// `doctor [SVC] [--json] [--fix] [--enter NS,...] [--clients ADDR,...]`: what stops traffic, with the fix.
     Doctor(DoctorStmt),
     /// `trace SVC [from NODE] [timeout D] [--json]`: one connection followed through the director.
     Trace(TraceStmt),
@@ -180,6 +180,10 @@ pub struct DoctorStmt {
     pub json: bool,
     /// Run the fixes it prints (in the lab only).
     pub fix: bool,
+    /// Backends' namespaces to enter besides the lab's nodes.
+    pub enter: Vec<String>,
+    /// Clients a masq backend must reply to through the director (outside the lab).
+    pub clients: Vec<std::net::IpAddr>,
 }
 
 /// `trace ...`

@@ -25,6 +25,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::parse::unclosed-string", "a `\"` not closed on its line"),
     ("lvs::parse::unexpected-string", "a quoted string where a plain word is expected"),
     ("lvs::parse::bad-name", "not a valid service name"),
+    ("lvs::parse::bad-list", "a comma list with an empty item, or an item that is not what the option takes"),
     ("lvs::parse::bad-address", "not an address: an `ADDR:PORT` (IPv6 as `[ADDR]:PORT`), or a plain IP where one is asked for"),
     ("lvs::parse::bad-number", "not a number, or out of its range"),
     ("lvs::parse::bad-netmask", "not an IPv4 netmask"),

@@ -498,3 +498,74 @@ fn doctor_names_a_gre_backend_whose_gre0_is_down_and_doctor_fix_brings_it_up() {
     );
     found_then_fixed(&stdout, &finding, "probe tcp 111.111.0.1:80: 4 connections, 4 served\n");
 }
+
+/// Outside the lab, doctor enters the backends' namespaces `--enter` names:
+/// it finds what only the backend shows (its reply route, its listener),
+/// names the fixes as `on NODE ...`, and lets a VIP stand in for clients
+/// unless `--clients` names them.
+#[test]
+fn doctor_enters_the_namespaces_named_with_enter_outside_the_lab() {
+    let t = topology();
+    t.backend.exec(&[IP, "route", "del", "default"]);
+    let (d, b, c) = (&t.director.name, &t.backend.name, &t.client.name);
+    let script = format!(
+        "service web tcp 10.1.0.1:80 rr\n\
+         backend web 10.2.0.2:8000 masq\n\
+         doctor\n\
+         doctor web --enter {b} --clients 10.1.0.2\n\
+         on {b} ip route add default via 10.2.0.1\n\
+         serve {b} 8000\n\
+         probe web count 2 from {c}\n\
+         expect web no failures\n\
+         doctor --enter {b}\n"
+    );
+    let stdout = one_doctor_finds(t.director.lvsh(), &script);
+    // Without `--enter`, only the director is looked at, and it is healthy.
+    assert!(stdout.starts_with(&format!("doctor: no problem found on {d}\n")), "{stdout}");
+    let report = from(&stdout, "doctor: 2 problems");
+    assert!(
+        report.starts_with(&format!(
+            "doctor: 2 problems found on {d}\n\
+             error doctor::no-reply-path: {b} has no route to client 10.1.0.2, not via the director 10.2.0.1\n  \
+             where: node {b}, service web, backend 10.2.0.2:8000\n"
+        )),
+        "{stdout}"
+    );
+    assert!(report.contains(&format!("  fix:   on {b} ip route add default via 10.2.0.1\n")), "{stdout}");
+    assert!(
+        report.contains(&format!(
+            "error doctor::not-listening: nothing listens on TCP port 8000 on {b}\n  \
+             where: node {b}, service web, backend 10.2.0.2:8000\n  \
+             why:   the connections the director sends this backend are refused: its server is not running, or listens on another port or address\n  \
+             fix:   (none lvsh can tell: see why)\n"
+        )),
+        "{stdout}"
+    );
+    let fixed = after(report, "fix:   (none");
+    assert!(
+        fixed.contains("2 connections, 2 served\n")
+            && fixed.contains(&format!("ok: expect web no failures\ndoctor: no problem found on {d}\n")),
+        "{stdout}"
+    );
+    // The VIP stands in for clients when none is named; a namespace that
+    // does not exist is an error that says so.
+    t.backend.exec(&[IP, "route", "del", "default"]);
+    let Output { code, stdout, stderr, .. } = t
+        .director
+        .lvsh()
+        .commands(&format!(
+            "service web tcp 10.1.0.1:80 rr\nbackend web 10.2.0.2:8000 masq\nserve {b} 8000\n\
+             doctor --enter {b} --json\ndoctor --enter no-such-ns\n"
+        ))
+        .run();
+    assert_ne!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "\"what\":\"{b} has no route to the VIP 10.1.0.1 (standing in for clients: `--clients` names them), not via the director 10.2.0.1\""
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("\"fix\":\"on {b} ip route add default via 10.2.0.1\"")), "{stdout}");
+    assert!(stderr.contains("doctor cannot look: there is no network namespace `no-such-ns`"), "{stderr}");
+    assert!(stderr.contains("`ip netns list` names the namespaces"), "{stderr}");
+}

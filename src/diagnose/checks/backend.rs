@@ -46,15 +46,14 @@ pub fn reply_paths(facts: &Facts) -> Vec<Finding> {
                     None => (format!("reaches it directly on {}", r.dev), "replace"),
                 },
             };
+            let client = match facts.vips_for_clients {
+                true => format!("the VIP {client} (standing in for clients: `--clients` names them)"),
+                false => format!("client {}", facts.names.ip(*client)),
+            };
             found.push(Finding {
                 severity: Severity::Error,
                 code: NO_REPLY_PATH,
-                what: format!(
-                    "{} {how} to client {}, not via {} {inside}",
-                    host.node,
-                    facts.names.ip(*client),
-                    facts.director_name()
-                ),
+                what: format!("{} {how} to {client}, not via {} {inside}", host.node, facts.director_name()),
                 place: Place {
                     node: Some(host.node.clone()),
                     interface: route.as_ref().map(|r| r.dev.clone()),
@@ -65,7 +64,7 @@ pub fn reply_paths(facts: &Facts) -> Vec<Finding> {
                     "a masq backend's replies must pass through {} to get the VIP back as their source; otherwise the client never sees them",
                     facts.director_name()
                 ),
-                fix: Some(format!("{} ip route {verb} default via {inside}", host.node)),
+                fix: Some(facts.on(&host.node, &format!("ip route {verb} default via {inside}"))),
             });
         }
     }
@@ -95,8 +94,12 @@ pub fn listening(facts: &Facts) -> Vec<Finding> {
                     backend: Some(facts.names.addr(b.addr)),
                     ..Place::default()
                 },
-                why: "the connections the director sends this backend are refused".to_string(),
-                fix: Some(format!("serve {} {}{}", host.node, b.addr.port(), if udp { " udp" } else { "" })),
+                why: "the connections the director sends this backend are refused: its server is not running, or listens on another port or address".to_string(),
+                // lvsh's built-in server stands in for a lab backend; an
+                // operator's own server is theirs to start.
+                fix: facts
+                    .lab
+                    .then(|| format!("serve {} {}{}", host.node, b.addr.port(), if udp { " udp" } else { "" })),
             });
         }
     }

@@ -275,7 +275,7 @@ pub fn backend_vip(facts: &Facts) -> Vec<Finding> {
                 "a {} backend gets the client's packets still addressed to the VIP, and drops them unless the VIP is one of its addresses (on lo, which answers no ARP)",
                 method(d.forward)
             ),
-            fix: Some(format!("{} ip addr add {}/{} dev lo", h.node, d.vip, host_prefix(d.vip))),
+            fix: Some(facts.on(&h.node, &format!("ip addr add {}/{} dev lo", d.vip, host_prefix(d.vip)))),
         })
         .collect()
 }
@@ -307,7 +307,7 @@ pub fn vip_on_arp_interface(facts: &Facts) -> Vec<Finding> {
                 },
                 why: "the backend answers ARP for the VIP on its network, so the router may send the VIP's traffic to it instead of the director; the VIP belongs on lo".to_string(),
                 // Then `doctor` asks for it on lo, if no other interface holds it.
-                fix: Some(format!("{} ip addr del {}/{len} dev {}", h.node, d.vip, link.name)),
+                fix: Some(facts.on(&h.node, &format!("ip addr del {}/{len} dev {}", d.vip, link.name))),
             });
         }
     }
@@ -386,9 +386,9 @@ impl ArpSetting {
                 },
                 why: setting.why.to_string(),
                 // The larger of `all` and the interface's applies: `all` covers every interface.
-                fix: Some(format!(
-                    "{} sysctl -w net.ipv4.conf.all.{}={}",
-                    h.node, setting.sysctl, setting.want
+                fix: Some(facts.on(
+                    &h.node,
+                    &format!("sysctl -w net.ipv4.conf.all.{}={}", setting.sysctl, setting.want),
                 )),
             });
         }

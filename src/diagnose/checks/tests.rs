@@ -101,6 +101,8 @@ fn healthy() -> Facts {
                 .iter()
                 .map(|l| l.split_once(' ').map(|(n, a)| (ip(a), n.to_string())).unwrap()),
         ),
+        vips_for_clients: false,
+        lab: true,
     }
 }
 
@@ -162,6 +164,28 @@ fn a_reply_route_via_another_gateway_is_replaced() {
         "int2 routes via 10.10.0.254 dev eth1 to client 111.111.0.2 (ext1), not via gw 10.10.0.1"
     );
     assert_eq!(found[0].fix.as_deref(), Some("int2 ip route replace default via 10.10.0.1"));
+}
+
+#[test]
+fn outside_the_lab_fixes_say_on_node_and_a_vip_stands_in_for_unnamed_clients() {
+    let mut facts = healthy();
+    (facts.lab, facts.vips_for_clients, facts.names) = (false, true, Names::default());
+    facts.director = Some("edge".into());
+    facts.hosts[0].node = "blue".into();
+    facts.hosts[0].routes = vec![(ip("111.111.0.1"), None)];
+    facts.hosts[1].node = "green".into();
+    facts.hosts[1].listeners = Listeners::default();
+    let found = all(&facts);
+    assert_eq!(codes(&found), vec!["doctor::no-reply-path", "doctor::not-listening"]);
+    assert_eq!(
+        found[0].what,
+        "blue has no route to the VIP 111.111.0.1 (standing in for clients: `--clients` names them), \
+         not via edge 10.10.0.1"
+    );
+    assert_eq!(found[0].fix.as_deref(), Some("on blue ip route add default via 10.10.0.1"));
+    // An operator's own server is theirs to start: no `serve` outside the lab.
+    assert_eq!(found[1].what, "nothing listens on TCP port 8000 on green");
+    assert_eq!(found[1].fix, None);
 }
 
 fn reply_paths_only(facts: &Facts) -> Vec<Finding> {

@@ -87,15 +87,15 @@ pub fn tunnel_device(facts: &Facts) -> Vec<Finding> {
         let (what, fix, interface) = match any {
             Some(down) => (
                 format!("{}'s {link_type} device {} is down", h.node, down.name),
-                format!("{} ip link set {} up", h.node, down.name),
+                facts.on(&h.node, &format!("ip link set {} up", down.name)),
                 Some(down.name.clone()),
             ),
             None => (
                 format!("{} has no {link_type} device", h.node),
                 format!(
-                    "{}{} ip link add {create} up type {link_type} external",
+                    "{}{}",
                     load_first(facts, module),
-                    h.node
+                    facts.on(&h.node, &format!("ip link add {create} up type {link_type} external"))
                 ),
                 None,
             ),
@@ -134,7 +134,7 @@ pub fn gue_port(facts: &Facts) -> Vec<Finding> {
             place: place(facts, h, &d, None),
             why: "the director sends the client's packets in UDP to this port; without a fou receiver there the backend refuses them".to_string(),
             // fou's netlink family is not loaded on demand: the module comes first.
-            fix: Some(format!("{}{} ip fou add port {port} gue", load_first(facts, "fou"), h.node)),
+            fix: Some(format!("{}{}", load_first(facts, "fou"), facts.on(&h.node, &format!("ip fou add port {port} gue")))),
         });
     }
     found
@@ -186,7 +186,7 @@ pub fn tunnel_rp_filter(facts: &Facts) -> Vec<Finding> {
             what,
             place: place(facts, h, &d, Some(dev.name.clone())),
             why,
-            fix: Some(format!("{} sysctl -w {}", h.node, settings.join(" "))),
+            fix: Some(facts.on(&h.node, &format!("sysctl -w {}", settings.join(" ")))),
         });
     }
     found
