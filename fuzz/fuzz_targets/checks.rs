@@ -28,9 +28,9 @@ pub fn ipvsadm_parse(bytes: &[u8]) {
     let Ok(line) = std::str::from_utf8(bytes) else { return };
     let tokens = split_line(line);
     for (word, range) in &tokens {
-        assert_eq!(line.get(range.clone()), Some(word.as_str()), "word {word:?} at {range:?}");
+        assert_eq!(line.get(range.clone()), Some(*word), "word {word:?} at {range:?}");
     }
-    let words: Vec<&str> = tokens.iter().map(|(word, _)| word.as_str()).collect();
+    let words: Vec<&str> = tokens.iter().map(|(word, _)| *word).collect();
     if let Err(error) = parse_ipvsadm(&words) {
         // The message is what the user sees; building it must not panic either.
         let _ = error.to_string();

@@ -19,7 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::ipvs::{Kernel, KernelError, Netns, Op};
 use crate::lang::ipvsadm::parse_ipvsadm;
 use crate::render::diagnostic::render_warning;
-use crate::render::ipvsadm_line::argv;
+use crate::render::ipvsadm_line::{words, Line};
 use crate::render::notes;
 
 /// Where records are kept unless `LVSH_RUN_DIR` says otherwise.
@@ -89,7 +89,7 @@ impl RunRecord {
             text.push('\n');
             for op in undo {
                 text.push_str("  ");
-                push_line(&mut text, &argv(op));
+                words(op, &mut Line { text: &mut text, first: true });
                 text.push('\n');
             }
         }
@@ -109,24 +109,6 @@ impl RunRecord {
     pub fn remove(self) {
         let _ = std::fs::remove_file(&self.path);
     }
-}
-
-/// The words of an ipvsadm line, quoted as a shell reads them back; most
-/// (flags, addresses, numbers) need no quoting and are written as they are.
-fn push_line(text: &mut String, words: &[String]) {
-    let plain = |w: &String| {
-        !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[],_/=+%@".contains(&b))
-    };
-    if words.iter().all(plain) {
-        for (i, word) in words.iter().enumerate() {
-            if i > 0 {
-                text.push(' ');
-            }
-            text.push_str(word);
-        }
-        return;
-    }
-    text.push_str(&shlex::try_join(words.iter().map(String::as_str)).unwrap_or_default());
 }
 
 /// A namespace as one word of the record: `-` for lvsh's own.
@@ -318,6 +300,7 @@ fn op_of(words: &[String]) -> Option<Op> {
 mod tests {
     use super::*;
     use crate::ipvs::{Backend, Service, ServiceKey};
+    use crate::render::ipvsadm_line::argv;
 
     #[test]
     fn a_record_reads_back_as_the_undo_it_holds_with_what_took_effect() {
@@ -373,15 +356,19 @@ mod tests {
 
     #[test]
     fn record_lines_are_written_plain_and_quoted_only_where_a_shell_needs_it() {
-        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let mut text = String::new();
-        push_line(
-            &mut text,
-            &words(&["-a", "-t", "[2001:db8::1]:80", "-r", "10.0.0.2:8080", "-m", "-w", "1"]),
+        let line = |ws: &[&str]| {
+            let mut text = String::new();
+            let mut out = Line { text: &mut text, first: true };
+            ws.iter().for_each(|w| crate::render::ipvsadm_line::Words::word(&mut out, w));
+            text
+        };
+        assert_eq!(
+            line(&["-a", "-t", "[2001:db8::1]:80", "-r", "10.0.0.2:8080", "-m", "-w", "1"]),
+            "-a -t [2001:db8::1]:80 -r 10.0.0.2:8080 -m -w 1"
         );
-        assert_eq!(text, "-a -t [2001:db8::1]:80 -r 10.0.0.2:8080 -m -w 1");
-        let mut text = String::new();
-        push_line(&mut text, &words(&["--start-daemon", "master", "--mcast-interface", "eth 0"]));
-        assert_eq!(text, "--start-daemon master --mcast-interface 'eth 0'");
+        assert_eq!(
+            line(&["--start-daemon", "master", "--mcast-interface", "eth 0"]),
+            "--start-daemon master --mcast-interface 'eth 0'"
+        );
     }
 }

@@ -7,9 +7,9 @@
 //! order is libipvs's comparators run through glibc 2.36's merge sort.
 //! docs/ipvsadm-format.md states the format and how it was observed.
 
-use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use super::digits::{pad_from, push_i64, push_v4_port};
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Family, Forward, Info, Netmask, Protocol, Service, ServiceEntry,
     ServiceKey, Stats, Timeouts, TunnelCsum, TunnelKind,
@@ -120,12 +120,28 @@ fn service_block(row: &ServiceRow, opts: &ListOptions, out: &mut String) {
     for backend in ordered(&row.backends, opts.nosort, |b| backend_sort_key(&b.backend.addr)) {
         match (opts.format, backend.backend.addr) {
             // An IPv4 name is never cut at 28 characters: it is at most 21.
+            // `  -> {addr:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}`.
             (ListFormat::Default, SocketAddr::V4(addr)) => {
                 let b = &backend.backend;
-                let (fwd, weight) = (fwd_name(b.forward), b.weight as i32);
-                let (active, inactive) = (backend.active_conns, backend.inactive_conns);
-                // Writing to a String cannot fail.
-                let _ = writeln!(out, "  -> {addr:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}");
+                out.push_str("  -> ");
+                let at = out.len();
+                push_v4_port(out, &addr);
+                pad_from(out, at, 28);
+                out.push(' ');
+                let at = out.len();
+                out.push_str(fwd_name(b.forward));
+                pad_from(out, at, 7);
+                for (value, width) in [
+                    (i64::from(b.weight as i32), 6),
+                    (i64::from(backend.active_conns), 10),
+                    (i64::from(backend.inactive_conns), 10),
+                ] {
+                    out.push(' ');
+                    let at = out.len();
+                    push_i64(out, value);
+                    pad_from(out, at, width);
+                }
+                out.push('\n');
             }
             _ => out.push_str(&backend_line(backend, opts)),
         }
@@ -454,9 +470,13 @@ fn conn_line(c: &ConnEntry, persistent: bool) -> String {
 /// `1.2.3.4:80` or `[2001:db8::1]:80` (no scope id, unlike `SocketAddr`'s
 /// own display).
 pub(super) fn addr_port(addr: &SocketAddr) -> String {
-    match addr.ip() {
-        IpAddr::V4(ip) => format!("{ip}:{}", addr.port()),
-        IpAddr::V6(ip) => format!("[{}]:{}", ntop6(ip), addr.port()),
+    match addr {
+        SocketAddr::V4(v4) => {
+            let mut text = String::with_capacity(21);
+            push_v4_port(&mut text, v4);
+            text
+        }
+        SocketAddr::V6(v6) => format!("[{}]:{}", ntop6(*v6.ip()), addr.port()),
     }
 }
 

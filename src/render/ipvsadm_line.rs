@@ -4,38 +4,76 @@
 use super::ipvsadm::{addr_port, fwd_switch, mask_text, pe_name, sched_flag_names, tunnel_options};
 use crate::ipvs::{Backend, Daemon, Family, Op, Protocol, Service, ServiceKey};
 
+/// Where an operation's words go: a list of them ([`argv`]), or one line
+/// written as it goes ([`Line`], the crash record's thousands of lines).
+pub trait Words {
+    fn word(&mut self, word: &str);
+}
+
+impl Words for Vec<String> {
+    fn word(&mut self, word: &str) {
+        self.push(word.to_string());
+    }
+}
+
+/// Words appended to a line, blank-separated, each quoted as a shell reads
+/// it back where it needs quoting (most, flags, addresses and numbers, do not).
+pub struct Line<'a> {
+    pub text: &'a mut String,
+    pub first: bool,
+}
+
+impl Words for Line<'_> {
+    fn word(&mut self, word: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.text.push(' ');
+        }
+        let plain = !word.is_empty()
+            && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[],_/=+%@".contains(&b));
+        match plain {
+            true => self.text.push_str(word),
+            false => self.text.push_str(&shlex::try_quote(word).unwrap_or_default()),
+        }
+    }
+}
+
 /// The arguments of the ipvsadm invocation that performs `op` (without
 /// the word `ipvsadm`).
 pub fn argv(op: &Op) -> Vec<String> {
     let mut out = Vec::new();
+    words(op, &mut out);
+    out
+}
+
+/// Writes the words of `op`'s ipvsadm invocation to `out`.
+pub fn words(op: &Op, out: &mut impl Words) {
     match op {
-        Op::AddService(s) => service(&mut out, "-A", s),
-        Op::EditService(s) => service(&mut out, "-E", s),
+        Op::AddService(s) => service(out, "-A", s),
+        Op::EditService(s) => service(out, "-E", s),
         Op::DelService(key) => {
-            out.push("-D".into());
-            service_key(&mut out, key);
+            out.word("-D");
+            service_key(out, key);
         }
-        Op::AddBackend { service, backend } => self::backend(&mut out, "-a", service, backend),
-        Op::EditBackend { service, backend } => self::backend(&mut out, "-e", service, backend),
+        Op::AddBackend { service, backend } => self::backend(out, "-a", service, backend),
+        Op::EditBackend { service, backend } => self::backend(out, "-e", service, backend),
         Op::DelBackend { service, addr } => {
-            out.push("-d".into());
-            service_key(&mut out, service);
-            push(&mut out, &["-r", &addr_port(addr)]);
+            out.word("-d");
+            service_key(out, service);
+            push(out, &["-r", &addr_port(addr)]);
         }
         Op::Zero(key) => {
-            out.push("-Z".into());
+            out.word("-Z");
             if let Some(key) = key {
-                service_key(&mut out, key);
+                service_key(out, key);
             }
         }
-        Op::Flush => out.push("-C".into()),
+        Op::Flush => out.word("-C"),
         Op::SetTimeouts(t) => {
-            push(&mut out, &["--set", &t.tcp.to_string(), &t.tcp_fin.to_string(), &t.udp.to_string()])
+            push(out, &["--set", &t.tcp.to_string(), &t.tcp_fin.to_string(), &t.udp.to_string()])
         }
-        Op::StartDaemon(d) => daemon(&mut out, d),
-        Op::StopDaemon(state) => push(&mut out, &["--stop-daemon", &state.to_string()]),
+        Op::StartDaemon(d) => daemon(out, d),
+        Op::StopDaemon(state) => push(out, &["--stop-daemon", &state.to_string()]),
     }
-    out
 }
 
 /// `ipvsadm ARGS...` as one line.
@@ -43,12 +81,12 @@ pub fn command_line(op: &Op) -> String {
     std::iter::once("ipvsadm".to_string()).chain(argv(op)).collect::<Vec<_>>().join(" ")
 }
 
-fn push(out: &mut Vec<String>, words: &[&str]) {
-    out.extend(words.iter().map(|w| w.to_string()));
+fn push(out: &mut impl Words, words: &[&str]) {
+    words.iter().for_each(|w| out.word(w));
 }
 
 /// `-t ADDR:PORT`, `-u ...`, `--sctp-service ...`, `-f MARK [-6]`.
-fn service_key(out: &mut Vec<String>, key: &ServiceKey) {
+fn service_key(out: &mut impl Words, key: &ServiceKey) {
     match key {
         ServiceKey::Inet { protocol, addr } => {
             let option = match protocol {
@@ -61,15 +99,15 @@ fn service_key(out: &mut Vec<String>, key: &ServiceKey) {
         ServiceKey::Fwmark { mark, family } => {
             push(out, &["-f", &mark.to_string()]);
             if *family == Family::V6 {
-                out.push("-6".into());
+                out.word("-6");
             }
         }
     }
 }
 
 /// A whole service: every setting, so `-E` leaves nothing to its defaults.
-fn service(out: &mut Vec<String>, command: &str, s: &Service) {
-    out.push(command.into());
+fn service(out: &mut impl Words, command: &str, s: &Service) {
+    out.word(command);
     service_key(out, &s.key);
     push(out, &["-s", s.scheduler.name()]);
     if let Some(p) = s.persistence {
@@ -82,15 +120,15 @@ fn service(out: &mut Vec<String>, command: &str, s: &Service) {
         push(out, &["--pe", pe]);
     }
     if s.one_packet {
-        out.push("-o".into());
+        out.word("-o");
     }
     if !s.sched_flags.is_empty() {
         push(out, &["-b", &sched_flag_names(s)]);
     }
 }
 
-fn backend(out: &mut Vec<String>, command: &str, service: &ServiceKey, b: &Backend) {
-    out.push(command.into());
+fn backend(out: &mut impl Words, command: &str, service: &ServiceKey, b: &Backend) {
+    out.word(command);
     service_key(out, service);
     push(out, &["-r", &addr_port(&b.addr), fwd_switch(b.forward), "-w", &b.weight.to_string()]);
     if b.upper != 0 {
@@ -99,10 +137,10 @@ fn backend(out: &mut Vec<String>, command: &str, service: &ServiceKey, b: &Backe
     if b.lower != 0 {
         push(out, &["-y", &b.lower.to_string()]);
     }
-    out.extend(tunnel_options(b.forward).split_whitespace().map(str::to_string));
+    tunnel_options(b.forward).split_whitespace().for_each(|w| out.word(w));
 }
 
-fn daemon(out: &mut Vec<String>, d: &Daemon) {
+fn daemon(out: &mut impl Words, d: &Daemon) {
     push(out, &["--start-daemon", &d.state.to_string(), "--mcast-interface", &d.interface]);
     push(out, &["--syncid", &d.sync_id.to_string()]);
     if let Some(n) = d.max_len {

@@ -4,6 +4,7 @@
 //! data; the text users and scripts read is made here and nowhere else.
 
 pub mod diagnostic;
+pub mod digits;
 pub mod doctor;
 pub mod explain;
 pub mod export;

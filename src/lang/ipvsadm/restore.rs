@@ -55,7 +55,7 @@ pub fn read_restore(file: &Source) -> Result<Vec<RestoreLine>, Box<Diagnostic>> 
         if first.starts_with('#') {
             return Err(Box::new(comment(line)));
         }
-        let args: Vec<&str> = words.iter().map(|(word, _)| word.as_str()).collect();
+        let args: Vec<&str> = words.iter().map(|(word, _)| *word).collect();
         let command = parse_ipvsadm(&args).map_err(|e| {
             let span = e.arg.and_then(|n| words.get(n)).map_or(line, |(_, range)| word_span(range));
             Box::new(refused(&e, span))

@@ -727,7 +727,7 @@ fn errors_are_reported_in_ipvsadm_order() {
 #[test]
 fn split_line_feeds_parse_ipvsadm() {
     let tokens = split_line("ipvsadm -A -t 111.111.0.1:80 -s rr");
-    let words: Vec<&str> = tokens.iter().map(|(word, _)| word.as_str()).collect();
+    let words: Vec<&str> = tokens.iter().map(|(word, _)| *word).collect();
     assert_eq!(parse_ipvsadm(&words), Ok(ok("-A -t 111.111.0.1:80 -s rr")));
 }
 

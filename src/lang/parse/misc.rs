@@ -299,7 +299,7 @@ pub fn ipvsadm_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let base = line.span.start as usize;
     let args: Vec<Spanned<String>> = split_line(line.value)
         .into_iter()
-        .map(|(text, range)| Spanned::new(text, Span::new(base + range.start, base + range.end)))
+        .map(|(text, range)| Spanned::new(text.to_string(), Span::new(base + range.start, base + range.end)))
         .collect();
     match parse_ipvsadm(&args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>()) {
         Ok(command) => Ok((i, StmtKind::Ipvsadm(IpvsadmLine { args, command }))),
