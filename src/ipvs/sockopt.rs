@@ -11,6 +11,11 @@
 //! kernel does for this interface). The netlink client lists services by a
 //! dump that can skip one when the table changes between its messages, and
 //! uses these keys to find what the dump skipped (see `netlink/client.rs`).
+//! This interface cannot stand in for the dump: its count of services
+//! (`IP_VS_SO_GET_INFO`'s `num_services`) counts IPv4 services only, as
+//! the kernel keeps it for this interface, so nothing here says whether
+//! IPv6 services exist (a listing built on it alone lost them, in a guest
+//! test of the attempt), and it lacks the persistence engine's name.
 //! The structures are the kernel's UAPI (`linux/ip_vs.h`), mirrored with
 //! `repr(C)` so that sizes and padding are the target's, as the kernel's are.
 

@@ -572,35 +572,38 @@ fn wrapping_diff(a: u32, b: u32) -> i32 {
 /// The items in ipvsadm's order: as given with `nosort`, else sorted by
 /// `key` with [`ipvsadm_cmp`] through glibc's merge sort.
 fn ordered<T>(items: &[T], nosort: bool, key: impl Fn(&T) -> SortKey) -> Vec<&T> {
-    let keyed: Vec<(SortKey, &T)> = items.iter().map(|item| (key(item), item)).collect();
-    if nosort {
-        return keyed.into_iter().map(|(_, item)| item).collect();
+    let mut keyed: Vec<(SortKey, &T)> = items.iter().map(|item| (key(item), item)).collect();
+    if !nosort {
+        merge_sort(&mut keyed, &mut Vec::new(), &|a, b| ipvsadm_cmp(&a.0, &b.0));
     }
-    merge_sort(keyed, &|a, b| ipvsadm_cmp(&a.0, &b.0)).into_iter().map(|(_, item)| item).collect()
+    keyed.into_iter().map(|(_, item)| item).collect()
 }
 
 /// glibc 2.36's `qsort` (`msort_with_tmp`): split at n/2, sort both halves,
 /// merge taking from the left while `cmp(left, right) <= 0`. With a
 /// non-transitive comparator the result depends on exactly this order of
-/// comparisons, so it is kept as is.
-fn merge_sort<T>(mut items: Vec<T>, cmp: &impl Fn(&T, &T) -> i32) -> Vec<T> {
+/// comparisons, so it is kept as is; `tmp` is the one merge buffer, as glibc's.
+fn merge_sort<T: Copy>(items: &mut [T], tmp: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> i32) {
     if items.len() < 2 {
-        return items;
+        return;
     }
-    let right = items.split_off(items.len() / 2);
-    merge(merge_sort(items, cmp), merge_sort(right, cmp), cmp)
-}
-
-fn merge<T>(left: Vec<T>, right: Vec<T>, cmp: &impl Fn(&T, &T) -> i32) -> Vec<T> {
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut left, mut right) = (left.into_iter().peekable(), right.into_iter().peekable());
-    while let (Some(l), Some(r)) = (left.peek(), right.peek()) {
-        let side = if cmp(l, r) <= 0 { &mut left } else { &mut right };
-        out.extend(side.next());
+    let (left, right) = items.split_at_mut(items.len() / 2);
+    merge_sort(left, tmp, cmp);
+    merge_sort(right, tmp, cmp);
+    tmp.clear();
+    let (mut l, mut r) = (0, 0);
+    while l < left.len() && r < right.len() {
+        if cmp(&left[l], &right[r]) <= 0 {
+            tmp.push(left[l]);
+            l += 1;
+        } else {
+            tmp.push(right[r]);
+            r += 1;
+        }
     }
-    out.extend(left);
-    out.extend(right);
-    out
+    tmp.extend_from_slice(&left[l..]);
+    tmp.extend_from_slice(&right[r..]);
+    items.copy_from_slice(tmp);
 }
 
 #[cfg(test)]
@@ -966,11 +969,41 @@ mod tests {
         assert_eq!(list(&table(rows), &ListOptions::default()), expected);
     }
 
+    /// The merge sort as first written (a vector per half), kept to prove
+    /// the one-buffer version makes the same comparisons' result.
+    fn merge_sort_by_vectors<T>(mut items: Vec<T>, cmp: &impl Fn(&T, &T) -> i32) -> Vec<T> {
+        if items.len() < 2 {
+            return items;
+        }
+        let right = items.split_off(items.len() / 2);
+        let (left, right) = (merge_sort_by_vectors(items, cmp), merge_sort_by_vectors(right, cmp));
+        let mut out = Vec::with_capacity(left.len() + right.len());
+        let (mut left, mut right) = (left.into_iter().peekable(), right.into_iter().peekable());
+        while let (Some(l), Some(r)) = (left.peek(), right.peek()) {
+            let side = if cmp(l, r) <= 0 { &mut left } else { &mut right };
+            out.extend(side.next());
+        }
+        out.extend(left);
+        out.extend(right);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_buffer_merge_sort_orders_as_the_first_did(items in proptest::collection::vec((proptest::prelude::any::<u32>(), 0u8..4), 0..60)) {
+            // ipvsadm's comparators subtract as C ints: not transitive.
+            let cmp = |a: &(u32, u8), b: &(u32, u8)| (a.0 as i32).wrapping_sub(b.0 as i32);
+            let mut sorted = items.clone();
+            merge_sort(&mut sorted, &mut Vec::new(), &cmp);
+            proptest::prop_assert_eq!(sorted, merge_sort_by_vectors(items, &cmp));
+        }
+    }
+
     #[test]
     fn merge_sort_takes_the_left_side_on_ties() {
-        let items = vec![(1, 'a'), (0, 'b'), (1, 'c'), (0, 'd')];
-        let sorted = merge_sort(items, &|x: &(i32, char), y: &(i32, char)| x.0 - y.0);
-        assert_eq!(sorted, [(0, 'b'), (0, 'd'), (1, 'a'), (1, 'c')]);
+        let mut items = vec![(1, 'a'), (0, 'b'), (1, 'c'), (0, 'd')];
+        merge_sort(&mut items, &mut Vec::new(), &|x: &(i32, char), y: &(i32, char)| x.0 - y.0);
+        assert_eq!(items, [(0, 'b'), (0, 'd'), (1, 'a'), (1, 'c')]);
     }
 
     // ---- numbers -----------------------------------------------------------
