@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand};
   lvsh apply --confirm 2m web.lvs    ... reverted unless `lvsh confirm` comes within 2 minutes
   lvsh rollback                      back to the table before the last change (`lvsh history`)
   lvsh export > now.lvs              the live table as declarations
+  lvsh --netns gw metrics            its counters as Prometheus metrics (node_exporter's names)
   lvsh                               read commands from standard input
 
 Exit status: 0 ok, 1 an expectation failed (or `plan`: changes pending),
@@ -99,6 +100,10 @@ pub enum Command {
     /// Print the kernel's table as a `.lvs` file of declarations (`apply`
     /// of it gives the same table).
     Export,
+    /// Print the namespace's IPVS once as Prometheus metrics (the text
+    /// format): node_exporter's node_ipvs_ families, with its names and
+    /// labels, and lvsh's own lvsh_ families of every service and backend.
+    Metrics,
     /// Print an `ipvsadm -S` file or a keepalived.conf as a `.lvs` file of
     /// declarations (`apply` of it builds that table); what has no `.lvs`
     /// equivalent becomes a comment. Reads only the file: no kernel needed.

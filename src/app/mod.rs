@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::Confirm), _) => app.confirm(),
         (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
         (Some(Command::Export), _) => app.export(),
+        (Some(Command::Metrics), _) => app.run_sources(vec![Source::new("lvsh metrics", "metrics")], false),
         (Some(Command::Import { file, from }), _) => app.import(file, *from),
         (Some(Command::History { number }), _) => app.history(*number),
         (Some(Command::Rollback { number }), _) => app.rollback(*number, "rollback"),

@@ -25,6 +25,7 @@ impl Interpreter {
             StmtKind::DaemonStart(decl) => self.start_daemon(source, span, decl),
             StmtKind::DaemonStop(state) => self.stop_daemon(source, span, *state),
             StmtKind::Show(show) => self.show(source, span, show),
+            StmtKind::Metrics => self.metrics(source, span),
             StmtKind::Save(path) => self.save(source, span, path.as_ref()),
             StmtKind::Restore(path) => self.restore(source, span, path),
             StmtKind::Source(path) => self.source_file(source, path, self.scripting.parse),

@@ -14,6 +14,7 @@ pub mod interrupt;
 mod ipvsadm;
 mod lab;
 mod listing;
+mod metrics;
 mod observe;
 pub mod plan;
 pub mod recovery;

@@ -17,6 +17,7 @@ pub mod netlink;
 pub mod netns;
 pub mod op;
 pub mod sockopt;
+pub mod totals;
 pub mod unreachable;
 
 pub use conntable::ConnEntry;

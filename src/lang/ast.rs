@@ -48,6 +48,8 @@ pub enum StmtKind {
     DaemonStop(DaemonState),
     /// `show ...`
     Show(ShowStmt),
+    /// `metrics`: the table's counters in Prometheus's text format.
+    Metrics,
     /// `save [FILE]`: the table in `ipvsadm -S -n` form.
     Save(Option<Spanned<String>>),
     /// `restore FILE`: apply an `ipvsadm -S` file.

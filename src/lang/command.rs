@@ -204,6 +204,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         Effect::Uses,
     ),
     cmd(
+        "metrics",
+        Group::Look,
+        "metrics",
+        "print the counters as Prometheus metrics: node_exporter's node_ipvs_ families and lvsh's own",
+        "metrics",
+        parsers::metrics_stmt,
+        Effect::Uses,
+    ),
+    cmd(
         "save",
         Group::Look,
         "save [FILE]",

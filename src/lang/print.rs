@@ -59,6 +59,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         }
         StmtKind::DaemonStop(state) => format!("daemon stop {}", daemon_state(*state)),
         StmtKind::Show(show) => print_show(show),
+        StmtKind::Metrics => "metrics".into(),
         StmtKind::Save(None) => "save".into(),
         StmtKind::Save(Some(p)) => format!("save {}", quote(&p.value)),
         StmtKind::Restore(p) => format!("restore {}", quote(&p.value)),

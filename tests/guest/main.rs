@@ -24,6 +24,7 @@ mod doctor_checks;
 mod errors;
 mod import;
 mod lab;
+mod metrics;
 mod missing;
 mod namespaces;
 mod quiet;

@@ -192,12 +192,16 @@ fn help_of_an_unknown_command_is_a_script_error_2() {
 
 #[test]
 fn a_namespace_that_does_not_exist_is_an_environment_error_4() {
-    let out = Lvsh::new().netns("lvsh-nowhere").commands("show").run().exits(4);
-    assert_eq!(
-        out.stderr,
-        "error: no network namespace `lvsh-nowhere` (/var/run/netns/lvsh-nowhere)\n\
-         help: create it with `ip netns add lvsh-nowhere`, or list them with `ip netns`\n"
-    );
+    // `-c` commands and the subcommands that read the table alike (`lvsh metrics`).
+    for lvsh in [Lvsh::new().commands("show"), Lvsh::new().arg("metrics")] {
+        let out = lvsh.netns("lvsh-nowhere").run().exits(4);
+        assert_eq!(
+            out.stderr,
+            "error: no network namespace `lvsh-nowhere` (/var/run/netns/lvsh-nowhere)\n\
+             help: create it with `ip netns add lvsh-nowhere`, or list them with `ip netns`\n"
+        );
+        assert_eq!(out.stdout, "");
+    }
 }
 
 // ---- the command line --------------------------------------------------------
@@ -207,9 +211,19 @@ fn completions_are_printed_for_each_shell() {
     let out = Lvsh::new().args(["completions", "bash"]).run().succeeds();
     assert!(out.stdout.starts_with("_lvsh() {\n"), "{}", out.stdout);
     let words = out.stdout.lines().find(|l| l.contains(" run ")).unwrap_or_default().to_string();
-    for command in
-        ["run", "plan", "apply", "export", "import", "history", "rollback", "check", "recover", "completions"]
-    {
+    for command in [
+        "run",
+        "plan",
+        "apply",
+        "export",
+        "metrics",
+        "import",
+        "history",
+        "rollback",
+        "check",
+        "recover",
+        "completions",
+    ] {
         assert!(words.split_whitespace().any(|w| w == command), "`{command}` in the subcommands: {words}");
     }
     assert!(out.stdout.contains("complete -F _lvsh "), "{}", out.stdout);

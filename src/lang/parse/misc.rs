@@ -54,6 +54,11 @@ pub fn flush_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Flush))
 }
 
+/// `metrics := "metrics"`
+pub fn metrics_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    Ok((i, StmtKind::Metrics))
+}
+
 /// `zero := "zero" [ svc-ref ]`
 pub fn zero_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (_, next) = next_word(i)?;
