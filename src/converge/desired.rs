@@ -22,7 +22,8 @@ pub fn desired(files: &[&[Stmt]]) -> Result<Desired, Vec<FileDiagnostic>> {
     // Services first: a `backend` may name a service of any file, before or after it.
     for backends in [false, true] {
         for (file, stmts) in files.iter().enumerate() {
-            for stmt in stmts.iter().filter(|s| matches!(s.kind, StmtKind::Backend(_)) == backends) {
+            let second = |s: &&Stmt| matches!(s.kind, StmtKind::Backend(_) | StmtKind::Health(_));
+            for stmt in stmts.iter().filter(|s| second(s) == backends) {
                 builder.statement(file, stmt);
             }
         }
@@ -112,6 +113,11 @@ impl Builder {
                 merged.tcp = t.tcp.or(merged.tcp);
                 merged.tcp_fin = t.tcp_fin.or(merged.tcp_fin);
                 merged.udp = t.udp.or(merged.udp);
+            }
+            StmtKind::Health(h) => {
+                let Some(index) = self.service_index(file, Some(&h.service)) else { return };
+                let key = self.desired.services[index].service.key;
+                self.desired.health.push((key, h.clone(), Origin { file, span: stmt.span }));
             }
             StmtKind::Echo(_) | StmtKind::Help(_) => {}
             other => self.errors.push((file, not_declarative(other, stmt.span))),
@@ -240,7 +246,7 @@ fn not_declarative(kind: &StmtKind, span: Span) -> Diagnostic {
     };
     Diagnostic::error(
         "lvs::apply::not-declarative",
-        format!("`plan` and `apply` take declarations (service, backend, timeouts), not `{name}`"),
+        format!("`plan` and `apply` take declarations (service, backend, health, timeouts), not `{name}`"),
         span,
         "not a declaration",
     )

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::ipvs::{
     Backend, BackendEntry, Kernel, KernelError, Op, Service, ServiceEntry, ServiceKey, Stats, Timeouts,
 };
-use crate::lang::ast::TimeoutsDecl;
+use crate::lang::ast::{HealthStmt, TimeoutsDecl};
 use crate::lang::source::Span;
 
 /// Where a declaration was written: which file (an index into the files
@@ -36,6 +36,8 @@ pub struct Desired {
     pub timeouts: Option<TimeoutsDecl>,
     /// Where the (last) `timeouts` statement is.
     pub timeouts_origin: Origin,
+    /// The health checks declared (`lvsh keep` runs them), each with its service.
+    pub health: Vec<(ServiceKey, HealthStmt, Origin)>,
 }
 
 impl Desired {
@@ -59,7 +61,7 @@ impl Desired {
             .collect();
         let t = live.timeouts;
         let timeouts = Some(TimeoutsDecl { tcp: Some(t.tcp), tcp_fin: Some(t.tcp_fin), udp: Some(t.udp) });
-        Desired { services, timeouts, timeouts_origin: Origin::default() }
+        Desired { services, timeouts, timeouts_origin: Origin::default(), health: Vec::new() }
     }
 
     /// The name the files give a service.

@@ -39,6 +39,7 @@ impl Interpreter {
             StmtKind::Expect(e) => self.expect(source, span, e),
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Doctor(d) => self.doctor(source, span, d),
+            StmtKind::Health(h) => self.declare_health(source, h),
             StmtKind::Trace(t) => self.trace(source, span, t),
             StmtKind::Watch(w) => self.watch(source, span, w),
             StmtKind::Help(Some(name)) if name.value == "rhai" => {

@@ -72,6 +72,9 @@ pub enum StmtKind {
     Watch(WatchStmt),
     /// `doctor [SVC] [--json] [--fix] [--enter NS,...] [--clients ADDR,...]`: what stops traffic, with the fix.
     Doctor(DoctorStmt),
+    /// `health SVC [BACKEND] CHECK [OPTION]...`: how `lvsh keep` checks
+    /// a service's backends (or one of them), and when it drains them.
+    Health(HealthStmt),
     /// `trace SVC [from NODE] [timeout D] [--json]`: one connection followed through the director.
     Trace(TraceStmt),
     /// `help [COMMAND]`: the commands, or one command's syntax and example.
@@ -186,6 +189,43 @@ pub struct DoctorStmt {
     pub enter: Vec<String>,
     /// Clients a masq backend must reply to through the director (outside the lab).
     pub clients: Vec<std::net::IpAddr>,
+}
+
+/// `health ...`: a health check, declared; `lvsh keep` runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthStmt {
+    pub service: Spanned<SvcRef>,
+    /// One backend; `None`: every backend of the service (a backend's own
+    /// `health` wins over its service's).
+    pub backend: Option<Spanned<SocketAddr>>,
+    pub check: HealthCheck,
+    /// How often each backend is checked.
+    pub interval: Duration,
+    /// How long one check may take.
+    pub timeout: Duration,
+    /// Successes in a row before a drained backend gets its weight back.
+    pub rise: u32,
+    /// Failures in a row before a backend is drained.
+    pub fall: u32,
+    /// The namespace the checks run from; the director's when `None`.
+    pub from: Option<Spanned<String>>,
+    /// Remove a failed backend instead of setting its weight to 0.
+    pub remove: bool,
+}
+
+/// What one health check does, against one backend's address and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthCheck {
+    /// A TCP connection is accepted.
+    Tcp,
+    /// An HTTP/1.0 GET of `path` answers with a status in `status` (both
+    /// ends included) and, if `expect`, a body that contains it.
+    Http { path: String, status: (u16, u16), expect: Option<String> },
+    /// A datagram of `send` is answered with one that contains `expect`.
+    Udp { send: String, expect: String },
+    /// A command (run by `sh -c` in the checking namespace, with
+    /// `LVSH_BACKEND_ADDR` and `LVSH_BACKEND_PORT` set) exits 0.
+    Exec { command: String },
 }
 
 /// `trace ...`

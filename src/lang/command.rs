@@ -129,6 +129,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         Effect::Changes,
     ),
     cmd(
+        "health",
+        Group::Declare,
+        "health SERVICE [BACKEND] HEALTH-CHECK [HEALTH-OPTION]...",
+        "declare how `lvsh keep` checks a service's backends (or one), and when it drains them",
+        "health web http /healthz interval 1s fall 2",
+        parsers::health_stmt,
+        Effect::Uses,
+    ),
+    cmd(
         "set",
         Group::Declare,
         "set (service SERVICE [SCHEDULER] [SVC-OPTION]... | backend SERVICE BACKEND [BACKEND-OPTION]...)",
@@ -391,7 +400,13 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
 /// Named parts of the syntax: `NAME := pattern`. Each statement's options,
 /// and `expect`'s predicates, are named parts too, made from their tables
 /// ([`option_tables`]).
-pub const FRAGMENTS: &[(&str, &str)] = &[("SERVICE", "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]")];
+pub const FRAGMENTS: &[(&str, &str)] = &[
+    ("SERVICE", "NAME | (tcp | udp | sctp) VIP | fwmark MARK [ipv6]"),
+    (
+        "HEALTH-CHECK",
+        "tcp | http [PATH] [status RANGE] [expect TEXT] | udp send TEXT expect TEXT | exec TEXT",
+    ),
+];
 
 /// How a value is recognised (and whether completion knows its values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -451,6 +466,7 @@ pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
     ("ADDR", Value::Addr, "an IP address"),
     ("ADDRS", Value::Word, "IP addresses, comma-separated"),
     ("PATH", Value::UrlPath, "an HTTP path like /health"),
+    ("RANGE", Value::Word, "an HTTP status or range, e.g. 200-399"),
     ("PE", Value::Word, "a persistence engine, e.g. sip"),
     ("IFACE", Value::Word, "a network interface, e.g. eth0"),
     ("TEXT", Value::Word, "a word or a \"quoted string\""),

@@ -6,7 +6,8 @@ use std::fmt::Write;
 use super::ast::{BackendDecl, ShowStmt, ShowTarget, Stmt, StmtKind, SvcOption, SvcRef};
 use super::parse::options;
 use super::parse::tables::{
-    BACKEND, CHECK, DAEMON, DOCTOR, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TRACE, TUTORIAL, WATCH,
+    BACKEND, CHECK, DAEMON, DOCTOR, HEALTH, LAB, PROBE, SERVE, SERVICE, SHOW, TIMEOUTS, TRACE, TUTORIAL,
+    WATCH,
 };
 use super::source::Spanned;
 use crate::ipvs::{DaemonState, ServiceKey};
@@ -77,6 +78,15 @@ pub fn print_stmt(kind: &StmtKind) -> String {
             let service =
                 d.service.as_ref().map(|s| format!(" {}", svc_ref(Some(&s.value)))).unwrap_or_default();
             format!("doctor{service}{}", options::print(&DOCTOR, d))
+        }
+        StmtKind::Health(h) => {
+            let backend = h.backend.as_ref().map(|b| format!(" {}", b.value)).unwrap_or_default();
+            let check = crate::lang::parse::health::print_check(&h.check);
+            format!(
+                "health {}{backend} {check}{}",
+                svc_ref(Some(&h.service.value)),
+                options::print(&HEALTH, h)
+            )
         }
         StmtKind::Trace(t) => {
             format!("trace {}{}", svc_ref(Some(&t.service.value)), options::print(&TRACE, t))

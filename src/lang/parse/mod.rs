@@ -6,6 +6,7 @@ mod backend;
 mod doctor;
 mod error;
 pub mod fragment;
+pub mod health;
 mod lexeme;
 mod misc;
 mod node;
@@ -41,6 +42,7 @@ pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 pub mod tables {
     pub use super::backend::BACKEND;
     pub use super::doctor::DOCTOR;
+    pub use super::health::HEALTH;
     pub use super::misc::{DAEMON, TIMEOUTS};
     pub use super::node::{LAB, SERVE, TUTORIAL};
     pub use super::options::OptionTable;
@@ -51,8 +53,8 @@ pub mod tables {
 
     /// Every table, in `help`'s order of their statements.
     pub static ALL: &[&dyn OptionTable] = &[
-        &SERVICE, &BACKEND, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &DOCTOR, &TRACE, &LAB, &SERVE,
-        &TUTORIAL,
+        &SERVICE, &BACKEND, &HEALTH, &TIMEOUTS, &DAEMON, &SHOW, &WATCH, &PROBE, &CHECK, &DOCTOR, &TRACE,
+        &LAB, &SERVE, &TUTORIAL,
     ];
 }
 
@@ -60,6 +62,7 @@ pub mod tables {
 pub mod parsers {
     pub use super::backend::backend_stmt;
     pub use super::doctor::doctor_stmt;
+    pub use super::health::health_stmt;
     pub use super::misc::{
         daemon_stmt, del_stmt, echo_stmt, flush_stmt, help_stmt, ipvsadm_stmt, metrics_stmt, restore_stmt,
         save_stmt, set_stmt, sleep_stmt, source_stmt, timeouts_stmt, zero_stmt,
