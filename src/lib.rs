@@ -13,11 +13,12 @@
 //! 4. [`lab`], [`converge`], [`diagnose`]: the test lab's namespaces and
 //!    bridges; the difference between declarations and the kernel, as a
 //!    plan; what stops traffic, found from facts read in the namespaces;
-//! 5. [`render`]: text for people and machines;
-//! 6. [`interp`]: runs statements against the kernel;
-//! 7. [`script`]: Rhai over the interpreter;
-//! 8. [`repl`], [`cli`]: the interactive shell; the command line;
-//! 9. [`app`]: from the command line to a run, and its exit code.
+//! 5. [`keep`]: the keeper's health counts, and the table it keeps;
+//! 6. [`render`]: text for people and machines;
+//! 7. [`interp`]: runs statements against the kernel;
+//! 8. [`script`]: Rhai over the interpreter;
+//! 9. [`repl`], [`cli`]: the interactive shell; the command line;
+//! 10. [`app`]: from the command line to a run, and its exit code.
 //!
 //! Where a lower layer needs something of a higher one, the higher one
 //! hands it down: the lab's node names reach the parser as a
@@ -31,6 +32,7 @@ pub mod converge;
 pub mod diagnose;
 pub mod interp;
 pub mod ipvs;
+pub mod keep;
 pub mod lab;
 pub mod lang;
 pub mod node;

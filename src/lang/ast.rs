@@ -213,20 +213,7 @@ pub struct HealthStmt {
     pub remove: bool,
 }
 
-/// What one health check does, against one backend's address and port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HealthCheck {
-    /// A TCP connection is accepted.
-    Tcp,
-    /// An HTTP/1.0 GET of `path` answers with a status in `status` (both
-    /// ends included) and, if `expect`, a body that contains it.
-    Http { path: String, status: (u16, u16), expect: Option<String> },
-    /// A datagram of `send` is answered with one that contains `expect`.
-    Udp { send: String, expect: String },
-    /// A command (run by `sh -c` in the checking namespace, with
-    /// `LVSH_BACKEND_ADDR` and `LVSH_BACKEND_PORT` set) exits 0.
-    Exec { command: String },
-}
+pub use crate::probe::health::HealthCheck;
 
 /// `trace ...`
 #[derive(Debug, Clone, PartialEq, Default)]

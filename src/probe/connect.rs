@@ -80,10 +80,10 @@ pub struct Backends {
 
 /// One connection's raw outcome, before attribution.
 #[derive(Debug, Clone)]
-struct Raw {
-    client: Option<SocketAddr>,
-    result: Result<Vec<u8>, Failure>,
-    latency: Duration,
+pub(super) struct Raw {
+    pub client: Option<SocketAddr>,
+    pub result: Result<Vec<u8>, Failure>,
+    pub latency: Duration,
 }
 
 /// Opens the connections from `client_ns`, then asks `director` which
@@ -167,7 +167,7 @@ pub fn check_backends(
 
 /// One connection; `pause` first waits the probe's interval (each client
 /// pauses between its own connections).
-fn connect_once(probe: &ProbeSpec, pause: bool) -> Raw {
+pub(super) fn connect_once(probe: &ProbeSpec, pause: bool) -> Raw {
     if pause {
         std::thread::sleep(probe.options.interval);
     }
@@ -305,7 +305,7 @@ fn exchange(stream: &mut TcpStream, probe: &ProbeSpec) -> std::io::Result<Vec<u8
 }
 
 /// The reply of an HTTP server: served unless the status is 400 or more.
-fn http_status(reply: &[u8]) -> Result<Vec<u8>, Failure> {
+pub(super) fn http_status(reply: &[u8]) -> Result<Vec<u8>, Failure> {
     let head = String::from_utf8_lossy(reply.get(..reply.len().min(64)).unwrap_or(&[]));
     let status = head
         .strip_prefix("HTTP/")

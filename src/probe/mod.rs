@@ -6,6 +6,7 @@
 pub mod announce;
 pub mod connect;
 pub mod expect;
+pub mod health;
 pub mod names;
 pub mod result;
 pub mod trace;

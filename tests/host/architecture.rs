@@ -22,6 +22,7 @@ const LAYERS: &[(&[&str], &str)] = &[
         "the test lab's namespaces and bridges; declarations against the kernel, as a plan; \
          what stops traffic, from facts",
     ),
+    (&["keep"], "the keeper's health counts, and the table it keeps the kernel at"),
     (&["render"], "text for people and machines"),
     (&["interp"], "runs statements against the kernel"),
     (&["script"], "Rhai over the interpreter"),
