@@ -100,13 +100,12 @@ impl Keeper {
         for svc in &self.desired.services {
             let key = svc.service.key;
             let label = svc.name.clone().unwrap_or_else(|| key.to_string());
-            let for_service = self.desired.health.iter().filter(|(k, _, _)| *k == key);
-            let service_wide = for_service.clone().filter(|(_, h, _)| h.backend.is_none()).last();
+            // The last statement wins, as a later declaration does.
+            let for_service = self.desired.health.iter().rev().filter(|(k, _, _)| *k == key);
+            let service_wide = for_service.clone().find(|(_, h, _)| h.backend.is_none());
             for b in &svc.backends {
-                let own = for_service
-                    .clone()
-                    .filter(|(_, h, _)| h.backend.as_ref().map(|a| a.value) == Some(b.addr))
-                    .last();
+                let own =
+                    for_service.clone().find(|(_, h, _)| h.backend.as_ref().map(|a| a.value) == Some(b.addr));
                 let Some((_, h, _)) = own.or(service_wide) else { continue };
                 out.push(target(key, &label, b.addr, h));
             }
