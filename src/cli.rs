@@ -94,6 +94,26 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", value_parser = duration)]
         confirm: Option<std::time::Duration>,
     },
+    /// Converge the kernel to the files (as `apply`), then keep it there
+    /// until stopped: run their `health` checks, drain a backend after
+    /// `fall` failures and restore its weight after `rise` passes, and
+    /// repair any drift every interval, saying what it did. SIGHUP re-reads
+    /// the files; SIGTERM ends it, leaving the table as it is.
+    Keep {
+        /// The `.lvs` files of declarations (service, backend, health, timeouts).
+        #[arg(required_unless_present = "status")]
+        files: Vec<PathBuf>,
+        /// How often the kernel is read and drift repaired (e.g. 2s, 500ms).
+        #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "2s")]
+        interval: std::time::Duration,
+        /// Write each event as a JSON line to FILE (`-`: standard output).
+        #[arg(long, value_name = "FILE")]
+        events: Option<PathBuf>,
+        /// Print the health of each checked backend, as the keeper of this
+        /// namespace last wrote it, and end.
+        #[arg(long)]
+        status: bool,
+    },
     /// Keep the change an `apply --confirm` made in this namespace. Exit
     /// status 1 when nothing awaits confirmation.
     Confirm,

@@ -29,7 +29,7 @@ pub struct ApplyOptions {
 impl App {
     /// Reads, parses and checks declaration files, and builds the table
     /// they declare; every problem is reported, with the exit code.
-    fn declarations(&self, files: &[PathBuf]) -> Result<(Vec<Source>, Desired), u8> {
+    pub(super) fn declarations(&self, files: &[PathBuf]) -> Result<(Vec<Source>, Desired), u8> {
         let mut sources = Vec::new();
         for file in files {
             if crate::script::is_rhai(file) {

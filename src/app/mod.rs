@@ -4,6 +4,7 @@
 mod confirm;
 mod converge;
 mod import;
+mod keep;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -59,6 +60,8 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::Apply { files, prune, drain, confirm }), _) => {
             app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain, confirm: *confirm })
         }
+        (Some(Command::Keep { files, interval, events, status }), _) => app
+            .keep(files, keep::KeepOptions { interval: *interval, events: events.clone(), status: *status }),
         (Some(Command::Confirm), _) => app.confirm(),
         (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
         (Some(Command::Export), _) => app.export(),

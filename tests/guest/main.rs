@@ -23,6 +23,7 @@ mod doctor;
 mod doctor_checks;
 mod errors;
 mod import;
+mod keep;
 mod lab;
 mod metrics;
 mod missing;
