@@ -113,6 +113,11 @@ pub enum Command {
         /// namespace last wrote it, and end.
         #[arg(long)]
         status: bool,
+        /// Serve Prometheus metrics at http://ADDR:PORT/metrics (in lvsh's
+        /// own namespace): the table's, as `lvsh metrics` prints them, and
+        /// the keeper's (health, drains, repairs, durations).
+        #[arg(long, value_name = "ADDR:PORT")]
+        metrics: Option<std::net::SocketAddr>,
     },
     /// Keep the change an `apply --confirm` made in this namespace. Exit
     /// status 1 when nothing awaits confirmation.

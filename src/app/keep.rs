@@ -10,9 +10,10 @@
 //! with a growing pause; nothing ends the keeper but a signal.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -22,7 +23,7 @@ use crate::converge::{self, Desired};
 use crate::interp::interrupt::{self, Signal};
 use crate::interp::Interpreter;
 use crate::ipvs::{Netns, ServiceKey};
-use crate::keep::{BackendKey, Change, Keeper, Target};
+use crate::keep::{BackendKey, Change, Checked, Counts, Keeper, Target};
 use crate::lang::source::Source;
 use crate::render;
 
@@ -35,6 +36,8 @@ pub struct KeepOptions {
     pub events: Option<PathBuf>,
     /// Print the state of the keeper of this namespace and end.
     pub status: bool,
+    /// Serve `/metrics` here, in lvsh's own namespace.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The longest pause between retries of a refused repair.
@@ -47,6 +50,8 @@ impl App {
         if options.status {
             return self.keep_status();
         }
+        // From the start: a SIGTERM while the files are read still ends it cleanly.
+        interrupt::catch(&Signal::ALL);
         let (mut sources, desired) = match self.declarations(files) {
             Ok(read) => read,
             Err(code) => return code,
@@ -65,7 +70,14 @@ impl App {
             }
         };
         let mut keeper = Keeper::new(desired, &read_drained(&state));
-        interrupt::catch(&Signal::ALL);
+        let shown: Shown = Arc::new(Mutex::new(Snapshot::of(&keeper)));
+        if let Some(addr) = options.metrics {
+            if let Err(e) = serve_metrics(addr, netns.clone(), shown.clone()) {
+                let message = format!("cannot serve metrics on {addr}: {e}");
+                let help = "choose a free ADDR:PORT for --metrics";
+                return self.fail_plain(&message, Some(help), crate::interp::FailureKind::Environment);
+            }
+        }
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         log.event(
             "started",
@@ -73,20 +85,23 @@ impl App {
             "keeping the kernel at the files",
         );
         let mut repair = Repair::default();
-        repair.run(&mut interp, &sources, &keeper, &mut log, "applied");
+        repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
         write_state(&state, &keeper);
+        notify("READY=1");
         let mut due: HashMap<BackendKey, Instant> = HashMap::new();
         let mut next_read = Instant::now() + options.interval;
         loop {
             match interrupt::pending() {
                 Some(Signal::Hup) => {
                     interrupt::clear();
+                    notify("RELOADING=1");
                     match self.declarations(files) {
                         Ok((read, desired)) => {
                             sources = read;
                             keeper.reload(desired);
+                            keeper.counts.reloads += 1;
                             log.event("reloaded", json!({"files": names}), "re-read the files");
-                            repair.run(&mut interp, &sources, &keeper, &mut log, "applied");
+                            repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
                         }
                         Err(_) => log.event(
                             "reload-failed",
@@ -94,8 +109,10 @@ impl App {
                             "the files have errors (above): kept the table they declared before",
                         ),
                     }
+                    notify("READY=1");
                 }
                 Some(signal) => {
+                    notify("STOPPING=1");
                     write_state(&state, &keeper);
                     log.event(
                         "stopped",
@@ -124,12 +141,15 @@ impl App {
                 }
                 write_state(&state, &keeper);
                 if drains {
-                    repair.run(&mut interp, &sources, &keeper, &mut log, "health");
+                    repair.run(&mut interp, &sources, &mut keeper, &mut log, "health");
                 }
             }
             if now >= next_read {
                 next_read = now + options.interval;
-                repair.run(&mut interp, &sources, &keeper, &mut log, "drift");
+                repair.run(&mut interp, &sources, &mut keeper, &mut log, "drift");
+            }
+            if let Ok(mut s) = shown.lock() {
+                *s = Snapshot::of(&keeper);
             }
             let next_check = due.values().min().copied().unwrap_or(next_read);
             let wake = next_check.min(next_read).saturating_duration_since(Instant::now());
@@ -171,7 +191,7 @@ impl Repair {
         &mut self,
         interp: &mut Interpreter,
         sources: &[Source],
-        keeper: &Keeper,
+        keeper: &mut Keeper,
         log: &mut Log,
         why: &str,
     ) {
@@ -180,7 +200,7 @@ impl Repair {
         }
         let live = match interp.live() {
             Ok(live) => live,
-            Err(e) => return self.failed(log, &format!("cannot read the kernel's table: {e}")),
+            Err(e) => return self.failed(keeper, log, &format!("cannot read the kernel's table: {e}")),
         };
         let effective: Desired = keeper.effective();
         let plan = converge::plan(&effective, &live, false);
@@ -195,8 +215,11 @@ impl Repair {
             lines.iter().map(|l| l.trim()).filter(|l| l.starts_with(['+', '-', '~'])).collect();
         let found = format!("{found} ({})", changes.join("; "));
         let steps = converge::steps(&plan, false);
+        let started = Instant::now();
         match interp.converge(sources, steps, Duration::ZERO) {
             Ok(()) => {
+                keeper.counts.last_apply = Some(started.elapsed());
+                keeper.counts.drift_repairs += u64::from(why == "drift");
                 self.failures = 0;
                 self.not_before = None;
                 let (event, says) = match why {
@@ -205,14 +228,30 @@ impl Repair {
                     _ => ("applied", format!("applied the files: {found}")),
                 };
                 log.event(event, json!({"found": found, "plan": lines}), &says);
+                // Each change it made, as `watch --json` would see it.
+                if let Ok(after) = interp.live() {
+                    let names = keeper.desired().services.iter();
+                    let named: Vec<(ServiceKey, String)> =
+                        names.filter_map(|s| Some((s.service.key, s.name.clone()?))).collect();
+                    let name_of = |k: &ServiceKey| named.iter().find(|(n, _)| n == k).map(|(_, n)| n.clone());
+                    for change in crate::keep::events::changes(&live, &after) {
+                        let fields = render::watch::change_json(&change, &name_of, None);
+                        let text = |k: &str| fields[k].as_str().unwrap_or_default().to_string();
+                        let what = [text("service"), text("backend")].join(" ");
+                        let says =
+                            format!("{} {}: {} -> {}", change.kind(), what.trim(), text("from"), text("to"));
+                        log.event(change.kind(), fields, &says);
+                    }
+                }
             }
-            Err(failure) => self.failed(log, &failure.diagnostic.message),
+            Err(failure) => self.failed(keeper, log, &failure.diagnostic.message),
         }
     }
 
     /// A refused or unreadable repair: said, and retried after a pause
     /// that doubles each time, up to a minute.
-    fn failed(&mut self, log: &mut Log, why: &str) {
+    fn failed(&mut self, keeper: &mut Keeper, log: &mut Log, why: &str) {
+        keeper.counts.repair_failures += 1;
         self.failures += 1;
         let pause = Duration::from_secs(1 << self.failures.min(6)).min(MOST_BACKOFF);
         self.not_before = Some(Instant::now() + pause);
@@ -290,8 +329,11 @@ impl Log {
             map.insert("time".into(), json!((time * 1000.0).round() / 1000.0));
             map.insert("event".into(), json!(kind));
         }
-        // An events file that cannot be written must not stop the keeper.
-        let _ = writeln!(out, "{fields}").and_then(|()| out.flush());
+        // One write per line, so a reader never meets half a line that
+        // another write will finish; a file that cannot be written must not
+        // stop the keeper.
+        let line = format!("{fields}\n");
+        let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
     }
 }
 
@@ -346,4 +388,147 @@ fn write_state(path: &Path, keeper: &Keeper) {
 
 fn key_text(key: &ServiceKey) -> String {
     key.to_string()
+}
+
+/// What the metrics server shows of the keeper: its state after its last round.
+type Shown = Arc<Mutex<Snapshot>>;
+
+/// The keeper's state, copied for the metrics server.
+struct Snapshot {
+    checked: Vec<Checked>,
+    counts: Counts,
+    /// The services' names in the files.
+    names: Vec<(ServiceKey, String)>,
+}
+
+impl Snapshot {
+    fn of(keeper: &Keeper) -> Snapshot {
+        let names =
+            keeper.desired().services.iter().filter_map(|s| Some((s.service.key, s.name.clone()?))).collect();
+        Snapshot { checked: keeper.checked(), counts: keeper.counts.clone(), names }
+    }
+}
+
+/// Serves `GET /metrics` on `addr` (in lvsh's own namespace, where
+/// Prometheus reaches the gateway) from a thread of its own: the IPVS table
+/// of `netns` read at each scrape, and the keeper's families.
+fn serve_metrics(addr: SocketAddr, netns: Netns, shown: Shown) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr)?;
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = answer(stream, &netns, &shown);
+        }
+    });
+    Ok(())
+}
+
+/// One HTTP exchange: `/metrics` gets the text, anything else 404.
+fn answer(mut stream: TcpStream, netns: &Netns, shown: &Shown) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head);
+    let path = line.split_whitespace().nth(1).unwrap_or_default();
+    let (status, kind, body) = match (line.starts_with("GET "), path.split('?').next()) {
+        (true, Some("/metrics")) => match metrics_text(netns, shown) {
+            Ok(text) => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", text),
+            Err(e) => ("503 Service Unavailable", "text/plain; charset=utf-8", format!("{e}\n")),
+        },
+        _ => ("404 Not Found", "text/plain; charset=utf-8", "lvsh keep serves /metrics\n".to_string()),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// The namespace's IPVS families, read now, and the keeper's.
+fn metrics_text(netns: &Netns, shown: &Shown) -> Result<String, crate::ipvs::KernelError> {
+    use crate::ipvs::Kernel;
+    let mut kernel = crate::ipvs::NetlinkKernel::connect_in(netns)?;
+    let mut rows = Vec::new();
+    for entry in kernel.services()? {
+        let backends = kernel.backends(&entry.service.key)?;
+        rows.push(render::ipvsadm::ServiceRow { entry, backends });
+    }
+    let totals = crate::ipvs::totals::read_totals(netns)?;
+    let snapshot = shown
+        .lock()
+        .map_err(|_| crate::ipvs::KernelError::Malformed { what: "the keeper's state".into() })?;
+    let name_of = |key: &ServiceKey| snapshot.names.iter().find(|(k, _)| k == key).map(|(_, n)| n.clone());
+    let mut families = render::metrics::ipvs(&totals, &rows, &name_of);
+    families.extend(render::metrics::keep::families(&snapshot.checked, &snapshot.counts));
+    Ok(render::metrics::exposition(&families))
+}
+
+/// Tells systemd how the keeper is (a `Type=notify` unit: `READY=1` once
+/// the files are applied, `RELOADING=1` while it re-reads them,
+/// `STOPPING=1`); nothing outside systemd, which sets `NOTIFY_SOCKET`.
+fn notify(state: &str) {
+    if let Some(path) = std::env::var_os("NOTIFY_SOCKET") {
+        // Not being heard is not a reason to stop keeping the table.
+        let _ = notify_to(Path::new(&path), state);
+    }
+}
+
+/// Sends `state` to the datagram socket at `path` (`@NAME`: an abstract one).
+fn notify_to(path: &Path, state: &str) -> std::io::Result<()> {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr as UnixAddr, UnixDatagram};
+    let socket = UnixDatagram::unbound()?;
+    let text = path.to_string_lossy();
+    let addr = match text.strip_prefix('@') {
+        Some(name) => UnixAddr::from_abstract_name(name.as_bytes())?,
+        None => UnixAddr::from_pathname(path)?,
+    };
+    socket.send_to_addr(state.as_bytes(), &addr)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systemd_hears_ready_on_its_socket() {
+        let dir = std::env::temp_dir().join(format!("lvsh-notify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("notify");
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        notify_to(&path, "READY=1").unwrap();
+        let mut buf = [0u8; 64];
+        let n = listener.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"READY=1");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_state_file_reads_back_the_drained_backends() {
+        let dir = std::env::temp_dir().join(format!("lvsh-keep-state-{}", std::process::id()));
+        let path = dir.join("ns.json");
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = r#"{"backends": [
+            {"service": "web", "key": "tcp 111.111.0.1:80", "backend": "10.10.0.3:8000", "drained": true},
+            {"service": "web", "key": "tcp 111.111.0.1:80", "backend": "10.10.0.2:8000", "drained": false},
+            {"service": "dns", "key": "udp [2001:db8::1]:53", "backend": "[2001:db8::2]:53", "drained": true}
+        ]}"#;
+        std::fs::write(&path, text).unwrap();
+        let drained = read_drained(&path);
+        let tcp = ServiceKey::tcp("111.111.0.1:80".parse().unwrap());
+        let udp = ServiceKey::udp("[2001:db8::1]:53".parse().unwrap());
+        let want: BTreeSet<BackendKey> =
+            [(tcp, "10.10.0.3:8000".parse().unwrap()), (udp, "[2001:db8::2]:53".parse().unwrap())].into();
+        assert_eq!(drained, want);
+        assert_eq!(read_drained(&dir.join("none.json")), BTreeSet::new(), "no state: nothing drained");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -60,8 +60,15 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::Apply { files, prune, drain, confirm }), _) => {
             app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain, confirm: *confirm })
         }
-        (Some(Command::Keep { files, interval, events, status }), _) => app
-            .keep(files, keep::KeepOptions { interval: *interval, events: events.clone(), status: *status }),
+        (Some(Command::Keep { files, interval, events, status, metrics }), _) => {
+            let options = keep::KeepOptions {
+                interval: *interval,
+                events: events.clone(),
+                status: *status,
+                metrics: *metrics,
+            };
+            app.keep(files, options)
+        }
         (Some(Command::Confirm), _) => app.confirm(),
         (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
         (Some(Command::Export), _) => app.export(),

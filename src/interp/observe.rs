@@ -74,6 +74,9 @@ impl Interpreter {
             _ => ListTarget::Table,
         };
         let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
+        if w.show.json || self.json {
+            return self.watch_events(source, span, w, &target);
+        }
         let mut previous = String::new();
         let mut round = 0;
         while w.count.is_none_or(|n| round < n) {
@@ -89,6 +92,52 @@ impl Interpreter {
             let marked = crate::render::watch::mark_changes(&previous, &text);
             self.write(&format!("{}\n", marked))?;
             previous = text;
+            round += 1;
+        }
+        Ok(())
+    }
+
+    /// `watch --json`: the table read at each refresh and compared with the
+    /// last read; a JSON line for each change, whoever made it (IPVS sends
+    /// no notifications). The first read only sets where changes count from.
+    fn watch_events(
+        &mut self,
+        source: &Source,
+        span: Span,
+        w: &WatchStmt,
+        target: &ListTarget,
+    ) -> Result<(), Failure> {
+        let k = |e| kernel_failure(source, span, e, "lvs::kernel::list");
+        let only = match target {
+            ListTarget::Service(key) => Some(*key),
+            _ => None,
+        };
+        let read = |interp: &mut Self| -> Result<crate::converge::Live, Failure> {
+            let mut live = interp.live().map_err(k)?;
+            live.services.retain(|s| only.is_none_or(|key| s.entry.service.key == key));
+            Ok(live)
+        };
+        let mut previous = read(self)?;
+        let mut round = 1;
+        while w.count.is_none_or(|n| round < n) {
+            if !self.pause(w.interval) {
+                break;
+            }
+            let now = read(self)?;
+            let time = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+            let session = self.session.clone();
+            let name_of = |key: &ServiceKey| session.name_of(key).map(str::to_string);
+            let mut text = String::new();
+            for change in crate::keep::events::changes(&previous, &now) {
+                text.push_str(&crate::render::watch::change_json(&change, &name_of, Some(time)).to_string());
+                text.push('\n');
+            }
+            if !text.is_empty() {
+                self.write(&text)?;
+            }
+            previous = now;
             round += 1;
         }
         Ok(())

@@ -5,6 +5,8 @@
 //! `lvsh keep` (src/app/keep.rs) runs the checks and converges the kernel
 //! to [`Keeper::effective`].
 
+pub mod events;
+
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -58,6 +60,32 @@ pub enum Change {
 pub struct Keeper {
     desired: Desired,
     health: HashMap<(ServiceKey, SocketAddr), Health>,
+    /// What it has done, for its metrics.
+    pub counts: Counts,
+}
+
+/// What the keeper has counted since it started, for `--metrics`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    /// Checks of each backend that passed and that failed.
+    pub checks: HashMap<BackendKey, (u64, u64)>,
+    /// How long each backend's last check took.
+    pub last_check: HashMap<BackendKey, Duration>,
+    /// Repairs of a table changed behind the keeper's back.
+    pub drift_repairs: u64,
+    /// Repairs the kernel refused or that could not read the table.
+    pub repair_failures: u64,
+    /// Times the files were read again (SIGHUP).
+    pub reloads: u64,
+    /// How long the last change of the kernel (apply, drain, repair) took.
+    pub last_apply: Option<Duration>,
+}
+
+/// One checked backend's state, for the metrics and the state file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub target: Target,
+    pub health: Health,
 }
 
 /// A service and backend, as the state file and events write them.
@@ -67,7 +95,7 @@ impl Keeper {
     /// A keeper of `desired`, with the backends drained when it last ran
     /// (they stay drained until they pass `rise` checks).
     pub fn new(desired: Desired, drained: &BTreeSet<BackendKey>) -> Keeper {
-        let mut keeper = Keeper { desired, health: HashMap::new() };
+        let mut keeper = Keeper { desired, health: HashMap::new(), counts: Counts::default() };
         for target in keeper.targets() {
             let key = (target.service, target.backend);
             let drained = drained.contains(&key);
@@ -120,6 +148,15 @@ impl Keeper {
             .entry((target.service, target.backend))
             .or_insert_with(|| Health { last_ok: true, ..Health::default() });
         let ok = outcome.is_ok();
+        let key = (target.service, target.backend);
+        let tally = self.counts.checks.entry(key).or_default();
+        match ok {
+            true => tally.0 += 1,
+            false => tally.1 += 1,
+        }
+        if let Ok(took) = outcome {
+            self.counts.last_check.insert(key, *took);
+        }
         let mut changes = Vec::new();
         if ok == health.last_ok {
             health.streak = health.streak.saturating_add(1);
@@ -143,6 +180,17 @@ impl Keeper {
     /// A backend's health, if a check covers it.
     pub fn health(&self, service: ServiceKey, backend: SocketAddr) -> Option<&Health> {
         self.health.get(&(service, backend))
+    }
+
+    /// Every checked backend with its health, in the files' order.
+    pub fn checked(&self) -> Vec<Checked> {
+        self.targets()
+            .into_iter()
+            .filter_map(|target| {
+                let health = self.health.get(&(target.service, target.backend))?.clone();
+                Some(Checked { target, health })
+            })
+            .collect()
     }
 
     /// The backends drained now, for the state file.

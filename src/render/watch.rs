@@ -2,6 +2,51 @@
 //! highlighted (when color is on).
 
 use colored::Colorize;
+use serde_json::{json, Value};
+
+use crate::ipvs::ServiceKey;
+use crate::keep::events::TableChange;
+
+/// A change as a JSON event: `event` (`backend-changed` ...), `service`
+/// (its name, or its key), `key`, `backend` where it is one, `from` and
+/// `to` (the settings as lvsh declares them) where they apply, and `time`
+/// (seconds since 1970) when given.
+pub fn change_json(
+    change: &TableChange,
+    name_of: &dyn Fn(&ServiceKey) -> Option<String>,
+    time: Option<f64>,
+) -> Value {
+    let (service, backend, from, to) = match change {
+        TableChange::ServiceAdded { service, to } => (service, None, None, Some(to)),
+        TableChange::ServiceRemoved { service, from } => (service, None, Some(from), None),
+        TableChange::ServiceChanged { service, from, to } => (service, None, Some(from), Some(to)),
+        TableChange::BackendAdded { service, backend, to } => (service, Some(backend), None, Some(to)),
+        TableChange::BackendRemoved { service, backend, from } => (service, Some(backend), Some(from), None),
+        TableChange::BackendChanged { service, backend, from, to } => {
+            (service, Some(backend), Some(from), Some(to))
+        }
+    };
+    let mut event = json!({
+        "event": change.kind(),
+        "service": name_of(service).unwrap_or_else(|| service.to_string()),
+        "key": service.to_string(),
+    });
+    if let Value::Object(map) = &mut event {
+        if let Some(t) = time {
+            map.insert("time".into(), json!((t * 1000.0).round() / 1000.0));
+        }
+        if let Some(b) = backend {
+            map.insert("backend".into(), json!(b.to_string()));
+        }
+        if let Some(f) = from {
+            map.insert("from".into(), json!(f));
+        }
+        if let Some(t) = to {
+            map.insert("to".into(), json!(t));
+        }
+    }
+    event
+}
 
 /// `current` with every word that differs from the same place in `previous`
 /// highlighted; the first refresh (no previous) is shown as it is.

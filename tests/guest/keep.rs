@@ -64,22 +64,30 @@ const FILE: &str = "service web tcp 10.1.0.1:80 wrr {
 health web http / interval 200ms timeout 300ms fall 2 rise 2
 ";
 
-/// A keeper of `file` on the topology's director, its state and events in `dir`.
-fn start_keeper(t: &Topology, file: &str, dir: &str) -> Child {
+/// A keeper of `file` on the topology's director, its state and events in
+/// `dir`, its metrics on 127.0.0.1:`port` (0: none).
+fn start_keeper(t: &Topology, file: &str, dir: &str, port: u16) -> Child {
+    let mut args = vec!["keep".to_string(), file.to_string(), "--interval".into(), "300ms".into()];
+    args.extend(["--events".to_string(), format!("{dir}/events")]);
+    if port != 0 {
+        args.extend(["--metrics".to_string(), format!("127.0.0.1:{port}")]);
+    }
     t.director
         .lvsh()
         .env("LVSH_RUN_DIR", dir)
-        .args(["keep", file, "--interval", "300ms", "--events", &format!("{dir}/events")])
+        .args(args.iter().map(String::as_str))
         .into_command()
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(std::fs::File::create(format!("{dir}/said")).expect("the keeper's log"))
+        .stderr(std::fs::File::create(format!("{dir}/errors")).expect("the keeper's errors"))
         .spawn()
         .expect("lvsh keep starts")
 }
 
-/// Waits until the director's `ipvsadm -S -n` holds `line` (or lacks it).
-fn wait_for(t: &Topology, line: &str, present: bool, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+/// Waits until the director's `ipvsadm -S -n` holds `line` (or lacks it);
+/// if it never does, fails with what the keeper said.
+fn wait_for(t: &Topology, dir: &str, line: &str, present: bool, what: &str) {
+    // Generous: a loaded TCG guest may take seconds to start a keeper.
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let save = t.director.save();
         if save.lines().any(|l| l == line) == present {
@@ -87,10 +95,31 @@ fn wait_for(t: &Topology, line: &str, present: bool, what: &str) {
         }
         assert!(
             Instant::now() < deadline,
-            "{what}: waited 10 s for `{line}` (present: {present}); table:\n{save}"
+            "{what}: waited 60 s for `{line}` (present: {present}); table:\n{save}\nthe keeper said:\n{}{}",
+            std::fs::read_to_string(format!("{dir}/said")).unwrap_or_default(),
+            std::fs::read_to_string(format!("{dir}/errors")).unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A port free now on 127.0.0.1 of the guest.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// The keeper's `/metrics`, over HTTP.
+fn scrape(port: u16) -> String {
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the keeper's metrics");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("a read timeout");
+    stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").expect("ask for /metrics");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("the reply");
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or_else(|| panic!("an HTTP reply: {reply}"));
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(head.contains("Content-Type: text/plain; version=0.0.4"), "{head}");
+    body.to_string()
 }
 
 fn signal(child: &Child, signal: i32) {
@@ -98,9 +127,11 @@ fn signal(child: &Child, signal: i32) {
     unsafe { libc::kill(child.id() as i32, signal) };
 }
 
+/// The events written so far (a line still being written is left out).
 fn events(dir: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(format!("{dir}/events")).unwrap_or_default();
-    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
+    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+    whole.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
 }
 
 fn kinds(dir: &str) -> Vec<String> {
@@ -119,33 +150,49 @@ fn keep_drains_a_failed_backend_restores_it_repairs_drift_reloads_and_stops_leav
     let b2 = Server::start(&t.backend, "10.2.0.2:8000");
     let b3 = Server::start(&t.backend, "10.2.0.3:8000");
     let file = t.director.file("keep.lvs", FILE);
-    let mut keeper = start_keeper(&t, &file, &dir);
-    wait_for(&t, B3, true, "the files applied");
+    let port = free_port();
+    let mut keeper = start_keeper(&t, &file, &dir, port);
+    wait_for(&t, &dir, B3, true, "the files applied");
 
     // A backend that stops answering is drained, and traffic goes to the other.
     b3.stop();
-    let stopped = Instant::now();
-    wait_for(&t, B3_DRAINED, true, "int2 drained after `fall` failures");
-    assert!(stopped.elapsed() < Duration::from_secs(3), "drained within fall x interval and a repair");
+    wait_for(&t, &dir, B3_DRAINED, true, "int2 drained after `fall` failures");
     let probe =
         t.director.lvsh().commands(&format!("probe tcp 10.1.0.1:80 count 4 from {}", t.client.name)).run();
     assert!(probe.stdout.contains("4 connections, 4 served"), "{}", probe.stdout);
     assert!(probe.stdout.contains("10.2.0.2:8000                4  100%"), "{}", probe.stdout);
+    // Its metrics say so; promtool accepts them.
+    let text = scrape(port);
+    crate::metrics::promtool_accepts(&crate::metrics::judge("promtool", "prometheus"), &text);
+    let labels = |b: &str| format!("{{service=\"web\",key=\"tcp 10.1.0.1:80\",backend=\"{b}\"}}");
+    for line in [
+        format!("lvsh_keep_backend_drained{} 1", labels("10.2.0.3:8000")),
+        format!("lvsh_keep_backend_healthy{} 0", labels("10.2.0.3:8000")),
+        format!("lvsh_keep_backend_drained{} 0", labels("10.2.0.2:8000")),
+        "node_ipvs_backend_weight{local_address=\"10.1.0.1\",local_mark=\"\",local_port=\"80\",proto=\"TCP\",remote_address=\"10.2.0.3\",remote_port=\"8000\"} 0".to_string(),
+        "lvsh_keep_drift_repairs_total 0".to_string(),
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
 
     // It answers again: its declared weight comes back after `rise` passes.
     let b3 = Server::start(&t.backend, "10.2.0.3:8000");
-    wait_for(&t, B3, true, "int2 restored after `rise` passes");
+    wait_for(&t, &dir, B3, true, "int2 restored after `rise` passes");
 
     // Changes behind its back are repaired.
     t.director.ipvsadm_line("-d -t 10.1.0.1:80 -r 10.2.0.2:8000");
-    wait_for(&t, B2, true, "a deleted backend added back");
+    wait_for(&t, &dir, B2, true, "a deleted backend added back");
     t.director.ipvsadm_line("-e -t 10.1.0.1:80 -r 10.2.0.3:8000 -m -w 9");
-    wait_for(&t, B3, true, "a changed weight set back");
+    wait_for(&t, &dir, B3, true, "a changed weight set back");
 
     // SIGHUP: the edited file is what it keeps from then on.
     std::fs::write(&file, FILE.replace("weight 3", "weight 5")).expect("edit the file");
     signal(&keeper, libc::SIGHUP);
-    wait_for(&t, "-a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 5", true, "the edited file applied");
+    wait_for(&t, &dir, "-a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 5", true, "the edited file applied");
+
+    let text = scrape(port);
+    assert!(text.lines().any(|l| l == "lvsh_keep_drift_repairs_total 2"), "{text}");
+    assert!(text.lines().any(|l| l == "lvsh_keep_reloads_total 1"), "{text}");
 
     // SIGTERM: it ends, and the table stays as it is.
     let before = t.director.save();
@@ -163,15 +210,35 @@ fn keep_drains_a_failed_backend_restores_it_repairs_drift_reloads_and_stops_leav
         ("health-up", 1),
         ("restored", 1),
         ("drift-repaired", 2),
+        ("backend-added", 1),
+        ("backend-changed", 4),
         ("reloaded", 1),
         ("stopped", 1),
     ] {
         assert!(seen.iter().filter(|k| *k == kind).count() >= at_least, "{kind} x{at_least} in {seen:?}");
     }
+    // Drained at the `fall`th failure in a row: the first failure turned
+    // it down, and the next drained it (fall 2), with no pass between.
+    let of_int2: Vec<String> = events(&dir)
+        .iter()
+        .filter(|e| {
+            e["backend"] == "10.2.0.3:8000"
+                && e["event"].as_str().is_some_and(|k| k.starts_with("health") || k == "drained")
+        })
+        .filter_map(|e| e["event"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(of_int2[..2], ["health-down", "drained"], "{of_int2:?}");
     let drained = events(&dir).into_iter().find(|e| e["event"] == "drained").expect("a drained event");
     assert_eq!(drained["backend"], "10.2.0.3:8000");
     assert_eq!(drained["service"], "web");
     assert!(drained["time"].as_f64().is_some_and(|t| t > 1.7e9), "{drained}");
+    let drain =
+        events(&dir).into_iter().find(|e| e["event"] == "backend-changed").expect("the drain's change");
+    assert_eq!(
+        (drain["backend"].as_str(), drain["from"].as_str(), drain["to"].as_str()),
+        (Some("10.2.0.3:8000"), Some("masq weight 2"), Some("masq weight 0")),
+        "{drain}"
+    );
     let repaired = events(&dir).into_iter().find(|e| e["event"] == "drift-repaired").expect("a repair");
     assert_eq!(
         repaired["found"],
@@ -188,15 +255,20 @@ fn a_keeper_restarted_while_a_backend_is_down_keeps_it_drained() {
     std::fs::create_dir_all(&dir).expect("the test's directory");
     let b2 = Server::start(&t.backend, "10.2.0.2:8000");
     let file = t.director.file("keep.lvs", FILE);
-    let mut keeper = start_keeper(&t, &file, &dir);
-    wait_for(&t, B3_DRAINED, true, "int2, never up, drained");
+    let mut keeper = start_keeper(&t, &file, &dir, 0);
+    wait_for(&t, &dir, B3_DRAINED, true, "int2, never up, drained");
     signal(&keeper, libc::SIGTERM);
     assert_eq!(keeper.wait().expect("lvsh keep ends").code(), Some(0));
     let status = t.director.lvsh().env("LVSH_RUN_DIR", &dir).args(["keep", "--status"]).run();
     assert!(status.stdout.contains("\"drained\": true"), "{}", status.stdout);
 
     // Restarted: the first apply already holds int2 at weight 0.
-    let mut keeper = start_keeper(&t, &file, &dir);
+    let mut keeper = start_keeper(&t, &file, &dir, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kinds(&dir).iter().filter(|k| *k == "started").count() < 2 {
+        assert!(Instant::now() < deadline, "the second keeper did not start: {:?}", kinds(&dir));
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let watch_until = Instant::now() + Duration::from_millis(1500);
     while Instant::now() < watch_until {
         assert!(!t.director.save().lines().any(|l| l == B3), "int2 got its weight back while down");
@@ -205,4 +277,79 @@ fn a_keeper_restarted_while_a_backend_is_down_keeps_it_drained() {
     signal(&keeper, libc::SIGTERM);
     assert_eq!(keeper.wait().expect("lvsh keep ends").code(), Some(0));
     b2.stop();
+}
+
+/// `watch --json`: changes made by anyone (here ipvsadm) come out as the
+/// keeper's events do, one JSON line each, in order.
+#[test]
+fn watch_json_names_each_change_made_by_anyone() {
+    let ns = TestNs::new();
+    ns.ipvsadm_line("-A -t 10.1.0.1:80 -s rr");
+    let mut child = ns
+        .lvsh()
+        .args(["-c", "watch --json interval 100ms count 150"])
+        .into_command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lvsh watch starts");
+    // Lines as they come, so the changes start once watch sees them.
+    let stdout = child.stdout.take().expect("watch's stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut mark = 0;
+    let started = loop {
+        mark += 1;
+        ns.ipvsadm_line(&format!("-A -t 10.9.9.{mark}:80 -s rr"));
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "watch --json said nothing of a service added");
+    };
+    assert!(started.contains("\"event\":\"service-added\""), "{started}");
+    while rx.recv_timeout(Duration::from_millis(300)).is_ok() {}
+    for line in [
+        "-a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 3",
+        "-e -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 7",
+        "-E -t 10.1.0.1:80 -s wrr",
+        "-A -u 10.1.0.1:53 -s rr",
+        "-d -t 10.1.0.1:80 -r 10.2.0.2:8000",
+        "-D -u 10.1.0.1:53",
+    ] {
+        ns.ipvsadm_line(line);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let out = child.wait_with_output().expect("lvsh watch ends");
+    reader.join().expect("the reader ends");
+    let stdout: Vec<String> = rx.try_iter().collect();
+    let stdout = stdout.join("\n");
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect();
+    let seen: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (text("event"), text("from"), text("to"))
+        })
+        .collect();
+    let want = [
+        ("backend-added", "", "masq weight 3"),
+        ("backend-changed", "masq weight 3", "masq weight 7"),
+        ("service-changed", "service tcp 10.1.0.1:80 rr", "service tcp 10.1.0.1:80 wrr"),
+        ("service-added", "", "service udp 10.1.0.1:53 rr"),
+        ("backend-removed", "masq weight 7", ""),
+        ("service-removed", "service udp 10.1.0.1:53 rr", ""),
+    ];
+    let want: Vec<(String, String, String)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(seen, want, "{stdout}");
+    assert!(events.iter().all(|e| e["time"].as_f64().is_some_and(|t| t > 1.7e9)), "{stdout}");
+    assert_eq!(events[0]["backend"], "10.2.0.2:8000");
+    assert_eq!(events[0]["key"], "tcp 10.1.0.1:80");
 }

@@ -162,7 +162,7 @@ fn settle(director: &TestNs, connections: u64) {
 }
 
 /// A judge's path in the guest, or the test fails saying why it is missing.
-fn judge(program: &str, package: &str) -> String {
+pub(crate) fn judge(program: &str, package: &str) -> String {
     let path = std::env::var("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
@@ -181,7 +181,7 @@ fn judge_node_exporter() -> String {
 }
 
 /// `promtool check metrics` finds no problem in `text`.
-fn promtool_accepts(promtool: &str, text: &str) {
+pub(crate) fn promtool_accepts(promtool: &str, text: &str) {
     let mut check = Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -171,6 +171,17 @@ pub static WATCH: Options<WatchStmt> = Options {
             get: |w| w.show.options.exact.then_some(Val::Flag),
         },
         Opt {
+            word: "--json",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "instead of the listing, a JSON line for each change made by anyone (service or backend added, removed, changed)",
+            example: "",
+            rhai: None,
+            set: |w, _| w.show.json = true,
+            get: |w| w.show.json.then_some(Val::Flag),
+        },
+        Opt {
             word: "interval",
             alias: None,
             kind: Kind::Duration,

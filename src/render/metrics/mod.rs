@@ -9,6 +9,7 @@
 //! to the same list: [`exposition`] orders them by name and writes each
 //! family's `# HELP` and `# TYPE` once, even when it comes in several parts.
 
+pub mod keep;
 pub mod lvsh;
 pub mod node;
 
