@@ -100,6 +100,8 @@ impl App {
                             sources = read;
                             keeper.reload(desired);
                             keeper.counts.reloads += 1;
+                            // New files: no pause left over from the old ones' refusals.
+                            repair = Repair::default();
                             log.event("reloaded", json!({"files": names}), "re-read the files");
                             repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
                         }
