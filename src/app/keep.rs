@@ -240,8 +240,12 @@ impl Repair {
                         let fields = render::watch::change_json(&change, &name_of, None);
                         let text = |k: &str| fields[k].as_str().unwrap_or_default().to_string();
                         let what = [text("service"), text("backend")].join(" ");
-                        let says =
-                            format!("{} {}: {} -> {}", change.kind(), what.trim(), text("from"), text("to"));
+                        let settings = match (text("from").as_str(), text("to").as_str()) {
+                            ("", to) => to.to_string(),
+                            (from, "") => format!("was {from}"),
+                            (from, to) => format!("{from} -> {to}"),
+                        };
+                        let says = format!("{} {}: {settings}", change.kind(), what.trim());
                         log.event(change.kind(), fields, &says);
                     }
                 }
