@@ -40,6 +40,9 @@ pub struct KeepOptions {
     pub metrics: Option<SocketAddr>,
 }
 
+/// How stale the state file may get while nothing changes.
+const STATE_EVERY: Duration = Duration::from_secs(10);
+
 /// The longest pause between retries of a refused repair.
 const MOST_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -90,6 +93,10 @@ impl App {
         notify("READY=1");
         let mut due: HashMap<BackendKey, Instant> = HashMap::new();
         let mut next_read = Instant::now() + options.interval;
+        let mut targets = keeper.targets();
+        // The state file is written at each change, and otherwise now and
+        // then, so that `--status` shows recent runs of checks.
+        let mut state_written = Instant::now();
         loop {
             match interrupt::pending() {
                 Some(Signal::Hup) => {
@@ -99,6 +106,7 @@ impl App {
                         Ok((read, desired)) => {
                             sources = read;
                             keeper.reload(desired);
+                            targets = keeper.targets();
                             keeper.counts.reloads += 1;
                             // New files: no pause left over from the old ones' refusals.
                             repair = Repair::default();
@@ -126,32 +134,41 @@ impl App {
                 None => {}
             }
             let now = Instant::now();
-            let ready: Vec<Target> = keeper
-                .targets()
-                .into_iter()
+            let ready: Vec<Target> = targets
+                .iter()
                 .filter(|t| due.get(&(t.service, t.backend)).is_none_or(|at| *at <= now))
+                .cloned()
                 .collect();
+            let mut acted = false;
             if !ready.is_empty() {
+                acted = true;
                 let outcomes = run_checks(&interp.lab, &ready, &netns);
-                let mut drains = false;
+                let (mut drains, mut changed) = (false, false);
                 for (target, outcome) in ready.iter().zip(outcomes) {
                     due.insert((target.service, target.backend), now + target.interval);
                     for change in keeper.record(target, &outcome) {
+                        changed = true;
                         drains |= matches!(change, Change::Drained | Change::Restored);
                         health_event(&mut log, target, &change, &outcome);
                     }
                 }
-                write_state(&state, &keeper);
+                if changed || state_written.elapsed() >= STATE_EVERY {
+                    write_state(&state, &keeper);
+                    state_written = Instant::now();
+                }
                 if drains {
                     repair.run(&mut interp, &sources, &mut keeper, &mut log, "health");
                 }
             }
             if now >= next_read {
+                acted = true;
                 next_read = now + options.interval;
                 repair.run(&mut interp, &sources, &mut keeper, &mut log, "drift");
             }
-            if let Ok(mut s) = shown.lock() {
-                *s = Snapshot::of(&keeper);
+            if acted && options.metrics.is_some() {
+                if let Ok(mut s) = shown.lock() {
+                    *s = Snapshot::of(&keeper);
+                }
             }
             let next_check = due.values().min().copied().unwrap_or(next_read);
             let wake = next_check.min(next_read).saturating_duration_since(Instant::now());
@@ -266,22 +283,51 @@ impl Repair {
     }
 }
 
-/// Runs each check from its namespace, all at once; their outcomes in order.
+/// Threads a round of checks takes in one namespace: enough that checks
+/// waiting out their timeout do not hold the others long, few enough that
+/// a round of hundreds of backends costs a handful of threads.
+const CHECKERS: usize = 32;
+
+/// Runs each check from its namespace, the checks of a namespace shared out
+/// among at most [`CHECKERS`] threads that each enter it once; their
+/// outcomes in `targets`' order.
 fn run_checks(lab: &crate::lab::Lab, targets: &[Target], director: &Netns) -> Vec<Result<Duration, String>> {
+    let mut groups: Vec<(Netns, Vec<usize>)> = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let netns = t.from.as_deref().map_or_else(|| director.clone(), |n| lab.resolve(n));
+        match groups.iter_mut().find(|(n, _)| *n == netns) {
+            Some((_, indices)) => indices.push(i),
+            None => groups.push((netns, vec![i])),
+        }
+    }
+    let mut outcomes: Vec<Result<Duration, String>> = vec![Err("not checked".into()); targets.len()];
     std::thread::scope(|scope| {
-        let handles: Vec<_> = targets
-            .iter()
-            .map(|t| {
-                let netns = t.from.as_deref().map_or_else(|| director.clone(), |n| lab.resolve(n));
-                scope.spawn(move || {
-                    netns
-                        .run(|| crate::probe::health::check_once(&t.check, t.backend, t.timeout))
-                        .unwrap_or_else(|e| Err(format!("cannot enter {netns}: {e}")))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("the check panicked".into()))).collect()
-    })
+        let mut running = Vec::new();
+        for (netns, indices) in &groups {
+            for chunk in indices.chunks(indices.len().div_ceil(CHECKERS).max(1)) {
+                let check = move || -> Vec<Result<Duration, String>> {
+                    let each = |&i: &usize| {
+                        let t = &targets[i];
+                        crate::probe::health::check_once(&t.check, t.backend, t.timeout)
+                    };
+                    match netns.run(|| chunk.iter().map(each).collect()) {
+                        Ok(results) => results,
+                        Err(e) => chunk.iter().map(|_| Err(format!("cannot enter {netns}: {e}"))).collect(),
+                    }
+                };
+                running.push((chunk, scope.spawn(check)));
+            }
+        }
+        for (chunk, handle) in running {
+            let results = handle
+                .join()
+                .unwrap_or_else(|_| chunk.iter().map(|_| Err("the check panicked".into())).collect());
+            for (&i, result) in chunk.iter().zip(results) {
+                outcomes[i] = result;
+            }
+        }
+    });
+    outcomes
 }
 
 fn health_event(log: &mut Log, t: &Target, change: &Change, outcome: &Result<Duration, String>) {

@@ -176,7 +176,7 @@ pub(crate) fn judge(program: &str, package: &str) -> String {
         })
 }
 
-fn judge_node_exporter() -> String {
+pub(crate) fn judge_node_exporter() -> String {
     judge("prometheus-node-exporter", "prometheus-node-exporter")
 }
 
@@ -197,7 +197,7 @@ pub(crate) fn promtool_accepts(promtool: &str, text: &str) {
 
 /// node_exporter with only its ipvs collector, on 127.0.0.1:9100 in a
 /// namespace; ended when dropped.
-struct NodeExporter {
+pub(crate) struct NodeExporter {
     process: Child,
     ns: lvsh::ipvs::Netns,
     log: String,
@@ -205,16 +205,22 @@ struct NodeExporter {
 
 impl NodeExporter {
     fn start(ns: &TestNs, program: &str) -> NodeExporter {
-        let log = ns.file("node-exporter.log", "");
+        NodeExporter::start_in(&ns.name, program)
+    }
+
+    /// node_exporter in the namespace `name` (one the test did not make as
+    /// a `TestNs`, such as a lab node's).
+    pub(crate) fn start_in(name: &str, program: &str) -> NodeExporter {
+        let log = format!("/tmp/{name}-node-exporter.log");
         let process = Command::new(IP)
-            .args(["netns", "exec", &ns.name, program])
+            .args(["netns", "exec", name, program])
             .args(["--collector.disable-defaults", "--collector.ipvs", "--web.listen-address=127.0.0.1:9100"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("node_exporter's log"))
             .spawn()
             .expect("start node_exporter");
-        let mut exporter = NodeExporter { process, ns: ns.netns(), log };
+        let mut exporter = NodeExporter { process, ns: lvsh::ipvs::Netns::Named(name.to_string()), log };
         let deadline = Instant::now() + Duration::from_secs(60);
         while exporter.connect().is_err() {
             if let Ok(Some(status)) = exporter.process.try_wait() {
@@ -235,7 +241,7 @@ impl NodeExporter {
     }
 
     /// The text of `GET /metrics`, from inside the namespace.
-    fn scrape(&self) -> String {
+    pub(crate) fn scrape(&self) -> String {
         let mut stream = self.connect().expect("connect to node_exporter");
         stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a read timeout");
         stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("ask node_exporter");
