@@ -20,12 +20,17 @@
 //! `getsockopt` (`IP_VS_SO_GET_DESTS`, which allocates nothing in the
 //! kernel, unlike a netlink dump). `listing-table` reads them as lvsh does,
 //! `NetlinkKernel::table()` (which also reads an atomic list of the IPv4
-//! services, to find what a dump skips). Neither renders anything; each
-//! prints one line, how much it read, for the bench to check.
+//! services, to find what a dump skips). `listing THREADS` splits the
+//! services' backends among that many threads, each with its own socket:
+//! whether reading in parallel (the bench's guest has 2 vCPUs) goes below
+//! the one-thread floor. None renders anything; each prints one line, how
+//! much it read, for the bench to check.
 //!
-//!   lvsh-bench-floor restore RULES          prints `FLOOR restore SECONDS REQUESTS`
-//!   lvsh-bench-floor restore-minimal RULES  prints `FLOOR restore-minimal SECONDS REQUESTS`
+//!   lvsh-bench-floor restore RULES          prints `FLOOR restore SECONDS REQUESTS parse S encode S`
+//!   lvsh-bench-floor restore-minimal RULES  prints `FLOOR restore-minimal SECONDS REQUESTS parse S encode S`
 //!   lvsh-bench-floor listing                prints `FLOOR listing SERVICES BACKENDS`
+//!   lvsh-bench-floor listing THREADS        the same, the backends read by THREADS threads
+//!                                           (`FLOOR listing-THREADS ...` when more than one)
 //!   lvsh-bench-floor listing-table          prints `FLOOR listing-table SERVICES BACKENDS`
 //!   lvsh-bench-floor peak CMD ARGS...       runs CMD, then prints `PEAK KIB`
 //!
@@ -70,14 +75,16 @@ const NETLINK_CAP_ACK: libc::c_int = 10;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1..).unwrap_or_default() {
-        [cmd, rules] if cmd == "restore" => operations(rules).and_then(|ops| send_timed("restore", &ops)),
-        [cmd, rules] if cmd == "restore-minimal" => {
-            minimal_operations(rules).and_then(|ops| send_timed("restore-minimal", &ops))
-        }
-        [cmd] if cmd == "listing" => listing(),
+        [cmd, rules] if cmd == "restore" => restore("restore", operations, rules),
+        [cmd, rules] if cmd == "restore-minimal" => restore("restore-minimal", minimal_operations, rules),
+        [cmd] if cmd == "listing" => listing(1),
+        [cmd, threads] if cmd == "listing" => match threads.parse() {
+            Ok(threads) if threads > 0 => listing(threads),
+            _ => Err(format!("listing THREADS: {threads} is not a positive number")),
+        },
         [cmd] if cmd == "listing-table" => listing_table(),
         [cmd, program, args @ ..] if cmd == "peak" => peak(program, args),
-        _ => Err("usage: lvsh-bench-floor restore RULES | restore-minimal RULES | listing | listing-table | peak CMD ARGS..."
+        _ => Err("usage: lvsh-bench-floor restore RULES | restore-minimal RULES | listing [THREADS] | listing-table | peak CMD ARGS..."
             .to_string()),
     };
     if let Err(e) = result {
@@ -162,9 +169,15 @@ fn address(word: &str, line: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{line}: {word} is not an IPv4 ADDR:PORT"))
 }
 
-/// Encodes `ops`, then sends them and counts their acks on the clock;
-/// prints `FLOOR LABEL SECONDS REQUESTS`.
-fn send_timed(label: &str, ops: &[Op]) -> Result<(), String> {
+/// Reads `rules` with `parse`, encodes the operations, then sends them and
+/// counts their acks on the clock; prints `FLOOR LABEL SECONDS REQUESTS
+/// parse SECONDS encode SECONDS`: the kernel's time, and how long reading
+/// and parsing the file, and encoding (with the family's lookup and the
+/// socket), took.
+fn restore(label: &str, parse: fn(&str) -> Result<Vec<Op>, String>, rules: &str) -> Result<(), String> {
+    let begun = Instant::now();
+    let ops = parse(rules)?;
+    let parsed = Instant::now();
     let family = NetlinkKernel::connect().map_err(|e| e.to_string())?.family_id();
     let mut batches = Vec::new();
     let mut seq = 0u32;
@@ -179,6 +192,7 @@ fn send_timed(label: &str, ops: &[Op]) -> Result<(), String> {
     let socket = netlink_socket()?;
     let mut rx = vec![0u8; 1 << 20];
     let start = Instant::now();
+    let (parse, encode) = (parsed - begun, start - parsed);
     for (buf, count) in &batches {
         // SAFETY: `buf` is valid for its length during the call.
         let sent = unsafe { libc::send(socket.as_raw_fd(), buf.as_ptr().cast(), buf.len(), 0) };
@@ -194,20 +208,43 @@ fn send_timed(label: &str, ops: &[Op]) -> Result<(), String> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("FLOOR {label} {secs:.6} {}", ops.len());
+    println!(
+        "FLOOR {label} {secs:.6} {} parse {:.6} encode {:.6}",
+        ops.len(),
+        parse.as_secs_f64(),
+        encode.as_secs_f64()
+    );
     Ok(())
 }
 
 /// Every field `ipvsadm -L -n` prints, read with the fewest kernel calls
-/// (see the module doc); prints only how many services and backends.
-fn listing() -> Result<(), String> {
+/// (see the module doc), the backends by `threads` threads, each with its
+/// own socket and its share of the services; prints only how many services
+/// and backends it read.
+fn listing(threads: usize) -> Result<(), String> {
     let mut kernel = NetlinkKernel::connect().map_err(|e| e.to_string())?;
     // The header line's version and connection table size.
     kernel.info().map_err(|e| e.to_string())?;
     let services = service_keys(kernel.family_id())?;
+    let share = services.len().div_ceil(threads).max(1);
+    let backends = std::thread::scope(|scope| {
+        let readers: Vec<_> = services.chunks(share).map(|keys| scope.spawn(|| backends_of(keys))).collect();
+        readers
+            .into_iter()
+            .map(|r| r.join().map_err(|_| "a reader thread panicked".to_string())?)
+            .sum::<Result<usize, String>>()
+    })?;
+    let label = if threads == 1 { "listing".to_string() } else { format!("listing-{threads}") };
+    println!("FLOOR {label} {} {backends}", services.len());
+    Ok(())
+}
+
+/// How many backends the services of `keys` have, each read with one
+/// `IP_VS_SO_GET_DESTS` on a socket of this thread's own.
+fn backends_of(keys: &[ServiceKey]) -> Result<usize, String> {
     let options = SockoptSocket::open_in(&Netns::Current).map_err(|e| e.to_string())?;
     let mut backends = 0;
-    for key in &services {
+    for key in keys {
         let mut room = FIRST_ROOM;
         let dests = loop {
             match options.ipv4_dests(key, room).map_err(|e| e.to_string())? {
@@ -226,8 +263,7 @@ fn listing() -> Result<(), String> {
         }
         backends += dests.len();
     }
-    println!("FLOOR listing {} {backends}", services.len());
-    Ok(())
+    Ok(backends)
 }
 
 /// The keys of every service, from one netlink dump on a socket of its own.
