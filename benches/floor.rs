@@ -26,8 +26,8 @@
 //! the one-thread floor. None renders anything; each prints one line, how
 //! much it read, for the bench to check.
 //!
-//!   lvsh-bench-floor restore RULES          prints `FLOOR restore SECONDS REQUESTS parse S encode S`
-//!   lvsh-bench-floor restore-minimal RULES  prints `FLOOR restore-minimal SECONDS REQUESTS parse S encode S`
+//!   lvsh-bench-floor restore RULES          prints `FLOOR restore SECONDS REQUESTS parse S encode S connect S`
+//!   lvsh-bench-floor restore-minimal RULES  prints `FLOOR restore-minimal SECONDS REQUESTS parse S encode S connect S`
 //!   lvsh-bench-floor listing                prints `FLOOR listing SERVICES BACKENDS`
 //!   lvsh-bench-floor listing THREADS        the same, the backends read by THREADS threads
 //!                                           (`FLOOR listing-THREADS ...` when more than one)
@@ -171,14 +171,17 @@ fn address(word: &str, line: &str) -> Result<SocketAddr, String> {
 
 /// Reads `rules` with `parse`, encodes the operations, then sends them and
 /// counts their acks on the clock; prints `FLOOR LABEL SECONDS REQUESTS
-/// parse SECONDS encode SECONDS`: the kernel's time, and how long reading
-/// and parsing the file, and encoding (with the family's lookup and the
-/// socket), took.
+/// parse S encode S connect S`: the kernel's time, and how long reading and
+/// parsing the file, encoding, and opening the sockets (with the family's
+/// lookup) took.
 fn restore(label: &str, parse: fn(&str) -> Result<Vec<Op>, String>, rules: &str) -> Result<(), String> {
     let begun = Instant::now();
     let ops = parse(rules)?;
     let parsed = Instant::now();
     let family = NetlinkKernel::connect().map_err(|e| e.to_string())?.family_id();
+    let socket = netlink_socket()?;
+    let mut rx = vec![0u8; 1 << 20];
+    let connected = Instant::now();
     let mut batches = Vec::new();
     let mut seq = 0u32;
     for chunk in ops.chunks(PER_SEND) {
@@ -189,10 +192,8 @@ fn restore(label: &str, parse: fn(&str) -> Result<Vec<Op>, String>, rules: &str)
         }
         batches.push((buf, chunk.len()));
     }
-    let socket = netlink_socket()?;
-    let mut rx = vec![0u8; 1 << 20];
     let start = Instant::now();
-    let (parse, encode) = (parsed - begun, start - parsed);
+    let (parse, connect, encode) = (parsed - begun, connected - parsed, start - connected);
     for (buf, count) in &batches {
         // SAFETY: `buf` is valid for its length during the call.
         let sent = unsafe { libc::send(socket.as_raw_fd(), buf.as_ptr().cast(), buf.len(), 0) };
@@ -209,10 +210,11 @@ fn restore(label: &str, parse: fn(&str) -> Result<Vec<Op>, String>, rules: &str)
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "FLOOR {label} {secs:.6} {} parse {:.6} encode {:.6}",
+        "FLOOR {label} {secs:.6} {} parse {:.6} encode {:.6} connect {:.6}",
         ops.len(),
         parse.as_secs_f64(),
-        encode.as_secs_f64()
+        encode.as_secs_f64(),
+        connect.as_secs_f64()
     );
     Ok(())
 }
