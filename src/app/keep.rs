@@ -91,9 +91,9 @@ impl App {
         repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
         write_state(&state, &keeper);
         notify("READY=1");
-        let mut due: HashMap<BackendKey, Instant> = HashMap::new();
         let mut next_read = Instant::now() + options.interval;
         let mut targets = keeper.targets();
+        let mut due = spread(&targets);
         // The state file is written at each change, and otherwise now and
         // then, so that `--status` shows recent runs of checks.
         let mut state_written = Instant::now();
@@ -107,6 +107,7 @@ impl App {
                             sources = read;
                             keeper.reload(desired);
                             targets = keeper.targets();
+                            due = spread(&targets);
                             keeper.counts.reloads += 1;
                             // New files: no pause left over from the old ones' refusals.
                             repair = Repair::default();
@@ -172,7 +173,7 @@ impl App {
             }
             let next_check = due.values().min().copied().unwrap_or(next_read);
             let wake = next_check.min(next_read).saturating_duration_since(Instant::now());
-            std::thread::sleep(wake.clamp(Duration::from_millis(5), Duration::from_millis(100)));
+            std::thread::sleep(wake.clamp(TICK, TICK * 2));
         }
     }
 
@@ -283,14 +284,35 @@ impl Repair {
     }
 }
 
+/// When each backend is first checked: spread over its interval, so that
+/// hundreds of checks do not all come at once, to the keeper or to a
+/// server behind several backends.
+fn spread(targets: &[Target]) -> HashMap<BackendKey, Instant> {
+    let now = Instant::now();
+    let n = targets.len().max(1) as u32;
+    targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.service, t.backend), now + t.interval * (i as u32) / n))
+        .collect()
+}
+
+/// How often the keeper looks for checks that are due: checks spread over
+/// their interval are run in batches of this much time.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The fewest checks a thread takes: a thread (and entering a namespace)
+/// costs more than a check that is answered at once.
+const PER_THREAD: usize = 8;
+
 /// Threads a round of checks takes in one namespace: enough that checks
 /// waiting out their timeout do not hold the others long, few enough that
 /// a round of hundreds of backends costs a handful of threads.
 const CHECKERS: usize = 32;
 
 /// Runs each check from its namespace, the checks of a namespace shared out
-/// among at most [`CHECKERS`] threads that each enter it once; their
-/// outcomes in `targets`' order.
+/// among at most [`CHECKERS`] threads of at least [`PER_THREAD`] checks,
+/// each entering it once; their outcomes in `targets`' order.
 fn run_checks(lab: &crate::lab::Lab, targets: &[Target], director: &Netns) -> Vec<Result<Duration, String>> {
     let mut groups: Vec<(Netns, Vec<usize>)> = Vec::new();
     for (i, t) in targets.iter().enumerate() {
@@ -304,7 +326,7 @@ fn run_checks(lab: &crate::lab::Lab, targets: &[Target], director: &Netns) -> Ve
     std::thread::scope(|scope| {
         let mut running = Vec::new();
         for (netns, indices) in &groups {
-            for chunk in indices.chunks(indices.len().div_ceil(CHECKERS).max(1)) {
+            for chunk in indices.chunks(indices.len().div_ceil(CHECKERS).max(PER_THREAD)) {
                 let check = move || -> Vec<Result<Duration, String>> {
                     let each = |&i: &usize| {
                         let t = &targets[i];
