@@ -113,6 +113,10 @@ pub enum Command {
         /// namespace last wrote it, and end.
         #[arg(long)]
         status: bool,
+        /// Also remove the services the files do not declare, at the start
+        /// and whenever one appears (as `apply --prune`).
+        #[arg(long)]
+        prune: bool,
         /// Serve Prometheus metrics at http://ADDR:PORT/metrics (in lvsh's
         /// own namespace): the table's, as `lvsh metrics` prints them, and
         /// the keeper's (health, drains, repairs, durations).

@@ -38,6 +38,8 @@ pub struct KeepOptions {
     pub status: bool,
     /// Serve `/metrics` here, in lvsh's own namespace.
     pub metrics: Option<SocketAddr>,
+    /// Also remove services the files do not declare (as `apply --prune`).
+    pub prune: bool,
 }
 
 /// How stale the state file may get while nothing changes.
@@ -87,7 +89,7 @@ impl App {
             json!({"files": names, "namespace": netns.to_string()}),
             "keeping the kernel at the files",
         );
-        let mut repair = Repair::default();
+        let mut repair = Repair { prune: options.prune, ..Repair::default() };
         repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
         write_state(&state, &keeper);
         notify("READY=1");
@@ -110,7 +112,7 @@ impl App {
                             due = spread(&targets);
                             keeper.counts.reloads += 1;
                             // New files: no pause left over from the old ones' refusals.
-                            repair = Repair::default();
+                            repair = Repair { prune: options.prune, ..Repair::default() };
                             log.event("reloaded", json!({"files": names}), "re-read the files");
                             repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
                         }
@@ -200,6 +202,8 @@ impl App {
 /// Repairs, and the pause before retrying a refused one.
 #[derive(Default)]
 struct Repair {
+    /// Services the files do not declare are removed too.
+    prune: bool,
     failures: u32,
     not_before: Option<Instant>,
 }
@@ -223,7 +227,7 @@ impl Repair {
             Err(e) => return self.failed(keeper, log, &format!("cannot read the kernel's table: {e}")),
         };
         let effective: Desired = keeper.effective();
-        let plan = converge::plan(&effective, &live, false);
+        let plan = converge::plan(&effective, &live, self.prune);
         if plan.in_sync() {
             self.failures = 0;
             return;

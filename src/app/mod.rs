@@ -60,12 +60,13 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::Apply { files, prune, drain, confirm }), _) => {
             app.apply(files, converge::ApplyOptions { prune: *prune, drain: *drain, confirm: *confirm })
         }
-        (Some(Command::Keep { files, interval, events, status, metrics }), _) => {
+        (Some(Command::Keep { files, interval, events, status, metrics, prune }), _) => {
             let options = keep::KeepOptions {
                 interval: *interval,
                 events: events.clone(),
                 status: *status,
                 metrics: *metrics,
+                prune: *prune,
             };
             app.keep(files, options)
         }

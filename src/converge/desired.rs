@@ -28,6 +28,28 @@ pub fn desired(files: &[&[Stmt]]) -> Result<Desired, Vec<FileDiagnostic>> {
             }
         }
     }
+    // A check of one backend needs that backend declared, wherever it is.
+    for (key, health, origin) in &builder.desired.health {
+        let Some(addr) = &health.backend else { continue };
+        let declared =
+            builder.desired.service(key).is_some_and(|s| s.backends.iter().any(|b| b.addr == addr.value));
+        if !declared {
+            let d = Diagnostic::error(
+                "lvs::apply::undeclared-backend",
+                format!(
+                    "`health` checks backend {} of service {key}, which the files do not declare",
+                    addr.value
+                ),
+                addr.span,
+                "no such backend declared",
+            )
+            .with_help(format!(
+                "declare it (`backend {} ...` in the service's block), or check the address",
+                addr.value
+            ));
+            builder.errors.push((origin.file, d));
+        }
+    }
     let mut errors = builder.errors;
     errors.sort_by_key(|(file, d)| (*file, d.primary.span.start));
     match errors.is_empty() {
@@ -315,6 +337,19 @@ mod tests {
     fn a_backend_of_an_undeclared_service_is_refused() {
         let found = errors(&["service web tcp 111.111.0.1:80\nbackend wbe 10.10.0.2:8000\n"]);
         assert_eq!(found[0].1, "lvs::apply::undeclared-service");
+    }
+
+    #[test]
+    fn a_health_check_of_a_backend_needs_it_declared_in_any_file_before_or_after() {
+        let found = errors(&[
+            "service web tcp 111.111.0.1:80 { backend 10.10.0.2:8000 }\nhealth web 10.10.0.3:8000 tcp\n",
+        ]);
+        assert_eq!(found[0].1, "lvs::apply::undeclared-backend");
+        // Declared in another file, after the check: fine.
+        let a = parse("service web tcp 111.111.0.1:80\nhealth web 10.10.0.3:8000 tcp\n");
+        let b = parse("backend web 10.10.0.3:8000\n");
+        let desired = desired(&[&a, &b]).unwrap();
+        assert_eq!(desired.health.len(), 1);
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::apply::not-declarative", "a statement `plan` and `apply` do not take: they converge to declarations (`service`, `backend`, `timeouts`) only"),
     ("lvs::apply::declared-twice", "a service, backend or service name declared twice in the files given to `plan` or `apply`"),
     ("lvs::apply::undeclared-service", "a `backend` whose service the files given to `plan` or `apply` do not declare"),
+    ("lvs::apply::undeclared-backend", "a `health` check of one backend that the files given to `apply` or `keep` do not declare"),
     ("lvs::import::syntax", "a keepalived.conf whose braces or quotes do not match: a `{` never closed, a `}` that closes nothing, a `\"` not closed on its line"),
     ("lvs::import::bad-value", "a keepalived.conf value `lvsh import` cannot read as keepalived does: an address, port, range, mark, number, scheduler, `lb_kind` or tunnel option, or real server thresholds the kernel refuses"),
     ("lvs::import::unknown-group", "`virtual_server group NAME` when the file has no `virtual_server_group NAME` (`import` follows no `include`)"),

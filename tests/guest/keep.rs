@@ -490,3 +490,33 @@ fn in_the_lab_int2_is_drained_when_its_server_stops_and_restored_when_it_returns
     let down = crate::support::lvsh().commands("lab down prefix kp-").run();
     assert_eq!(down.code, 0, "{}", down.stderr);
 }
+
+/// `--prune`: a service the files do not declare, added behind the
+/// keeper's back, is removed as drift, and said so.
+#[test]
+fn with_prune_a_service_added_behind_its_back_is_removed() {
+    let t = two_backends();
+    let dir = format!("/tmp/{}-keep", t.director.name);
+    std::fs::create_dir_all(&dir).expect("the test's directory");
+    let file =
+        t.director.file("keep.lvs", "service web tcp 10.1.0.1:80 rr {\n    backend 10.2.0.2:8000\n}\n");
+    let mut keeper = t
+        .director
+        .lvsh()
+        .env("LVSH_RUN_DIR", &dir)
+        .args(["keep", &file, "--prune", "--interval", "300ms", "--events", &format!("{dir}/events")])
+        .into_command()
+        .stdout(std::fs::File::create(format!("{dir}/said")).expect("the keeper's log"))
+        .stderr(std::fs::File::create(format!("{dir}/errors")).expect("the keeper's errors"))
+        .spawn()
+        .expect("lvsh keep starts");
+    wait_for(&t, &dir, "-a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 1", true, "the file applied");
+    t.director.ipvsadm_line("-A -u 10.1.0.1:53 -s rr");
+    wait_for(&t, &dir, "-A -u 10.1.0.1:53 -s rr", false, "the undeclared service removed");
+    signal(&keeper, libc::SIGTERM);
+    assert_eq!(keeper.wait().expect("lvsh keep ends").code(), Some(0));
+    let removed =
+        events(&dir).into_iter().find(|e| e["event"] == "service-removed").expect("a removal event");
+    assert_eq!(removed["key"], "udp 10.1.0.1:53");
+    assert_eq!(removed["from"], "service udp 10.1.0.1:53 rr");
+}
