@@ -66,6 +66,11 @@ impl App {
             Err(code) => return code,
         };
         let netns = interp.netns();
+        // A change awaiting confirmation would be undone by the keeper's repairs.
+        if let Some(code) = self.refuse_while_pending(&netns) {
+            return code;
+        }
+        eprint!("{}", crate::interp::recovery::warnings(&netns, self.color));
         let state = state_file(&netns);
         let mut log = match Log::open(options.events.as_deref()) {
             Ok(log) => log,

@@ -520,3 +520,15 @@ fn with_prune_a_service_added_behind_its_back_is_removed() {
     assert_eq!(removed["key"], "udp 10.1.0.1:53");
     assert_eq!(removed["from"], "service udp 10.1.0.1:53 rr");
 }
+
+/// A change awaiting `lvsh confirm` is not fought by a keeper: it refuses
+/// to start, as `apply` does, until the change is confirmed.
+#[test]
+fn a_keeper_does_not_start_while_a_change_awaits_confirmation() {
+    let ns = TestNs::new();
+    let file = ns.file("web.lvs", "service web tcp 10.1.0.1:80 rr\n");
+    ns.lvsh().args(["apply", "--confirm", "60s", &file]).run().succeeds();
+    let out = ns.lvsh().args(["keep", &file]).run().exits(4);
+    assert!(out.stderr.contains("a change awaits confirmation in this namespace"), "{}", out.stderr);
+    ns.lvsh().arg("confirm").run().succeeds();
+}
