@@ -75,8 +75,13 @@ impl App {
         let mut log = match Log::open(options.events.as_deref()) {
             Ok(log) => log,
             Err(e) => {
-                let message = format!("cannot open the events file: {e}");
-                return self.fail_plain(&message, None, crate::interp::FailureKind::Environment);
+                let file = options.events.as_deref().map(Path::display);
+                let message = format!(
+                    "cannot open the events file {}: {e}",
+                    file.map(|f| f.to_string()).unwrap_or_default()
+                );
+                let help = "give --events a file lvsh may append to (its folder must exist), or - for standard output";
+                return self.fail_plain(&message, Some(help), crate::interp::FailureKind::Environment);
             }
         };
         let mut keeper = Keeper::new(desired, &read_drained(&state));
@@ -454,7 +459,7 @@ fn write_state(path: &Path, keeper: &Keeper) {
         .filter_map(|t| {
             let h = keeper.health(t.service, t.backend)?;
             Some(json!({
-                "service": t.label, "key": key_text(&t.service), "backend": t.backend.to_string(),
+                "service": t.label, "key": t.service.to_string(), "backend": t.backend.to_string(),
                 "drained": h.drained, "passing": h.last_ok, "streak": h.streak, "reason": h.reason,
             }))
         })
@@ -467,10 +472,6 @@ fn write_state(path: &Path, keeper: &Keeper) {
     if let Err(e) = written {
         eprintln!("lvsh keep: warning: cannot write its state to {}: {e}", path.display());
     }
-}
-
-fn key_text(key: &ServiceKey) -> String {
-    key.to_string()
 }
 
 /// What the metrics server shows of the keeper: its state after its last round.
@@ -537,11 +538,11 @@ fn answer(mut stream: TcpStream, netns: &Netns, shown: &Shown) -> std::io::Resul
 fn metrics_text(netns: &Netns, shown: &Shown) -> Result<String, crate::ipvs::KernelError> {
     use crate::ipvs::Kernel;
     let mut kernel = crate::ipvs::NetlinkKernel::connect_in(netns)?;
-    let mut rows = Vec::new();
-    for entry in kernel.services()? {
-        let backends = kernel.backends(&entry.service.key)?;
-        rows.push(render::ipvsadm::ServiceRow { entry, backends });
-    }
+    let rows: Vec<render::ipvsadm::ServiceRow> = kernel
+        .table_counted()?
+        .into_iter()
+        .map(|(entry, backends)| render::ipvsadm::ServiceRow { entry, backends })
+        .collect();
     let totals = crate::ipvs::totals::read_totals(netns)?;
     let snapshot = shown
         .lock()

@@ -20,11 +20,8 @@ impl Interpreter {
     /// The whole table: every service with its backends and their counters.
     pub(super) fn table(&mut self) -> Result<Table, KernelError> {
         let info = self.kernel.info()?;
-        let mut services = Vec::new();
-        for entry in self.kernel.services()? {
-            let backends = self.kernel.backends(&entry.service.key)?;
-            services.push(ServiceRow { entry, backends });
-        }
+        let rows = self.kernel.table_counted()?;
+        let services = rows.into_iter().map(|(entry, backends)| ServiceRow { entry, backends }).collect();
         Ok(Table { info, services })
     }
 

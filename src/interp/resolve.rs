@@ -41,17 +41,13 @@ impl Interpreter {
 }
 
 impl Interpreter {
-    /// `health`: the check is kept with its service (which must be known);
-    /// a later one for the same service and backend replaces it.
+    /// `health` in a run: a declaration for `lvsh keep`, which reads it
+    /// from the files; here its service must be known, as for any statement.
     pub(super) fn declare_health(
         &mut self,
         source: &Source,
         health: &crate::lang::ast::HealthStmt,
     ) -> Result<(), Failure> {
-        let key = self.resolve(source, Some(&health.service))?;
-        let backend = health.backend.as_ref().map(|b| b.value);
-        self.session.health.retain(|(k, h)| !(*k == key && h.backend.as_ref().map(|b| b.value) == backend));
-        self.session.health.push((key, health.clone()));
-        Ok(())
+        self.resolve(source, Some(&health.service)).map(drop)
     }
 }

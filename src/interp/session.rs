@@ -14,8 +14,6 @@ pub struct Session {
     probes: HashMap<ServiceKey, ProbeResult>,
     /// Weights of backends `check --drain-failed` set to 0, to restore.
     drained: HashMap<(ServiceKey, std::net::SocketAddr), u32>,
-    /// The health checks declared, by service (`lvsh keep` runs them).
-    pub health: Vec<(ServiceKey, crate::lang::ast::HealthStmt)>,
 }
 
 impl Session {

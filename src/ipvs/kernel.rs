@@ -38,6 +38,18 @@ pub trait Kernel {
     ) -> Result<Vec<BackendEntry>, KernelError> {
         self.backends(key)
     }
+    /// Every service with its backends, with every counter (listings with
+    /// `--stats` or `--rate`, metrics).
+    fn table_counted(&mut self) -> Result<Vec<(ServiceEntry, Vec<BackendEntry>)>, KernelError> {
+        let services = self.services()?;
+        services
+            .into_iter()
+            .map(|entry| {
+                let backends = self.backends(&entry.service.key)?;
+                Ok((entry, backends))
+            })
+            .collect()
+    }
     /// Every service with its backends, their counters zero.
     fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<BackendEntry>)>, KernelError> {
         let services = self.services_counted()?;

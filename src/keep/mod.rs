@@ -44,6 +44,14 @@ pub struct Health {
     pub reason: Option<String>,
 }
 
+impl Health {
+    /// Before its first check: taken as passing (a backend starts in
+    /// service), unless it was drained when the keeper last stopped.
+    fn at_start(drained: bool) -> Health {
+        Health { drained, last_ok: !drained, ..Health::default() }
+    }
+}
+
 /// What a check changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -99,7 +107,7 @@ impl Keeper {
         for target in keeper.targets() {
             let key = (target.service, target.backend);
             let drained = drained.contains(&key);
-            keeper.health.insert(key, Health { drained, last_ok: !drained, ..Health::default() });
+            keeper.health.insert(key, Health::at_start(drained));
         }
         keeper
     }
@@ -110,10 +118,7 @@ impl Keeper {
         self.desired = desired;
         for target in self.targets() {
             let key = (target.service, target.backend);
-            self.health.insert(
-                key,
-                old.get(&key).cloned().unwrap_or_else(|| Health { last_ok: true, ..Health::default() }),
-            );
+            self.health.insert(key, old.get(&key).cloned().unwrap_or_else(|| Health::at_start(false)));
         }
     }
 
@@ -143,10 +148,8 @@ impl Keeper {
 
     /// Counts one check's outcome; what it changed, if anything.
     pub fn record(&mut self, target: &Target, outcome: &Result<Duration, String>) -> Vec<Change> {
-        let health = self
-            .health
-            .entry((target.service, target.backend))
-            .or_insert_with(|| Health { last_ok: true, ..Health::default() });
+        let health =
+            self.health.entry((target.service, target.backend)).or_insert_with(|| Health::at_start(false));
         let ok = outcome.is_ok();
         let key = (target.service, target.backend);
         let tally = self.counts.checks.entry(key).or_default();

@@ -318,7 +318,7 @@ pub(super) fn http_status(reply: &[u8]) -> Result<Vec<u8>, Failure> {
     }
 }
 
-fn failure(e: std::io::Error, probe: &ProbeSpec) -> Failure {
+pub(super) fn failure(e: std::io::Error, probe: &ProbeSpec) -> Failure {
     match e.kind() {
         ErrorKind::ConnectionRefused => Failure::Refused,
         ErrorKind::TimedOut | ErrorKind::WouldBlock => Failure::Timeout,

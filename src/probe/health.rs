@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::connect::{connect_once, ProbeSpec};
+use super::connect::{connect_once, failure, ProbeSpec};
 use super::result::Failure;
 
 /// What one health check does, against one backend's address and port.
@@ -34,13 +34,9 @@ pub fn check_once(
     spec.options.timeout = timeout;
     let outcome = match check {
         // Accepted is healthy: a server that waits for a request is not kept waiting for.
-        HealthCheck::Tcp => {
-            std::net::TcpStream::connect_timeout(&backend, timeout).map(drop).map_err(|e| match e.kind() {
-                std::io::ErrorKind::ConnectionRefused => "refused".to_string(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => "timed out".to_string(),
-                _ => e.to_string(),
-            })
-        }
+        HealthCheck::Tcp => std::net::TcpStream::connect_timeout(&backend, timeout)
+            .map(drop)
+            .map_err(|e| failure(e, &spec).to_string()),
         HealthCheck::Http { path, status, expect } => {
             // The probe's own HTTP reading takes any status below 400; the
             // range and the text are judged here.

@@ -181,15 +181,22 @@ service tcp 10.0.0.4:80 rr { backend 10.0.4.1:80 masq }
     // Without the refused one, the same stretch lands whole.
     let path = script(&ns, &std::fs::read_to_string(&path).expect("the script").replace("nosuchsched", "sh"));
     ns.lvsh().args(["run", &path]).run().succeeds();
-    let save = ns.save();
-    for line in [
-        "-A -t 10.0.0.1:80 -s rr\n",
-        "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 4\n",
-        "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -m -w 1\n",
-        "-a -t 10.0.0.2:80 -r 10.0.2.1:80 -m -w 1\n",
-        "-A -t 10.0.0.3:80 -s sh\n",
-        "-a -t 10.0.0.4:80 -r 10.0.4.1:80 -m -w 1\n",
-    ] {
+    holds(
+        &ns.save(),
+        &[
+            "-A -t 10.0.0.1:80 -s rr\n",
+            "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 4\n",
+            "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -m -w 1\n",
+            "-a -t 10.0.0.2:80 -r 10.0.2.1:80 -m -w 1\n",
+            "-A -t 10.0.0.3:80 -s sh\n",
+            "-a -t 10.0.0.4:80 -r 10.0.4.1:80 -m -w 1\n",
+        ],
+    );
+}
+
+/// Every line is in the saved table.
+fn holds(save: &str, lines: &[&str]) {
+    for line in lines {
         assert!(save.contains(line), "{line} in {save}");
     }
 }
@@ -211,16 +218,17 @@ fn a_long_stretch_of_declarations_reads_the_table_once_and_edits_what_differs() 
     let path = script(&ns, &text);
     ns.lvsh().args(["run", &path]).run().succeeds();
     let save = ns.save();
-    for line in [
-        "-A -t 10.0.0.1:80 -s rr\n",
-        "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 4\n",
-        "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -m -w 1\n",
-        // Not declared: left as it was.
-        "-A -t 10.0.0.2:80 -s rr\n",
-        "-a -t 10.0.0.20:80 -r 10.0.20.1:80 -m -w 1\n",
-    ] {
-        assert!(save.contains(line), "{line} in {save}");
-    }
+    holds(
+        &save,
+        &[
+            "-A -t 10.0.0.1:80 -s rr\n",
+            "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 4\n",
+            "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -m -w 1\n",
+            // Not declared: left as it was.
+            "-A -t 10.0.0.2:80 -s rr\n",
+            "-a -t 10.0.0.20:80 -r 10.0.20.1:80 -m -w 1\n",
+        ],
+    );
     assert_eq!(save.lines().count(), 3 + 1 + 2 * 18, "{save}");
     ns.lvsh().args(["run", &path]).run().succeeds();
     assert_eq!(ns.save(), save, "a second run changes nothing");

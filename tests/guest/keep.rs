@@ -67,7 +67,13 @@ health web http / interval 200ms timeout 300ms fall 2 rise 2
 /// A keeper of `file` on the topology's director, its state and events in
 /// `dir`, its metrics on 127.0.0.1:`port` (0: none).
 fn start_keeper(t: &Topology, file: &str, dir: &str, port: u16) -> Child {
+    start_keeper_with(t, file, dir, port, &[])
+}
+
+/// [`start_keeper`] with more of `lvsh keep`'s options.
+fn start_keeper_with(t: &Topology, file: &str, dir: &str, port: u16, more: &[&str]) -> Child {
     let mut args = vec!["keep".to_string(), file.to_string(), "--interval".into(), "300ms".into()];
+    args.extend(more.iter().map(|a| a.to_string()));
     args.extend(["--events".to_string(), format!("{dir}/events")]);
     if port != 0 {
         args.extend(["--metrics".to_string(), format!("127.0.0.1:{port}")]);
@@ -500,16 +506,7 @@ fn with_prune_a_service_added_behind_its_back_is_removed() {
     std::fs::create_dir_all(&dir).expect("the test's directory");
     let file =
         t.director.file("keep.lvs", "service web tcp 10.1.0.1:80 rr {\n    backend 10.2.0.2:8000\n}\n");
-    let mut keeper = t
-        .director
-        .lvsh()
-        .env("LVSH_RUN_DIR", &dir)
-        .args(["keep", &file, "--prune", "--interval", "300ms", "--events", &format!("{dir}/events")])
-        .into_command()
-        .stdout(std::fs::File::create(format!("{dir}/said")).expect("the keeper's log"))
-        .stderr(std::fs::File::create(format!("{dir}/errors")).expect("the keeper's errors"))
-        .spawn()
-        .expect("lvsh keep starts");
+    let mut keeper = start_keeper_with(&t, &file, &dir, 0, &["--prune"]);
     wait_for(&t, &dir, "-a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 1", true, "the file applied");
     t.director.ipvsadm_line("-A -u 10.1.0.1:53 -s rr");
     wait_for(&t, &dir, "-A -u 10.1.0.1:53 -s rr", false, "the undeclared service removed");
