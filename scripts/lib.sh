@@ -19,6 +19,7 @@ LVSH_VM_PACKAGES=(
   kmod:kmod
   netcat-openbsd:/bin/nc.openbsd
   bash:/bin/bash
+  keepalived:/usr/sbin/keepalived
 )
 
 # lvsh_install_packages: apt-get install whichever of LVSH_VM_PACKAGES is
@@ -37,7 +38,14 @@ lvsh_install_packages() {
   echo "$PROG: installing ${missing[*]}" >&2
   # Update first: a fresh machine (or container) may have no package lists.
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # keepalived's postinst would start its service on this host: a
+  # policy-rc.d that denies every start (Debian's own mechanism) holds it
+  # back, put there only if the host has none, and taken away after.
+  local policy=/usr/sbin/policy-rc.d ours=''
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; ours=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { [ -z "$ours" ] || rm -f "$policy"; die "could not install ${missing[*]}"; }
+  [ -z "$ours" ] || rm -f "$policy"
 }
 
 # lvsh_need_cargo: make sure `cargo` runs. Never downloads a toolchain.

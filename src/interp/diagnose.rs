@@ -8,7 +8,7 @@ use super::{Failure, Interpreter};
 use crate::diagnose::gather::{gather, hosts_in, GatherError, Scope};
 use crate::diagnose::{checks, Finding};
 use crate::ipvs::{Netns, ServiceKey};
-use crate::lab::{Lab, DIRECTOR, NODES};
+use crate::lab::Lab;
 use crate::lang::ast::DoctorStmt;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
@@ -110,24 +110,25 @@ impl Interpreter {
             let clients = d.clients.clone();
             return Ok(Scope { director, only, labels, hosts: entered, clients, ..Scope::default() });
         }
-        let ports = |keep: fn(&crate::lab::Node) -> bool| -> Vec<(String, IpAddr)> {
-            NODES
+        let nodes = self.lab.nodes();
+        let director = self.director_name();
+        let ports = |keep: &dyn Fn(&crate::lab::Node) -> bool| -> Vec<(String, IpAddr)> {
+            nodes
                 .iter()
                 .filter(|n| keep(n))
                 .flat_map(|n| n.ports.iter().map(|p| (n.name.to_string(), IpAddr::V4(p.addr))))
                 .collect()
         };
-        let mut hosts: Vec<_> = ports(|n| n.name != DIRECTOR && n.role != "client")
+        let mut hosts: Vec<_> = ports(&|n| n.gateway.is_some() && n.role != "client")
             .into_iter()
             .map(|(name, ip)| (name.clone(), ip, self.lab.resolve(&name)))
             .collect();
         hosts.append(&mut entered);
         let clients = match d.clients.is_empty() {
-            true => ports(|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect(),
+            true => ports(&|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect(),
             false => d.clients.clone(),
         };
-        let director = Some(DIRECTOR.to_string());
-        Ok(Scope { director, only, labels, hosts, clients, names: Lab::names(), lab: true })
+        Ok(Scope { director: Some(director), only, labels, hosts, clients, names: self.lab.names(), lab: true })
     }
 
     /// Doctor's findings about one service (and the director), for a probe

@@ -24,9 +24,10 @@ fn env_failure(source: &Source, span: Span, code: &'static str, message: String,
 
 impl Interpreter {
     pub(super) fn lab(&mut self, source: &Source, span: Span, stmt: &LabStmt) -> Result<(), Failure> {
-        if let Some(prefix) = &stmt.prefix {
-            self.lab = Lab::new(prefix.clone());
-        }
+        // Read again which lab is there: another lvsh may have changed it.
+        let prefix = stmt.prefix.clone().unwrap_or_else(|| self.lab.prefix.clone());
+        self.lab = Lab::new(prefix);
+        self.lab.ha |= stmt.ha;
         let lab = self.lab.clone();
         let fail = |e: LabError| env_failure(source, span, e.code(), e.to_string(), &e.help());
         let mut lines = String::new();
@@ -298,13 +299,21 @@ impl Interpreter {
     /// Whether lvsh acts on the lab's director, so its nodes may be entered
     /// and named.
     pub(super) fn in_lab(&self) -> bool {
-        self.lab.is_up() && self.kernel.netns() == self.lab.resolve(DIRECTOR)
+        self.lab_director().is_some()
+    }
+
+    /// The lab's director lvsh acts on (gw, or gw2 in the HA lab), if it
+    /// acts on one of a lab that is up.
+    fn lab_director(&self) -> Option<&'static str> {
+        let netns = self.kernel.netns();
+        let director = self.lab.directors().into_iter().find(|d| netns == self.lab.resolve(d))?;
+        self.lab.is_up().then_some(director)
     }
 
     /// The names to print next to addresses: the lab's nodes, in the lab only.
     pub(super) fn names(&self) -> Names {
         match self.in_lab() {
-            true => Lab::names(),
+            true => self.lab.names(),
             false => Names::default(),
         }
     }
@@ -312,10 +321,10 @@ impl Interpreter {
     /// The director as output names it: `gw` in the lab, the node lvsh was
     /// pointed at, or this host.
     pub(super) fn director_name(&self) -> String {
-        match (self.in_lab(), self.acting_on()) {
-            (true, _) => DIRECTOR.to_string(),
-            (false, Some(name)) => name.to_string(),
-            (false, None) => match self.kernel.netns() {
+        match (self.lab_director(), self.acting_on()) {
+            (Some(director), _) => director.to_string(),
+            (None, Some(name)) => name.to_string(),
+            (None, None) => match self.kernel.netns() {
                 Netns::Current => "this host".to_string(),
                 other => other.to_string(),
             },

@@ -32,7 +32,7 @@ impl Interpreter {
         let client = p.from.as_ref().map_or(Netns::Current, |n| self.lab.resolve(&n.value));
         let addrs: Vec<SocketAddr> =
             self.kernel.backends(&key).map_err(k)?.into_iter().map(|b| b.backend.addr).collect();
-        let known = Backends { names: crate::lab::Lab::names_of(&addrs), addrs };
+        let known = Backends { names: self.lab.names_of(&addrs), addrs };
         let result = run_probe(&probe, &client, self.kernel.as_mut(), key.to_string(), &known).map_err(k)?;
         // A probe a signal cut short reports nothing: the run stops here.
         self.stop_if_signalled(source, span)?;

@@ -8,7 +8,7 @@ use super::ownership::{self, path_of, Claim, State};
 use super::plan::{self, Step};
 use super::processes;
 use super::record::Foreign;
-use super::{Lab, BRIDGES, LAN, NODES};
+use super::{ha, Lab, BRIDGES, DIRECTOR, LAN, STANDBY};
 use crate::ipvs::Netns;
 
 /// What happened to one step.
@@ -37,8 +37,13 @@ pub fn up(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, 
     if !foreign.is_empty() {
         return Err(LabError::Foreign { action: "lab up", namespaces: foreign });
     }
+    let lab = claim.lab().clone();
+    let exists = |short: &str| path_of(&lab.ns_name(short)).exists();
+    if lab.ha && exists(DIRECTOR) && !exists(STANDBY) {
+        return Err(LabError::NotPair);
+    }
     let mut made = 0;
-    for step in plan::up(claim.lab()) {
+    for step in plan::up(&lab) {
         let done = match &step {
             Step::AddNetns(ns) => add_namespace(&mut claim, ns)?,
             Step::Ip(args) => match ip(args) {
@@ -48,6 +53,9 @@ pub fn up(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, 
             },
             Step::Forwarding(ns) => forwarding(ns)?,
             Step::DelNetns(_) => Done::Already,
+            Step::Config { path, text } => write_config(path, text)?,
+            Step::Keepalived { ns, argv, log } => keepalived(ns, argv, log, &step)?,
+            Step::SyncDaemon { ns, state } => sync_daemon(ns, *state, &step)?,
         };
         // `link set ... up` always runs and always succeeds: only steps that
         // make something count as changes.
@@ -79,6 +87,65 @@ fn add_namespace(claim: &mut Claim, ns: &str) -> Result<Done, LabError> {
             namespaces: vec![(ns.to_string(), Foreign::Unrecorded)],
         }),
         Err(e) => Err(e),
+    }
+}
+
+/// Writes a keepalived configuration where only root may change it.
+fn write_config(path: &std::path::Path, text: &str) -> Result<Done, LabError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(Done::Already);
+    }
+    let fail = |e: std::io::Error| LabError::Step { command: format!("write {}", path.display()), why: e.to_string() };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    std::fs::write(path, text).map(|()| Done::Made).map_err(fail)
+}
+
+/// Starts keepalived in `ns` unless one runs there already; a keepalived
+/// that exits at once (a bad configuration, no VRRP) is an error with the
+/// end of its log.
+fn keepalived(ns: &str, argv: &[String], log: &std::path::Path, step: &Step) -> Result<Done, LabError> {
+    let fail = |why: String| LabError::Step { command: step.to_string(), why };
+    if running_keepalived(ns).is_some() {
+        return Ok(Done::Already);
+    }
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| fail(e.to_string()))?;
+    let netns = Netns::Named(ns.to_string());
+    let pid = crate::node::spawn::spawn_daemon(&netns, argv, file).map_err(|e| match e {
+        crate::node::spawn::SpawnError::NotFound(_) => LabError::NoKeepalived,
+        other => fail(other.to_string()),
+    })?;
+    // keepalived checks its configuration before it settles: give it a moment.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    match std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        true => Ok(Done::Made),
+        false => {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            Err(fail(format!("keepalived exited at once: {}", tail.join(" / "))))
+        }
+    }
+}
+
+/// The pid of the keepalived running in `ns`, if one does.
+pub fn running_keepalived(ns: &str) -> Option<u32> {
+    processes(ns).into_iter().find(|(_, cmd)| cmd.split_whitespace().next().is_some_and(|w| w.ends_with("keepalived"))).map(|(pid, _)| pid)
+}
+
+/// Starts a sync daemon in `ns` through netlink, unless it runs there.
+fn sync_daemon(ns: &str, state: crate::ipvs::model::DaemonState, step: &Step) -> Result<Done, LabError> {
+    use crate::ipvs::Kernel;
+    let fail = |e: crate::ipvs::KernelError| LabError::Step { command: step.to_string(), why: e.to_string() };
+    let mut kernel = crate::ipvs::NetlinkKernel::connect_in(&Netns::Named(ns.to_string())).map_err(fail)?;
+    if kernel.daemons().map_err(fail)?.iter().any(|d| d.state == state) {
+        return Ok(Done::Already);
+    }
+    let outcome = kernel.apply(&[crate::ipvs::Op::StartDaemon(ha::sync_daemon(state))]).map_err(fail)?;
+    match outcome.into_iter().next() {
+        Some(Err(e)) => Err(fail(e)),
+        _ => Ok(Done::Made),
     }
 }
 
@@ -132,6 +199,13 @@ pub fn down(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<Down,
         }
         result.removed += usize::from(done == Done::Made);
         each(&step, done);
+    }
+    // The HA lab's keepalived files went with their processes.
+    for director in claim.lab().directors() {
+        let files = ha::files(&claim.lab().ns_name(director));
+        for path in [files.config, files.pid, files.vrrp_pid, files.log] {
+            let _ = std::fs::remove_file(path);
+        }
     }
     claim.save()?;
     Ok(result)
@@ -191,6 +265,8 @@ pub struct Status {
     /// The lab's namespaces that lvsh did not make (a containerlab
     /// deployment's, say): `lab up` and `lab down` leave them alone.
     pub foreign: Vec<String>,
+    /// The HA lab's directors: VRRP and sync daemons.
+    pub pair: Vec<DirectorStatus>,
 }
 
 impl Status {
@@ -209,7 +285,7 @@ impl Status {
 pub fn status(lab: &Lab) -> Result<Status, LabError> {
     let exists = |ns: &str| Netns::Named(ns.to_string()).path().is_some_and(|p| p.exists());
     let mut nodes = Vec::new();
-    for node in NODES {
+    for node in lab.nodes() {
         let namespace = lab.ns_name(node.name);
         let present = exists(&namespace);
         let (addresses, processes) = match present {
@@ -226,7 +302,47 @@ pub fn status(lab: &Lab) -> Result<Status, LabError> {
             bridges.push((bridge.to_string(), link_names(&out)));
         }
     }
-    Ok(Status { prefix: lab.prefix.clone(), nodes, bridges, foreign: ownership::foreign(lab) })
+    let pair = match lab.ha {
+        true => lab.directors().into_iter().filter(|d| exists(&lab.ns_name(d))).map(|d| pair_status(lab, d)).collect(),
+        false => Vec::new(),
+    };
+    Ok(Status { prefix: lab.prefix.clone(), nodes, bridges, foreign: ownership::foreign(lab), pair })
+}
+
+/// One director of the HA pair, as `lab status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectorStatus {
+    pub name: &'static str,
+    /// keepalived's pid, when it runs.
+    pub keepalived: Option<u32>,
+    /// Each floating address, its VRRP instance's logged state, and
+    /// whether this director holds the address now.
+    pub floating: Vec<(ha::Floating, Option<ha::VrrpState>, bool)>,
+    /// The sync daemons running, as `ipvsadm -L --daemon` prints them.
+    pub daemons: Vec<crate::ipvs::model::Daemon>,
+}
+
+fn pair_status(lab: &Lab, director: &'static str) -> DirectorStatus {
+    use crate::ipvs::Kernel;
+    let ns = lab.ns_name(director);
+    let keepalived = running_keepalived(&ns);
+    let log = std::fs::read_to_string(ha::files(&ns).log).unwrap_or_default();
+    let held = addresses(&ns).unwrap_or_default();
+    let floating = ha::FLOATING
+        .iter()
+        .map(|f| {
+            let state = match keepalived {
+                Some(_) => Some(ha::logged_state(&log, f.instance).unwrap_or(ha::VrrpState::Starting)),
+                None => None,
+            };
+            let holds = held.iter().any(|a| a == &format!("{} {}/{}", f.iface, f.addr, f.prefix_len));
+            (*f, state, holds)
+        })
+        .collect();
+    let daemons = crate::ipvs::NetlinkKernel::connect_in(&Netns::Named(ns))
+        .and_then(|mut k| k.daemons())
+        .unwrap_or_default();
+    DirectorStatus { name: director, keepalived, floating, daemons }
 }
 
 /// `eth1 111.111.0.2/24` for each IPv4 address but loopback's.

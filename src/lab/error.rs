@@ -11,6 +11,10 @@ pub enum LabError {
     Step { command: String, why: String },
     #[error(transparent)]
     Record(#[from] RecordError),
+    #[error("the HA lab needs keepalived, which is not installed")]
+    NoKeepalived,
+    #[error("the lab is up with one director: the HA lab gives gw other addresses, so it cannot be added to")]
+    NotPair,
     /// Namespaces of the lab's names that lvsh did not make: `action`
     /// (`lab up`, `lab down`) left them, and their processes, alone.
     #[error("{}", refused(action, namespaces))]
@@ -37,6 +41,8 @@ impl LabError {
                 "run `lab status` to see what is there, or `lab down` to start over".to_string()
             }
             LabError::Record(e) => e.help(),
+            LabError::NoKeepalived => "install it (`apt-get install keepalived`)".to_string(),
+            LabError::NotPair => "`lab down`, then `lab up ha`".to_string(),
             LabError::Foreign { action, namespaces } => {
                 let first = namespaces.first().map_or("NAME", |(name, _)| name.as_str());
                 let remove = format!(

@@ -16,9 +16,13 @@
 //! `lab down` refuse any namespace of the lab's names that the record does
 //! not vouch for ([`ownership`]), leaving it and its processes alone.
 //! `lab status` reads any lab, a containerlab deployment's included.
+//!
+//! `lab up ha` builds the same lab with a second director, gw2 ([`ha`]):
+//! the seed's gw addresses float between gw and gw2 under keepalived's VRRP.
 
 pub mod build;
 pub mod error;
+pub mod ha;
 pub mod ownership;
 pub mod plan;
 pub mod processes;
@@ -98,30 +102,90 @@ pub const NODES: &[Node] = &[
     },
 ];
 
+/// The high-availability lab's nodes: the seed's, with gw on addresses of
+/// its own and gw2 beside it. The seed's gw addresses (111.111.0.1 for the
+/// clients, 10.10.0.1 for the backends) become the pair's floating
+/// addresses, held by whichever director VRRP makes master ([`ha`]).
+pub const HA_NODES: &[Node] = &[
+    NODES[0],
+    NODES[1],
+    Node {
+        name: "gw",
+        role: "director (IPVS)",
+        ports: &[
+            port("eth1", "ext", "gw-ext", [111, 111, 0, 252]),
+            port("eth2", "int", "gw-int", [10, 10, 0, 252]),
+        ],
+        gateway: None,
+    },
+    Node {
+        name: "gw2",
+        role: "director (IPVS)",
+        ports: &[
+            port("eth1", "ext", "gw2-ext", [111, 111, 0, 253]),
+            port("eth2", "int", "gw2-int", [10, 10, 0, 253]),
+        ],
+        gateway: None,
+    },
+    NODES[3],
+    NODES[4],
+];
+
 /// The bridges, inside the `lan` namespace.
 pub const BRIDGES: &[&str] = &["ext", "int"];
 /// The namespace that holds the bridges.
 pub const LAN: &str = "lan";
 /// The node whose IPVS a lab's service commands act on.
 pub const DIRECTOR: &str = "gw";
+/// The high-availability lab's second director.
+pub const STANDBY: &str = "gw2";
 
 /// A lab: the topology under a name prefix. The default prefix is empty
 /// (namespaces `ext1`, `gw`, ...); a containerlab deployment of the seed is
 /// the same lab under `clab-mod3-2ext2int-`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lab {
     pub prefix: String,
+    /// The high-availability lab (gw and gw2): chosen by `lab up ha`, and
+    /// found again by its gw2 namespace.
+    pub ha: bool,
+}
+
+impl Default for Lab {
+    fn default() -> Lab {
+        Lab::new("")
+    }
 }
 
 impl Lab {
-    /// The lab under `prefix`.
+    /// The lab under `prefix`: the high-availability one when its gw2 is there.
     pub fn new(prefix: impl Into<String>) -> Lab {
-        Lab { prefix: prefix.into() }
+        let prefix = prefix.into();
+        let ha = Netns::Named(format!("{prefix}{STANDBY}")).path().is_some_and(|p| p.exists());
+        Lab { prefix, ha }
     }
 
-    /// A lab node by its short name (`int1`).
+    /// The seed lab under `prefix`, whatever namespaces exist.
+    pub fn seed(prefix: impl Into<String>) -> Lab {
+        Lab { prefix: prefix.into(), ha: false }
+    }
+
+    /// The lab's nodes, in the order they are built.
+    pub fn nodes(&self) -> &'static [Node] {
+        match self.ha {
+            true => HA_NODES,
+            false => NODES,
+        }
+    }
+
+    /// The directors: gw, and gw2 in the high-availability lab.
+    pub fn directors(&self) -> Vec<&'static str> {
+        self.nodes().iter().filter(|n| n.gateway.is_none()).map(|n| n.name).collect()
+    }
+
+    /// A lab node by its short name (`int1`), in either lab.
     pub fn node(name: &str) -> Option<&'static Node> {
-        NODES.iter().find(|n| n.name == name)
+        NODES.iter().chain(HA_NODES).find(|n| n.name == name)
     }
 
     /// Whether a word is a lab node's name, which alone runs a command on
@@ -146,25 +210,28 @@ impl Lab {
 
     /// The namespaces of the lab, `lan` last.
     pub fn namespaces(&self) -> Vec<String> {
-        NODES.iter().map(|n| self.ns_name(n.name)).chain([self.ns_name(LAN)]).collect()
+        self.nodes().iter().map(|n| self.ns_name(n.name)).chain([self.ns_name(LAN)]).collect()
     }
 
     /// Whether every node of the lab exists.
     pub fn is_up(&self) -> bool {
-        NODES.iter().all(|n| self.resolve(n.name).path().is_some_and(|p| p.exists()))
+        self.nodes().iter().all(|n| self.resolve(n.name).path().is_some_and(|p| p.exists()))
     }
 
     /// Every node's addresses with its name, for output to print beside them.
-    pub fn names() -> Names {
+    /// The high-availability lab's floating addresses belong to no one node.
+    pub fn names(&self) -> Names {
         Names::new(
-            NODES.iter().flat_map(|n| n.ports.iter().map(|p| (IpAddr::V4(p.addr), n.name.to_string()))),
+            self.nodes()
+                .iter()
+                .flat_map(|n| n.ports.iter().map(|p| (IpAddr::V4(p.addr), n.name.to_string()))),
         )
     }
 
     /// The names backends may announce themselves by: the lab node that has
     /// each one's IP.
-    pub fn names_of(backends: &[SocketAddr]) -> Vec<(String, SocketAddr)> {
-        let names = Lab::names();
+    pub fn names_of(&self, backends: &[SocketAddr]) -> Vec<(String, SocketAddr)> {
+        let names = self.names();
         backends.iter().filter_map(|b| names.of(b.ip()).map(|name| (name.to_string(), *b))).collect()
     }
 }
@@ -187,13 +254,25 @@ mod tests {
         let gw = Lab::node("gw").unwrap();
         let addrs: Vec<String> = gw.ports.iter().map(|p| p.addr.to_string()).collect();
         assert_eq!(addrs, ["111.111.0.1", "10.10.0.1"]);
-        assert_eq!(Lab::names().of("10.10.0.3".parse().unwrap()), Some("int2"));
-        assert_eq!(Lab::names().of("10.10.0.9".parse().unwrap()), None);
+        let names = Lab::seed("").names();
+        assert_eq!(names.of("10.10.0.3".parse().unwrap()), Some("int2"));
+        assert_eq!(names.of("10.10.0.9".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn the_ha_lab_has_two_directors_and_gives_the_seed_gw_addresses_to_neither() {
+        let ha = Lab { prefix: String::new(), ha: true };
+        assert_eq!(ha.directors(), ["gw", "gw2"]);
+        assert_eq!(Lab::seed("").directors(), ["gw"]);
+        let names = ha.names();
+        assert_eq!(names.of("111.111.0.1".parse().unwrap()), None);
+        assert_eq!(names.of("10.10.0.253".parse().unwrap()), Some("gw2"));
+        assert!(Lab::is_node("gw2"));
     }
 
     #[test]
     fn lan_side_names_fit_the_kernels_limit() {
-        for port in NODES.iter().flat_map(|n| n.ports) {
+        for port in NODES.iter().chain(HA_NODES).flat_map(|n| n.ports) {
             assert!(port.peer.len() < 16 && port.iface.len() < 16, "{port:?}");
         }
     }

@@ -2,8 +2,10 @@
 //! so that `lab up --explain` shows exactly what is run.
 
 use std::fmt;
+use std::path::PathBuf;
 
-use super::{Lab, BRIDGES, LAN, NODES};
+use super::{ha, Lab, BRIDGES, LAN};
+use crate::ipvs::model::DaemonState;
 
 /// One step of building the lab.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +18,13 @@ pub enum Step {
     DelNetns(String),
     /// Turn on IPv4 forwarding in a namespace (`sysctl` there).
     Forwarding(String),
+    /// Write a director's keepalived configuration (the HA lab).
+    Config { path: PathBuf, text: String },
+    /// Start keepalived in a director's namespace, unless it runs there.
+    Keepalived { ns: String, argv: Vec<String>, log: PathBuf },
+    /// Start an IPVS sync daemon in a director's namespace (done through
+    /// lvsh's netlink, shown as the ipvsadm command).
+    SyncDaemon { ns: String, state: DaemonState },
 }
 
 impl fmt::Display for Step {
@@ -26,6 +35,16 @@ impl fmt::Display for Step {
             Step::AddNetns(ns) => write!(f, "ip netns add {ns}"),
             Step::DelNetns(ns) => write!(f, "ip netns del {ns}"),
             Step::Forwarding(ns) => write!(f, "ip netns exec {ns} sysctl -w net.ipv4.ip_forward=1"),
+            Step::Config { path, .. } => write!(f, "write {} (keepalived's VRRP settings)", path.display()),
+            Step::Keepalived { ns, argv, log } => {
+                write!(f, "ip netns exec {ns} {} >{} 2>&1 &", argv.join(" "), log.display())
+            }
+            Step::SyncDaemon { ns, state } => write!(
+                f,
+                "ip netns exec {ns} ipvsadm --start-daemon {state} --mcast-interface {} --syncid {}",
+                ha::SYNC_INTERFACE,
+                ha::SYNC_ID
+            ),
         }
     }
 }
@@ -43,7 +62,8 @@ fn ip(args: &[&str]) -> Step {
 }
 
 /// Every step of `lab up`, in order: the `lan` namespace and its bridges,
-/// then each node with its links, addresses and route, then forwarding on gw.
+/// then each node with its links, addresses and route, then forwarding on
+/// gw; in the HA lab, then each director's keepalived and sync daemons.
 pub fn up(lab: &Lab) -> Vec<Step> {
     let lan = lab.ns_name(LAN);
     let mut steps = vec![Step::AddNetns(lan.clone()), ip(&["-n", &lan, "link", "set", "lo", "up"])];
@@ -51,7 +71,7 @@ pub fn up(lab: &Lab) -> Vec<Step> {
         steps.push(ip(&["-n", &lan, "link", "add", bridge, "type", "bridge"]));
         steps.push(ip(&["-n", &lan, "link", "set", bridge, "up"]));
     }
-    for node in NODES {
+    for node in lab.nodes() {
         let ns = lab.ns_name(node.name);
         steps.push(Step::AddNetns(ns.clone()));
         steps.push(ip(&["-n", &ns, "link", "set", "lo", "up"]));
@@ -74,7 +94,22 @@ pub fn up(lab: &Lab) -> Vec<Step> {
             None => steps.push(Step::Forwarding(ns)),
         }
     }
+    if lab.ha {
+        steps.extend(lab.directors().into_iter().flat_map(|director| pair(lab, director)));
+    }
     steps
+}
+
+/// A director's part of the HA pair: its keepalived and both sync daemons.
+fn pair(lab: &Lab, director: &str) -> Vec<Step> {
+    let ns = lab.ns_name(director);
+    let files = ha::files(&ns);
+    vec![
+        Step::Config { path: files.config.clone(), text: ha::config(lab, director) },
+        Step::Keepalived { ns: ns.clone(), argv: ha::keepalived_argv(&files), log: files.log },
+        Step::SyncDaemon { ns: ns.clone(), state: DaemonState::Master },
+        Step::SyncDaemon { ns, state: DaemonState::Backup },
+    ]
 }
 
 /// The steps of `lab down`: deleting a namespace deletes its links, and a
@@ -125,6 +160,28 @@ mod tests {
             text.contains(&"ip -n t1-lan link add gw-int type veth peer name eth2 netns t1-gw".to_string())
         );
         assert!(text.contains(&"ip netns exec t1-gw sysctl -w net.ipv4.ip_forward=1".to_string()));
+    }
+
+    #[test]
+    fn the_ha_lab_adds_gw2_and_each_directors_keepalived_and_sync_daemons() {
+        let lab = Lab { prefix: String::new(), ha: true };
+        let text: Vec<String> = up(&lab).iter().map(Step::to_string).collect();
+        for expected in [
+            "ip -n gw addr add 111.111.0.252/24 dev eth1",
+            "ip -n gw2 addr add 10.10.0.253/24 dev eth2",
+            "ip -n lan link add gw2-ext type veth peer name eth1 netns gw2",
+            "ip netns exec gw2 sysctl -w net.ipv4.ip_forward=1",
+            "ip -n int1 route add default via 10.10.0.1",
+            "write /run/lvsh/ha/gw2.keepalived.conf (keepalived's VRRP settings)",
+            "ip netns exec gw ipvsadm --start-daemon master --mcast-interface eth2 --syncid 51",
+            "ip netns exec gw2 ipvsadm --start-daemon backup --mcast-interface eth2 --syncid 51",
+        ] {
+            assert!(text.contains(&expected.to_string()), "{expected} in {text:#?}");
+        }
+        assert!(!text.iter().any(|t| t.contains("addr add 111.111.0.1/")), "{text:#?}");
+        let keepalived = text.iter().find(|t| t.starts_with("ip netns exec gw keepalived ")).unwrap();
+        assert!(keepalived.ends_with(" >/run/lvsh/ha/gw.keepalived.log 2>&1 &"), "{keepalived}");
+        assert_eq!(down(&lab).len(), 7);
     }
 
     #[test]

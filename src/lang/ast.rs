@@ -114,6 +114,8 @@ pub struct LabStmt {
     pub explain: bool,
     /// The namespaces' name prefix (`clab-mod3-2ext2int-` for containerlab's).
     pub prefix: Option<String>,
+    /// The high-availability lab (`lab up ha`): gw and gw2.
+    pub ha: bool,
 }
 
 /// What `lab` does.

@@ -44,13 +44,7 @@ impl SpawnError {
 /// group, so stopping it stops what it started too (`bash -c 'a | b'`).
 pub fn spawn(netns: &Netns, argv: &[String]) -> Result<(Child, PipeReader), SpawnError> {
     let program = argv.first().cloned().unwrap_or_default();
-    let file = match netns.path() {
-        None => None,
-        Some(path) => Some(File::open(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => SpawnError::NoNamespace(netns.to_string()),
-            _ => SpawnError::Namespace(netns.to_string(), e),
-        })?),
-    };
+    let file = open_netns(netns)?;
     let (reader, writer) = io::pipe().map_err(|e| SpawnError::Other(program.clone(), e))?;
     let writer2 = writer.try_clone().map_err(|e| SpawnError::Other(program.clone(), e))?;
     let mut command = Command::new(&program);
@@ -75,6 +69,48 @@ pub fn spawn(netns: &Netns, argv: &[String]) -> Result<(Child, PipeReader), Spaw
     drop(command); // closes the parent's copies of the pipe's write end
     drop(file);
     Ok((child?, reader))
+}
+
+/// A daemon running in `netns` in a session of its own, so that it outlives
+/// lvsh and no terminal's signal reaches it, writing its output to `log`.
+/// A thread waits for it, so it never lingers as a zombie while lvsh runs.
+/// Returns its pid.
+pub fn spawn_daemon(netns: &Netns, argv: &[String], log: File) -> Result<u32, SpawnError> {
+    let program = argv.first().cloned().unwrap_or_default();
+    let file = open_netns(netns)?;
+    let err = log.try_clone().map_err(|e| SpawnError::Other(program.clone(), e))?;
+    let mut command = Command::new(&program);
+    command.args(&argv[1.min(argv.len())..]).stdin(Stdio::null()).stdout(log).stderr(err);
+    let fd = file.as_ref().map(|f| f.as_raw_fd());
+    // SAFETY: between fork and exec only setns and setsid run, both
+    // async-signal-safe system calls; `file` outlives the spawn.
+    unsafe {
+        command.pre_exec(move || {
+            if let Some(fd) = fd {
+                if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            match libc::setsid() {
+                -1 => Err(io::Error::last_os_error()),
+                _ => Ok(()),
+            }
+        });
+    }
+    let mut child = command.spawn().map_err(|e| spawn_error(&program, e))?;
+    drop(file);
+    let pid = child.id();
+    std::thread::spawn(move || child.wait());
+    Ok(pid)
+}
+
+/// The namespace's file, to enter it with setns; `None` for lvsh's own.
+fn open_netns(netns: &Netns) -> Result<Option<File>, SpawnError> {
+    let Some(path) = netns.path() else { return Ok(None) };
+    File::open(&path).map(Some).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => SpawnError::NoNamespace(netns.to_string()),
+        _ => SpawnError::Namespace(netns.to_string(), e),
+    })
 }
 
 fn spawn_error(program: &str, e: io::Error) -> SpawnError {

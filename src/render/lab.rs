@@ -4,7 +4,8 @@
 use super::words::plural;
 use crate::lab::build::{Done, Status};
 use crate::lab::plan::Step;
-use crate::lab::{Lab, NODES};
+use crate::lab::build::DirectorStatus;
+use crate::lab::Lab;
 use crate::node::jobs::JobInfo;
 
 /// One step as `--explain` shows it: `+` ran, `=` was already there, `!`
@@ -20,7 +21,7 @@ pub fn explained(step: &Step, done: Done) -> String {
 
 /// After `lab up`.
 pub fn up_summary(lab: &Lab, made: usize) -> String {
-    let names: Vec<String> = NODES.iter().map(|n| lab.ns_name(n.name)).collect();
+    let names: Vec<String> = lab.nodes().iter().map(|n| lab.ns_name(n.name)).collect();
     match made {
         0 => format!("lab is already up: {}\n", names.join(" ")),
         n => format!("lab up: {} ({n} pieces made)\n", names.join(" ")),
@@ -92,6 +93,49 @@ pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> Str
             "  not made by lvsh: {} (`lab up` and `lab down` leave them alone)\n",
             status.foreign.join(" ")
         );
+    }
+    out += &pair(&status.pair);
+    out
+}
+
+/// The HA pair: for each director, its keepalived, the VRRP state of each
+/// floating address and whether it holds it, and its sync daemons.
+fn pair(directors: &[DirectorStatus]) -> String {
+    let Some(first) = directors.first() else { return String::new() };
+    let mut rows = vec![
+        std::iter::once("director".to_string())
+            .chain(std::iter::once("keepalived".to_string()))
+            .chain(first.floating.iter().map(|(f, _, _)| format!("{} ({})", f.addr, f.iface)))
+            .chain(std::iter::once("sync daemons".to_string()))
+            .collect::<Vec<String>>(),
+    ];
+    for d in directors {
+        let mut row = vec![d.name.to_string()];
+        row.push(d.keepalived.map_or("not running".to_string(), |pid| format!("pid {pid}")));
+        for (_, state, holds) in &d.floating {
+            let state = state.map_or("-", |s| s.name());
+            row.push(match holds {
+                true => format!("{state}, holds it"),
+                false => state.to_string(),
+            });
+        }
+        let daemons: Vec<String> =
+            d.daemons.iter().map(|x| format!("{} ({}, syncid {})", x.state, x.interface, x.sync_id)).collect();
+        row.push(match daemons.is_empty() {
+            true => "none".to_string(),
+            false => daemons.join(", "),
+        });
+        rows.push(row);
+    }
+    let columns = rows[0].len();
+    let widths: Vec<usize> =
+        (0..columns).map(|c| rows.iter().map(|r| r.get(c).map_or(0, String::len)).max().unwrap_or(0)).collect();
+    let mut out = "  HA pair: keepalived's VRRP moves the floating addresses, IPVS sync daemons share connections\n"
+        .to_string();
+    for row in rows {
+        let cells: Vec<String> =
+            row.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        out += &format!("    {}\n", cells.join("  ").trim_end());
     }
     out
 }
@@ -172,6 +216,7 @@ mod tests {
             nodes: vec![node("gw", true), node("int1", true), node("int2", false)],
             bridges: vec![("int".into(), vec!["gw-int".into(), "int1".into()])],
             foreign: vec!["int1".into()],
+            pair: Vec::new(),
         };
         let text = status(&s, &[job()], Some("gw"));
         assert!(text.starts_with("lab: partly up"), "{text}");
@@ -183,6 +228,34 @@ mod tests {
             text.ends_with("  not made by lvsh: int1 (`lab up` and `lab down` leave them alone)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_pair_shows_each_directors_vrrp_state_and_sync_daemons() {
+        use crate::ipvs::model::DaemonState;
+        use crate::lab::ha::{sync_daemon, VrrpState, FLOATING};
+        let director = |name, pid, state, holds| DirectorStatus {
+            name,
+            keepalived: pid,
+            floating: FLOATING.iter().map(|f| (*f, state, holds)).collect(),
+            daemons: vec![sync_daemon(DaemonState::Master), sync_daemon(DaemonState::Backup)],
+        };
+        let text = pair(&[
+            director("gw", None, None, false),
+            director("gw2", Some(7), Some(VrrpState::Master), true),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1],
+            "    director  keepalived   111.111.0.1 (eth1)  10.10.0.1 (eth2)  sync daemons"
+        );
+        assert_eq!(
+            lines[2],
+            "    gw        not running  -                   -                 \
+             master (eth2, syncid 51), backup (eth2, syncid 51)"
+        );
+        assert!(lines[3].starts_with("    gw2       pid 7        MASTER, holds it    MASTER, holds it  master"));
+        assert_eq!(pair(&[]), "");
     }
 
     #[test]

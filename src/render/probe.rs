@@ -215,7 +215,7 @@ mod tests {
     }
 
     fn lab_context(findings: Vec<Finding>) -> Context {
-        Context { names: crate::lab::Lab::names(), director: "gw".into(), findings }
+        Context { names: crate::lab::Lab::seed("").names(), director: "gw".into(), findings }
     }
 
     fn no_reply_path() -> Finding {
@@ -305,7 +305,7 @@ int1 has no route to client 111.111.0.2 (ext1), not via gw 10.10.0.1 — run `do
     fn check_names_what_stops_clients_of_backends_that_are_up() {
         let a: SocketAddr = "10.10.0.2:8000".parse().unwrap();
         let b: SocketAddr = "10.10.0.3:8000".parse().unwrap();
-        let names = crate::lab::Lab::names();
+        let names = crate::lab::Lab::seed("").names();
         let text = not_through_the_vip(&[no_reply_path()], &[a, b], "gw", &names, &"tcp 111.111.0.1:80");
         assert_eq!(
             text,

@@ -148,7 +148,7 @@ mod tests {
             elapsed: Duration::from_secs(1),
             counters: Some((3, 0)),
             causes: Vec::new(),
-            names: crate::lab::Lab::names(),
+            names: crate::lab::Lab::seed("").names(),
         }
     }
 

@@ -29,6 +29,17 @@ pub static LAB: Options<LabStmt> = Options {
             get: |l| l.explain.then_some(Val::Flag),
         },
         Opt {
+            word: "ha",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "the high-availability lab: a second director gw2, keepalived's VRRP and the sync daemons",
+            example: "",
+            rhai: None,
+            set: |l, _| l.ha = true,
+            get: |l| l.ha.then_some(Val::Flag),
+        },
+        Opt {
             word: "prefix",
             alias: None,
             kind: Kind::Word {
@@ -54,7 +65,7 @@ pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         "status" => LabAction::Status,
         _ => return Err(unknown(&action, "lab action", &["up", "down", "status"])),
     };
-    let mut lab = LabStmt { action, explain: false, prefix: None };
+    let mut lab = LabStmt { action, explain: false, prefix: None, ha: false };
     let (i, ()) = options::read(i, &LAB, &mut lab, &mut options::none)?;
     Ok((i, StmtKind::Lab(lab)))
 }
