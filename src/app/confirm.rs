@@ -283,7 +283,8 @@ impl App {
             return 0;
         }
         println!("{}: change {} was not confirmed: reverting", utc(now_ms() / 1000), pending.entry);
-        let app = App { netns: pending.netns.clone(), pinned: true, color: false, json: false };
+        let app =
+            App { netns: pending.netns.clone(), group: Vec::new(), pinned: true, color: false, json: false };
         let code = app.rollback(Some(pending.entry), "revert (not confirmed)");
         let _ = fs::remove_file(&reverting);
         code

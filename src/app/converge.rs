@@ -7,10 +7,14 @@ use std::time::Duration;
 use super::{exit_code, App, ErrorSummary, Withheld};
 use crate::converge::history;
 use crate::converge::{self, Desired, Plan};
+use crate::interp::group::Member;
 use crate::interp::{FailureKind, Interpreter};
 use crate::ipvs::Netns;
 use crate::lang::source::Source;
 use crate::render;
+
+/// The live table of each namespace acted on.
+type Tables = Vec<(Member, converge::Live)>;
 
 /// `plan`'s exit status when the kernel differs from the files.
 pub const EXIT_PENDING: u8 = 1;
@@ -87,7 +91,7 @@ impl App {
     pub(super) fn converging(&self) -> Result<Interpreter, u8> {
         let kernel = crate::ipvs::NetlinkKernel::connect_in(&self.netns)
             .map_err(|e| self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment))?;
-        Ok(self.interpreter(Box::new(kernel)))
+        self.interpreter(Box::new(kernel))
     }
 
     /// The files' table and the kernel's, read at once: parsing a big file
@@ -97,20 +101,22 @@ impl App {
     fn declared_and_live(
         &self,
         files: &[PathBuf],
-    ) -> Result<(Vec<Source>, Desired, Interpreter, converge::Live), u8> {
+    ) -> Result<(Vec<Source>, Desired, Interpreter, Tables), u8> {
         std::thread::scope(|scope| {
             let declared = scope.spawn(|| self.declarations(files));
             let read = crate::ipvs::NetlinkKernel::connect_in(&self.netns).map(|kernel| {
-                let mut interp = self.interpreter(Box::new(kernel));
-                let live = interp.live();
-                (interp, live)
+                self.interpreter(Box::new(kernel)).map(|mut interp| {
+                    let tables = interp.live_each();
+                    (interp, tables)
+                })
             });
             let (sources, desired) =
                 declared.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             match read {
                 Err(e) => Err(self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment)),
-                Ok((_, Err(e))) => Err(self.unreadable(&e)),
-                Ok((interp, Ok(live))) => Ok((sources, desired, interp, live)),
+                Ok(Err(code)) => Err(code),
+                Ok(Ok((_, Err(e)))) => Err(self.unreadable(&e)),
+                Ok(Ok((interp, Ok(tables)))) => Ok((sources, desired, interp, tables)),
             }
         })
     }
@@ -128,15 +134,18 @@ impl App {
     /// `lvsh plan FILE...`: what `apply` would change; exit 0 in sync, 1
     /// changes pending.
     pub(super) fn plan(&self, files: &[PathBuf], prune: bool) -> u8 {
-        let result =
-            self.declared_and_live(files).map(|(_, desired, _, live)| converge::plan(&desired, &live, prune));
+        let result = self.declared_and_live(files).map(|(_, desired, _, tables)| {
+            tables
+                .into_iter()
+                .map(|(m, live)| (m, converge::plan(&desired, &live, prune)))
+                .collect::<Vec<_>>()
+        });
         match result {
-            Ok(plan) => {
-                self.print_plan(&plan);
-                if plan.in_sync() {
-                    0
-                } else {
-                    EXIT_PENDING
+            Ok(plans) => {
+                self.print_plans(&plans);
+                match plans.iter().all(|(_, plan)| plan.in_sync()) {
+                    true => 0,
+                    false => EXIT_PENDING,
                 }
             }
             Err(code) => code,
@@ -150,15 +159,119 @@ impl App {
         }
     }
 
+    /// One plan as [`App::print_plan`] prints it; several, each under its
+    /// namespace's name (JSON: `{"namespaces": [{"name", "plan"}]}`).
+    fn print_plans(&self, plans: &[(Member, Plan)]) {
+        if let [(_, plan)] = plans {
+            return self.print_plan(plan);
+        }
+        match self.json {
+            true => {
+                let each: Vec<serde_json::Value> = plans
+                    .iter()
+                    .map(|(m, plan)| {
+                        let plan: serde_json::Value =
+                            serde_json::from_str(&render::plan::json(plan)).unwrap_or_default();
+                        serde_json::json!({ "name": m.name, "plan": plan })
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({ "namespaces": each }));
+            }
+            false => {
+                for (m, plan) in plans {
+                    print!("== {} ==\n{}", m.name, render::plan::text(plan));
+                }
+            }
+        }
+    }
+
     /// `lvsh apply FILE...`: the kernel made as the files declare, in one
     /// transaction.
     pub(super) fn apply(&self, files: &[PathBuf], options: ApplyOptions) -> u8 {
-        let (sources, desired, mut interp, live) = match self.declared_and_live(files) {
+        let (sources, desired, mut interp, mut tables) = match self.declared_and_live(files) {
             Ok(read) => read,
             Err(code) => return code,
         };
         let command = command_line("apply", files, options);
-        self.converge_to(&mut interp, &sources, &desired, live, options, &command)
+        match tables.len() {
+            1 => {
+                let (_, live) = tables.remove(0);
+                self.converge_to(&mut interp, &sources, &desired, live, options, &command)
+            }
+            _ => self.converge_all(&mut interp, &sources, &desired, tables, options, &command),
+        }
+    }
+
+    /// [`App::converge_to`] for several namespaces at once: every plan
+    /// shown, then all carried out as one transaction, each namespace
+    /// keeping its own history entry.
+    fn converge_all(
+        &self,
+        interp: &mut Interpreter,
+        sources: &[Source],
+        desired: &Desired,
+        tables: Tables,
+        options: ApplyOptions,
+        command: &str,
+    ) -> u8 {
+        if options.confirm.is_some() {
+            return self.fail_plain(
+                "`--confirm` waits on one namespace, and `--netns` names several",
+                Some("apply to each namespace with its own `--netns` to confirm it, or apply to all without `--confirm`"),
+                FailureKind::Script,
+            );
+        }
+        for (member, _) in &tables {
+            if let Some(code) = self.refuse_while_pending(&member.netns) {
+                return code;
+            }
+            eprint!("{}", crate::interp::recovery::warnings(&member.netns, self.color));
+        }
+        crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
+        let plans: Vec<(Member, Plan)> = tables
+            .iter()
+            .map(|(m, live)| (m.clone(), converge::plan(desired, live, options.prune)))
+            .collect();
+        self.print_plans(&plans);
+        if plans.iter().all(|(_, plan)| plan.in_sync()) {
+            return 0;
+        }
+        let mut count = 0;
+        let mut entries = Vec::new();
+        let mut each = Vec::new();
+        for ((member, plan), (_, live)) in plans.iter().zip(&tables) {
+            if plan.in_sync() {
+                continue;
+            }
+            let steps = converge::steps(plan, options.drain.is_some());
+            count += steps.len();
+            // The entry goes first: a change is never made without its way back.
+            entries.extend(self.remember(&member.netns, live, command, &render::plan::tally(plan)));
+            each.push((member.clone(), steps));
+        }
+        if let Err(failure) = interp.converge_each(sources, each, options.drain.unwrap_or_default()) {
+            for entry in &entries {
+                let _ = std::fs::remove_file(&entry.path);
+            }
+            return self.fail(&failure);
+        }
+        for (member, live) in &tables {
+            if let Err(e) = history::remember_names(&member.netns, desired, live) {
+                eprintln!(
+                    "warning: cannot keep the services' names in {}: {e}",
+                    history::state_dir().display()
+                );
+            }
+        }
+        if !self.json {
+            let names: Vec<&str> = tables.iter().map(|(m, _)| m.name.as_str()).collect();
+            println!(
+                "applied: {} to {}, as one (`lvsh --netns NAME rollback` undoes each)",
+                render::words::plural(count, "kernel operation"),
+                render::words::and_list(&names)
+            );
+        }
+        0
     }
 
     /// Shows the plan from the live table to `desired`, then carries it out

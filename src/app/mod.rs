@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
+use crate::interp::group::Member;
 use crate::interp::recovery;
 use crate::interp::{Failure, FailureKind, Interpreter};
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
@@ -42,8 +43,13 @@ pub fn exit_code(kind: FailureKind) -> u8 {
 pub fn run(cli: Cli) -> ExitCode {
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     colored::control::set_override(color);
+    let group: Vec<Member> = cli.netns.as_deref().map(members).unwrap_or_default();
     let app = App {
-        netns: cli.netns.as_deref().map(Netns::parse).unwrap_or_default(),
+        netns: group.first().map(|m| m.netns.clone()).unwrap_or_default(),
+        group: match group.len() {
+            1 => Vec::new(),
+            _ => group,
+        },
         pinned: cli.netns.is_some(),
         color,
         json: cli.json,
@@ -102,8 +108,19 @@ pub fn run(cli: Cli) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `--netns gw,gw2`: each namespace, as named.
+fn members(list: &str) -> Vec<Member> {
+    list.split(',')
+        .filter(|n| !n.is_empty())
+        .map(|n| Member { name: n.to_string(), netns: Netns::parse(n) })
+        .collect()
+}
+
 struct App {
+    /// The namespace acted on (the first of a group).
     netns: Netns,
+    /// `--netns` named several: they are acted on as one.
+    group: Vec<Member>,
     /// `--netns` was given: a lab that is up does not move lvsh to gw.
     pinned: bool,
     color: bool,
@@ -122,6 +139,7 @@ impl App {
         if std::io::stdin().is_terminal() {
             let settings = crate::repl::Settings {
                 netns: self.netns.clone(),
+                group: self.group.clone(),
                 json: self.json,
                 color: self.color,
                 pinned: self.pinned,
@@ -213,7 +231,10 @@ impl App {
         eprint!("{}", recovery::warnings(&self.netns, self.color));
         // From here a signal stops the run at a safe point and undoes it.
         crate::interp::interrupt::catch(&crate::interp::interrupt::Signal::ALL);
-        let mut interp = self.interpreter(kernel);
+        let mut interp = match self.interpreter(kernel) {
+            Ok(interp) => interp,
+            Err(code) => return code,
+        };
         interp.keep_going = keep_going;
         interp.history = true;
         let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
@@ -231,12 +252,15 @@ impl App {
 
     /// An interpreter on `kernel`, or on gw's when a lab is up and no
     /// `--netns` was given.
-    fn interpreter(&self, kernel: Box<dyn Kernel>) -> Interpreter {
+    fn interpreter(&self, kernel: Box<dyn Kernel>) -> Result<Interpreter, u8> {
         let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()), crate::script::SCRIPTING);
         interp.json = self.json;
         interp.pinned = self.pinned;
         interp.follow_lab();
         interp
+            .act_on_all(self.group.clone())
+            .map_err(|e| self.fail_plain(&e.to_string(), e.help().as_deref(), FailureKind::Environment))?;
+        Ok(interp)
     }
 
     fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {

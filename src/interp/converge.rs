@@ -27,6 +27,16 @@ impl Interpreter {
     /// undoes all of it. `sources` are the files the steps' origins index;
     /// `drain` is how long to wait for drained backends' connections.
     pub fn converge(&mut self, sources: &[Source], steps: Steps, drain: Duration) -> Result<(), Failure> {
+        self.transaction(|interp| interp.converge_steps(sources, steps, drain))
+    }
+
+    /// [`Interpreter::converge`]'s work, inside a transaction of the caller's.
+    pub(super) fn converge_steps(
+        &mut self,
+        sources: &[Source],
+        steps: Steps,
+        drain: Duration,
+    ) -> Result<(), Failure> {
         let Some(first) = sources.first() else { return Ok(()) };
         let batch = |steps: Vec<crate::converge::steps::Step>| -> Vec<(&Source, Span, _, _)> {
             steps
@@ -34,13 +44,11 @@ impl Interpreter {
                 .map(|s| (sources.get(s.origin.file).unwrap_or(first), s.origin.span, s.op, s.undo))
                 .collect()
         };
-        self.transaction(|interp| {
-            if !steps.drain.is_empty() {
-                interp.send(batch(steps.drain))?;
-                interp.wait_drained(first, &steps.draining, drain)?;
-            }
-            interp.send(batch(steps.main))
-        })
+        if !steps.drain.is_empty() {
+            self.send(batch(steps.drain))?;
+            self.wait_drained(first, &steps.draining, drain)?;
+        }
+        self.send(batch(steps.main))
     }
 
     /// Waits until the drained backends have no active connection, or

@@ -128,7 +128,15 @@ impl Interpreter {
             true => ports(&|n| n.role == "client").into_iter().map(|(_, ip)| ip).collect(),
             false => d.clients.clone(),
         };
-        Ok(Scope { director: Some(director), only, labels, hosts, clients, names: self.lab.names(), lab: true })
+        Ok(Scope {
+            director: Some(director),
+            only,
+            labels,
+            hosts,
+            clients,
+            names: self.lab.names(),
+            lab: true,
+        })
     }
 
     /// Doctor's findings about one service (and the director), for a probe

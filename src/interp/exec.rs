@@ -5,8 +5,16 @@ use crate::lang::ast::{Stmt, StmtKind};
 use crate::lang::source::Source;
 
 impl Interpreter {
-    /// Runs one statement.
+    /// Runs one statement: in each namespace of a group, if it is about the table.
     pub(super) fn exec(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
+        match self.in_each(stmt) {
+            true => self.exec_in_each(source, stmt),
+            false => self.exec_one(source, stmt),
+        }
+    }
+
+    /// Runs one statement in the namespace lvsh acts on.
+    pub(super) fn exec_one(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
         if self.plan.is_some() && !super::explain::changes_kernel(&stmt.kind) {
             // Explaining a sourced file: only what changes the kernel counts.
             return Ok(());
@@ -53,7 +61,10 @@ impl Interpreter {
             StmtKind::Jobs(which) => self.jobs(source, which.as_ref()),
             StmtKind::Stop(n) => self.stop(source, n),
             StmtKind::Serve(s) => self.serve(source, span, s),
-            StmtKind::Use(node) => self.use_node(source, node),
+            StmtKind::Use(nodes) => match nodes.as_slice() {
+                [node] => self.use_node(source, node),
+                several => self.use_all(source, several),
+            },
             StmtKind::Tutorial(t) => self.tutorial(source, span, t),
         }
     }

@@ -8,7 +8,7 @@ use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns};
 use crate::lab::build::{self, Done};
 use crate::lab::error::LabError;
 use crate::lab::plan::Step;
-use crate::lab::{Lab, DIRECTOR};
+use crate::lab::Lab;
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
@@ -42,9 +42,16 @@ impl Interpreter {
                 lines += &render::up_summary(&lab, made);
                 self.write(&lines)?;
                 if !self.pinned {
-                    let director = lab.resolve(DIRECTOR);
-                    self.switch_to(source, span, Some(DIRECTOR), director)?;
-                    self.write(&format!("service commands now act on {DIRECTOR}'s IPVS\n"))?;
+                    self.act_on_directors()
+                        .map_err(|e| kernel_failure(source, span, e, "lvs::use::failed"))?;
+                    let directors = lab.directors();
+                    self.write(&match directors.as_slice() {
+                        [one] => format!("service commands now act on {one}'s IPVS\n"),
+                        all => format!(
+                            "service commands now act on the IPVS of {}, as one\n",
+                            crate::render::words::and_list(all)
+                        ),
+                    })?;
                 }
                 Ok(())
             }
@@ -66,7 +73,8 @@ impl Interpreter {
                 let status = build::status(&lab).map_err(fail)?;
                 // Naming a lab that is up (`lab status prefix P`) means working in it.
                 if stmt.prefix.is_some() && status.is_up() && !self.pinned {
-                    self.switch_to(source, span, Some(DIRECTOR), lab.resolve(DIRECTOR))?;
+                    self.act_on_directors()
+                        .map_err(|e| kernel_failure(source, span, e, "lvs::use::failed"))?;
                 }
                 let jobs = self.jobs.list();
                 let acting = self.acting_on().map(str::to_string);
@@ -230,6 +238,7 @@ impl Interpreter {
             name => (Some(name), self.lab.resolve(name)),
         };
         self.switch_to(source, node.span, label, netns)?;
+        self.group.clear();
         let whose = match (&self.chosen, &self.home) {
             (Some(name), _) => name.clone(),
             (None, Netns::Current) => "lvsh's own namespace".to_string(),
@@ -252,7 +261,7 @@ impl Interpreter {
     /// Makes `netns`'s IPVS the one lvsh acts on, keeping the current one for
     /// a rollback of this run; `label` is how the user names it (`None`: where
     /// lvsh started).
-    fn enter(&mut self, label: Option<&str>, netns: Netns) -> Result<(), KernelError> {
+    pub(super) fn enter(&mut self, label: Option<&str>, netns: Netns) -> Result<(), KernelError> {
         if self.kernel.netns() != netns {
             let next: Box<dyn Kernel> = match self.parked.iter().position(|k| k.netns() == netns) {
                 Some(i) => self.parked.remove(i),
@@ -282,6 +291,9 @@ impl Interpreter {
             self.journal.forget(&kernel.netns());
         }
         self.parked.retain(|k| !gone(&k.netns()));
+        if self.group.iter().any(|m| gone(&m.netns)) {
+            self.group.clear();
+        }
         Ok(())
     }
 
@@ -291,7 +303,17 @@ impl Interpreter {
             return;
         }
         // A gw lvsh cannot reach leaves it where it is: commands say why then.
-        let _ = self.enter(Some(DIRECTOR), self.lab.resolve(DIRECTOR));
+        let _ = self.act_on_directors();
+    }
+
+    /// Acts on the lab's directors: gw, or gw and gw2 as one.
+    fn act_on_directors(&mut self) -> Result<(), KernelError> {
+        let members = self
+            .lab
+            .directors()
+            .into_iter()
+            .map(|d| super::group::Member { name: d.to_string(), netns: self.lab.resolve(d) });
+        self.act_on_all(members.collect())
     }
 }
 

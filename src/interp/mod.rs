@@ -9,6 +9,7 @@ mod embed;
 mod exec;
 mod explain;
 mod failure;
+pub mod group;
 mod help;
 pub mod interrupt;
 mod ipvsadm;
@@ -68,6 +69,8 @@ pub struct Interpreter {
     chosen: Option<String>,
     /// Kernels of namespaces acted on before a `use`, kept for rollback.
     parked: Vec<Box<dyn Kernel>>,
+    /// The namespaces acted on as one (`use gw gw2`); empty for one.
+    group: Vec<group::Member>,
     /// Rhai, from the layer above.
     scripting: Scripting,
     /// The files being `source`d, outermost first.
@@ -101,6 +104,7 @@ impl Interpreter {
             home,
             chosen: None,
             parked: Vec::new(),
+            group: Vec::new(),
             kernel,
             session: Session::default(),
             journal: Journal::default(),
@@ -247,7 +251,9 @@ impl Interpreter {
         use crate::lang::ast::StmtKind;
         let declaration =
             |s: &crate::lang::ast::Stmt| matches!(s.kind, StmtKind::Service(_) | StmtKind::Backend(_));
-        if !next.first().is_some_and(declaration) || self.keep_going || self.plan.is_some() {
+        // A group's declarations run in each member, one at a time.
+        let one_by_one = self.keep_going || self.plan.is_some() || !self.group.is_empty();
+        if !next.first().is_some_and(declaration) || one_by_one {
             return self.send_staged(source);
         }
         if self.staged.is_none() {

@@ -95,7 +95,10 @@ fn write_config(path: &std::path::Path, text: &str) -> Result<Done, LabError> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(Done::Already);
     }
-    let fail = |e: std::io::Error| LabError::Step { command: format!("write {}", path.display()), why: e.to_string() };
+    let fail = |e: std::io::Error| LabError::Step {
+        command: format!("write {}", path.display()),
+        why: e.to_string(),
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
@@ -110,7 +113,8 @@ fn keepalived(ns: &str, argv: &[String], log: &std::path::Path, step: &Step) -> 
     if running_keepalived(ns).is_some() {
         return Ok(Done::Already);
     }
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| fail(e.to_string()))?;
+    let file =
+        std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| fail(e.to_string()))?;
     let netns = Netns::Named(ns.to_string());
     let pid = crate::node::spawn::spawn_daemon(&netns, argv, file).map_err(|e| match e {
         crate::node::spawn::SpawnError::NotFound(_) => LabError::NoKeepalived,
@@ -131,7 +135,10 @@ fn keepalived(ns: &str, argv: &[String], log: &std::path::Path, step: &Step) -> 
 
 /// The pid of the keepalived running in `ns`, if one does.
 pub fn running_keepalived(ns: &str) -> Option<u32> {
-    processes(ns).into_iter().find(|(_, cmd)| cmd.split_whitespace().next().is_some_and(|w| w.ends_with("keepalived"))).map(|(pid, _)| pid)
+    processes(ns)
+        .into_iter()
+        .find(|(_, cmd)| cmd.split_whitespace().next().is_some_and(|w| w.ends_with("keepalived")))
+        .map(|(pid, _)| pid)
 }
 
 /// Starts a sync daemon in `ns` through netlink, unless it runs there.
@@ -303,7 +310,12 @@ pub fn status(lab: &Lab) -> Result<Status, LabError> {
         }
     }
     let pair = match lab.ha {
-        true => lab.directors().into_iter().filter(|d| exists(&lab.ns_name(d))).map(|d| pair_status(lab, d)).collect(),
+        true => lab
+            .directors()
+            .into_iter()
+            .filter(|d| exists(&lab.ns_name(d)))
+            .map(|d| pair_status(lab, d))
+            .collect(),
         false => Vec::new(),
     };
     Ok(Status { prefix: lab.prefix.clone(), nodes, bridges, foreign: ownership::foreign(lab), pair })
@@ -331,10 +343,8 @@ fn pair_status(lab: &Lab, director: &'static str) -> DirectorStatus {
     let floating = ha::FLOATING
         .iter()
         .map(|f| {
-            let state = match keepalived {
-                Some(_) => Some(ha::logged_state(&log, f.instance).unwrap_or(ha::VrrpState::Starting)),
-                None => None,
-            };
+            let state =
+                keepalived.map(|_| ha::logged_state(&log, f.instance).unwrap_or(ha::VrrpState::Starting));
             let holds = held.iter().any(|a| a == &format!("{} {}/{}", f.iface, f.addr, f.prefix_len));
             (*f, state, holds)
         })

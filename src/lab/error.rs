@@ -13,7 +13,9 @@ pub enum LabError {
     Record(#[from] RecordError),
     #[error("the HA lab needs keepalived, which is not installed")]
     NoKeepalived,
-    #[error("the lab is up with one director: the HA lab gives gw other addresses, so it cannot be added to")]
+    #[error(
+        "the lab is up with one director: the HA lab gives gw other addresses, so it cannot be added to"
+    )]
     NotPair,
     /// Namespaces of the lab's names that lvsh did not make: `action`
     /// (`lab up`, `lab down`) left them, and their processes, alone.

@@ -34,7 +34,13 @@ pub struct Floating {
 /// The seed's gw addresses, floating: the clients' VIP and gateway, and
 /// the backends' default route.
 pub const FLOATING: &[Floating] = &[
-    Floating { instance: "EXT", iface: "eth1", addr: Ipv4Addr::new(111, 111, 0, 1), prefix_len: 24, vrid: 51 },
+    Floating {
+        instance: "EXT",
+        iface: "eth1",
+        addr: Ipv4Addr::new(111, 111, 0, 1),
+        prefix_len: 24,
+        vrid: 51,
+    },
     Floating { instance: "INT", iface: "eth2", addr: Ipv4Addr::new(10, 10, 0, 1), prefix_len: 24, vrid: 52 },
 ];
 
@@ -80,7 +86,12 @@ pub const DIR: &str = "/run/lvsh/ha";
 /// The files of the keepalived of namespace `ns` (a director's, prefix included).
 pub fn files(ns: &str) -> Files {
     let at = |suffix: &str| PathBuf::from(DIR).join(format!("{ns}.{suffix}"));
-    Files { config: at("keepalived.conf"), pid: at("keepalived.pid"), vrrp_pid: at("vrrp.pid"), log: at("keepalived.log") }
+    Files {
+        config: at("keepalived.conf"),
+        pid: at("keepalived.pid"),
+        vrrp_pid: at("vrrp.pid"),
+        log: at("keepalived.log"),
+    }
 }
 
 /// keepalived's command line: VRRP only, in the foreground (lvsh starts it

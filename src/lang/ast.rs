@@ -92,7 +92,8 @@ pub enum StmtKind {
     /// `serve NODE PORT [tcp|udp|http] [reply TEXT]`: a built-in backend.
     Serve(ServeStmt),
     /// `use NODE`: act on that namespace's IPVS from now on.
-    Use(Spanned<String>),
+    /// `use NODE...`: several act as one (the HA pair's `use gw gw2`).
+    Use(Vec<Spanned<String>>),
     /// `tutorial [--list] [--yes] [STEP]`: the guided walk through the lab.
     Tutorial(TutorialStmt),
     /// `script { RHAI }`: Rhai code run over the same services and backends.

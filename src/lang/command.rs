@@ -351,8 +351,8 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "use",
         Group::Lab,
-        "use NODE",
-        "act on that namespace's IPVS from now on (`use -` goes back)",
+        "use NODE...",
+        "act on that namespace's IPVS from now on; several act as one (`use -` goes back)",
         "use gw",
         parsers::use_stmt,
         Effect::Uses,

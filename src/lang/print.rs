@@ -113,7 +113,10 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Jobs(Some(which)) => format!("jobs {}", which.value),
         StmtKind::Stop(n) => format!("stop {}", n.value),
         StmtKind::Serve(s) => format!("serve {} {}{}", s.node.value, s.port, options::print(&SERVE, s)),
-        StmtKind::Use(node) => format!("use {}", node.value),
+        StmtKind::Use(nodes) => {
+            let names: Vec<&str> = nodes.iter().map(|n| n.value.as_str()).collect();
+            format!("use {}", names.join(" "))
+        }
         StmtKind::Tutorial(t) => {
             let step = t.start.map(|n| format!(" {n}")).unwrap_or_default();
             format!("tutorial{}{step}", options::print(&TUTORIAL, t))

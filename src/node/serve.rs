@@ -15,6 +15,9 @@ pub enum ServeKind {
     Tcp,
     Udp,
     Http,
+    /// A long-lived TCP connection: each line comes back as `NAME: LINE`
+    /// until the client closes (the HA pair's failover keeps one open).
+    Echo,
 }
 
 impl ServeKind {
@@ -24,6 +27,7 @@ impl ServeKind {
             ServeKind::Tcp => "tcp",
             ServeKind::Udp => "udp",
             ServeKind::Http => "http",
+            ServeKind::Echo => "echo",
         }
     }
 }
@@ -51,14 +55,18 @@ pub fn serve(name: &str, port: u16, kind: ServeKind, reply: Option<&str>) -> io:
                 socket.send_to(reply.as_bytes(), from)?;
             }
         }
-        ServeKind::Tcp | ServeKind::Http => {
+        ServeKind::Tcp | ServeKind::Http | ServeKind::Echo => {
             let listener = TcpListener::bind(any6).or_else(|_| TcpListener::bind(any4))?;
             writeln!(out, "{}", ready_line(name, kind, port))?;
             for stream in listener.incoming().flatten() {
                 let (name, reply) = (name.to_string(), reply.clone());
                 std::thread::spawn(move || {
                     let from = stream.peer_addr().map(plain).unwrap_or_else(|_| "?".into());
-                    let line = match answer(stream, kind, &name, &reply) {
+                    let answered = match kind {
+                        ServeKind::Echo => echo(stream, &name),
+                        _ => answer(stream, kind, &name, &reply),
+                    };
+                    let line = match answered {
                         Ok(got) => format!("{name}: connection from {from}: {}", shown(&got)),
                         Err(e) => format!("{name}: connection from {from}: {e}"),
                     };
@@ -98,6 +106,20 @@ fn answer(mut stream: TcpStream, kind: ServeKind, name: &str, reply: &str) -> io
     let _ = stream.shutdown(Shutdown::Write);
     // Drain what is left so closing does not reset the connection.
     let _ = stream.read(&mut chunk);
+    Ok(got)
+}
+
+/// Answers each line with `NAME: LINE` until the client closes; returns
+/// the lines received.
+fn echo(stream: TcpStream, name: &str) -> io::Result<Vec<u8>> {
+    let mut writer = stream.try_clone()?;
+    let mut got = Vec::new();
+    for line in io::BufRead::lines(io::BufReader::new(stream)) {
+        let line = line?;
+        writer.write_all(format!("{name}: {line}\n").as_bytes())?;
+        got.extend_from_slice(line.as_bytes());
+        got.push(b' ');
+    }
     Ok(got)
 }
 

@@ -2,9 +2,9 @@
 //! `jobs` and a job's output.
 
 use super::words::plural;
+use crate::lab::build::DirectorStatus;
 use crate::lab::build::{Done, Status};
 use crate::lab::plan::Step;
-use crate::lab::build::DirectorStatus;
 use crate::lab::Lab;
 use crate::node::jobs::JobInfo;
 
@@ -102,13 +102,11 @@ pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> Str
 /// floating address and whether it holds it, and its sync daemons.
 fn pair(directors: &[DirectorStatus]) -> String {
     let Some(first) = directors.first() else { return String::new() };
-    let mut rows = vec![
-        std::iter::once("director".to_string())
-            .chain(std::iter::once("keepalived".to_string()))
-            .chain(first.floating.iter().map(|(f, _, _)| format!("{} ({})", f.addr, f.iface)))
-            .chain(std::iter::once("sync daemons".to_string()))
-            .collect::<Vec<String>>(),
-    ];
+    let mut rows = vec![std::iter::once("director".to_string())
+        .chain(std::iter::once("keepalived".to_string()))
+        .chain(first.floating.iter().map(|(f, _, _)| format!("{} ({})", f.addr, f.iface)))
+        .chain(std::iter::once("sync daemons".to_string()))
+        .collect::<Vec<String>>()];
     for d in directors {
         let mut row = vec![d.name.to_string()];
         row.push(d.keepalived.map_or("not running".to_string(), |pid| format!("pid {pid}")));
@@ -119,8 +117,11 @@ fn pair(directors: &[DirectorStatus]) -> String {
                 false => state.to_string(),
             });
         }
-        let daemons: Vec<String> =
-            d.daemons.iter().map(|x| format!("{} ({}, syncid {})", x.state, x.interface, x.sync_id)).collect();
+        let daemons: Vec<String> = d
+            .daemons
+            .iter()
+            .map(|x| format!("{} ({}, syncid {})", x.state, x.interface, x.sync_id))
+            .collect();
         row.push(match daemons.is_empty() {
             true => "none".to_string(),
             false => daemons.join(", "),
@@ -128,10 +129,12 @@ fn pair(directors: &[DirectorStatus]) -> String {
         rows.push(row);
     }
     let columns = rows[0].len();
-    let widths: Vec<usize> =
-        (0..columns).map(|c| rows.iter().map(|r| r.get(c).map_or(0, String::len)).max().unwrap_or(0)).collect();
-    let mut out = "  HA pair: keepalived's VRRP moves the floating addresses, IPVS sync daemons share connections\n"
-        .to_string();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, String::len)).max().unwrap_or(0))
+        .collect();
+    let mut out =
+        "  HA pair: keepalived's VRRP moves the floating addresses, IPVS sync daemons share connections\n"
+            .to_string();
     for row in rows {
         let cells: Vec<String> =
             row.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
@@ -245,16 +248,15 @@ mod tests {
             director("gw2", Some(7), Some(VrrpState::Master), true),
         ]);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines[1],
-            "    director  keepalived   111.111.0.1 (eth1)  10.10.0.1 (eth2)  sync daemons"
-        );
+        assert_eq!(lines[1], "    director  keepalived   111.111.0.1 (eth1)  10.10.0.1 (eth2)  sync daemons");
         assert_eq!(
             lines[2],
             "    gw        not running  -                   -                 \
              master (eth2, syncid 51), backup (eth2, syncid 51)"
         );
-        assert!(lines[3].starts_with("    gw2       pid 7        MASTER, holds it    MASTER, holds it  master"));
+        assert!(
+            lines[3].starts_with("    gw2       pid 7        MASTER, holds it    MASTER, holds it  master")
+        );
         assert_eq!(pair(&[]), "");
     }
 

@@ -42,6 +42,8 @@ const REFRESH_WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub netns: Netns,
+    /// `--netns` named several namespaces: acted on as one.
+    pub group: Vec<crate::interp::group::Member>,
     /// Every `show` prints JSON.
     pub json: bool,
     pub color: bool,
@@ -87,12 +89,15 @@ struct Shell {
 
 impl Shell {
     fn new(settings: Settings) -> Result<Shell, ReadlineError> {
-        let Settings { netns, json, color, pinned } = settings;
+        let Settings { netns, group, json, color, pinned } = settings;
         let (kernel, connected) = connect(&netns, color);
         let mut interp = Interpreter::new(kernel, Box::new(std::io::stdout()), crate::script::SCRIPTING);
         interp.json = json;
         interp.pinned = pinned;
         interp.follow_lab();
+        if let Err(e) = interp.act_on_all(group) {
+            eprintln!("lvsh: {e}");
+        }
         eprint!("{}", crate::interp::recovery::warnings(&interp.netns(), color));
         // Ctrl-C while a line runs cancels that line (and undoes it), not the shell.
         interrupt::catch(&[Signal::Int]);

@@ -22,6 +22,7 @@ mod daemons;
 mod doctor;
 mod doctor_checks;
 mod errors;
+mod ha;
 mod import;
 mod keep;
 mod lab;

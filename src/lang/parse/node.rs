@@ -2,7 +2,7 @@
 //! stop, serve, use and tutorial.
 
 use super::error::PError;
-use super::lexeme::{bad, blank, next_word, node, number, unknown, word};
+use super::lexeme::{at_end, bad, blank, next_word, node, number, unknown, word};
 use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
 use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
@@ -214,6 +214,17 @@ pub static SERVE: Options<ServeStmt> = Options {
             get: |s| (s.kind == ServeKind::Http).then_some(Val::Flag),
         },
         Opt {
+            word: "echo",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "keep each TCP connection open, answering every line with `NODE: LINE`",
+            example: "",
+            rhai: None,
+            set: |s, _| s.kind = ServeKind::Echo,
+            get: |s| (s.kind == ServeKind::Echo).then_some(Val::Flag),
+        },
+        Opt {
             word: "reply",
             alias: None,
             kind: Kind::Text { what: "the text to reply, e.g. \"hello\"" },
@@ -238,8 +249,18 @@ pub fn serve_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
 
 /// `use := "use" node`
 pub fn use_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, node) = node(i)?;
-    Ok((i, StmtKind::Use(node)))
+    let (mut i, first) = node(i)?;
+    let mut nodes = vec![first];
+    loop {
+        let (rest, ()) = blank(i)?;
+        if at_end(rest) {
+            break;
+        }
+        let (rest, next) = node(rest)?;
+        nodes.push(next);
+        i = rest;
+    }
+    Ok((i, StmtKind::Use(nodes)))
 }
 
 /// `tutorial`'s options (besides a step number).
