@@ -137,7 +137,7 @@ fn a_connection_survives_the_failover_from_gw_to_gw2_and_new_ones_are_served_by_
     // New connections are served through gw2: its counters move, gw's do not.
     let gw_before = exec(&gw, &["ipvsadm", "-L", "-n", "--stats"]);
     let Output { code, stdout, stderr, .. } =
-        lvsh().commands("lab status prefix h1-\nprobe next 4 from ext1\nexpect next no failures").run();
+        lvsh().commands("lab status prefix h1-\nprobe tcp 111.111.0.1:81 count 4 from ext1\nexpect tcp 111.111.0.1:81 no failures").run();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert_eq!(exec(&gw, &["ipvsadm", "-L", "-n", "--stats"]), gw_before, "gw served nothing new");
     let conns = exec(&gw2, &["ipvsadm", "-L", "-n", "-c"]);
@@ -186,12 +186,12 @@ fn one_apply_changes_both_directors_alike_and_a_refusal_on_gw2_leaves_both_as_be
     exec(&gw2, &[IP, "route", "add", "broadcast", "10.10.0.77", "dev", "eth2", "table", "local"]);
     std::fs::write(
         dir.join("more.lvs"),
-        "backend web 10.10.0.77:8000 weight 5\nbackend web 10.10.0.3:8000 weight 2\n",
+        "service web tcp 111.111.0.1:80 wrr {\n    backend 10.10.0.2:8000 masq weight 3\n    \
+         backend 10.10.0.3:8000 masq weight 2\n    backend 10.10.0.77:8000 masq weight 5\n}\n",
     )
     .expect("write");
     let more = dir.join("more.lvs").display().to_string();
-    let Output { code, stdout, stderr, .. } =
-        lvsh().args(["--netns", &both, "apply", &file_arg, &more]).run();
+    let Output { code, stdout, stderr, .. } = lvsh().args(["--netns", &both, "apply", &more]).run();
     assert_eq!(code, 3, "refused: {stdout}\n{stderr}");
     assert!(stderr.contains(&format!("in the IPVS of {gw2}")), "{stderr}");
     assert!(stderr.contains("the kernel is as it was"), "{stderr}");
