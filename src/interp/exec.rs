@@ -45,6 +45,7 @@ impl Interpreter {
             StmtKind::Ipvsadm(line) => self.ipvsadm(source, span, line),
             StmtKind::Probe(p) => self.probe(source, span, p),
             StmtKind::Expect(e) => self.expect(source, span, e),
+            StmtKind::ExpectJob(e) => self.expect_job(source, e),
             StmtKind::Check(c) => self.check(source, span, c),
             StmtKind::Doctor(d) => self.doctor(source, span, d),
             StmtKind::Health(h) => self.declare_health(source, h),

@@ -9,7 +9,7 @@ use crate::lab::build::{self, Done};
 use crate::lab::error::LabError;
 use crate::lab::plan::Step;
 use crate::lab::Lab;
-use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt};
+use crate::lang::ast::{ExpectJobStmt, LabAction, LabStmt, NodeCommand, ServeStmt};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
 use crate::node::serve::ready_line;
@@ -68,6 +68,11 @@ impl Interpreter {
                     Some(e) => Err(fail(e)),
                     None => Ok(()),
                 }
+            }
+            LabAction::Failover => {
+                let claim = build::claim(&lab).map_err(fail)?;
+                let done = build::failover(&claim).map_err(fail)?;
+                self.write(&render::failover(&done))
             }
             LabAction::Status => {
                 let status = build::status(&lab).map_err(fail)?;
@@ -158,6 +163,45 @@ impl Interpreter {
             text += &render::job_output(job, &self.jobs.output(job.id).unwrap_or_default());
         }
         self.write(&text)
+    }
+
+    /// `expect job N prints TEXT`: waits for a line holding TEXT that the
+    /// job prints from now on (a connection still alive after a failover).
+    pub(super) fn expect_job(&mut self, source: &Source, e: &ExpectJobStmt) -> Result<(), Failure> {
+        let line = crate::lang::print::print_stmt(&crate::lang::ast::StmtKind::ExpectJob(e.clone()));
+        let Some(from) = self.jobs.output(e.job.value).map(|o| o.len()) else {
+            let d = Diagnostic::error(
+                "lvs::jobs::unknown",
+                format!("no job {}", e.job.value),
+                e.job.span,
+                "no such job",
+            )
+            .with_help("`jobs` lists the running jobs and their numbers");
+            return Err(Failure::script(source, d));
+        };
+        if self.jobs.wait_for_after(e.job.value, from, &e.text.value, e.within) {
+            return self.write(&format!("ok: {line}\n"));
+        }
+        let output = self.jobs.output(e.job.value).unwrap_or_default();
+        let new = output.get(from..).unwrap_or(&output);
+        let last: Vec<&str> = new.lines().rev().take(3).collect();
+        let observed = match last.is_empty() {
+            true => "it printed nothing since".to_string(),
+            false => format!("its last lines: {}", last.into_iter().rev().collect::<Vec<_>>().join(" / ")),
+        };
+        let state = self.jobs.list().into_iter().find(|j| j.id == e.job.value).and_then(|j| j.exit);
+        let d = Diagnostic::error(
+            "lvs::expect::failed",
+            format!("expectation failed: {line}"),
+            e.text.span,
+            "not printed",
+        )
+        .with_note(format!("expected: a line with {:?} within {}s", e.text.value, e.within.as_secs_f64()))
+        .with_note(format!(
+            "observed: {observed}{}",
+            state.map_or(String::new(), |code| format!(" (the job has ended, status {code})"))
+        ));
+        Err(Failure::expectation(source, d))
     }
 
     pub(super) fn stop(&mut self, source: &Source, n: &Spanned<usize>) -> Result<(), Failure> {

@@ -156,6 +156,50 @@ fn sync_daemon(ns: &str, state: crate::ipvs::model::DaemonState, step: &Step) ->
     }
 }
 
+/// What `lab failover` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failover {
+    /// The director that held the floating addresses, whose keepalived stopped.
+    pub from: &'static str,
+    pub keepalived: Vec<i32>,
+    /// The director that holds them now, and how long they took to move;
+    /// `None` when they had not moved within the wait.
+    pub to: Option<(&'static str, std::time::Duration)>,
+}
+
+/// How long `lab failover` waits for VRRP to move the addresses: the
+/// backup takes over after about three missed adverts (one a second).
+const FAILOVER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `lab failover`: stops keepalived on the director that holds the
+/// floating addresses, as a crash of that director would, and waits for
+/// VRRP to move them to the other. `lab up ha` starts it again (gw, the
+/// preferred, then takes them back).
+pub fn failover(claim: &Claim) -> Result<Failover, LabError> {
+    let lab = claim.lab();
+    if !lab.ha {
+        return Err(LabError::NotHa);
+    }
+    let holds = |director: &str| {
+        let held = addresses(&lab.ns_name(director)).unwrap_or_default();
+        ha::FLOATING.iter().all(|f| held.contains(&format!("{} {}/{}", f.iface, f.addr, f.prefix_len)))
+    };
+    let directors = lab.directors();
+    let from = directors.iter().copied().find(|d| holds(d)).ok_or(LabError::NoMaster)?;
+    let pinned = match claim.state(&lab.ns_name(from)) {
+        Some(State::Ours(pinned)) => pinned,
+        _ => return Err(LabError::NoMaster),
+    };
+    let keepalived = processes::stop_program(&pinned.identity, "keepalived");
+    let start = std::time::Instant::now();
+    let mut to = None;
+    while to.is_none() && start.elapsed() < FAILOVER_WAIT {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        to = directors.iter().copied().find(|d| *d != from && holds(d)).map(|d| (d, start.elapsed()));
+    }
+    Ok(Failover { from, keepalived, to })
+}
+
 /// What `lab down` did.
 #[derive(Debug, Default)]
 pub struct Down {

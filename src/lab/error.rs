@@ -17,6 +17,10 @@ pub enum LabError {
         "the lab is up with one director: the HA lab gives gw other addresses, so it cannot be added to"
     )]
     NotPair,
+    #[error("`lab failover` needs the HA lab, with two directors")]
+    NotHa,
+    #[error("no director holds the lab's floating addresses: VRRP has no master to fail over from")]
+    NoMaster,
     /// Namespaces of the lab's names that lvsh did not make: `action`
     /// (`lab up`, `lab down`) left them, and their processes, alone.
     #[error("{}", refused(action, namespaces))]
@@ -44,7 +48,11 @@ impl LabError {
             }
             LabError::Record(e) => e.help(),
             LabError::NoKeepalived => "install it (`apt-get install keepalived`)".to_string(),
-            LabError::NotPair => "`lab down`, then `lab up ha`".to_string(),
+            LabError::NotPair | LabError::NotHa => "`lab down`, then `lab up ha`".to_string(),
+            LabError::NoMaster => {
+                "`lab status` shows each director's keepalived; `lab up ha` starts any that stopped"
+                    .to_string()
+            }
             LabError::Foreign { action, namespaces } => {
                 let first = namespaces.first().map_or("NAME", |(name, _)| name.as_str());
                 let remove = format!(

@@ -35,6 +35,21 @@ pub fn stop(namespace: &Identity) {
     }
 }
 
+/// Ends the processes in `namespace` whose program is named `program`
+/// (TERM only: keepalived gives its addresses up as it ends); returns their pids.
+pub fn stop_program(namespace: &Identity, program: &str) -> Vec<i32> {
+    let named = |pid: &i32| {
+        let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+        argv0.rsplit(|b| *b == b'/').next() == Some(program.as_bytes())
+    };
+    let found: Vec<i32> = members(namespace).into_iter().filter(named).collect();
+    for &pid in &found {
+        send(pid, libc::SIGTERM, namespace);
+    }
+    found
+}
+
 /// The processes whose network namespace is `namespace`, but lvsh.
 pub fn members(namespace: &Identity) -> Vec<i32> {
     let own = std::process::id() as i32;

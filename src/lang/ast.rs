@@ -66,6 +66,8 @@ pub enum StmtKind {
     Probe(ProbeStmt),
     /// `expect SVC PREDICATE`: an assertion over the service's last probe.
     Expect(ExpectStmt),
+    /// `expect job N prints TEXT [within DURATION]`: the job printed it after this statement began.
+    ExpectJob(ExpectJobStmt),
     /// `check SVC [--drain-failed] [timeout D]`: each backend's health.
     Check(CheckStmt),
     /// `watch [SVC] [--stats|--rate] [interval D] [count N]`: a refreshing listing.
@@ -125,6 +127,8 @@ pub enum LabAction {
     Up,
     Down,
     Status,
+    /// Stop the VRRP master's keepalived (the HA lab).
+    Failover,
 }
 
 /// A program to run inside a node.
@@ -241,7 +245,17 @@ pub struct ProbeStmt {
     pub options: crate::probe::connect::ProbeOptions,
 }
 
-/// `expect ...`
+/// `expect job N prints TEXT [within DURATION]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectJobStmt {
+    pub job: Spanned<usize>,
+    /// Text a line of the job's output must hold.
+    pub text: Spanned<String>,
+    /// How long to wait for that line.
+    pub within: std::time::Duration,
+}
+
+/// `expect SERVICE PREDICATE`
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectStmt {
     pub service: Spanned<SvcRef>,

@@ -242,8 +242,8 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "expect",
         Group::Verify,
-        "expect SERVICE PREDICATE",
-        "assert something of the last probe or the configuration",
+        "expect (SERVICE PREDICATE | job N prints TEXT [within DURATION])",
+        "assert something of the last probe, the configuration, or a job's output from now on",
         "expect web spread even",
         parsers::expect_stmt,
         Effect::Uses,
@@ -314,7 +314,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "lab",
         Group::Lab,
-        "lab (up | down | status) [LAB-OPTION]...",
+        "lab (up | down | status | failover) [LAB-OPTION]...",
         "build, remove or show the tutorial's lab of network namespaces",
         "lab up --explain",
         parsers::lab_stmt,

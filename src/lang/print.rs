@@ -94,6 +94,12 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         StmtKind::Expect(e) => {
             format!("expect {} {}", svc_ref(Some(&e.service.value)), predicate(&e.predicate.value))
         }
+        StmtKind::ExpectJob(e) => format!(
+            "expect job {} prints {} within {}ms",
+            e.job.value,
+            quote(&e.text.value),
+            e.within.as_millis()
+        ),
         StmtKind::Help(None) => "help".into(),
         StmtKind::Help(Some(command)) => format!("help {}", command.value),
         StmtKind::Explain(inner) => format!("explain {}", print_stmt(&inner.kind)),
@@ -103,6 +109,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
                 super::ast::LabAction::Up => "up",
                 super::ast::LabAction::Down => "down",
                 super::ast::LabAction::Status => "status",
+                super::ast::LabAction::Failover => "failover",
             };
             format!("lab {action}{}", options::print(&LAB, lab))
         }

@@ -81,14 +81,22 @@ impl Jobs {
     /// Waits until a job's output contains `text`, it exits, or `timeout`
     /// passes; true if the text came.
     pub fn wait_for(&mut self, id: usize, text: &str, timeout: Duration) -> bool {
+        self.wait_for_after(id, 0, text, timeout)
+    }
+
+    /// [`Jobs::wait_for`], looking only at the output after its first
+    /// `from` bytes (what it printed since then; all of it if the kept
+    /// output has been cut shorter since).
+    pub fn wait_for_after(&mut self, id: usize, from: usize, text: &str, timeout: Duration) -> bool {
+        let holds = |output: &str| output.get(from..).unwrap_or(output).contains(text);
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) else { return false };
-            if text_of(&job.output).contains(text) {
+            if holds(&text_of(&job.output)) {
                 return true;
             }
             if job.closed.load(Ordering::Acquire) && matches!(job.child.try_wait(), Ok(Some(_))) {
-                return text_of(&job.output).contains(text);
+                return holds(&text_of(&job.output));
             }
             std::thread::sleep(Duration::from_millis(10));
         }

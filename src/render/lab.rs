@@ -28,6 +28,23 @@ pub fn up_summary(lab: &Lab, made: usize) -> String {
     }
 }
 
+/// After `lab failover`.
+pub fn failover(done: &crate::lab::build::Failover) -> String {
+    let addresses: Vec<String> = crate::lab::ha::FLOATING.iter().map(|f| f.addr.to_string()).collect();
+    let addresses = addresses.join(" and ");
+    let pids: Vec<String> = done.keepalived.iter().map(i32::to_string).collect();
+    let mut out =
+        format!("stopped keepalived on {} (pid {}), as if it had failed\n", done.from, pids.join(", "));
+    out += &match done.to {
+        Some((to, took)) => format!(
+            "VRRP moved {addresses} to {to} in {:.1}s; `lab up ha` starts gw's keepalived again\n",
+            took.as_secs_f64()
+        ),
+        None => format!("VRRP has not moved {addresses} yet: `lab status` shows who holds them\n"),
+    };
+    out
+}
+
 /// After `lab down`.
 pub fn down_summary(removed: usize, jobs: usize) -> String {
     let jobs = match jobs {

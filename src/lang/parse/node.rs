@@ -58,12 +58,13 @@ pub static LAB: Options<LabStmt> = Options {
 
 /// `lab := "lab" ( "up" | "down" | "status" ) { lab-option }`
 pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, action) = word(i, "`up`, `down` or `status`")?;
+    let (i, action) = word(i, "`up`, `down`, `status` or `failover`")?;
     let action = match action.value {
         "up" => LabAction::Up,
         "down" => LabAction::Down,
         "status" => LabAction::Status,
-        _ => return Err(unknown(&action, "lab action", &["up", "down", "status"])),
+        "failover" => LabAction::Failover,
+        _ => return Err(unknown(&action, "lab action", &["up", "down", "status", "failover"])),
     };
     let mut lab = LabStmt { action, explain: false, prefix: None, ha: false };
     let (i, ()) = options::read(i, &LAB, &mut lab, &mut options::none)?;

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use super::lexeme::{duration, endpoint, next_word, number, unknown, word};
+use super::lexeme::{blank, duration, endpoint, next_word, number, unknown, word, word_or_string};
 use super::options::{self, Kind, Opt, Options, Val};
 use super::reference::svc_ref;
 use super::{In, PResult};
-use crate::lang::ast::{CheckStmt, ExpectStmt, Predicate, ProbeStmt, StmtKind};
+use crate::lang::ast::{CheckStmt, ExpectJobStmt, ExpectStmt, Predicate, ProbeStmt, StmtKind};
 use crate::lang::source::Spanned;
 use crate::probe::expect::{DEFAULT_RATIO_WITHIN_PERCENT, DEFAULT_SPREAD_WITHIN};
 use crate::probe::Expectation;
@@ -319,6 +319,9 @@ pub static PREDICATES: &[PredicateForm] = &[
 
 /// `expect := "expect" svc-ref predicate`
 pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    if let Some(after) = job_subject(i)? {
+        return expect_job(after);
+    }
     let (i, service) = svc_ref(i)?;
     let (i, first) = word(i, "a predicate: `spread even`, `order alternate`, `no failures`, ...")?;
     let Some(form) = PREDICATES.iter().find(|p| p.first() == first.value) else {
@@ -329,6 +332,40 @@ pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let end = crate::lang::source::Span::new(first.span.start as usize, i.location_offset());
     Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, first.span.to(end)) })))
 }
+
+/// After `job`, when the statement reads `expect job N ...` (a service
+/// named `job` is followed by a predicate, never by a number).
+fn job_subject(i: In<'_>) -> Result<Option<In<'_>>, nom::Err<super::error::PError>> {
+    let (rest, ()) = blank(i)?;
+    if rest.fragment().starts_with('"') {
+        return Ok(None);
+    }
+    let (after, first) = next_word(rest)?;
+    if first.is_none_or(|w| w.value != "job") {
+        return Ok(None);
+    }
+    let (_, second) = next_word(after)?;
+    Ok(second.filter(|w| w.value.bytes().all(|b| b.is_ascii_digit())).map(|_| after))
+}
+
+/// `expect-job := "expect" "job" n "prints" ( word | string ) [ "within" duration ]`
+fn expect_job(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (i, job) = number::<usize>(i, "job number", 1..=u32::MAX as u64)?;
+    let (i, _) = keyword(i, "prints")?;
+    let (i, text) = word_or_string(i, "the text a line must hold, e.g. \"tick\"")?;
+    let (i, within) = match next_word(i)? {
+        (_, Some(w)) if w.value == "within" => {
+            let (i, _) = word(i, "`within`")?;
+            let (i, d) = duration(i)?;
+            (i, d.value)
+        }
+        _ => (i, EXPECT_JOB_WAIT),
+    };
+    Ok((i, StmtKind::ExpectJob(ExpectJobStmt { job, text, within })))
+}
+
+/// How long `expect job N prints TEXT` waits when it does not say.
+pub const EXPECT_JOB_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn keyword<'a>(i: In<'a>, k: &'static str) -> PResult<'a, Spanned<&'a str>> {
     let (rest, w) = word(i, &format!("`{k}`"))?;
@@ -370,5 +407,28 @@ fn endpoints(i: In<'_>) -> PResult<'_, Vec<std::net::SocketAddr>> {
         let (rest, e) = endpoint(i)?;
         all.push(e.value);
         i = rest;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::ast::{StmtKind, SvcRef};
+    use crate::lang::source::Source;
+
+    /// The last statement of `text`, which must parse and check cleanly.
+    fn one(text: &str) -> StmtKind {
+        let (script, diagnostics) = crate::lang::parse(&Source::new("t", text), |_| false);
+        assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
+        script.stmts.into_iter().next_back().expect("a statement").kind
+    }
+
+    #[test]
+    fn expect_job_reads_a_number_after_job_and_a_service_named_job_still_works() {
+        let StmtKind::ExpectJob(e) = one("expect job 3 prints \"int1: tick\" within 5s") else { panic!() };
+        assert_eq!((e.job.value, e.text.value.as_str(), e.within.as_secs()), (3, "int1: tick", 5));
+        let StmtKind::ExpectJob(e) = one("expect job 1 prints ready") else { panic!() };
+        assert_eq!(e.within, super::EXPECT_JOB_WAIT);
+        let StmtKind::Expect(e) = one("service job tcp 1.1.1.1:80\nexpect job spread even") else { panic!() };
+        assert_eq!(e.service.value, SvcRef::Name("job".into()));
     }
 }
