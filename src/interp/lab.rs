@@ -169,27 +169,35 @@ impl Interpreter {
     /// job prints from now on (a connection still alive after a failover).
     pub(super) fn expect_job(&mut self, source: &Source, e: &ExpectJobStmt) -> Result<(), Failure> {
         let line = crate::lang::print::print_stmt(&crate::lang::ast::StmtKind::ExpectJob(e.clone()));
-        let Some(from) = self.jobs.output(e.job.value).map(|o| o.len()) else {
+        let all = self.jobs.list();
+        let found = match e.job.value.parse::<usize>() {
+            Ok(id) => all.iter().find(|j| j.id == id),
+            Err(_) => {
+                let ns = self.lab.resolve(&e.job.value).to_string();
+                all.iter().rev().find(|j| j.node == ns)
+            }
+        };
+        let Some((id, from)) = found.and_then(|j| Some((j.id, self.jobs.output(j.id)?.len()))) else {
             let d = Diagnostic::error(
                 "lvs::jobs::unknown",
                 format!("no job {}", e.job.value),
                 e.job.span,
                 "no such job",
             )
-            .with_help("`jobs` lists the running jobs and their numbers");
+            .with_help("`jobs` lists the running jobs, their numbers and their nodes");
             return Err(Failure::script(source, d));
         };
-        if self.jobs.wait_for_after(e.job.value, from, &e.text.value, e.within) {
+        if self.jobs.wait_for_after(id, from, &e.text.value, e.within) {
             return self.write(&format!("ok: {line}\n"));
         }
-        let output = self.jobs.output(e.job.value).unwrap_or_default();
+        let output = self.jobs.output(id).unwrap_or_default();
         let new = output.get(from..).unwrap_or(&output);
         let last: Vec<&str> = new.lines().rev().take(3).collect();
         let observed = match last.is_empty() {
             true => "it printed nothing since".to_string(),
             false => format!("its last lines: {}", last.into_iter().rev().collect::<Vec<_>>().join(" / ")),
         };
-        let state = self.jobs.list().into_iter().find(|j| j.id == e.job.value).and_then(|j| j.exit);
+        let state = self.jobs.list().into_iter().find(|j| j.id == id).and_then(|j| j.exit);
         let d = Diagnostic::error(
             "lvs::expect::failed",
             format!("expectation failed: {line}"),

@@ -63,7 +63,32 @@ pub fn up(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, 
         each(&step, done);
     }
     claim.save()?;
+    if lab.ha {
+        master(&lab)?;
+    }
     Ok(made)
+}
+
+/// Whether `director` holds every floating address.
+fn holds_floating(lab: &Lab, director: &str) -> bool {
+    let held = addresses(&lab.ns_name(director)).unwrap_or_default();
+    ha::FLOATING.iter().all(|f| held.contains(&format!("{} {}/{}", f.iface, f.addr, f.prefix_len)))
+}
+
+/// Waits until VRRP has made a director master (it holds the floating
+/// addresses): keepalived starts as backup and takes over after about
+/// three silent advert intervals, and what follows `lab up ha` needs the VIP.
+fn master(lab: &Lab) -> Result<&'static str, LabError> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(director) = lab.directors().into_iter().find(|d| holds_floating(lab, d)) {
+            return Ok(director);
+        }
+        if start.elapsed() > FAILOVER_WAIT {
+            return Err(LabError::NoMaster);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// `ip netns add`, for a name that is free or lvsh's; what it makes is
@@ -180,10 +205,7 @@ pub fn failover(claim: &Claim) -> Result<Failover, LabError> {
     if !lab.ha {
         return Err(LabError::NotHa);
     }
-    let holds = |director: &str| {
-        let held = addresses(&lab.ns_name(director)).unwrap_or_default();
-        ha::FLOATING.iter().all(|f| held.contains(&format!("{} {}/{}", f.iface, f.addr, f.prefix_len)))
-    };
+    let holds = |director: &str| holds_floating(lab, director);
     let directors = lab.directors();
     let from = directors.iter().copied().find(|d| holds(d)).ok_or(LabError::NoMaster)?;
     let pinned = match claim.state(&lab.ns_name(from)) {

@@ -248,7 +248,8 @@ pub struct ProbeStmt {
 /// `expect job N prints TEXT [within DURATION]`
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectJobStmt {
-    pub job: Spanned<usize>,
+    /// The job's number, or the node it runs in (its newest job there).
+    pub job: Spanned<String>,
     /// Text a line of the job's output must hold.
     pub text: Spanned<String>,
     /// How long to wait for that line.

@@ -242,7 +242,7 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "expect",
         Group::Verify,
-        "expect (SERVICE PREDICATE | job N prints TEXT [within DURATION])",
+        "expect (SERVICE PREDICATE | job (N | NODE) prints TEXT [within DURATION])",
         "assert something of the last probe, the configuration, or a job's output from now on",
         "expect web spread even",
         parsers::expect_stmt,

@@ -110,15 +110,21 @@ fn answer(mut stream: TcpStream, kind: ServeKind, name: &str, reply: &str) -> io
 }
 
 /// Answers each line with `NAME: LINE` until the client closes; returns
-/// the lines received.
+/// the lines received. A client that sends no line (a probe) gets the
+/// name, as from a `tcp` backend.
 fn echo(stream: TcpStream, name: &str) -> io::Result<Vec<u8>> {
     let mut writer = stream.try_clone()?;
     let mut got = Vec::new();
+    let mut lines = 0;
     for line in io::BufRead::lines(io::BufReader::new(stream)) {
         let line = line?;
         writer.write_all(format!("{name}: {line}\n").as_bytes())?;
         got.extend_from_slice(line.as_bytes());
         got.push(b' ');
+        lines += 1;
+    }
+    if lines == 0 {
+        writer.write_all(format!("{name}\n").as_bytes())?;
     }
     Ok(got)
 }
@@ -174,5 +180,31 @@ mod tests {
         client.read_to_string(&mut reply).unwrap();
         assert!(reply.starts_with("HTTP/1.0 200 OK\r\n") && reply.ends_with("\r\n\r\nint1\n"), "{reply}");
         assert_eq!(server.join().unwrap(), b"GET / HTTP/1.0\r\n\r\n");
+    }
+
+    #[test]
+    fn echo_answers_each_line_on_one_connection_and_a_silent_client_gets_the_name() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let first = echo(listener.accept().unwrap().0, "int1").unwrap();
+            let second = echo(listener.accept().unwrap().0, "int1").unwrap();
+            (first, second)
+        });
+        let mut client = TcpStream::connect(addr).unwrap();
+        let mut reader = io::BufReader::new(client.try_clone().unwrap());
+        for word in ["tick", "tock"] {
+            writeln!(client, "{word}").unwrap();
+            let mut line = String::new();
+            io::BufRead::read_line(&mut reader, &mut line).unwrap();
+            assert_eq!(line, format!("int1: {word}\n"));
+        }
+        drop((client, reader));
+        let mut silent = TcpStream::connect(addr).unwrap();
+        silent.shutdown(Shutdown::Write).unwrap();
+        let mut reply = String::new();
+        silent.read_to_string(&mut reply).unwrap();
+        assert_eq!(reply, "int1\n");
+        assert_eq!(server.join().unwrap(), (b"tick tock ".to_vec(), Vec::new()));
     }
 }

@@ -33,8 +33,11 @@ pub fn failover(done: &crate::lab::build::Failover) -> String {
     let addresses: Vec<String> = crate::lab::ha::FLOATING.iter().map(|f| f.addr.to_string()).collect();
     let addresses = addresses.join(" and ");
     let pids: Vec<String> = done.keepalived.iter().map(i32::to_string).collect();
-    let mut out =
-        format!("stopped keepalived on {} (pid {}), as if it had failed\n", done.from, pids.join(", "));
+    let mut out = format!(
+        "stopped keepalived on {} (pid {}): its VRRP master steps down\n",
+        done.from,
+        pids.join(", ")
+    );
     out += &match done.to {
         Some((to, took)) => format!(
             "VRRP moved {addresses} to {to} in {:.1}s; `lab up ha` starts gw's keepalived again\n",

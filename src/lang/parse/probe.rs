@@ -333,8 +333,9 @@ pub fn expect_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((i, StmtKind::Expect(ExpectStmt { service, predicate: Spanned::new(predicate, first.span.to(end)) })))
 }
 
-/// After `job`, when the statement reads `expect job N ...` (a service
-/// named `job` is followed by a predicate, never by a number).
+/// After `job`, when the statement reads `expect job N ...` or `expect job
+/// NODE prints ...` (a service named `job` is followed by a predicate, and
+/// no predicate starts with a number or has `prints` second).
 fn job_subject(i: In<'_>) -> Result<Option<In<'_>>, nom::Err<super::error::PError>> {
     let (rest, ()) = blank(i)?;
     if rest.fragment().starts_with('"') {
@@ -344,13 +345,20 @@ fn job_subject(i: In<'_>) -> Result<Option<In<'_>>, nom::Err<super::error::PErro
     if first.is_none_or(|w| w.value != "job") {
         return Ok(None);
     }
-    let (_, second) = next_word(after)?;
-    Ok(second.filter(|w| w.value.bytes().all(|b| b.is_ascii_digit())).map(|_| after))
+    let (then, second) = next_word(after)?;
+    let Some(second) = second else { return Ok(None) };
+    let third = match then.fragment().trim_start().starts_with('"') {
+        true => None,
+        false => next_word(then)?.1,
+    };
+    let numbered = second.value.bytes().all(|b| b.is_ascii_digit());
+    Ok((numbered || third.is_some_and(|w| w.value == "prints")).then_some(after))
 }
 
-/// `expect-job := "expect" "job" n "prints" ( word | string ) [ "within" duration ]`
+/// `expect-job := "expect" "job" ( n | node ) "prints" ( word | string ) [ "within" duration ]`
 fn expect_job(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, job) = number::<usize>(i, "job number", 1..=u32::MAX as u64)?;
+    let (i, job) = word(i, "a job's number, or the node it runs in")?;
+    let job = Spanned::new(job.value.to_string(), job.span);
     let (i, _) = keyword(i, "prints")?;
     let (i, text) = word_or_string(i, "the text a line must hold, e.g. \"tick\"")?;
     let (i, within) = match next_word(i)? {
@@ -425,9 +433,9 @@ mod tests {
     #[test]
     fn expect_job_reads_a_number_after_job_and_a_service_named_job_still_works() {
         let StmtKind::ExpectJob(e) = one("expect job 3 prints \"int1: tick\" within 5s") else { panic!() };
-        assert_eq!((e.job.value, e.text.value.as_str(), e.within.as_secs()), (3, "int1: tick", 5));
-        let StmtKind::ExpectJob(e) = one("expect job 1 prints ready") else { panic!() };
-        assert_eq!(e.within, super::EXPECT_JOB_WAIT);
+        assert_eq!((e.job.value.as_str(), e.text.value.as_str(), e.within.as_secs()), ("3", "int1: tick", 5));
+        let StmtKind::ExpectJob(e) = one("expect job ext1 prints ready") else { panic!() };
+        assert_eq!((e.job.value.as_str(), e.within), ("ext1", super::EXPECT_JOB_WAIT));
         let StmtKind::Expect(e) = one("service job tcp 1.1.1.1:80\nexpect job spread even") else { panic!() };
         assert_eq!(e.service.value, SvcRef::Name("job".into()));
     }
