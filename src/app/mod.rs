@@ -54,6 +54,22 @@ pub fn run(cli: Cli) -> ExitCode {
         color,
         json: cli.json,
     };
+    // Commands of one namespace's state (its history, its keeper, its
+    // pending confirmation) say so rather than act on the first of several.
+    let one = match &cli.command {
+        Some(Command::Keep { .. }) => Some("keep"),
+        Some(Command::Confirm) => Some("confirm"),
+        Some(Command::Export) => Some("export"),
+        Some(Command::History { .. }) => Some("history"),
+        Some(Command::Rollback { .. }) => Some("rollback"),
+        Some(Command::Metrics) => Some("metrics"),
+        _ => None,
+    };
+    if let (Some(verb), false) = (one, app.group.is_empty()) {
+        let message = format!("`lvsh {verb}` acts on one namespace, and `--netns` names several");
+        let help = "name one: `--netns gw`; `run`, `plan`, `apply` and `-c` act on several as one";
+        return ExitCode::from(app.fail_plain(&message, Some(help), FailureKind::Script));
+    }
     let code = match (&cli.command, &cli.commands) {
         (Some(_), Some(_)) => app.fail_plain(
             "`-c` and a subcommand cannot be used together",

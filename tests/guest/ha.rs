@@ -157,6 +157,18 @@ fn a_connection_survives_the_failover_from_gw_to_gw2_and_new_ones_are_served_by_
 #[test]
 fn one_apply_changes_both_directors_alike_and_a_refusal_on_gw2_leaves_both_as_before() {
     let p = "h2-";
+    // A lab with one director cannot become the pair (gw's addresses
+    // differ), and has no VRRP master to fail over from.
+    lvsh().commands("lab up prefix h2-").run().succeeds();
+    let Output { code, stderr, .. } = lvsh().commands("lab up ha prefix h2-").run();
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains("the lab is up with one director") && stderr.contains("`lab down`, then `lab up ha`")
+    );
+    let Output { code, stderr, .. } = lvsh().commands("lab failover prefix h2-").run();
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("`lab failover` needs the HA lab"), "{stderr}");
+    lvsh().commands("lab down prefix h2-").run().succeeds();
     lvsh().commands("lab up ha prefix h2-").run().succeeds();
     let (gw, gw2) = (format!("{p}gw"), format!("{p}gw2"));
     let dir = std::env::temp_dir().join("lvsh-ha-apply");

@@ -300,3 +300,12 @@ fn version_and_help_exit_0() {
         .contains("Exit status: 0 ok, 1 an expectation failed (or `plan`: changes pending),\n"));
     assert!(out.stdout.contains("rollback), 4 environment, 130/143/129 stopped by a signal (rolled back)."));
 }
+
+#[test]
+fn commands_of_one_namespaces_state_refuse_several_namespaces() {
+    for verb in [&["history"][..], &["rollback"], &["export"], &["confirm"], &["keep", "x.lvs"]] {
+        let out = Lvsh::new().args(["--netns", "gw,gw2"]).args(verb.iter().copied()).run();
+        assert_eq!(out.code, 2, "{verb:?}: {}", out.stderr);
+        assert!(out.stderr.contains("acts on one namespace, and `--netns` names several"), "{}", out.stderr);
+    }
+}
