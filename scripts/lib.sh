@@ -8,8 +8,9 @@ export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 die() { echo "${PROG:-lvsh}: $*" >&2; exit 2; }
 step() { printf '== %s\n' "$*"; }
 
-# The host packages the QEMU rig needs, each as PACKAGE:PROOF, PROOF being a
-# command, or an absolute path, whose presence shows the package is there.
+# The host packages the QEMU rig (and the manual pages' test: groff) needs,
+# each as PACKAGE:PROOF, PROOF being a command, or an absolute path, whose
+# presence shows the package is there.
 LVSH_VM_PACKAGES=(
   qemu-system-x86:qemu-system-x86_64
   busybox-static:/bin/busybox
@@ -20,6 +21,7 @@ LVSH_VM_PACKAGES=(
   netcat-openbsd:/bin/nc.openbsd
   bash:/bin/bash
   keepalived:/usr/sbin/keepalived
+  groff-base:groff
 )
 
 # lvsh_install_packages: apt-get install whichever of LVSH_VM_PACKAGES is

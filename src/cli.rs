@@ -174,6 +174,10 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Write the manual pages lvsh(1) and lvs(5) into DIR (a build step of
+    /// scripts/dist).
+    #[command(hide = true)]
+    Manpages { dir: PathBuf },
     /// The watchdog of `apply --confirm`, started by lvsh; not for direct use.
     #[command(hide = true)]
     ConfirmWatchdog { pending: PathBuf },

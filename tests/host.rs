@@ -22,6 +22,8 @@ mod import;
 #[allow(dead_code)]
 #[path = "support/lvsh.rs"]
 mod lvsh;
+#[path = "host/man.rs"]
+mod man;
 #[path = "host/parse_fuzz.rs"]
 mod parse_fuzz;
 #[path = "host/parse_golden.rs"]

@@ -5,6 +5,7 @@ mod confirm;
 mod converge;
 mod import;
 mod keep;
+mod manpages;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -94,6 +95,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         (Some(Command::Confirm), _) => app.confirm(),
         (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
+        (Some(Command::Manpages { dir }), _) => app.manpages(dir),
         (Some(Command::Export), _) => app.export(),
         (Some(Command::Metrics), _) => app.run_sources(vec![Source::new("lvsh metrics", "metrics")], false),
         (Some(Command::Import { file, from }), _) => app.import(file, *from),

@@ -84,7 +84,7 @@ pub fn rhai(functions: &[super::fn_doc::FnDoc]) -> String {
 }
 
 /// The UPPERCASE names a syntax uses, through its fragments, first use first.
-fn names_in(syntax: &'static str) -> Vec<&'static str> {
+pub(crate) fn names_in(syntax: &'static str) -> Vec<&'static str> {
     let mut out = Vec::new();
     collect(syntax, &mut out);
     out

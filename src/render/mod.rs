@@ -16,6 +16,7 @@ pub mod ipvsadm;
 pub mod ipvsadm_line;
 pub mod json;
 pub mod lab;
+pub mod man;
 pub mod metrics;
 pub mod notes;
 pub mod plan;
