@@ -459,7 +459,7 @@ impl Kernel for NetlinkKernel {
 /// Best effort: the defaults still work, with smaller batches in flight.
 fn configure(socket: &NlSocket) {
     let fd = socket.as_raw_fd();
-    let timeout = libc::timeval { tv_sec: ANSWER_TIMEOUT_SECS as libc::time_t, tv_usec: 0 };
+    let timeout = libc::timeval { tv_sec: ANSWER_TIMEOUT_SECS as _, tv_usec: 0 };
     // SAFETY: `timeout` outlives the call and its size is passed with it.
     unsafe {
         libc::setsockopt(
