@@ -17,8 +17,10 @@
 //! not vouch for ([`ownership`]), leaving it and its processes alone.
 //! `lab status` reads any lab, a containerlab deployment's included.
 
+pub mod backends;
 pub mod build;
 pub mod error;
+pub mod lessons;
 pub mod ownership;
 pub mod plan;
 pub mod processes;

@@ -100,6 +100,7 @@ fn value_candidates(value: Value, ctx: &Ctx, partial: &str, model: Model<'_>) ->
         Value::Backend => backends(ctx.service.as_ref().and_then(|s| resolve(s, model.names)), catalog),
         Value::Scheduler => Scheduler::KNOWN.iter().map(|s| Candidate::word(*s)).collect(),
         Value::Node => catalog.nodes.iter().map(Candidate::word).collect(),
+        Value::Lesson => crate::lab::lessons::all().iter().map(|l| Candidate::word(l.name)).collect(),
         Value::File => files(partial),
         Value::Command => commands(),
         Value::Flags => flags(partial),

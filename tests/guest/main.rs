@@ -25,6 +25,7 @@ mod errors;
 mod import;
 mod keep;
 mod lab;
+mod lessons;
 mod metrics;
 mod missing;
 mod namespaces;
