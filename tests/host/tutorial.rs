@@ -100,3 +100,13 @@ fn the_built_in_lessons_are_the_files() {
         assert_eq!((lesson.number, lesson.name, lesson.text), (*number, name.as_str(), text.as_str()));
     }
 }
+
+#[test]
+fn the_readmes_list_of_lessons_is_what_tutorial_list_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let start = "$ lvsh -c 'tutorial --list'\n";
+    let at = readme.find(start).expect("the README shows `tutorial --list`") + start.len();
+    let shown = &readme[at..at + readme[at..].find("```").expect("the block ends")];
+    let out = Lvsh::new().commands("tutorial --list").run().succeeds();
+    assert_eq!(shown, out.stdout);
+}
