@@ -287,6 +287,14 @@ mod tests {
     }
 
     #[test]
+    fn lessons_after_tutorial_and_methods_after_lab_backends() {
+        assert_eq!(offered("tutorial we"), ["weights "]);
+        assert!(offered("tutorial ").contains(&"direct-routing ".to_string()));
+        assert!(offered("tutorial weights ").contains(&"--yes ".to_string()));
+        assert_eq!(offered("lab backends t"), ["tunnel "]);
+    }
+
+    #[test]
     fn explain_completes_the_line_it_explains() {
         assert_eq!(offered("explain del backend web 10.10.0.2"), ["10.10.0.2:8000 "]);
         assert_eq!(offered("explain fl"), ["flush "]);

@@ -282,21 +282,21 @@ pub static TUTORIAL: Options<TutorialStmt> = Options {
 pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let mut t = TutorialStmt::default();
     let (i, ()) = options::read(i, &TUTORIAL, &mut t, &mut |t, w, _, rest, _| {
-        let word = Spanned::new(w.value.to_string(), w.span);
-        let refused = match (&t.lesson, t.start, w.value.parse::<usize>()) {
-            (_, _, _) if w.value.starts_with('-') => format!("unknown tutorial option `{}`", w.value),
-            (None, _, Ok(0)) => "the lessons are numbered from 1".to_string(),
-            (None, _, _) => {
-                t.lesson = Some(word);
+        let option = w.value.starts_with('-');
+        let refused = match (option, &t.lesson, t.start, w.value.parse::<usize>()) {
+            (true, ..) => format!("unknown tutorial option `{}`", w.value),
+            (false, None, _, Ok(0)) => "the lessons are numbered from 1".to_string(),
+            (false, None, _, _) => {
+                t.lesson = Some(Spanned::new(w.value.to_string(), w.span));
                 return Some(Ok(rest));
             }
-            (Some(_), None, Ok(step)) if step >= 1 => {
+            (false, Some(_), None, Ok(step)) if step >= 1 => {
                 t.start = Some(step);
                 return Some(Ok(rest));
             }
-            (Some(_), None, Ok(_)) => "a lesson's steps start at 1".to_string(),
-            (Some(_), None, Err(_)) => format!("`{}` is not a step number", w.value),
-            (Some(_), Some(_), _) => format!("unexpected `{}` after the lesson and its step", w.value),
+            (false, Some(_), None, Ok(_)) => "a lesson's steps start at 1".to_string(),
+            (false, Some(_), None, Err(_)) => format!("`{}` is not a step number", w.value),
+            (false, Some(_), Some(_), _) => format!("unexpected `{}` after the lesson and its step", w.value),
         };
         let err = bad(
             w,
@@ -306,7 +306,7 @@ pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         );
         let near = suggest(w.value, TUTORIAL.words());
         Some(Err(err.map(|e| match near {
-            Some(near) if w.value.starts_with('-') => e.help(format!("did you mean `{near}`?")),
+            Some(near) if option => e.help(format!("did you mean `{near}`?")),
             _ => e.help("`tutorial --list` lists the lessons"),
         })))
     })?;
