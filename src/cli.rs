@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
     version,
     about = "A shell and scripting language for Linux IPVS, the kernel's layer-4 load balancer",
     after_help = "Examples:
-  lvsh run examples/lab.lvs          run a script (one transaction: a refusal undoes it)
+  lvsh run examples/tutorial.lvs     run a script (one transaction: a refusal undoes it)
   lvsh run examples/drain.rhai       run a Rhai script over the same services
   lvsh check examples/*.lvs          parse and check, without a kernel
   lvsh -c 'show'                     the table, exactly as `ipvsadm -L -n` prints it

@@ -36,3 +36,5 @@ mod rhai;
 mod statements;
 #[path = "host/support.rs"]
 mod support;
+#[path = "host/tutorial.rs"]
+mod tutorial;

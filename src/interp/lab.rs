@@ -17,9 +17,27 @@ use crate::probe::names::Names;
 use crate::render::lab as render;
 
 /// A failure of the environment (a program, a namespace), with what to do.
-fn env_failure(source: &Source, span: Span, code: &'static str, message: String, help: &str) -> Failure {
+pub(super) fn env_failure(
+    source: &Source,
+    span: Span,
+    code: &'static str,
+    message: String,
+    help: &str,
+) -> Failure {
     let d = Diagnostic::error(code, message, span, "").with_help(help.to_string());
     Failure::environment(source, d)
+}
+
+/// `jobs` or `stop` named a job, or a node, that has none.
+fn no_job(source: &Source, which: &Spanned<String>) -> Failure {
+    let d = Diagnostic::error(
+        "lvs::jobs::unknown",
+        format!("no job `{}`", which.value),
+        which.span,
+        "no such job",
+    )
+    .with_help("`jobs` lists them, with their numbers and nodes");
+    Failure::script(source, d)
 }
 
 impl Interpreter {
@@ -74,6 +92,7 @@ impl Interpreter {
                 let done = build::failover(&claim).map_err(fail)?;
                 self.write(&render::failover(&done))
             }
+            LabAction::Backends(method) => self.lab_backends(source, span, stmt, method),
             LabAction::Status => {
                 let status = build::status(&lab).map_err(fail)?;
                 // Naming a lab that is up (`lab status prefix P`) means working in it.
@@ -149,14 +168,7 @@ impl Interpreter {
             }
         };
         if chosen.is_empty() {
-            let d = Diagnostic::error(
-                "lvs::jobs::unknown",
-                format!("no job `{}`", which.value),
-                which.span,
-                "no such job",
-            )
-            .with_help("`jobs` lists them, with their numbers and nodes");
-            return Err(Failure::script(source, d));
+            return Err(no_job(source, which));
         }
         let mut text = String::new();
         for job in chosen {
@@ -178,14 +190,7 @@ impl Interpreter {
             }
         };
         let Some((id, from)) = found.and_then(|j| Some((j.id, self.jobs.output(j.id)?.len()))) else {
-            let d = Diagnostic::error(
-                "lvs::jobs::unknown",
-                format!("no job {}", e.job.value),
-                e.job.span,
-                "no such job",
-            )
-            .with_help("`jobs` lists the running jobs, their numbers and their nodes");
-            return Err(Failure::script(source, d));
+            return Err(no_job(source, &e.job));
         };
         if self.jobs.wait_for_after(id, from, &e.text.value, e.within) {
             return self.write(&format!("ok: {line}\n"));
@@ -212,20 +217,20 @@ impl Interpreter {
         Err(Failure::expectation(source, d))
     }
 
-    pub(super) fn stop(&mut self, source: &Source, n: &Spanned<usize>) -> Result<(), Failure> {
-        match self.jobs.stop(n.value) {
-            Some(job) => self.write(&format!("[{}] stopped: {} {}\n", job.id, job.node, job.command)),
-            None => {
-                let d = Diagnostic::error(
-                    "lvs::jobs::unknown",
-                    format!("no job {}", n.value),
-                    n.span,
-                    "no such job",
-                )
-                .with_help("`jobs` lists the running jobs and their numbers");
-                Err(Failure::script(source, d))
-            }
+    /// `stop N`, or `stop NODE`: every job of that node.
+    pub(super) fn stop(&mut self, source: &Source, which: &Spanned<String>) -> Result<(), Failure> {
+        let stopped = match which.value.parse::<usize>() {
+            Ok(id) => self.jobs.stop(id).into_iter().collect(),
+            Err(_) => self.jobs.stop_in(&[self.lab.resolve(&which.value).to_string()]),
+        };
+        if stopped.is_empty() {
+            return Err(no_job(source, which));
         }
+        let lines: String = stopped
+            .iter()
+            .map(|job| format!("[{}] stopped: {} {}\n", job.id, job.node, job.command))
+            .collect();
+        self.write(&lines)
     }
 
     /// Starts lvsh's own backend server in a node, as a job, and waits until
@@ -256,11 +261,15 @@ impl Interpreter {
             argv.extend(["--reply".to_string(), reply.clone()]);
         }
         let command = crate::lang::print::print_stmt(&crate::lang::ast::StmtKind::Serve(s.clone()));
+        let ready = ready_line(&name, s.kind, s.port);
+        // The same server again (a second lesson, a script run twice) is the one running.
+        if let Some(id) = self.jobs.running(&netns.to_string(), &command) {
+            return self.write(&format!("[{id}] {ready} (already)\n"));
+        }
         let id = self
             .jobs
             .start(&netns.to_string(), &netns, &argv, &command)
             .map_err(|e| env_failure(source, span, "lvs::node::spawn", e.to_string(), e.help()))?;
-        let ready = ready_line(&name, s.kind, s.port);
         // A server that fails exits at once (the wait ends then); a slow,
         // loaded machine may take seconds just to start the binary.
         const START: std::time::Duration = std::time::Duration::from_secs(30);
@@ -350,8 +359,9 @@ impl Interpreter {
     }
 
     /// With no `--netns`, a lab that is up means gw: lvsh acts on gw's IPVS.
+    /// An lvsh started inside a node (`gw lvsh keep ...`) acts where it is.
     pub fn follow_lab(&mut self) {
-        if self.pinned || !self.lab.is_up() {
+        if self.pinned || !self.lab.is_up() || !crate::lab::ownership::in_the_machines_namespace() {
             return;
         }
         // A gw lvsh cannot reach leaves it where it is: commands say why then.

@@ -14,6 +14,7 @@ mod help;
 pub mod interrupt;
 mod ipvsadm;
 mod lab;
+mod lab_backends;
 mod listing;
 mod metrics;
 mod observe;

@@ -1,14 +1,16 @@
-//! `tutorial`: the steps of `examples/lab.lvs`, one at a time: what the
-//! step is for, the lvsh command and the seed's ipvsadm command, run on
+//! `tutorial`: a lesson's steps (`examples/lessons/`), one at a time: what
+//! the step is for, the lvsh command and the seed's ipvsadm command, run on
 //! Enter, then what changed in the kernel.
 
 use std::io::{BufRead, Write};
 
 use super::{Failure, Interpreter};
-use crate::lab::tutorial::{steps, Step, SCRIPT, SCRIPT_NAME};
+use crate::lab::lessons::{self, Lesson};
+use crate::lab::tutorial::Step;
 use crate::lang::ast::{Script, TutorialStmt};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
+use crate::render::tutorial as render;
 
 /// What the learner answered before a step.
 enum Answer {
@@ -19,38 +21,56 @@ enum Answer {
 
 impl Interpreter {
     pub(super) fn tutorial(&mut self, source: &Source, span: Span, t: &TutorialStmt) -> Result<(), Failure> {
-        let all = steps(SCRIPT);
+        let lesson = match &t.lesson {
+            None if t.list => return self.write(&render::lessons(lessons::all())),
+            None => &lessons::all()[0],
+            Some(word) => lessons::find(&word.value).ok_or_else(|| {
+                let d = Diagnostic::error(
+                    "lvs::tutorial::lesson",
+                    format!("there is no lesson `{}`", word.value),
+                    word.span,
+                    "no such lesson",
+                )
+                .with_help(format!(
+                    "the lessons: {} (`tutorial --list` says what each teaches)",
+                    render::names()
+                ));
+                Failure::script(source, d)
+            })?,
+        };
+        let all = lesson.steps();
         if t.list {
-            let text: String =
-                all.iter().enumerate().map(|(i, s)| format!("{:>2}. {}\n", i + 1, s.title)).collect();
-            return self.write(&text);
+            return self.write(&render::steps(lesson, &all));
         }
         let first = t.start.unwrap_or(1);
         if first > all.len() {
             let d = Diagnostic::error(
                 "lvs::tutorial::step",
-                format!("the tutorial has {} steps; there is no step {first}", all.len()),
+                format!("lesson {} has {} steps; there is no step {first}", lesson.name, all.len()),
                 span,
                 "no such step",
             )
-            .with_help("`tutorial --list` shows them");
+            .with_help(format!("`tutorial {} --list` shows them", lesson.name));
             return Err(Failure::script(source, d));
         }
-        let script_source = Source::new(SCRIPT_NAME, SCRIPT);
+        self.walk(lesson, &all, first, t.yes)
+    }
+
+    /// Runs a lesson's steps from `first`, asking before each unless `yes`.
+    fn walk(&mut self, lesson: &Lesson, all: &[Step], first: usize, yes: bool) -> Result<(), Failure> {
+        let script_source = Source::new(lesson.path(), lesson.text);
         let (script, diagnostics) = crate::lang::parse(&script_source, crate::lab::Lab::is_node);
         if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
             return Err(Failure::script(&script_source, d));
         }
+        self.write(&render::opening(lesson))?;
         let total = all.len();
         for (index, step) in all.iter().enumerate().skip(first - 1) {
             let number = index + 1;
-            self.write(&header(number, total, step))?;
-            let answer = if t.yes { Answer::Run } else { self.ask()? };
+            self.write(&render::header(number, total, step))?;
+            let answer = if yes { Answer::Run } else { self.ask()? };
             match answer {
-                Answer::Quit => {
-                    return self
-                        .write(&format!("stopped before step {number}; `tutorial {number}` resumes here\n"))
-                }
+                Answer::Quit => return self.write(&render::stopped(lesson, number)),
                 Answer::Skip => continue,
                 Answer::Run => {}
             }
@@ -61,17 +81,9 @@ impl Interpreter {
             let failed_before = self.failures.len();
             self.run_stmts(&script_source, &part)?;
             let after = self.listing_text();
-            let mut text = kernel_diff(&before, &after);
-            text += &match self.failures.len() - failed_before {
-                0 => format!("step {number} done\n"),
-                n => format!(
-                    "step {number}: {} did not hold (see above)\n",
-                    crate::render::words::plural(n, "expectation")
-                ),
-            };
-            self.write(&text)?;
+            self.write(&render::step_done(number, &before, &after, self.failures.len() - failed_before))?;
         }
-        self.write("the tutorial is over: `lab status` shows the lab, `lab down` removes it\n")
+        self.write(&render::closing(lesson, lessons::next(lesson)))
     }
 
     /// Waits for Enter (run), `s` (skip) or `q` (quit); the end of input quits.
@@ -96,53 +108,5 @@ impl Interpreter {
             Ok(table) => crate::render::ipvsadm::list(&table, &Default::default()),
             Err(_) => String::new(),
         }
-    }
-}
-
-/// A step's heading: title, explanation, the lvsh and ipvsadm commands.
-fn header(number: usize, total: usize, step: &Step) -> String {
-    let mut out = format!("\n== step {number}/{total}: {} ==\n", step.title);
-    for line in &step.explain {
-        out += &format!("  {line}\n");
-    }
-    for line in &step.code {
-        out += &format!("  lvsh:    {line}\n");
-    }
-    for line in &step.equivalent {
-        out += &format!("  ipvsadm: {line}\n");
-    }
-    out
-}
-
-/// What changed in the listing, line by line (`+` new, `-` gone).
-fn kernel_diff(before: &str, after: &str) -> String {
-    let diff = similar::TextDiff::from_lines(before, after);
-    let changed: Vec<String> = diff
-        .iter_all_changes()
-        .filter_map(|change| match change.tag() {
-            similar::ChangeTag::Insert => Some(format!("  + {}", change.value().trim_end())),
-            similar::ChangeTag::Delete => Some(format!("  - {}", change.value().trim_end())),
-            similar::ChangeTag::Equal => None,
-        })
-        .collect();
-    match changed.is_empty() {
-        true => "kernel: no change to the table\n".to_string(),
-        false => format!("kernel: the table changed\n{}\n", changed.join("\n")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_kernel_diff_shows_added_and_removed_lines() {
-        let before = "TCP  111.111.0.1:80 rr\n";
-        let after = "TCP  111.111.0.1:80 rr\n  -> 10.10.0.2:8000 Masq 1 0 0\n";
-        assert_eq!(
-            kernel_diff(before, after),
-            "kernel: the table changed\n  +   -> 10.10.0.2:8000 Masq 1 0 0\n"
-        );
-        assert_eq!(kernel_diff(after, after), "kernel: no change to the table\n");
     }
 }

@@ -285,7 +285,7 @@ pub fn down(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<Down,
 }
 
 /// `ip ARGS`; its standard output, or its error message.
-fn ip(args: &[impl AsRef<str>]) -> Result<String, LabError> {
+pub(super) fn ip(args: &[impl AsRef<str>]) -> Result<String, LabError> {
     let words: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let command = || format!("ip {}", words.join(" "));
     let out = Command::new("ip").args(&words).output().map_err(|e| match e.kind() {

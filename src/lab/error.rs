@@ -25,6 +25,9 @@ pub enum LabError {
     /// (`lab up`, `lab down`) left them, and their processes, alone.
     #[error("{}", refused(action, namespaces))]
     Foreign { action: &'static str, namespaces: Vec<(String, Foreign)> },
+    /// `action` needs the lab up, and namespace `missing` is not there.
+    #[error("`{action}` needs the lab up, and namespace `{missing}` is not there")]
+    NotUp { action: &'static str, missing: String },
 }
 
 impl LabError {
@@ -53,6 +56,7 @@ impl LabError {
                 "`lab status` shows each director's keepalived; `lab up ha` starts any that stopped"
                     .to_string()
             }
+            LabError::NotUp { .. } => "bring it up first with `lab up`".to_string(),
             LabError::Foreign { action, namespaces } => {
                 let first = namespaces.first().map_or("NAME", |(name, _)| name.as_str());
                 let remove = format!(

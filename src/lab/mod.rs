@@ -20,9 +20,11 @@
 //! `lab up ha` builds the same lab with a second director, gw2 ([`ha`]):
 //! the seed's gw addresses float between gw and gw2 under keepalived's VRRP.
 
+pub mod backends;
 pub mod build;
 pub mod error;
 pub mod ha;
+pub mod lessons;
 pub mod ownership;
 pub mod plan;
 pub mod processes;

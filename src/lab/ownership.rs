@@ -45,6 +45,17 @@ pub fn path_of(name: &str) -> PathBuf {
     Netns::Named(name.to_string()).path().unwrap_or_default()
 }
 
+/// Whether lvsh runs in the machine's own network namespace (init's), not
+/// inside another, such as a lab node's (`gw lvsh keep ...`). When init's
+/// cannot be read, lvsh is taken to be where it usually is: in it.
+pub fn in_the_machines_namespace() -> bool {
+    let identity = |path: &str| std::fs::metadata(path).map(|m| (m.dev(), m.ino()));
+    match (identity("/proc/self/ns/net"), identity("/proc/1/ns/net")) {
+        (Ok(own), Ok(init)) => own == init,
+        _ => true,
+    }
+}
+
 /// Opens the namespace called `name` and reads who it is: `None` if there
 /// is none; `Err` says why it cannot be identified.
 pub fn pin(name: &str) -> Result<Option<Pinned>, String> {

@@ -1,14 +1,9 @@
-//! The tutorial's steps, read from `examples/lab.lvs` itself, so the walk
-//! and the script can never disagree. A step starts at a `## Title` comment;
-//! its `# ` comments explain it, `# ipvsadm: ...` comments give the
-//! equivalent commands of the seed tutorial, and its statements run it.
+//! A lesson's steps, read from its script itself ([`super::lessons`]), so
+//! the walk and the script can never disagree. A step starts at a
+//! `## Title` comment; its `# ` comments explain it, `# ipvsadm: ...`
+//! comments give the equivalent commands, and its statements run it.
 
 use std::ops::Range;
-
-/// The tutorial script, built into lvsh.
-pub const SCRIPT: &str = include_str!("../../examples/lab.lvs");
-/// The name errors in it are reported under.
-pub const SCRIPT_NAME: &str = "examples/lab.lvs";
 
 /// One step of the walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,9 +71,9 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_tutorial_has_steps_with_code() {
-        let s = steps(SCRIPT);
+    fn the_seed_lesson_has_its_steps() {
+        let s = super::super::lessons::all()[0].steps();
         assert!(s.len() >= 6, "{s:#?}");
-        assert!(s.iter().all(|step| !step.code.is_empty() && !step.explain.is_empty()), "{s:#?}");
+        assert_eq!(s[0].title, "Build the lab");
     }
 }

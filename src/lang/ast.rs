@@ -83,20 +83,20 @@ pub enum StmtKind {
     Help(Option<Spanned<String>>),
     /// `explain STMT`: what a statement would change, without running it.
     Explain(Box<Stmt>),
-    /// `lab up|down|status [--explain] [prefix P]`: the tutorial's lab.
+    /// `lab up|down|status|backends METHOD [--explain] [prefix P]`: the tutorial's lab.
     Lab(LabStmt),
     /// `on NODE CMD...` or `NODE CMD...` for a lab node; `&` for the background.
     OnNode(NodeCommand),
     /// `jobs [N|NODE]`: the background jobs, or one's output.
     Jobs(Option<Spanned<String>>),
-    /// `stop N`: ends background job N.
-    Stop(Spanned<usize>),
+    /// `stop N|NODE`: ends background job N, or every job of a node.
+    Stop(Spanned<String>),
     /// `serve NODE PORT [tcp|udp|http] [reply TEXT]`: a built-in backend.
     Serve(ServeStmt),
     /// `use NODE`: act on that namespace's IPVS from now on.
     /// `use NODE...`: several act as one (the HA pair's `use gw gw2`).
     Use(Vec<Spanned<String>>),
-    /// `tutorial [--list] [--yes] [STEP]`: the guided walk through the lab.
+    /// `tutorial [LESSON [STEP]] [--list] [--yes]`: a lesson, walked through step by step.
     Tutorial(TutorialStmt),
     /// `script { RHAI }`: Rhai code run over the same services and backends.
     Script(ScriptBlock),
@@ -129,6 +129,32 @@ pub enum LabAction {
     Status,
     /// Stop the VRRP master's keepalived (the HA lab).
     Failover,
+    /// Set the backends up for a forwarding method (and undo the others').
+    Backends(BackendMethod),
+}
+
+/// The forwarding method `lab backends` sets the lab's backends up for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendMethod {
+    /// NAT, as `lab up` makes them: nothing of the others left.
+    Masq,
+    /// Direct routing: the VIP on lo, ARP kept quiet, a way to the clients.
+    Route,
+    /// IP-in-IP: the same, with the VIP on the decapsulating `tunl0`.
+    Tunnel,
+}
+
+impl BackendMethod {
+    pub const ALL: [BackendMethod; 3] = [BackendMethod::Masq, BackendMethod::Route, BackendMethod::Tunnel];
+
+    /// The word for it, as `backend` statements write the method.
+    pub fn word(self) -> &'static str {
+        match self {
+            BackendMethod::Masq => "masq",
+            BackendMethod::Route => "route",
+            BackendMethod::Tunnel => "tunnel",
+        }
+    }
 }
 
 /// A program to run inside a node.
@@ -155,12 +181,14 @@ pub struct ServeStmt {
 }
 
 /// `tutorial ...`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TutorialStmt {
-    /// Only list the steps.
+    /// Only list: the lessons, or a lesson's steps.
     pub list: bool,
     /// Run every step without waiting for Enter.
     pub yes: bool,
+    /// The lesson, by name or number; none is the first.
+    pub lesson: Option<Spanned<String>>,
     /// Start at this step (from 1).
     pub start: Option<usize>,
 }

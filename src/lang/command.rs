@@ -314,8 +314,8 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "lab",
         Group::Lab,
-        "lab (up | down | status | failover) [LAB-OPTION]...",
-        "build, remove or show the tutorial's lab of network namespaces",
+        "lab (up | down | status | failover | backends (masq | route | tunnel)) [LAB-OPTION]...",
+        "build, remove or show the tutorial's lab of network namespaces, fail its directors over, or set its backends up for a method",
         "lab up --explain",
         parsers::lab_stmt,
         Effect::Uses,
@@ -338,7 +338,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         parsers::jobs_stmt,
         Effect::Uses,
     ),
-    cmd("stop", Group::Lab, "stop N", "end background job N", "stop 1", parsers::stop_stmt, Effect::Uses),
+    cmd(
+        "stop",
+        Group::Lab,
+        "stop (N | NODE)",
+        "end background job N, or every job of a node",
+        "stop 1",
+        parsers::stop_stmt,
+        Effect::Uses,
+    ),
     cmd(
         "serve",
         Group::Lab,
@@ -360,9 +368,9 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     cmd(
         "tutorial",
         Group::Lab,
-        "tutorial [TUTORIAL-OPTION | N]...",
-        "walk through the lab tutorial step by step",
-        "tutorial --list",
+        "tutorial [LESSON [N]] [TUTORIAL-OPTION]...",
+        "walk through a lesson of the lab tutorial step by step (`tutorial --list` lists them)",
+        "tutorial weights",
         parsers::tutorial_stmt,
         Effect::Uses,
     ),
@@ -424,6 +432,8 @@ pub enum Value {
     Scheduler,
     /// A network namespace: a lab node, or any name `ip netns` lists.
     Node,
+    /// A lesson of the tutorial, by name or number.
+    Lesson,
     File,
     /// A command name.
     Command,
@@ -452,6 +462,7 @@ pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
     ("SCHEDULER", Value::Scheduler, "rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos (default wlc)"),
     ("NODE", Value::Node, "a network namespace: a lab node or a name `ip netns` lists"),
     ("NODES", Value::Node, "network namespaces, comma-separated: lab nodes or names `ip netns` lists"),
+    ("LESSON", Value::Lesson, "a lesson of the tutorial, by name or number (`tutorial --list` lists them)"),
     ("FILE", Value::File, "a file path (quoted if it has spaces)"),
     ("COMMAND", Value::Command, "a command name"),
     ("LINE", Value::Line, "any statement, as you would type it"),
@@ -506,7 +517,7 @@ pub fn of(kind: &StmtKind) -> Option<&'static CommandHelp> {
 }
 
 /// Whether running a statement needs the kernel's IPVS (`tutorial --list`
-/// only reads the tutorial).
+/// only reads the lessons).
 pub fn needs_kernel(kind: &StmtKind) -> bool {
     match kind {
         StmtKind::Tutorial(t) if t.list => false,

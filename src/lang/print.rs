@@ -110,6 +110,7 @@ pub fn print_stmt(kind: &StmtKind) -> String {
                 super::ast::LabAction::Down => "down",
                 super::ast::LabAction::Status => "status",
                 super::ast::LabAction::Failover => "failover",
+                super::ast::LabAction::Backends(method) => &format!("backends {}", method.word()),
             };
             format!("lab {action}{}", options::print(&LAB, lab))
         }
@@ -125,8 +126,9 @@ pub fn print_stmt(kind: &StmtKind) -> String {
             format!("use {}", names.join(" "))
         }
         StmtKind::Tutorial(t) => {
+            let lesson = t.lesson.as_ref().map(|l| format!(" {}", l.value)).unwrap_or_default();
             let step = t.start.map(|n| format!(" {n}")).unwrap_or_default();
-            format!("tutorial{}{step}", options::print(&TUTORIAL, t))
+            format!("tutorial{lesson}{step}{}", options::print(&TUTORIAL, t))
         }
         StmtKind::Ipvsadm(line) => {
             let words: Vec<&str> = line.args.iter().map(|a| a.value.as_str()).collect();

@@ -72,6 +72,12 @@ impl Jobs {
         self.jobs.iter_mut().map(info).collect()
     }
 
+    /// The number of a job still running `command` in `node`, if any.
+    pub fn running(&mut self, node: &str, command: &str) -> Option<usize> {
+        let job = self.jobs.iter_mut().find(|j| j.node == node && j.command == command)?;
+        matches!(job.child.try_wait(), Ok(None)).then_some(job.id)
+    }
+
     /// A job's output so far.
     pub fn output(&self, id: usize) -> Option<String> {
         let job = self.jobs.iter().find(|j| j.id == id)?;

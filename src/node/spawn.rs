@@ -47,7 +47,12 @@ pub fn spawn(netns: &Netns, argv: &[String]) -> Result<(Child, PipeReader), Spaw
     let file = open_netns(netns)?;
     let (reader, writer) = io::pipe().map_err(|e| SpawnError::Other(program.clone(), e))?;
     let writer2 = writer.try_clone().map_err(|e| SpawnError::Other(program.clone(), e))?;
-    let mut command = Command::new(&program);
+    // `lvsh` on a node is this lvsh, wherever it was started from.
+    let exe = match program.as_str() {
+        "lvsh" => std::env::current_exe().unwrap_or_else(|_| program.clone().into()),
+        _ => program.clone().into(),
+    };
+    let mut command = Command::new(exe);
     command
         .args(&argv[1.min(argv.len())..])
         .stdin(Stdio::null())

@@ -100,6 +100,7 @@ fn value_candidates(value: Value, ctx: &Ctx, partial: &str, model: Model<'_>) ->
         Value::Backend => backends(ctx.service.as_ref().and_then(|s| resolve(s, model.names)), catalog),
         Value::Scheduler => Scheduler::KNOWN.iter().map(|s| Candidate::word(*s)).collect(),
         Value::Node => catalog.nodes.iter().map(Candidate::word).collect(),
+        Value::Lesson => crate::lab::lessons::all().iter().map(|l| Candidate::word(l.name)).collect(),
         Value::File => files(partial),
         Value::Command => commands(),
         Value::Flags => flags(partial),
@@ -283,6 +284,14 @@ mod tests {
     #[test]
     fn nodes_after_from() {
         assert_eq!(offered("probe web from e"), ["ext1 "]);
+    }
+
+    #[test]
+    fn lessons_after_tutorial_and_methods_after_lab_backends() {
+        assert_eq!(offered("tutorial we"), ["weights "]);
+        assert!(offered("tutorial ").contains(&"direct-routing ".to_string()));
+        assert!(offered("tutorial weights ").contains(&"--yes ".to_string()));
+        assert_eq!(offered("lab backends t"), ["tunnel "]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The lab: `lab up/down/status`, node commands and jobs, `serve`, `use`,
-//! `examples/lab.lvs` and the tutorial, on the real kernel. Each test builds
-//! its lab under a prefix of its own, so they run side by side; the one that
-//! runs `examples/lab.lvs` as it is (no prefix) holds `DEFAULT_LAB`.
+//! the seed lesson (`examples/lessons/01-seed.lvs`) and the tutorial, on the
+//! real kernel. Each test builds its lab under a prefix of its own, so they
+//! run side by side; the one that runs the seed's file as it is (no prefix)
+//! holds `DEFAULT_LAB`.
 //! Namespaces of a lab's names made behind lvsh's back (`Foreign`) show
 //! that `lab up` and `lab down` touch only what lvsh made.
 
@@ -10,6 +11,9 @@ use std::sync::Mutex;
 
 use crate::lvsh::Output;
 use crate::support::{lvsh, IP};
+
+/// The seed lesson, where scripts/test puts the project's examples in the guest.
+const SEED: &str = "/root/examples/lessons/01-seed.lvs";
 
 /// The unprefixed lab (`ext1`, `gw`, ...) is one per machine.
 pub(crate) static DEFAULT_LAB: Mutex<()> = Mutex::new(());
@@ -121,9 +125,9 @@ lab down
 }
 
 #[test]
-fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
+fn the_seed_lessons_file_runs_and_passes_on_the_real_kernel() {
     let _lab = DEFAULT_LAB.lock().unwrap_or_else(|e| e.into_inner());
-    let Output { code, stdout, stderr, .. } = lvsh().args(["run", "/root/examples/lab.lvs"]).run();
+    let Output { code, stdout, stderr, .. } = lvsh().args(["run", SEED]).run();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     for expected in [
         "lab up: ext1 ext2 gw int1 int2",
@@ -154,7 +158,7 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
     let first = gw_table();
     assert!(first.contains("-A -t 111.111.0.1:80 -s rr\n"), "{first}");
     // A second run finds everything in place and passes again.
-    let Output { code, stdout, stderr, .. } = lvsh().args(["run", "/root/examples/lab.lvs"]).run();
+    let Output { code, stdout, stderr, .. } = lvsh().args(["run", SEED]).run();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("lab is already up"), "{stdout}");
     assert_eq!(gw_table(), first, "the second run changed nothing");
@@ -170,12 +174,15 @@ fn examples_lab_lvs_runs_and_passes_on_the_real_kernel() {
 }
 
 #[test]
-fn the_tutorial_runs_every_step_without_asking() {
+fn the_tutorial_runs_every_step_of_the_seed_without_asking() {
+    let Output { code, stdout, stderr, .. } = lvsh().commands("tutorial seed 99").run();
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stderr.contains("lesson seed has 9 steps; there is no step 99"), "{stderr}");
     let Output { code, stdout, stderr, .. } = lvsh().commands("tutorial 99").run();
     assert_eq!(code, 2, "{stdout}");
-    assert!(stderr.contains("there is no step 99"), "{stderr}");
+    assert!(stderr.contains("there is no lesson `99`"), "{stderr}");
     let Output { code, stdout, stderr, .. } =
-        lvsh().commands("lab up prefix t3-\ntutorial --list\ntutorial --yes\nlab down").run();
+        lvsh().commands("lab up prefix t3-\ntutorial seed --list\ntutorial --yes\nlab down").run();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains(" 1. Build the lab\n"), "{stdout}");
     let steps = stdout.matches("\n== step ").count();
@@ -188,7 +195,7 @@ fn the_tutorial_runs_every_step_without_asking() {
     // Resuming at the last step runs that one only.
     let last = steps.to_string();
     let Output { code, stdout, stderr, .. } =
-        lvsh().commands(&format!("lab up prefix t3-\ntutorial {last} --yes\nlab down")).run();
+        lvsh().commands(&format!("lab up prefix t3-\ntutorial seed {last} --yes\nlab down")).run();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert_eq!(stdout.matches("\n== step ").count(), 1, "{stdout}");
     assert!(stdout.contains(&format!("== step {last}/{last}: The counters ==")), "{stdout}");

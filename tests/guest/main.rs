@@ -26,6 +26,7 @@ mod ha;
 mod import;
 mod keep;
 mod lab;
+mod lessons;
 mod metrics;
 mod missing;
 mod namespaces;

@@ -2,10 +2,10 @@
 //! stop, serve, use and tutorial.
 
 use super::error::PError;
-use super::lexeme::{at_end, bad, blank, next_word, node, number, unknown, word};
+use super::lexeme::{at_end, bad, blank, next_word, node, number, unknown, word, word_or_string};
 use super::options::{self, Kind, Opt, Options, Val};
 use super::{In, PResult};
-use crate::lang::ast::{LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
+use crate::lang::ast::{BackendMethod, LabAction, LabStmt, NodeCommand, ServeStmt, StmtKind, TutorialStmt};
 use crate::lang::diagnostic::suggest;
 use crate::lang::source::{Span, Spanned};
 use crate::node::serve::ServeKind;
@@ -56,19 +56,29 @@ pub static LAB: Options<LabStmt> = Options {
     ],
 };
 
-/// `lab := "lab" ( "up" | "down" | "status" ) { lab-option }`
+/// `lab := "lab" ( "up" | "down" | "status" | "backends" backend-method ) { lab-option }`
 pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, action) = word(i, "`up`, `down`, `status` or `failover`")?;
-    let action = match action.value {
-        "up" => LabAction::Up,
-        "down" => LabAction::Down,
-        "status" => LabAction::Status,
-        "failover" => LabAction::Failover,
-        _ => return Err(unknown(&action, "lab action", &["up", "down", "status", "failover"])),
+    let (i, action) = word(i, "`up`, `down`, `status`, `failover` or `backends`")?;
+    let (i, action) = match action.value {
+        "up" => (i, LabAction::Up),
+        "down" => (i, LabAction::Down),
+        "status" => (i, LabAction::Status),
+        "failover" => (i, LabAction::Failover),
+        "backends" => backend_method(i)?,
+        _ => return Err(unknown(&action, "lab action", &["up", "down", "status", "failover", "backends"])),
     };
     let mut lab = LabStmt { action, explain: false, prefix: None, ha: false };
     let (i, ()) = options::read(i, &LAB, &mut lab, &mut options::none)?;
     Ok((i, StmtKind::Lab(lab)))
+}
+
+/// `backend-method := "masq" | "route" | "tunnel"`: what `lab backends` sets the backends up for.
+fn backend_method(i: In<'_>) -> PResult<'_, LabAction> {
+    let (i, w) = word(i, "a forwarding method: `masq`, `route` or `tunnel`")?;
+    match BackendMethod::ALL.into_iter().find(|m| m.word() == w.value) {
+        Some(method) => Ok((i, LabAction::Backends(method))),
+        None => Err(unknown(&w, "forwarding method", &BackendMethod::ALL.map(BackendMethod::word))),
+    }
 }
 
 /// `on := "on" node command-line`
@@ -168,10 +178,15 @@ pub fn jobs_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     }
 }
 
-/// `stop := "stop" number`
+/// `stop := "stop" ( number | node )`
 pub fn stop_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
-    let (i, n) = number::<usize>(i, "job number (see `jobs`)", 1..=u32::MAX as u64)?;
-    Ok((i, StmtKind::Stop(n)))
+    let (i, ()) = blank(i)?;
+    if i.fragment().starts_with(|c: char| c.is_ascii_digit()) {
+        let (i, n) = number::<usize>(i, "job number (see `jobs`)", 1..=u32::MAX as u64)?;
+        return Ok((i, StmtKind::Stop(Spanned::new(n.value.to_string(), n.span))));
+    }
+    let (i, node) = word_or_string(i, "a job number or a node (`jobs` lists them)")?;
+    Ok((i, StmtKind::Stop(node)))
 }
 
 /// `serve`'s options.
@@ -276,7 +291,7 @@ pub static TUTORIAL: Options<TutorialStmt> = Options {
             alias: None,
             kind: Kind::Flag,
             default: None,
-            help: "only list the steps",
+            help: "only list the lessons, or the lesson's steps",
             example: "",
             rhai: None,
             set: |t, _| t.list = true,
@@ -296,33 +311,38 @@ pub static TUTORIAL: Options<TutorialStmt> = Options {
     ],
 };
 
-/// `tutorial := "tutorial" { tutorial-option | step-number }`
+/// `tutorial := "tutorial" [ lesson [ number ] ] { tutorial-option }`
 pub fn tutorial_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let mut t = TutorialStmt::default();
-    let (i, ()) =
-        options::read(i, &TUTORIAL, &mut t, &mut |t, w, _, rest, _| match w.value.parse::<usize>() {
-            Ok(step) if step >= 1 => {
+    let (i, ()) = options::read(i, &TUTORIAL, &mut t, &mut |t, w, _, rest, _| {
+        let option = w.value.starts_with('-');
+        let refused = match (option, &t.lesson, t.start, w.value.parse::<usize>()) {
+            (true, ..) => format!("unknown tutorial option `{}`", w.value),
+            (false, None, _, Ok(0)) => "the lessons are numbered from 1".to_string(),
+            (false, None, _, _) => {
+                t.lesson = Some(Spanned::new(w.value.to_string(), w.span));
+                return Some(Ok(rest));
+            }
+            (false, Some(_), None, Ok(step)) if step >= 1 => {
                 t.start = Some(step);
-                Some(Ok(rest))
+                return Some(Ok(rest));
             }
-            _ => {
-                let message = match w.value.parse::<usize>() {
-                    Ok(_) => "the tutorial's steps start at 1".to_string(),
-                    Err(_) => format!("unknown tutorial option `{}`", w.value),
-                };
-                let err = bad(
-                    w,
-                    "lvs::parse::unknown-word",
-                    message,
-                    "expected `--list`, `--yes` or a step number",
-                );
-                let near = suggest(w.value, TUTORIAL.words());
-                Some(Err(err.map(|e| match near {
-                    Some(near) => e.help(format!("did you mean `{near}`?")),
-                    None => e,
-                })))
-            }
-        })?;
+            (false, Some(_), None, Ok(_)) => "a lesson's steps start at 1".to_string(),
+            (false, Some(_), None, Err(_)) => format!("`{}` is not a step number", w.value),
+            (false, Some(_), Some(_), _) => format!("unexpected `{}` after the lesson and its step", w.value),
+        };
+        let err = bad(
+            w,
+            "lvs::parse::unknown-word",
+            refused,
+            "expected a lesson, then a step number, `--list` or `--yes`",
+        );
+        let near = suggest(w.value, TUTORIAL.words());
+        Some(Err(err.map(|e| match near {
+            Some(near) if option => e.help(format!("did you mean `{near}`?")),
+            _ => e.help("`tutorial --list` lists the lessons"),
+        })))
+    })?;
     Ok((i, StmtKind::Tutorial(t)))
 }
 
