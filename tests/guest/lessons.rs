@@ -202,6 +202,26 @@ fn the_broken_lesson_finds_the_missing_route_and_its_fix_serves_again() {
 }
 
 #[test]
+fn the_two_directors_lesson_fails_over_with_a_live_connection_and_leaves_the_seeds_lab() {
+    let out = twice("ls8-", "two-directors");
+    // gw was master; the synced connection was on gw2 before the failover.
+    assert!(out.contains("    gw        pid "), "{out}");
+    let before = out.split("lab failover").next().unwrap_or_default();
+    let on_gw2 = before.rsplit("# the IPVS of gw2\n").next().unwrap_or_default();
+    assert!(on_gw2.lines().any(|l| l.contains("ESTABLISHED") && l.contains("111.111.0.1:80")), "{out}");
+    assert!(out.contains("VRRP moved 111.111.0.1 and 10.10.0.1 to gw2 in "), "{out}");
+    let after = out.split("VRRP moved").nth(1).unwrap_or_default();
+    assert!(after.contains("    gw        not running"), "{out}");
+    assert!(after.contains("MASTER, holds it    MASTER, holds it"), "{out}");
+    assert!(after.contains("ok: expect job ext1 prints \"tick\""), "the connection answered after: {out}");
+    assert!(after.contains("ok: expect web no failures"), "{out}");
+    // The lesson leaves the seed's lab: one director, gw with the VIP.
+    assert!(ip_in("ls8-", "gw", &["-o", "-4", "addr"]).contains(" 111.111.0.1/24"));
+    assert!(!std::path::Path::new("/run/netns/ls8-gw2").exists(), "gw2 is gone");
+    lab_down("ls8-");
+}
+
+#[test]
 fn every_lesson_in_a_row_in_one_shell_starts_from_what_the_last_one_left() {
     let _keeper = KEEPER.lock().unwrap_or_else(|e| e.into_inner());
     let lessons = lvsh::lab::lessons::all();
