@@ -53,6 +53,8 @@ pub struct Topic {
     pub example: &'static str,
 }
 
+/// A scheduler's topic: its fields in the order of [`Topic`]'s, as the table reads best.
+#[allow(clippy::too_many_arguments)]
 const fn scheduler(
     name: &'static str,
     summary: &'static str,
