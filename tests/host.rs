@@ -8,6 +8,8 @@ mod cli;
 mod codes;
 #[path = "host/commands.rs"]
 mod commands;
+#[path = "host/describe.rs"]
+mod describe;
 #[path = "host/examples.rs"]
 mod examples;
 #[path = "host/fuzz_regressions.rs"]

@@ -141,7 +141,7 @@ impl Builder {
                 let key = self.desired.services[index].service.key;
                 self.desired.health.push((key, h.clone(), Origin { file, span: stmt.span }));
             }
-            StmtKind::Echo(_) | StmtKind::Help(_) => {}
+            StmtKind::Echo(_) | StmtKind::Help(_) | StmtKind::Describe(_) => {}
             other => self.errors.push((file, not_declarative(other, stmt.span))),
         }
     }

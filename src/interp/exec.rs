@@ -55,6 +55,7 @@ impl Interpreter {
                 self.write(&crate::render::help::rhai((self.scripting.functions)()))
             }
             StmtKind::Help(name) => self.help(source, name.as_ref()),
+            StmtKind::Describe(topic) => self.describe(source, topic.as_ref()),
             StmtKind::Explain(inner) => self.explain(source, inner),
             StmtKind::Script(block) => self.script_block(source, block),
             StmtKind::Lab(lab) => self.lab(source, span, lab),

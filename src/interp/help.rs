@@ -1,5 +1,5 @@
 //! `help`: the overview, or one command (exec.rs lists the Rhai functions,
-//! which only `crate::script` knows).
+//! which only `crate::script` knows); `describe`: the topics, or one.
 
 use super::failure::script_failure;
 use super::{Failure, Interpreter};
@@ -13,6 +13,19 @@ impl Interpreter {
         match crate::lang::command::find(&name.value) {
             Some(c) => self.write(&help::command(c)),
             None => Err(script_failure(source, name.span, &format!("no command `{}`", name.value))),
+        }
+    }
+
+    /// `describe` or `describe TOPIC`.
+    pub(super) fn describe(
+        &mut self,
+        source: &Source,
+        topic: Option<&Spanned<String>>,
+    ) -> Result<(), Failure> {
+        let Some(word) = topic else { return self.write(&crate::render::describe::overview()) };
+        match crate::lang::describe::find(&word.value) {
+            Some(t) => self.write(&crate::render::describe::topic(t)),
+            None => Err(script_failure(source, word.span, &format!("no topic `{}`", word.value))),
         }
     }
 }

@@ -81,6 +81,8 @@ pub enum StmtKind {
     Trace(TraceStmt),
     /// `help [COMMAND]`: the commands, or one command's syntax and example.
     Help(Option<Spanned<String>>),
+    /// `describe [TOPIC]`: the topics, or what one scheduler, method, flag or persistence setting does.
+    Describe(Option<Spanned<String>>),
     /// `explain STMT`: what a statement would change, without running it.
     Explain(Box<Stmt>),
     /// `lab up|down|status|backends METHOD [--explain] [prefix P]`: the tutorial's lab.

@@ -393,6 +393,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
         parsers::help_stmt,
         Effect::Free,
     ),
+    cmd(
+        "describe",
+        Group::Shell,
+        "describe [TOPIC]",
+        "what a scheduler, forwarding method, scheduler flag or persistence setting does, and when to choose it",
+        "describe mh",
+        parsers::describe_stmt,
+        Effect::Free,
+    ),
     CommandHelp {
         reads: Reads::Statement,
         ..help_only(
@@ -437,6 +446,8 @@ pub enum Value {
     File,
     /// A command name.
     Command,
+    /// A topic of `describe`.
+    Topic,
     /// A whole statement (`explain`'s).
     Line,
     /// ipvsadm's own arguments, to the end of the line.
@@ -465,6 +476,11 @@ pub const PLACEHOLDERS: &[(&str, Value, &str)] = &[
     ("LESSON", Value::Lesson, "a lesson of the tutorial, by name or number (`tutorial --list` lists them)"),
     ("FILE", Value::File, "a file path (quoted if it has spaces)"),
     ("COMMAND", Value::Command, "a command name"),
+    (
+        "TOPIC",
+        Value::Topic,
+        "a scheduler, forwarding method, scheduler flag or persistence setting (`describe` lists them)",
+    ),
     ("LINE", Value::Line, "any statement, as you would type it"),
     ("IPVSADM-ARG", Value::Ipvsadm, "ipvsadm's options, e.g. -A -t 111.111.0.1:80 -s rr"),
     ("FLAGS", Value::Flags, "sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3, comma-separated"),
@@ -523,6 +539,8 @@ pub fn needs_kernel(kind: &StmtKind) -> bool {
         StmtKind::Tutorial(t) if t.list => false,
         // doctor says when IPVS is missing, as one of its findings.
         StmtKind::Doctor(_) => false,
+        // explain plans against an empty table when it cannot read the kernel, and says so.
+        StmtKind::Explain(_) => false,
         _ => of(kind).is_none_or(|c| c.effect != Effect::Free),
     }
 }

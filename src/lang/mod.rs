@@ -5,6 +5,7 @@ pub mod ast;
 pub mod check;
 pub mod codes;
 pub mod command;
+pub mod describe;
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod keepalived;

@@ -102,6 +102,8 @@ pub fn print_stmt(kind: &StmtKind) -> String {
         ),
         StmtKind::Help(None) => "help".into(),
         StmtKind::Help(Some(command)) => format!("help {}", command.value),
+        StmtKind::Describe(None) => "describe".into(),
+        StmtKind::Describe(Some(topic)) => format!("describe {}", topic.value),
         StmtKind::Explain(inner) => format!("explain {}", print_stmt(&inner.kind)),
         StmtKind::Script(block) => format!("script {{{}}}", block.code.value),
         StmtKind::Lab(lab) => {

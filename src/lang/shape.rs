@@ -444,6 +444,7 @@ impl<'a> Walker<'a> {
             Value::Addr => word.parse::<IpAddr>().is_ok(),
             Value::UrlPath => word.starts_with('/'),
             Value::Lesson => !word.starts_with('-'),
+            Value::Topic => crate::lang::describe::find(word).is_some(),
             Value::Node | Value::File | Value::Command | Value::Flags | Value::Word => true,
             Value::Line | Value::Ipvsadm => true,
         }

@@ -24,6 +24,8 @@ pub fn overview() -> String {
         "\nIn the interactive shell: Tab completes (kernel objects too), the right arrow\n",
         "accepts the grey hint, Ctrl-R searches the history, Ctrl-C cancels the line,\n",
         "Ctrl-D leaves. A `{` continues on the next lines until its `}`.\n",
+        "\n`describe` lists the schedulers, forwarding methods, flags and persistence;\n",
+        "`describe mh` says what one does and when to choose it.\n",
         "\nFrom the command line, over files of declarations: `lvsh plan FILE` (what would\n",
         "change), `lvsh apply FILE` (make it so; --prune, --drain 30s, --confirm 2m),\n",
         "`lvsh history`, `lvsh rollback [N]`, `lvsh export` (`lvsh --help` for all).\n",

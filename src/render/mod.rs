@@ -3,6 +3,7 @@
 //! Everything below the renderers (the kernel client, the model) returns
 //! data; the text users and scripts read is made here and nowhere else.
 
+pub mod describe;
 pub mod diagnostic;
 pub mod digits;
 pub mod doctor;

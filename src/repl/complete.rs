@@ -103,6 +103,7 @@ fn value_candidates(value: Value, ctx: &Ctx, partial: &str, model: Model<'_>) ->
         Value::Lesson => crate::lab::lessons::all().iter().map(|l| Candidate::word(l.name)).collect(),
         Value::File => files(partial),
         Value::Command => commands(),
+        Value::Topic => crate::lang::describe::TOPICS.iter().map(|t| Candidate::word(t.name)).collect(),
         Value::Flags => flags(partial),
         _ => Vec::new(),
     }

@@ -229,7 +229,9 @@ impl Shell {
         if diagnostics.iter().any(|d| d.is_error()) {
             return;
         }
-        if script.stmts.iter().any(|s| crate::lang::command::needs_kernel(&s.kind)) && !self.reconnect(true) {
+        // What needs no kernel still uses it once IPVS is loaded (`explain` reads the table).
+        let needs_kernel = script.stmts.iter().any(|s| crate::lang::command::needs_kernel(&s.kind));
+        if !self.reconnect(needs_kernel) && needs_kernel {
             return;
         }
         interrupt::clear();

@@ -19,6 +19,7 @@ mod batch;
 mod cli;
 mod converge;
 mod daemons;
+mod describe;
 mod dist;
 mod doctor;
 mod doctor_checks;

@@ -85,3 +85,50 @@ fn doctor_without_ipvs_reports_it_as_a_finding_with_its_fix() {
     );
     assert!(out.stdout.contains("  fix:   modprobe ip_vs\n"), "{}", out.stdout);
 }
+
+#[test]
+fn help_describe_and_tutorial_list_run_without_ipvs() {
+    require_no_ipvs_phase();
+    let out = crate::support::lvsh().commands("help").run().succeeds();
+    assert!(out.stdout.starts_with("Commands (`help COMMAND` shows one"), "{}", out.stdout);
+    let out = crate::support::lvsh().commands("help describe").run().succeeds();
+    assert!(out.stdout.starts_with("describe [TOPIC]\n"), "{}", out.stdout);
+    let out = crate::support::lvsh().commands("describe").run().succeeds();
+    assert!(
+        out.stdout.contains("\n  mh           Maglev hashing: consistent hashing of the source\n"),
+        "{}",
+        out.stdout
+    );
+    let out = crate::support::lvsh().commands("describe sip").run().succeeds();
+    assert!(out.stdout.contains("\n  module     ip_vs_pe_sip\n"), "{}", out.stdout);
+    let out = crate::support::lvsh().commands("tutorial --list").run().succeeds();
+    assert!(out.stdout.starts_with(" 1. seed "), "{}", out.stdout);
+    let out = crate::support::lvsh().commands("tutorial weights --list").run().succeeds();
+    assert!(out.stdout.starts_with("lesson 2/8, weights: "), "{}", out.stdout);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn the_shell_without_ipvs_answers_help_describe_tutorial_list_and_explain() {
+    require_no_ipvs_phase();
+    let mut sh = crate::pty::Shell::start(&crate::pty::state_dir("missing-shell"), &[]);
+    sh.line("help");
+    sh.expect("Services and backends");
+    sh.prompt();
+    sh.line("describe nq");
+    sh.expect("nq: never queue: an idle backend first");
+    sh.expect("ipvsadm    -s nq");
+    sh.prompt();
+    sh.line("tutorial --list");
+    sh.expect(" 2. weights ");
+    sh.prompt();
+    sh.line("tutorial weights --list");
+    sh.expect("lesson 2/8, weights: ");
+    sh.prompt();
+    // The kernel cannot be read: the plan starts from an empty table, and says so.
+    sh.line("explain service web tcp 10.1.0.1:80 sh flags sh-port");
+    sh.expect("ipvsadm -A -t 10.1.0.1:80 -s sh -b sh-port");
+    sh.expect("note: lvsh could not read the kernel (IPVS is not available in this kernel)");
+    sh.prompt();
+    assert_eq!(sh.quit(), 0);
+}

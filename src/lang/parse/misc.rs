@@ -298,6 +298,24 @@ pub fn help_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     Ok((rest, StmtKind::Help(Some(Spanned::new(w.value.to_string(), w.span)))))
 }
 
+/// `describe := "describe" [ word ]`: the word names a topic (`describe` alone lists them).
+pub fn describe_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
+    let (rest, w) = next_word(i)?;
+    let Some(w) = w else { return Ok((rest, StmtKind::Describe(None))) };
+    if crate::lang::describe::find(w.value).is_none() {
+        let near = crate::lang::diagnostic::suggest(w.value, crate::lang::describe::words());
+        let help = match near {
+            Some(near) => format!("did you mean `{near}`? `describe` alone lists the topics"),
+            None => "`describe` alone lists the topics".to_string(),
+        };
+        let expected = "a scheduler, forwarding method, scheduler flag or persistence setting";
+        let err =
+            PError::new("lvs::parse::unknown-word", w.span, format!("unknown topic `{}`", w.value), expected);
+        return Err(nom::Err::Failure(err.help(help)));
+    }
+    Ok((rest, StmtKind::Describe(Some(Spanned::new(w.value.to_string(), w.span)))))
+}
+
 /// `ipvsadm := "ipvsadm" { word }`: ipvsadm's own syntax, to the end of the line.
 pub fn ipvsadm_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
     let (i, line) = rest_of_line(i)?;

@@ -64,8 +64,8 @@ pub mod parsers {
     pub use super::doctor::doctor_stmt;
     pub use super::health::health_stmt;
     pub use super::misc::{
-        daemon_stmt, del_stmt, echo_stmt, flush_stmt, help_stmt, ipvsadm_stmt, metrics_stmt, restore_stmt,
-        save_stmt, set_stmt, sleep_stmt, source_stmt, timeouts_stmt, zero_stmt,
+        daemon_stmt, del_stmt, describe_stmt, echo_stmt, flush_stmt, help_stmt, ipvsadm_stmt, metrics_stmt,
+        restore_stmt, save_stmt, set_stmt, sleep_stmt, source_stmt, timeouts_stmt, zero_stmt,
     };
     pub use super::node::{jobs_stmt, lab_stmt, on_stmt, serve_stmt, stop_stmt, tutorial_stmt, use_stmt};
     pub use super::probe::{check_stmt, expect_stmt, probe_stmt};
