@@ -129,12 +129,16 @@ impl Shell {
         self.refresher.refresh(&self.interp.netns(), REFRESH_WAIT);
         loop {
             match self.read() {
-                Ok(Input::Text(text)) => {
-                    if self.dispatch(&text) {
-                        return Ok(());
+                Ok(Input::Text(typed)) => match self.full_words(&typed) {
+                    Some(text) => {
+                        if self.dispatch(&text) {
+                            return Ok(());
+                        }
+                        self.after(&text);
                     }
-                    self.after(&text);
-                }
+                    // An ambiguous prefix: said, and the line kept in the history to fix.
+                    None => self.after(&typed),
+                },
                 Ok(Input::Cancelled) => {}
                 Ok(Input::End) => return Ok(()),
                 Err(e) => {
@@ -184,6 +188,25 @@ impl Shell {
     fn set_pending(&mut self, text: &str) {
         if let Some(helper) = self.editor.helper_mut() {
             *helper.pending.borrow_mut() = text.to_string();
+        }
+    }
+
+    /// The input with its unique prefixes written out (`sh` is `show`), so
+    /// that the history and everything printed hold full words; none when
+    /// a prefix begins several words (each is listed).
+    fn full_words(&self, text: &str) -> Option<String> {
+        let trimmed = text.trim();
+        if matches!(trimmed, "exit" | "quit") || ScriptSession::strip(trimmed).is_some() {
+            return Some(text.to_string());
+        }
+        let known: Vec<String> = self.interp.session.names().map(str::to_string).collect();
+        match crate::lang::abbrev::expand(text, crate::lab::Lab::is_node, &known) {
+            Ok(full) => Some(full),
+            Err(diagnostics) => {
+                let source = Source::new("<repl>", text);
+                diagnostics.iter().for_each(|d| eprint!("{}", render(d, &source, self.color)));
+                None
+            }
         }
     }
 
