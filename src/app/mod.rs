@@ -10,8 +10,6 @@ mod manpages;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use clap::CommandFactory;
-
 use crate::cli::{Cli, Command};
 use crate::interp::group::Member;
 use crate::interp::recovery;

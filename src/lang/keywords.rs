@@ -46,10 +46,14 @@ pub fn keyword(command: &str, word: &str) -> Option<&'static str> {
     let tables = command::option_tables();
     let own = tables.iter().filter(|t| t.sample.split_whitespace().next() == Some(command));
     let others = tables.iter().filter(|t| t.sample.split_whitespace().next() != Some(command));
-    let option = own.chain(others).flat_map(|t| &t.options).find(|o| o.word == word);
-    option
-        .map(|o| o.help)
-        .or_else(|| OTHER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, help)| *help))
+    let help = |mut tables: Box<dyn Iterator<Item = &'static command::OptionFragment>>| {
+        tables.find_map(|t| t.options.iter().find(|o| o.word == word)).map(|o| o.help)
+    };
+    // Its own options first, then the words of this table, then another
+    // statement's option of that name.
+    help(Box::new(own))
+        .or_else(|| OTHER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, line)| *line))
+        .or_else(|| help(Box::new(others)))
         .or_else(|| command_summary(word))
 }
 
