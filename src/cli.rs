@@ -196,6 +196,23 @@ pub enum Command {
     },
 }
 
+/// The command line as completion scripts offer it: without the hidden
+/// subcommands (`serve-backend` and the like), which clap_complete would
+/// otherwise list like any other.
+pub fn offered() -> clap::Command {
+    use clap::CommandFactory;
+    let full = Cli::command();
+    let shown: Vec<clap::Command> = full.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let mut offered = clap::Command::new("lvsh")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(shown);
+    if let Some(about) = full.get_about() {
+        offered = offered.about(about.clone());
+    }
+    offered
+}
+
 /// A duration on the command line, written as in `.lvs` (`500ms`, `30s`, `2m`).
 fn duration(text: &str) -> Result<std::time::Duration, String> {
     crate::lang::parse::duration_text(text)

@@ -1,5 +1,7 @@
 //! Host tests: everything that needs no kernel.
 
+#[path = "host/abbrev.rs"]
+mod abbrev;
 #[path = "host/architecture.rs"]
 mod architecture;
 #[path = "host/cli.rs"]

@@ -187,3 +187,40 @@ fn an_equals_line_is_rhai_and_keeps_its_variables() {
     sh.prompt();
     assert_eq!(sh.quit(), 0);
 }
+
+#[test]
+fn a_question_mark_lists_what_may_come_next_and_keeps_the_line() {
+    let state = state_dir("question");
+    let mut sh = Shell::start(&state, &[]);
+    // An empty line: every command, with its summary; the `?` is not inserted.
+    sh.send("?");
+    let listed = sh.expect("  explain ");
+    assert!(listed.contains("  service "), "{listed}");
+    assert!(listed.contains("declare a virtual service"), "{listed}");
+    // The prompt comes back (a redraw: no fresh-prompt mark) with the empty line.
+    sh.expect("]> ");
+    sh.send("\x03");
+    sh.prompt();
+    // After `show `: its words, each with its line; the line comes back as typed.
+    sh.send("show ?");
+    let listed = sh.expect("<Enter>");
+    assert!(listed.contains("\n  connections ") && listed.contains("the connection table"), "{listed}");
+    assert!(listed.contains("--stats"), "{listed}");
+    sh.expect_re(r"\]> show ");
+    sh.send("--stats\r");
+    sh.prompt();
+    // After `probe web `: its options; the line is kept and runs as typed with more.
+    sh.line("service web tcp 1.2.3.4:80 rr; explain probe web count 1");
+    sh.prompt();
+    sh.send("probe web ?");
+    let listed = sh.expect("--json");
+    assert!(listed.contains("count "), "{listed}");
+    sh.expect_re(r"\]> probe web ");
+    sh.send("\x03");
+    sh.prompt();
+    // In a quoted string, `?` is a character.
+    sh.line("echo \"why?\"");
+    sh.expect("why?");
+    sh.prompt();
+    assert_eq!(sh.quit(), 0);
+}

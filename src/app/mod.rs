@@ -10,8 +10,6 @@ mod manpages;
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use clap::CommandFactory;
-
 use crate::cli::{Cli, Command};
 use crate::interp::group::Member;
 use crate::interp::recovery;
@@ -116,11 +114,11 @@ pub fn run(cli: Cli) -> ExitCode {
             // Written whole, so that a reader that stops early (`| head`)
             // ends the output quietly instead of making clap panic.
             let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "lvsh", &mut script);
+            clap_complete::generate(*shell, &mut crate::cli::offered(), "lvsh", &mut script);
             let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
             0
         }
-        (None, Some(commands)) => app.run_sources(vec![Source::new("-c", commands.clone())], false),
+        (None, Some(commands)) => app.run_commands(commands),
         (None, None) => app.run_stdin(),
     };
     ExitCode::from(code)
@@ -150,6 +148,18 @@ impl App {
         match files.iter().map(|f| self.read(f)).collect::<Result<Vec<_>, u8>>() {
             Ok(sources) => self.run_sources(sources, keep_going),
             Err(code) => code,
+        }
+    }
+
+    /// `-c`: unique prefixes written out (`sh` is `show`), then run.
+    fn run_commands(&self, commands: &str) -> u8 {
+        match crate::lang::abbrev::expand(commands, crate::lab::Lab::is_node, &[]) {
+            Ok(full) => self.run_sources(vec![Source::new("-c", full)], false),
+            Err(diagnostics) => {
+                let errors = self.report(&Source::new("-c", commands), &diagnostics);
+                eprintln!("{}", ErrorSummary { errors, withheld: Withheld::KernelChanges });
+                exit_code(FailureKind::Script)
+            }
         }
     }
 

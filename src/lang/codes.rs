@@ -10,6 +10,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lvs::parse::missing", "the statement ended where something was required"),
     ("lvs::parse::unknown-word", "an unknown command, option or keyword (with a suggestion when one is close)"),
     ("lvs::parse::trailing-word", "words after a complete statement"),
+    ("lvs::parse::ambiguous-word", "in the shell or `-c`, a prefix that begins several words: each is listed with its line"),
     ("lvs::parse::unmatched-brace", "a `}` that closes nothing"),
     ("lvs::check::daemon-interface", "a sync daemon started without `interface` uses eth0 (a warning)"),
     ("lvs::check::name-taken", "a name already given to another service: use another, or delete that one first"),

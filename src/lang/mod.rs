@@ -1,6 +1,7 @@
 //! Text to AST: the `.lvs` language and ipvsadm-syntax lines. Knows nothing
 //! of the kernel beyond the model's plain types.
 
+pub mod abbrev;
 pub mod ast;
 pub mod check;
 pub mod codes;
@@ -9,6 +10,7 @@ pub mod describe;
 pub mod diagnostic;
 pub mod ipvsadm;
 pub mod keepalived;
+pub mod keywords;
 pub mod parse;
 pub mod print;
 pub mod shape;

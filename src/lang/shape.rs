@@ -286,11 +286,23 @@ fn nullable(pat: &Pat) -> bool {
 /// first). An unknown command expects nothing; a word `nodes` knows reads
 /// as `on` that node.
 pub fn walk(words: &[String], nodes: Nodes) -> Walk {
-    walk_within(words, nodes, 0)
+    walk_within(words, nodes, 0, None)
+}
+
+/// Which words name a service, for a strict walk.
+pub type KnownNames<'a> = &'a dyn Fn(&str) -> bool;
+
+/// [`walk`], strictly, as abbreviations need it: as the last word, a
+/// service reference takes only a name `known` knows (`service NAME`
+/// still gives any new name), a scheduler only a scheduler lvsh knows, a
+/// command only a command, so that a word fits as typed only where it
+/// means itself.
+pub fn walk_strict(words: &[String], nodes: Nodes, known: KnownNames<'_>) -> Walk {
+    walk_within(words, nodes, 0, Some(known))
 }
 
 /// [`walk`] inside `depth` `explain`s: deeper than the parser allows fits nothing.
-fn walk_within(words: &[String], nodes: Nodes, depth: usize) -> Walk {
+fn walk_within(words: &[String], nodes: Nodes, depth: usize, known: Option<KnownNames<'_>>) -> Walk {
     if depth > super::parse::MAX_EXPLAIN_DEPTH {
         return Walk::default();
     }
@@ -307,9 +319,34 @@ fn walk_within(words: &[String], nodes: Nodes, depth: usize) -> Walk {
         },
         None => return Walk::default(),
     };
-    let mut walker = Walker { words: rest, reserved, nodes, depth, walk: Walk::default(), budget: 20_000 };
+    // `service NAME`: the one place a name is given rather than referred to.
+    let declares = first == "service";
+    let mut walker = Walker {
+        words: rest,
+        reserved,
+        nodes,
+        depth,
+        known,
+        declares,
+        walk: Walk::default(),
+        budget: 20_000,
+    };
     walker.step(vec![pat], 0, Ctx::default());
     walker.walk
+}
+
+/// The words that name a block's service, from its `service` line:
+/// `tcp ADDR:PORT` or `fwmark MARK [ipv6]`.
+pub fn block_service(service_line: &[String]) -> Vec<String> {
+    let Some(at) = service_line.iter().position(|w| ["tcp", "udp", "sctp", "fwmark"].contains(&w.as_str()))
+    else {
+        return Vec::new();
+    };
+    let take = match (service_line[at].as_str(), service_line.get(at + 2).map(String::as_str)) {
+        ("fwmark", Some("ipv6")) => 3,
+        _ => 2,
+    };
+    service_line[at..(at + take).min(service_line.len())].to_vec()
 }
 
 /// Whether a command (or alias) has a shape.
@@ -328,6 +365,10 @@ struct Walker<'a> {
     nodes: Nodes,
     /// How many `explain`s this walk is inside.
     depth: usize,
+    /// A strict walk's known service names ([`walk_strict`]).
+    known: Option<KnownNames<'a>>,
+    /// The statement is `service`, whose first word may be a new name.
+    declares: bool,
     walk: Walk,
     /// Bounds the work on pathological lines.
     budget: usize,
@@ -395,7 +436,8 @@ impl<'a> Walker<'a> {
                 return;
             }
             Value::Line => {
-                let nested = walk_within(&self.words[at.min(self.words.len())..], self.nodes, self.depth + 1);
+                let rest = &self.words[at.min(self.words.len())..];
+                let nested = walk_within(rest, self.nodes, self.depth + 1, self.known);
                 if at >= self.words.len() {
                     self.expect(Atom::Value { name: "COMMAND", value: Value::Command }, ctx);
                     return;
@@ -410,7 +452,7 @@ impl<'a> Walker<'a> {
             _ => {}
         }
         let Some(word) = self.words.get(at) else { return self.expect(Atom::Value { name, value }, ctx) };
-        if self.fits(value, word) {
+        if self.fits(value, word) && self.strictly_fits(value, word, at) {
             let ctx = ctx.after_value(value, word);
             self.step(stack, at + 1, ctx);
         }
@@ -420,6 +462,21 @@ impl<'a> Walker<'a> {
         let e = Expected { atom, ctx };
         if !self.walk.expected.contains(&e) {
             self.walk.expected.push(e);
+        }
+    }
+
+    /// In a strict walk, whether a word that fits a value is that value.
+    /// Only the last word is judged: the words before it are settled.
+    fn strictly_fits(&self, value: Value, word: &str, at: usize) -> bool {
+        let Some(known) = self.known else { return true };
+        if at + 1 != self.words.len() {
+            return true;
+        }
+        match value {
+            Value::ServiceName => (self.declares && at == 0) || known(word),
+            Value::Scheduler => crate::ipvs::Scheduler::KNOWN.contains(&word),
+            Value::Command => is_command(word),
+            _ => true,
         }
     }
 

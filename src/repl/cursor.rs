@@ -1,6 +1,7 @@
 //! Where the cursor is in the language: the statement being typed, its
 //! complete words, the word under the cursor, and the block around it.
 
+pub use crate::lang::shape::block_service;
 use crate::lang::token::{tokens, TokenKind};
 
 /// The statement at the end of a text (the text up to the cursor).
@@ -70,20 +71,6 @@ pub fn cursor(text: &str) -> Cursor {
         _ => None,
     };
     Cursor { words: words.into_iter().map(|w| w.0).collect(), partial, start, block, inert }
-}
-
-/// The words that name a block's service, from its `service` line:
-/// `tcp ADDR:PORT` or `fwmark MARK [ipv6]`.
-pub fn block_service(service_line: &[String]) -> Vec<String> {
-    let Some(at) = service_line.iter().position(|w| ["tcp", "udp", "sctp", "fwmark"].contains(&w.as_str()))
-    else {
-        return Vec::new();
-    };
-    let take = match (service_line[at].as_str(), service_line.get(at + 2).map(String::as_str)) {
-        ("fwmark", Some("ipv6")) => 3,
-        _ => 2,
-    };
-    service_line[at..(at + take).min(service_line.len())].to_vec()
 }
 
 #[cfg(test)]

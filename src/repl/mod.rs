@@ -11,16 +11,18 @@ pub mod highlight;
 pub mod hint;
 pub mod history;
 pub mod prompt;
+pub mod question;
 pub mod refresh;
 pub mod validate;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustyline::config::{Builder, ColorMode, CompletionType};
 use rustyline::error::ReadlineError;
 use rustyline::history::MemHistory;
-use rustyline::Editor;
+use rustyline::{Editor, EventHandler, KeyEvent};
 
 use crate::interp::interrupt::{self, Signal};
 use crate::interp::{FailureKind, Interpreter};
@@ -84,6 +86,8 @@ struct Shell {
     history: Option<PathBuf>,
     /// The Rhai variables and functions `=` lines keep.
     rhai: ScriptSession,
+    /// The prompt and open block `?` lists after.
+    typing: Arc<Mutex<question::Typing>>,
     color: bool,
 }
 
@@ -111,6 +115,10 @@ impl Shell {
         let mut editor = Editor::with_history(config, MemHistory::new())?;
         let refresher = Refresher::start(interp.netns());
         editor.set_helper(Some(Helper::new(refresher.snapshots())));
+        let typing = Arc::new(Mutex::new(question::Typing::default()));
+        let printer = Mutex::new(editor.create_external_printer()?);
+        let handler = question::Question { typing: typing.clone(), printer };
+        editor.bind_sequence(KeyEvent::from('?'), EventHandler::Conditional(Box::new(handler)));
         let mut shell = Shell {
             interp,
             connected,
@@ -118,6 +126,7 @@ impl Shell {
             refresher,
             history: history::path(),
             rhai: ScriptSession::new(),
+            typing,
             color,
         };
         shell.load_history();
@@ -129,12 +138,16 @@ impl Shell {
         self.refresher.refresh(&self.interp.netns(), REFRESH_WAIT);
         loop {
             match self.read() {
-                Ok(Input::Text(text)) => {
-                    if self.dispatch(&text) {
-                        return Ok(());
+                Ok(Input::Text(typed)) => match self.full_words(&typed) {
+                    Some(text) => {
+                        if self.dispatch(&text) {
+                            return Ok(());
+                        }
+                        self.after(&text);
                     }
-                    self.after(&text);
-                }
+                    // An ambiguous prefix: said, and the line kept in the history to fix.
+                    None => self.after(&typed),
+                },
                 Ok(Input::Cancelled) => {}
                 Ok(Input::End) => return Ok(()),
                 Err(e) => {
@@ -154,6 +167,9 @@ impl Shell {
         loop {
             let p = if text.is_empty() { &first } else { &more };
             self.set_pending(&text);
+            if let Ok(mut typing) = self.typing.lock() {
+                *typing = question::Typing { prompt: p.raw.clone(), pending: text.clone() };
+            }
             let line = match self.editor.readline(&(p.raw.as_str(), p.styled.as_str())) {
                 Ok(line) => line,
                 Err(ReadlineError::Interrupted) => return Ok(Input::Cancelled),
@@ -184,6 +200,25 @@ impl Shell {
     fn set_pending(&mut self, text: &str) {
         if let Some(helper) = self.editor.helper_mut() {
             *helper.pending.borrow_mut() = text.to_string();
+        }
+    }
+
+    /// The input with its unique prefixes written out (`sh` is `show`), so
+    /// that the history and everything printed hold full words; none when
+    /// a prefix begins several words (each is listed).
+    fn full_words(&self, text: &str) -> Option<String> {
+        let trimmed = text.trim();
+        if matches!(trimmed, "exit" | "quit") || ScriptSession::strip(trimmed).is_some() {
+            return Some(text.to_string());
+        }
+        let known: Vec<String> = self.interp.session.names().map(str::to_string).collect();
+        match crate::lang::abbrev::expand(text, crate::lab::Lab::is_node, &known) {
+            Ok(full) => Some(full),
+            Err(diagnostics) => {
+                let source = Source::new("<repl>", text);
+                diagnostics.iter().for_each(|d| eprint!("{}", render(d, &source, self.color)));
+                None
+            }
         }
     }
 

@@ -130,6 +130,48 @@ note: 1 error; lvsh changed nothing in the kernel
 }
 
 #[test]
+fn dash_c_takes_a_unique_prefix_of_a_word_for_the_word() {
+    let whole = Lvsh::new().commands("help show").run().succeeds();
+    let out = Lvsh::new().commands("hel sh").run().succeeds();
+    assert_eq!(out.stdout, whole.stdout);
+    assert!(out.stdout.starts_with("show [SERVICE | connections"), "{}", out.stdout);
+    let out = Lvsh::new().commands("ec \"hi\"").run().succeeds();
+    assert_eq!(out.stdout, "hi\n");
+}
+
+#[test]
+fn dash_c_refuses_an_ambiguous_prefix_and_lists_each_word_with_its_line() {
+    let out = Lvsh::new().commands("echo first\nser int1 8000").run().exits(2);
+    assert_eq!(out.stdout, "", "nothing ran");
+    assert_eq!(
+        out.stderr,
+        "\
+error[lvs::parse::ambiguous-word]: `ser` is ambiguous: it begins `serve` or `service`
+ --> -c:2:1
+  |
+2 | ser int1 8000
+  | ^^^ more than one word begins so
+  |
+  = help: type more of the word, enough to tell them apart
+  = note: serve    a built-in backend on a node that answers with its name
+  = note: service  declare a virtual service: created if missing, edited if different
+note: 1 error; lvsh changed nothing in the kernel
+"
+    );
+}
+
+#[test]
+fn a_file_is_read_as_written_without_prefixes() {
+    let dir = folder_with("prefix-file", &[("short.lvs", "hel\n")]);
+    let out = lvsh_in(&dir).args(["check", "short.lvs"]).run().exits(2);
+    assert!(
+        out.stderr.starts_with("error[lvs::parse::unknown-word]: unknown command `hel`\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn standard_input_that_does_not_parse_is_named_stdin_and_exits_2() {
     let out = Lvsh::new().stdin("echo first\nfrobnicate\n").run().exits(2);
     assert_eq!(out.stdout, "");
@@ -230,6 +272,22 @@ fn completions_are_printed_for_each_shell() {
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let out = Lvsh::new().args(["completions", shell]).run().succeeds();
         assert!(out.stdout.contains("lvsh"), "{shell}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn completions_and_help_never_show_the_hidden_subcommands() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = Lvsh::new().args(["completions", shell]).run().succeeds();
+        for hidden in ["serve-backend", "confirm-watchdog", "manpages"] {
+            assert!(!out.stdout.contains(hidden), "{shell} completion offers `{hidden}`");
+        }
+        // What is offered is still offered, with the global options.
+        assert!(out.stdout.contains("rollback") && out.stdout.contains("netns"), "{shell}: {}", out.stdout);
+    }
+    for help in [Lvsh::new().arg("--help"), Lvsh::new().arg("help"), Lvsh::new().commands("help")] {
+        let out = help.run().succeeds();
+        assert!(!out.stdout.contains("serve-backend"), "{}", out.stdout);
     }
 }
 

@@ -18,7 +18,7 @@ fn every_example_file_parses_without_diagnostics() {
 }
 
 /// The ```lvs blocks of a markdown text, with the line each starts on.
-fn lvs_blocks(markdown: &str) -> Vec<(usize, String)> {
+pub fn lvs_blocks(markdown: &str) -> Vec<(usize, String)> {
     let mut blocks = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (n, line) in markdown.lines().enumerate() {
