@@ -1,8 +1,8 @@
 //! Names as ipvsadm 1.31 looks them up: through the C library, so through
 //! `/etc/nsswitch.conf` (`/etc/hosts`, `/etc/services`, DNS), with the
-//! calls and arguments ipvsadm makes — including its reverse lookup of an
-//! IPv6 address with the length of an IPv4 one, which the C library
-//! refuses, so IPv6 addresses always print as numbers.
+//! calls ipvsadm makes: `gethostbyname` (IPv4 only: an IPv6 service or
+//! server is written as an address), `getservbyname`, and for listings
+//! `gethostbyaddr` (IPv6 addresses get names too) and `getservbyport`.
 //!
 //! The calls use the C library's static result buffers: the drop-in runs
 //! on one thread, and each result is copied out before the next call.
@@ -69,17 +69,17 @@ impl Lookup for CLibrary {
 }
 
 impl Naming for CLibrary {
-    /// ipvsadm's `addr_to_host`: `gethostbyaddr` of the address with the
-    /// length of an IPv4 address, whatever its family.
+    /// ipvsadm's `addr_to_host`: `gethostbyaddr` of the address.
     fn host(&self, addr: IpAddr) -> Option<String> {
         let (bytes, family) = match addr {
             IpAddr::V4(v4) => (v4.octets().to_vec(), libc::AF_INET),
             IpAddr::V6(v6) => (v6.octets().to_vec(), libc::AF_INET6),
         };
-        // SAFETY: `bytes` holds at least the 4 bytes the call is told to
-        // read; the hostent, when not null, is copied out at once.
+        let len = bytes.len() as libc::socklen_t;
+        // SAFETY: the call reads `len` bytes of `bytes`; the hostent, when
+        // not null, is copied out at once.
         unsafe {
-            let host = gethostbyaddr(bytes.as_ptr() as *const c_void, 4, family);
+            let host = gethostbyaddr(bytes.as_ptr() as *const c_void, len, family);
             if host.is_null() || (*host).h_name.is_null() {
                 return None;
             }
