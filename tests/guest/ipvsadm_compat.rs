@@ -143,6 +143,7 @@ impl Twin {
                 }
                 None => "/dev/null".to_string(),
             };
+            let stderr = if invocation.merged { "2>&1".to_string() } else { format!("2>{i}.err") };
             // The timeouts and daemons too where the invocation may change them
             // (every process costs a tenth of a second in the emulated guest).
             let mut state = format!("{REAL_IPVSADM} -S -n");
@@ -151,7 +152,7 @@ impl Twin {
                 state.push_str(&format!("; {REAL_IPVSADM} -L -n --timeout; {REAL_IPVSADM} -L --daemon"));
             }
             script.push_str(&format!(
-                "export PATH={path}\nipvsadm {args} <{stdin} >{i}.out 2>{i}.err; echo $? >{i}.code\n\
+                "export PATH={path}\nipvsadm {args} <{stdin} >{i}.out {stderr}; echo $? >{i}.code\n\
                  {{ {state}; }} >{i}.state 2>&1\n"
             ));
             if invocation.args.iter().any(|a| a == "--nosort") {
@@ -176,7 +177,7 @@ impl Twin {
                 let code = read(format!("{i}.code")).expect("an exit code").trim().parse().expect("a number");
                 Outcome {
                     stdout: read(format!("{i}.out")).expect("its stdout"),
-                    stderr: read(format!("{i}.err")).expect("its stderr"),
+                    stderr: read(format!("{i}.err")).unwrap_or_default(),
                     code,
                     state: read(format!("{i}.state")).expect("the table after it"),
                     same_namespace: read(format!("{i}.same")).ok(),

@@ -40,9 +40,10 @@ fn the_corpus_reads_and_covers_every_command_family() {
 
 #[test]
 fn heredocs_and_escaped_texts_become_standard_input() {
-    let text = "ipvsadm -R <<EOF\n-C\n  -Z\nEOF\nipvsadm -R <<< \"-C\\n-Z \\t\"\nipvsadm -L 'a b'\n";
+    let text = "ipvsadm -R 2>&1 <<EOF\n-C\n  -Z\nEOF\nipvsadm -R <<< \"-C\\n-Z \\t\"\nipvsadm -L 'a b'\n";
     let read = invocations(text).unwrap();
     assert_eq!(read[0].stdin.as_deref(), Some("-C\n  -Z\n"));
+    assert_eq!((read[0].args.clone(), read[0].merged, read[1].merged), (vec!["-R".to_string()], true, false));
     assert_eq!(read[1].stdin.as_deref(), Some("-C\n-Z \t"));
     assert_eq!((read[2].args.clone(), read[2].line), (vec!["-L".to_string(), "a b".to_string()], 6));
     assert!(invocations("ipvsadm -R <<EOF\n-C\n").is_err());

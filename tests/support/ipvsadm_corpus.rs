@@ -17,6 +17,9 @@ pub struct Invocation {
     pub args: Vec<String>,
     /// Standard input, when the line gives one.
     pub stdin: Option<String>,
+    /// `2>&1`: standard error goes where standard output goes (which then
+    /// shows how the two interleave).
+    pub merged: bool,
 }
 
 /// Every invocation of `text`, or what is wrong with it and where.
@@ -34,6 +37,8 @@ pub fn invocations(text: &str) -> Result<Vec<Invocation>, String> {
             return Err(at("an invocation starts with `ipvsadm`"));
         }
         words.remove(0);
+        let merged = words.iter().any(|w| w == "2>&1");
+        words.retain(|w| w != "2>&1");
         let stdin = match words.iter().position(|w| w == "<<EOF" || w == "<<<") {
             None => None,
             Some(i) if words[i] == "<<EOF" && i + 1 == words.len() => {
@@ -55,7 +60,7 @@ pub fn invocations(text: &str) -> Result<Vec<Invocation>, String> {
             }
             Some(_) => return Err(at("`<<EOF` ends a line; `<<<` is followed by one quoted text")),
         };
-        out.push(Invocation { line: number, text: trimmed.to_string(), args: words, stdin });
+        out.push(Invocation { line: number, text: trimmed.to_string(), args: words, stdin, merged });
     }
     Ok(out)
 }

@@ -28,7 +28,7 @@ mod names;
 mod strerror;
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -63,6 +63,9 @@ pub fn main(args: &[OsString]) -> ExitCode {
     let text = |arg: &OsString| arg.to_string_lossy().into_owned();
     let program = args.first().map_or_else(|| "ipvsadm".to_string(), text);
     let words: Vec<String> = args.iter().skip(1).map(text).collect();
+    // Like a C program: a write to a closed pipe ends the run (Rust ignores SIGPIPE).
+    // SAFETY: setting a signal's disposition to its default has no preconditions.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let (kernel, info) = match connect() {
         Ok(reached) => reached,
         Err(error) => {
@@ -77,16 +80,19 @@ pub fn main(args: &[OsString]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut ipvsadm = Ipvsadm { program, kernel, info };
-    if words.is_empty() {
+    let mut ipvsadm = Ipvsadm { program, kernel, info, out: Stdout::new() };
+    let code = if words.is_empty() {
         let listed = ipvsadm.list_all(&ListOptions::default(), false, Some(&CLibrary));
-        return ExitCode::from(listed.map_or_else(|code| code, |()| 0));
-    }
-    ExitCode::from(match ipvsadm.process(&words, false) {
-        Flow::Next(true) => 0,
-        Flow::Next(false) => 255,
-        Flow::Exit(code) => code,
-    })
+        listed.map_or_else(|code| code, |()| 0)
+    } else {
+        match ipvsadm.process(&words, false) {
+            Flow::Next(true) => 0,
+            Flow::Next(false) => 255,
+            Flow::Exit(code) => code,
+        }
+    };
+    ipvsadm.out.flush();
+    ExitCode::from(code)
 }
 
 /// IPVS reached as ipvsadm reaches it: its netlink family and version,
@@ -125,6 +131,7 @@ struct Ipvsadm {
     kernel: NetlinkKernel,
     /// The kernel's version and table size, read once at the start.
     info: Info,
+    out: Stdout,
 }
 
 impl Ipvsadm {
@@ -141,11 +148,11 @@ impl Ipvsadm {
         };
         match invocation.command {
             IpvsadmCommand::Help => {
-                write_out(&format!("{VERSION}{}", USAGE.replace("%s", &self.program)));
+                self.out.write(&format!("{VERSION}{}", USAGE.replace("%s", &self.program)));
                 Flow::Exit(0)
             }
             IpvsadmCommand::Version => {
-                write_out(VERSION);
+                self.out.write(VERSION);
                 Flow::Exit(0)
             }
             IpvsadmCommand::Restore if reading_stdin => self.usage_error(),
@@ -232,7 +239,7 @@ impl Ipvsadm {
             ListTarget::Timeouts => listing::timeouts(&self.kernel.timeouts().map_err(|_| 1)?),
             ListTarget::Daemons => listing::daemons(&self.kernel.daemons().map_err(|_| 1)?),
         };
-        write_out(&text);
+        self.out.write(&text);
         Ok(())
     }
 
@@ -245,7 +252,7 @@ impl Ipvsadm {
         let rows = rows.map_err(|e| listing_failed(&e))?;
         let services = rows.into_iter().map(|(entry, backends)| ServiceRow { entry, backends }).collect();
         let table = Table { info: self.info, services };
-        write_out(&match save {
+        self.out.write(&match save {
             true => listing::save_with(&table, naming),
             false => listing::list_with(&table, options, naming),
         });
@@ -272,10 +279,41 @@ fn connections(persistent: bool, naming: Option<&dyn Naming>) -> Result<String, 
     Ok(listing::connections_with(&parse_conn_table(&text), persistent, naming))
 }
 
-/// Standard output; a closed pipe is not an error ipvsadm would report.
-fn write_out(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+/// Standard output, buffered as C's stdio buffers ipvsadm's: by line on a
+/// terminal, else in blocks written when full and at the end, so that where
+/// standard error goes to the same place, a message comes before the
+/// listings printed before it, as with ipvsadm.
+struct Stdout {
+    /// `None` on a terminal (Rust's standard output writes each line).
+    blocks: Option<std::io::BufWriter<std::io::Stdout>>,
+}
+
+/// glibc's stdio buffer for a pipe or a file (their `st_blksize`).
+const STDIO_BUFFER: usize = 4096;
+
+impl Stdout {
+    fn new() -> Stdout {
+        let stdout = std::io::stdout();
+        let blocks = (!stdout.is_terminal()).then(|| std::io::BufWriter::with_capacity(STDIO_BUFFER, stdout));
+        Stdout { blocks }
+    }
+
+    /// Writes `text`; a failed write is not reported (ipvsadm's printf
+    /// ignores it too).
+    fn write(&mut self, text: &str) {
+        let _ = match &mut self.blocks {
+            Some(blocks) => blocks.write_all(text.as_bytes()),
+            None => std::io::stdout().lock().write_all(text.as_bytes()),
+        };
+    }
+
+    /// What is buffered, written (at the end of the run, as `exit` does).
+    fn flush(&mut self) {
+        if let Some(blocks) = &mut self.blocks {
+            let _ = blocks.flush();
+        }
+        let _ = std::io::stdout().lock().flush();
+    }
 }
 
 /// Standard error, unbuffered as ipvsadm's.

@@ -101,6 +101,25 @@ mod tests {
         assert_eq!(got[0].iter().map(String::len).collect::<Vec<_>>(), [2, 4096, 904]);
     }
 
+    proptest::proptest! {
+        /// Any input is read to its end, in words without blanks, never
+        /// `ipvsadm` itself, and never longer than ipvsadm's.
+        #[test]
+        fn any_input_reads_to_its_end(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let mut at = 0;
+            let mut calls = 0;
+            while let Some(words) = next_invocation(&input, &mut at) {
+                calls += 1;
+                proptest::prop_assert!(calls <= input.len() + 1, "no progress at {}", at);
+                for word in words {
+                    proptest::prop_assert!(!word.is_empty() && word != "ipvsadm");
+                    proptest::prop_assert!(!word.bytes().any(is_blank));
+                }
+            }
+            proptest::prop_assert!(at <= input.len());
+        }
+    }
+
     #[test]
     fn empty_input_has_no_invocation() {
         assert!(all("").is_empty());
