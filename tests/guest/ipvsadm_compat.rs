@@ -250,6 +250,28 @@ fn the_corpus_runs_the_same_through_ipvsadm_and_through_lvsh_linked_as_ipvsadm()
     assert!(refused(255, "unknown option"), "no popt refusal in the corpus");
 }
 
+#[test]
+fn the_usage_names_the_program_as_it_was_called() {
+    let links = Links::new("ipvsadm-argv0");
+    let ns = TestNs::new();
+    for args in [&["-h"][..], &["foo"], &["--bogus"]] {
+        let run = |dir: &str| {
+            let out = Command::new(IP)
+                .args(["netns", "exec", &ns.name, "./ipvsadm"])
+                .args(args)
+                .current_dir(links.root.join(dir))
+                .stdin(Stdio::null())
+                .output()
+                .expect("run ./ipvsadm");
+            let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+            (text(&out.stdout), text(&out.stderr), out.status.code())
+        };
+        let real = run("real");
+        assert_eq!(real, run("lvsh"), "./ipvsadm {args:?}: ipvsadm, then lvsh as ipvsadm");
+        assert!(format!("{}{}", real.0, real.1).contains("./ipvsadm -"), "./ipvsadm {args:?}: {real:?}");
+    }
+}
+
 /// The selftest scenario's script (its head says what it does).
 const SELFTEST: &str = include_str!("../cases/ipvsadm/selftest.sh");
 
