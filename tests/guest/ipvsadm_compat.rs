@@ -314,7 +314,30 @@ fn the_kernel_selftest_scenario_carries_traffic_with_lvsh_linked_as_ipvsadm() {
             columns.len() == 6 && columns[4] == "207.175.44.110:8080" && columns[5] == "172.16.0.2:8080"
         });
         assert_eq!(through.count(), 1, "{mode}: one connection went through the backend:\n{conns}");
+        // A table with a live connection table lists the same through both
+        // (the seconds left of each connection tick between the two reads).
+        for args in
+            [&["-L", "-c"][..], &["-L", "-n", "-c"], &["-L", "-c", "--persistent-conn"], &["-L"], &["-S"]]
+        {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let real = run_in(&director.name, &links.path(false), "ipvsadm", &args, None);
+            let lvsh = run_in(&director.name, &links.path(true), "ipvsadm", &args, None);
+            let (real, lvsh) =
+                ((without_expiry(&real.0), real.1, real.2), (without_expiry(&lvsh.0), lvsh.1, lvsh.2));
+            assert_eq!(real, lvsh, "{mode}: ipvsadm {args:?}: ipvsadm, then lvsh as ipvsadm");
+        }
     }
+}
+
+/// A listing with each connection's `MM:SS` to expiry blanked out.
+fn without_expiry(listing: &str) -> String {
+    let blank = |row: &str| match row.get(4..9) {
+        Some(time) if time.as_bytes().get(2) == Some(&b':') && row.is_char_boundary(4) => {
+            format!("{}--:--{}", &row[..4], &row[9..])
+        }
+        _ => row.to_string(),
+    };
+    listing.lines().map(|row| blank(row) + "\n").collect()
 }
 
 /// Run in scripts/test's first phase, before `ip_vs` is loaded (and with
