@@ -23,6 +23,12 @@ mod grammar;
 mod hostile;
 #[path = "host/import.rs"]
 mod import;
+#[path = "host/ipvsadm_corpus.rs"]
+mod ipvsadm_corpus_reads;
+// The guest test uses the hosts and services beside the corpus.
+#[allow(dead_code)]
+#[path = "support/ipvsadm_corpus.rs"]
+mod ipvsadm_corpus;
 #[allow(dead_code)]
 #[path = "support/lvsh.rs"]
 mod lvsh;

@@ -4,6 +4,7 @@
 mod confirm;
 mod converge;
 mod import;
+pub mod ipvsadm;
 mod keep;
 mod manpages;
 

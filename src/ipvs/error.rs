@@ -48,6 +48,9 @@ pub enum KernelError {
     #[error("the kernel refused to {action}: {reason}")]
     Invalid { action: String, reason: String },
 
+    #[error("the kernel refused to {action}: this address family is not supported (is IPv6 disabled?)")]
+    AddressFamily { action: String },
+
     #[error("a {state} sync daemon is already running")]
     DaemonRunning { state: DaemonState },
 
@@ -121,6 +124,37 @@ impl KernelError {
             _ => return None,
         };
         Some(text.to_string())
+    }
+}
+
+impl KernelError {
+    /// The errno the kernel answered with, when this error is a kernel's
+    /// answer (ipvsadm words its messages by it); `None` when lvsh itself
+    /// failed or stopped waiting. `Invalid` is EINVAL, the kernel's answer
+    /// to every request it finds malformed (libipvs also sets it when a
+    /// reply cannot be read).
+    pub fn errno(&self) -> Option<i32> {
+        Some(match self {
+            KernelError::PermissionDenied { .. } => libc::EPERM,
+            KernelError::ServiceExists { .. }
+            | KernelError::BackendExists { .. }
+            | KernelError::DaemonRunning { .. } => libc::EEXIST,
+            KernelError::NoSuchService { .. } | KernelError::NoDaemon { .. } => libc::ESRCH,
+            KernelError::SchedulerUnavailable { .. } | KernelError::NoSuchBackend { .. } => libc::ENOENT,
+            KernelError::ThresholdOrder { .. } | KernelError::WeightRange { .. } => libc::ERANGE,
+            KernelError::Invalid { .. } => libc::EINVAL,
+            KernelError::AddressFamily { .. } => libc::EAFNOSUPPORT,
+            KernelError::NoSuchInterface { .. } => libc::ENODEV,
+            KernelError::Refused { errno, .. } => *errno,
+            KernelError::IpvsMissing
+            | KernelError::NoSuchNamespace { .. }
+            | KernelError::Namespace { .. }
+            | KernelError::NoAnswer { .. }
+            | KernelError::Io { .. }
+            | KernelError::Unreachable { .. }
+            | KernelError::Encode { .. }
+            | KernelError::Malformed { .. } => return None,
+        })
     }
 }
 

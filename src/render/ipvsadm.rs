@@ -1,7 +1,9 @@
-//! ipvsadm 1.31's numeric output (`-n`), byte for byte.
+//! ipvsadm 1.31's output, byte for byte.
 //!
-//! lvsh never resolves names, so every address prints as `inet_ntop` does and
-//! every port in decimal. The layouts, widths, signedness and even the bugs
+//! lvsh's own listings never resolve names, so every address prints as
+//! `inet_ntop` does and every port in decimal: ipvsadm's `-n`. The `_with`
+//! functions take a [`Naming`] for the drop-in `ipvsadm`, which writes names
+//! as ipvsadm does without `-n`. The layouts, widths, signedness and even the bugs
 //! are ipvsadm's (`ipvsadm.c` `print_service_entry`, `print_title`,
 //! `print_largenum`, `list_conn`, `list_daemon`, `list_timeout`); the sort
 //! order is libipvs's comparators run through glibc 2.36's merge sort.
@@ -31,30 +33,78 @@ pub struct ServiceRow {
     pub backends: Vec<BackendEntry>,
 }
 
+/// How addresses and ports are written where ipvsadm looks names up (it
+/// does unless `-n`): each falls back to its number when the C library
+/// knows no name for it.
+pub trait Naming {
+    /// `gethostbyaddr`'s name for an address.
+    fn host(&self, addr: IpAddr) -> Option<String>;
+    /// `getservbyport`'s name for a port of `protocol`.
+    fn service(&self, port: u16, protocol: Protocol) -> Option<String>;
+}
+
+/// Names where a [`Naming`] is given, numbers (`-n`) otherwise.
+#[derive(Clone, Copy)]
+struct Names<'a>(Option<&'a dyn Naming>);
+
+impl Names<'_> {
+    /// ipvsadm's `addrport_to_anyname`: `host:port`, `[host]:port` for
+    /// IPv6, in a 60-byte buffer (so at most 59 bytes); the port's name is
+    /// looked up in `protocol`, never for a fwmark's.
+    fn addr_port(self, addr: &SocketAddr, protocol: Option<Protocol>) -> String {
+        let Some(naming) = self.0 else {
+            return addr_port(addr);
+        };
+        let host = naming.host(addr.ip()).unwrap_or_else(|| ntop(addr.ip()));
+        let port = protocol.and_then(|p| naming.service(addr.port(), p));
+        let port = port.unwrap_or_else(|| addr.port().to_string());
+        let text = match addr {
+            SocketAddr::V4(_) => format!("{host}:{port}"),
+            SocketAddr::V6(_) => format!("[{host}]:{port}"),
+        };
+        cut_bytes(text, 59)
+    }
+}
+
 /// `ipvsadm -L -n` with the given options: version line + titles + services
 /// (sorted exactly like ipvsadm unless `opts.nosort`).
 pub fn list(table: &Table, opts: &ListOptions) -> String {
+    list_with(table, opts, None)
+}
+
+/// `ipvsadm -L`, with names from `naming` unless it is `None` (`-n`).
+pub fn list_with(table: &Table, opts: &ListOptions, naming: Option<&dyn Naming>) -> String {
     let info = &table.info;
     let mut out =
         format!("IP Virtual Server version {} (size={})\n", info.version(), info.conn_tab_size as i32);
     out.push_str(&titles(opts.format));
     for row in ordered(&table.services, opts.nosort, |row| service_sort_key(&row.entry.service.key)) {
-        service_block(row, opts, &mut out);
+        service_block(row, opts, Names(naming), &mut out);
     }
     out
 }
 
 /// `ipvsadm -L -n -t VIP` style: one service, no version line.
 pub fn list_service(row: &ServiceRow, opts: &ListOptions) -> String {
+    list_service_with(row, opts, None)
+}
+
+/// `ipvsadm -L -t VIP`, with names from `naming` unless it is `None` (`-n`).
+pub fn list_service_with(row: &ServiceRow, opts: &ListOptions, naming: Option<&dyn Naming>) -> String {
     let mut out = titles(opts.format);
-    service_block(row, opts, &mut out);
+    service_block(row, opts, Names(naming), &mut out);
     out
 }
 
 /// `ipvsadm -S -n`: the table as `-A`/`-a` lines, always sorted.
 pub fn save(table: &Table) -> String {
+    save_with(table, None)
+}
+
+/// `ipvsadm -S`, with names from `naming` unless it is `None` (`-n`).
+pub fn save_with(table: &Table, naming: Option<&dyn Naming>) -> String {
     let rows = ordered(&table.services, false, |row| service_sort_key(&row.entry.service.key));
-    rows.into_iter().map(save_block).collect()
+    rows.into_iter().map(|row| save_block(row, Names(naming))).collect()
 }
 
 /// `ipvsadm -L --timeout`.
@@ -71,10 +121,15 @@ pub fn daemons(daemons: &[Daemon]) -> String {
 /// `ipvsadm -L -n -c` (with `--persistent-conn` when `persistent`), in the
 /// order given (ipvsadm never sorts connections).
 pub fn connections(conns: &[ConnEntry], persistent: bool) -> String {
+    connections_with(conns, persistent, None)
+}
+
+/// `ipvsadm -L -c`, with names from `naming` unless it is `None` (`-n`).
+pub fn connections_with(conns: &[ConnEntry], persistent: bool, naming: Option<&dyn Naming>) -> String {
     let mut out = String::from("IPVS connection entries\n");
     out.push_str(&conn_title(persistent));
     for conn in conns {
-        out.push_str(&conn_line(conn, persistent));
+        out.push_str(&conn_line(conn, persistent, Names(naming)));
     }
     out
 }
@@ -115,13 +170,14 @@ fn titles(format: ListFormat) -> String {
 /// A service line and its backend lines.
 /// Appends a service's lines to `out` (a listing of thousands is written
 /// into one buffer, its common lines without a string of their own).
-fn service_block(row: &ServiceRow, opts: &ListOptions, out: &mut String) {
-    out.push_str(&service_line(&row.entry, opts));
+fn service_block(row: &ServiceRow, opts: &ListOptions, names: Names<'_>, out: &mut String) {
+    out.push_str(&service_line(&row.entry, opts, names));
+    let protocol = service_protocol(&row.entry.service.key);
     for backend in ordered(&row.backends, opts.nosort, |b| backend_sort_key(&b.backend.addr)) {
-        match (opts.format, backend.backend.addr) {
-            // An IPv4 name is never cut at 28 characters: it is at most 21.
+        match (opts.format, backend.backend.addr, names.0) {
+            // A numeric IPv4 name is never cut at 28 characters: it is at most 21.
             // `  -> {addr:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}`.
-            (ListFormat::Default, SocketAddr::V4(addr)) => {
+            (ListFormat::Default, SocketAddr::V4(addr), None) => {
                 let b = &backend.backend;
                 out.push_str("  -> ");
                 let at = out.len();
@@ -143,13 +199,22 @@ fn service_block(row: &ServiceRow, opts: &ListOptions, out: &mut String) {
                 }
                 out.push('\n');
             }
-            _ => out.push_str(&backend_line(backend, opts)),
+            _ => out.push_str(&backend_line(backend, opts, names.addr_port(&backend.backend.addr, protocol))),
         }
     }
 }
 
-fn service_line(entry: &ServiceEntry, opts: &ListOptions) -> String {
-    let name = service_name(&entry.service.key);
+/// The protocol whose port names a service's ports are looked up in
+/// (ipvsadm's `se->protocol`: none for a fwmark service).
+fn service_protocol(key: &ServiceKey) -> Option<Protocol> {
+    match key {
+        ServiceKey::Inet { protocol, .. } => Some(*protocol),
+        ServiceKey::Fwmark { .. } => None,
+    }
+}
+
+fn service_line(entry: &ServiceEntry, opts: &ListOptions, names: Names<'_>) -> String {
+    let name = service_name(&entry.service.key, names);
     match opts.format {
         ListFormat::Stats => format!("{name:<33}{}\n", largenums(&counters(&entry.stats), opts.exact)),
         ListFormat::Rate => format!("{name:<33}{}\n", largenums(&rates(&entry.stats), opts.exact)),
@@ -161,10 +226,10 @@ fn service_line(entry: &ServiceEntry, opts: &ListOptions) -> String {
 ///
 /// ipvsadm cuts IPv4 names at 33 characters (only reachable with host
 /// names); the mark is printed as a C `int`.
-fn service_name(key: &ServiceKey) -> String {
+fn service_name(key: &ServiceKey, names: Names<'_>) -> String {
     match key {
         ServiceKey::Inet { protocol, addr } => {
-            let name = format!("{:<4} {}", protocol_name(*protocol), addr_port(addr));
+            let name = format!("{:<4} {}", protocol_name(*protocol), names.addr_port(addr, Some(*protocol)));
             cut_v4(name, addr, 33)
         }
         ServiceKey::Fwmark { mark, family: Family::V4 } => format!("FWM  {}", *mark as i32),
@@ -231,9 +296,9 @@ pub(super) fn pe_name(svc: &Service) -> Option<&str> {
 
 /// A backend line: name, the format's own columns, then active and inactive
 /// connections (`--stats` and `--rate` lines differ, see below).
-fn backend_line(entry: &BackendEntry, opts: &ListOptions) -> String {
+fn backend_line(entry: &BackendEntry, opts: &ListOptions, name: String) -> String {
     let b = &entry.backend;
-    let name = backend_name(&b.addr);
+    let name = cut_v4(name, &b.addr, 28);
     let (fwd, weight) = (fwd_name(b.forward), b.weight as i32);
     let columns = match opts.format {
         ListFormat::Default => format!("{fwd:<7} {weight:<6}"),
@@ -273,11 +338,6 @@ fn ipvsadm_backend_stats(s: &Stats) -> Stats {
         out_bps: low(s.out_bps),
         ..*s
     }
-}
-
-/// `addr:port`, IPv4 cut at 28 characters (only reachable with host names).
-fn backend_name(addr: &SocketAddr) -> String {
-    cut_v4(addr_port(addr), addr, 28)
 }
 
 /// ipvsadm's forwarding names; it has none for bypass and unnamed methods
@@ -345,20 +405,23 @@ fn largenum(n: u64, exact: bool) -> String {
 
 // ---- save ------------------------------------------------------------------
 
-fn save_block(row: &ServiceRow) -> String {
+fn save_block(row: &ServiceRow, names: Names<'_>) -> String {
     let svc = &row.entry.service;
-    let name = save_name(&svc.key);
+    let name = save_name(&svc.key, names);
     let mut out = format!("-A {name} -s {}{}\n", svc.scheduler, save_flags(svc));
+    let protocol = service_protocol(&svc.key);
     for backend in ordered(&row.backends, false, |b| backend_sort_key(&b.backend.addr)) {
-        out.push_str(&save_backend(&name, backend));
+        out.push_str(&save_backend(&name, backend, names.addr_port(&backend.backend.addr, protocol)));
     }
     out
 }
 
 /// `-t addr:port`, `-u ...`, `--sctp-service ...`, `--xxx-service ...`, `-f <mark> [-6]`.
-pub(super) fn save_name(key: &ServiceKey) -> String {
+fn save_name(key: &ServiceKey, names: Names<'_>) -> String {
     match key {
-        ServiceKey::Inet { protocol, addr } => format!("{} {}", protocol_option(*protocol), addr_port(addr)),
+        ServiceKey::Inet { protocol, addr } => {
+            format!("{} {}", protocol_option(*protocol), names.addr_port(addr, Some(*protocol)))
+        }
         ServiceKey::Fwmark { mark, family: Family::V4 } => format!("-f {}", *mark as i32),
         ServiceKey::Fwmark { mark, family: Family::V6 } => format!("-f {} -6", *mark as i32),
     }
@@ -392,10 +455,10 @@ fn save_flags(svc: &Service) -> String {
 
 /// `-a <svc> -r <addr:port> <fwd> -w <weight>` plus tunnel options;
 /// thresholds are not saved.
-fn save_backend(service: &str, entry: &BackendEntry) -> String {
+fn save_backend(service: &str, entry: &BackendEntry, name: String) -> String {
     let b = &entry.backend;
     let (fwd, weight, tunnel) = (fwd_switch(b.forward), b.weight as i32, tunnel_options(b.forward));
-    format!("-a {service} -r {} {fwd} -w {weight}{tunnel}\n", addr_port(&b.addr))
+    format!("-a {service} -r {name} {fwd} -w {weight}{tunnel}\n")
 }
 
 /// ipvsadm's forwarding options: `-g` stands for local too, and methods it
@@ -455,9 +518,17 @@ fn conn_title(persistent: bool) -> String {
 /// One connection; with `--persistent-conn`, rows that carry both a pe name
 /// and pe data get two more columns (and ipvsadm pads the destination to 16
 /// there, not the title's 18).
-fn conn_line(c: &ConnEntry, persistent: bool) -> String {
+fn conn_line(c: &ConnEntry, persistent: bool, names: Names<'_>) -> String {
     let expire = format!("{:02}:{:02}", c.expires / 60, c.expires % 60);
-    let (client, virt, dest) = (addr_port(&c.client), addr_port(&c.virtual_addr), addr_port(&c.dest));
+    // ipvsadm names the ports of the protocols it knows by name.
+    let protocol = match c.protocol.as_str() {
+        "TCP" => Some(Protocol::Tcp),
+        "UDP" => Some(Protocol::Udp),
+        "SCTP" => Some(Protocol::Sctp),
+        _ => None,
+    };
+    let name = |addr| names.addr_port(addr, protocol);
+    let (client, virt, dest) = (name(&c.client), name(&c.virtual_addr), name(&c.dest));
     let head = format!("{:<3} {expire:<6} {:<11} {client:<18} {virt:<18}", c.protocol, c.state);
     match (persistent, &c.pe_name, &c.pe_data) {
         (true, Some(name), Some(data)) => format!("{head} {dest:<16} {name:<18} {data}\n"),
@@ -501,11 +572,24 @@ fn ntop6(ip: Ipv6Addr) -> String {
 
 /// Cuts an IPv4 name to `max` bytes as ipvsadm's fixed buffers do; IPv6
 /// names are never cut.
-fn cut_v4(mut name: String, addr: &SocketAddr, max: usize) -> String {
-    if addr.is_ipv4() && name.is_char_boundary(max) {
-        name.truncate(max);
+fn cut_v4(name: String, addr: &SocketAddr, max: usize) -> String {
+    match addr.is_ipv4() {
+        true => cut_bytes(name, max),
+        false => name,
     }
-    name
+}
+
+/// The first `max` bytes (back to a character boundary: a name that is not
+/// ASCII may lose a few more bytes than ipvsadm's cut).
+fn cut_bytes(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 // ---- sorting ---------------------------------------------------------------

@@ -7,6 +7,8 @@
 //! The `missing` module runs in a first phase, before `ip_vs` is loaded.
 
 // Each test crate uses its own part of the shared builder.
+#[path = "../support/ipvsadm_corpus.rs"]
+mod ipvsadm_corpus;
 #[allow(dead_code)]
 #[path = "../support/lvsh.rs"]
 mod lvsh;
@@ -26,6 +28,7 @@ mod doctor_checks;
 mod errors;
 mod ha;
 mod import;
+mod ipvsadm_compat;
 mod keep;
 mod lab;
 mod lessons;

@@ -19,7 +19,7 @@ pub fn error_for(op: &Op, errno: i32) -> KernelError {
                 pe: svc.pe.clone(),
             }),
             libc::EINVAL => Some(invalid(op, "the service's settings are invalid (an IPv6 persistence prefix must be 1 to 128)")),
-            libc::EAFNOSUPPORT => Some(invalid(op, "this address family is not supported (is IPv6 disabled?)")),
+            libc::EAFNOSUPPORT => Some(KernelError::AddressFamily { action: op.to_string() }),
             _ => None,
         },
         Op::DelService(key) | Op::Zero(Some(key)) => match errno {
@@ -72,7 +72,7 @@ fn backend_error(op: &Op, service: ServiceKey, backend: &Backend, errno: i32) ->
             lower: backend.lower,
         }),
         libc::EINVAL => Some(invalid(op, &invalid_backend_reason(service, backend))),
-        libc::EAFNOSUPPORT => Some(invalid(op, "this address family is not supported (is IPv6 disabled?)")),
+        libc::EAFNOSUPPORT => Some(KernelError::AddressFamily { action: op.to_string() }),
         _ => None,
     }
 }

@@ -2,14 +2,16 @@
 //! form of IPv4 (`1.2.3.4`, `1.2.3`, `0x01020304`, octal parts), bare IPv6
 //! (no port then) and `[IPv6]:port`.
 //!
-//! lvsh does not resolve names: where ipvsadm would look up a host name
-//! (`gethostbyname`) or a service name (`getservbyname`), lvsh refuses the
-//! word with ipvsadm's message for a bad address, so a line means the same
-//! on every machine.
+//! Where ipvsadm would look up a host name (`gethostbyname`) or a service
+//! name (`getservbyname`), the [`Lookup`] given is asked; lvsh's own lines
+//! give one that knows no name, and the word is refused with ipvsadm's
+//! message for a bad address.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::lookup::Lookup;
 use super::number::{is_c_space, number_in};
+use crate::ipvs::model::Protocol;
 
 /// An address with the port when the word gave one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +20,20 @@ pub(super) struct HostPort {
     pub port: Option<u16>,
 }
 
-/// ipvsadm's `parse_service` without name lookups; `None` for a bad word.
+/// Where a word's names are looked up: the lookup, and the protocol whose
+/// service names a port may be (none before the line names a service).
+#[derive(Clone, Copy)]
+pub(super) struct Names<'a> {
+    pub lookup: &'a dyn Lookup,
+    pub protocol: Option<Protocol>,
+}
+
+/// ipvsadm's `parse_service`; `None` for a bad word.
 ///
 /// Quirks kept from ipvsadm: an all-digit word is refused (`-t 80`); a
 /// bracketed IPv6 address needs `:port`; inside brackets a non-IPv6 text is
 /// read as `host[:port]` on its own (`[1.2.3.4]:80` is 1.2.3.4 without a port).
-pub(super) fn host_port(word: &str) -> Option<HostPort> {
+pub(super) fn host_port(word: &str, names: Names<'_>) -> Option<HostPort> {
     if word.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -31,28 +41,34 @@ pub(super) fn host_port(word: &str) -> Option<HostPort> {
         let close = inner.find(']')?;
         let port = inner[close + 1..].strip_prefix(':')?;
         return match inner[..close].parse::<Ipv6Addr>() {
-            Ok(v6) => with_port(IpAddr::V6(v6), Some(port)),
-            Err(_) => v4_host_port(&inner[..close]),
+            Ok(v6) => with_port(IpAddr::V6(v6), Some(port), names),
+            Err(_) => v4_host_port(&inner[..close], names),
         };
     }
     match word.parse::<Ipv6Addr>() {
-        Ok(v6) => with_port(IpAddr::V6(v6), None),
-        Err(_) => v4_host_port(word),
+        Ok(v6) => with_port(IpAddr::V6(v6), None, names),
+        Err(_) => v4_host_port(word, names),
     }
 }
 
-/// `host[:port]` split at the last colon, host read by `inet_aton`.
-fn v4_host_port(text: &str) -> Option<HostPort> {
+/// `host[:port]` split at the last colon, host read by `inet_aton`, else
+/// looked up as a name.
+fn v4_host_port(text: &str, names: Names<'_>) -> Option<HostPort> {
     let (host, port) = match text.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (text, None),
     };
-    with_port(IpAddr::V4(inet_aton(host)?), port)
+    let addr = inet_aton(host).or_else(|| names.lookup.host(host))?;
+    with_port(IpAddr::V4(addr), port, names)
 }
 
-fn with_port(addr: IpAddr, port: Option<&str>) -> Option<HostPort> {
+/// A port in decimal, else a service name of the protocol.
+fn with_port(addr: IpAddr, port: Option<&str>, names: Names<'_>) -> Option<HostPort> {
     let port = match port {
-        Some(text) => Some(number_in(text, 0, 65535)? as u16),
+        Some(text) => Some(match number_in(text, 0, 65535) {
+            Some(number) => number as u16,
+            None => names.lookup.port(text, names.protocol?)?,
+        }),
         None => None,
     };
     Some(HostPort { addr, port })
@@ -114,9 +130,41 @@ fn c_ulong(bytes: &[u8], start: usize) -> Option<(u32, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::ipvsadm::lookup::NoLookup;
 
     fn hp(word: &str) -> Option<(String, Option<u16>)> {
-        host_port(word).map(|hp| (hp.addr.to_string(), hp.port))
+        let names = Names { lookup: &NoLookup, protocol: Some(Protocol::Tcp) };
+        host_port(word, names).map(|hp| (hp.addr.to_string(), hp.port))
+    }
+
+    /// Knows the host `web` (10.0.0.7) and the TCP service `http` (80).
+    struct Known;
+
+    impl Lookup for Known {
+        fn host(&self, name: &str) -> Option<Ipv4Addr> {
+            (name == "web").then_some(Ipv4Addr::new(10, 0, 0, 7))
+        }
+
+        fn port(&self, name: &str, protocol: Protocol) -> Option<u16> {
+            (name == "http" && protocol == Protocol::Tcp).then_some(80)
+        }
+    }
+
+    fn named(word: &str, protocol: Option<Protocol>) -> Option<(String, Option<u16>)> {
+        host_port(word, Names { lookup: &Known, protocol }).map(|hp| (hp.addr.to_string(), hp.port))
+    }
+
+    #[test]
+    fn names_are_asked_only_where_a_number_does_not_parse() {
+        let tcp = Some(Protocol::Tcp);
+        assert_eq!(named("web:http", tcp), Some(("10.0.0.7".into(), Some(80))));
+        assert_eq!(named("[web]:80", tcp), Some(("10.0.0.7".into(), None)));
+        assert_eq!(named("1.2.3.4:http", tcp), Some(("1.2.3.4".into(), Some(80))));
+        assert_eq!(named("web", tcp), Some(("10.0.0.7".into(), None)));
+        assert_eq!(named("web:http", Some(Protocol::Udp)), None, "http is a TCP name here");
+        assert_eq!(named("web:http", None), None, "no service yet: no protocol to look the port up in");
+        assert_eq!(named("other:80", tcp), None);
+        assert_eq!(named("[2001:db8::1]:http", tcp), Some(("2001:db8::1".into(), Some(80))));
     }
 
     #[test]

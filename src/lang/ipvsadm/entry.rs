@@ -7,8 +7,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::ipvs::model::{Daemon, DaemonState, Family, Netmask, Persistence, Protocol, TunnelCsum};
 
-use super::addr::{host_port, inet_aton};
+use super::addr::{host_port, inet_aton, Names};
 use super::error::IpvsadmError;
+use super::lookup::Lookup;
 use super::number::{atoi, fwmark, number_in};
 use super::options::{Cmd, Col, Fwd, Seen, Tag, TunType};
 use super::popt::Found;
@@ -65,7 +66,7 @@ pub(super) struct DestDraft {
 }
 
 /// Everything one line has said so far.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(super) struct Entry<'a> {
     pub cmd: Cmd,
     /// The word holding the command.
@@ -77,12 +78,14 @@ pub(super) struct Entry<'a> {
     pub daemon: Daemon,
     /// `-b`'s text and word; read once all options are in, against `-s`.
     pub sched_flags: Option<(&'a str, usize)>,
+    /// Where host and service names are looked up.
+    pub lookup: &'a dyn Lookup,
 }
 
 impl<'a> Entry<'a> {
     /// A line whose first option is `cmd` (its value, for the daemon
     /// commands, already checked by the caller into `state`).
-    pub fn new(cmd: Cmd, cmd_word: usize, state: DaemonState) -> Entry<'a> {
+    pub fn new(cmd: Cmd, cmd_word: usize, state: DaemonState, lookup: &'a dyn Lookup) -> Entry<'a> {
         Entry {
             cmd,
             cmd_word,
@@ -111,6 +114,7 @@ impl<'a> Entry<'a> {
             },
             daemon: Daemon::new(state, "", 0),
             sched_flags: None,
+            lookup,
         }
     }
 
@@ -224,8 +228,9 @@ impl<'a> Entry<'a> {
     }
 
     fn service(&mut self, protocol: Protocol, text: &str, at: usize) -> Result<(), IpvsadmError> {
-        let found =
-            host_port(text).ok_or_else(|| invalid("illegal virtual server address[:port] specified", at))?;
+        let names = Names { lookup: self.lookup, protocol: Some(protocol) };
+        let found = host_port(text, names)
+            .ok_or_else(|| invalid("illegal virtual server address[:port] specified", at))?;
         self.svc.target = Some(Target::Inet { protocol, addr: found.addr });
         self.svc.word = Some(at);
         if found.addr.is_ipv6() {
@@ -262,6 +267,7 @@ impl<'a> Entry<'a> {
             Netmask::V6(prefix.ok_or_else(|| invalid("illegal ipv6 netmask specified", at))?)
         } else {
             let mask = inet_aton(text)
+                .or_else(|| self.lookup.host(text))
                 .ok_or_else(|| invalid("illegal virtual server persistent mask specified", at))?;
             Netmask::V4(mask)
         };
@@ -269,8 +275,15 @@ impl<'a> Entry<'a> {
     }
 
     fn real_server(&mut self, text: &str, at: usize) -> Result<(), IpvsadmError> {
-        let found =
-            host_port(text).ok_or_else(|| invalid("illegal real server address[:port] specified", at))?;
+        // A port name is looked up in the service's protocol (TCP for a
+        // fwmark), as ipvsadm reads `-r` into a copy of the service.
+        let protocol = match self.svc.target {
+            Some(Target::Inet { protocol, .. }) => Some(protocol),
+            Some(Target::Fwmark { .. }) => Some(Protocol::Tcp),
+            None => None,
+        };
+        let found = host_port(text, Names { lookup: self.lookup, protocol })
+            .ok_or_else(|| invalid("illegal real server address[:port] specified", at))?;
         self.dest.addr = Some(found.addr);
         self.dest.word = Some(at);
         self.dest.port = found.port.unwrap_or(self.svc.port);

@@ -18,24 +18,50 @@ pub struct IpvsadmError {
     pub message: String,
     pub arg: Option<usize>,
     pub exit_code: u8,
+    pub kind: IpvsadmErrorKind,
+}
+
+/// Which of ipvsadm's three ways of refusing a line this is; they end a
+/// run of `ipvsadm -R` differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpvsadmErrorKind {
+    /// A check failed (ipvsadm's `fail`: exit 2 at once, even inside `-R`).
+    Invalid,
+    /// The first option is not a command (exit 255 at once, even inside `-R`;
+    /// ipvsadm names itself as it was called, which `message` spells `ipvsadm`).
+    Usage,
+    /// popt refused an option after the command (the line fails with 255;
+    /// `-R` goes on with the next line).
+    Popt,
 }
 
 impl IpvsadmError {
     /// A validation failure (exit 2).
     pub(super) fn invalid(message: impl Into<String>, arg: Option<usize>) -> IpvsadmError {
-        IpvsadmError { message: message.into(), arg, exit_code: EXIT_INVALID }
+        IpvsadmError {
+            message: message.into(),
+            arg,
+            exit_code: EXIT_INVALID,
+            kind: IpvsadmErrorKind::Invalid,
+        }
     }
 
     /// The first option is not a command, or there is none (exit 255).
     pub(super) fn usage(arg: Option<usize>) -> IpvsadmError {
-        let message = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
-        IpvsadmError { message: message.into(), arg, exit_code: EXIT_USAGE }
+        let message = usage_hint("ipvsadm");
+        IpvsadmError { message, arg, exit_code: EXIT_USAGE, kind: IpvsadmErrorKind::Usage }
     }
 
     /// A popt error after the command: `<word>: <popt's message>` (exit 255).
     pub(super) fn popt(word: &str, what: &str, arg: usize) -> IpvsadmError {
-        IpvsadmError { message: format!("{word}: {what}"), arg: Some(arg), exit_code: EXIT_USAGE }
+        let message = format!("{word}: {what}");
+        IpvsadmError { message, arg: Some(arg), exit_code: EXIT_USAGE, kind: IpvsadmErrorKind::Popt }
     }
+}
+
+/// ipvsadm's hint after a usage error, naming the program as it was called.
+pub fn usage_hint(program: &str) -> String {
+    format!("Try `{program} -h' or '{program} --help' for more information.")
 }
 
 impl fmt::Display for IpvsadmError {

@@ -908,4 +908,70 @@ proptest! {
     fn near_valid_lines_never_panic(words in near_valid()) {
         check_never_panics_and_points_at_a_word(&words);
     }
+
+    /// The drop-in ipvsadm's reading: names where ipvsadm looks them up,
+    /// in any argv, never a panic; with no names known, what lvsh's own
+    /// lines read.
+    #[test]
+    fn any_argv_with_names_never_panics(
+        words in proptest::collection::vec(
+            prop_oneof![vocabulary(), proptest::sample::select(NAMED).prop_map(str::to_string)],
+            0..8,
+        )
+    ) {
+        let named = parse_ipvsadm_with(&words, &Names);
+        if let Err(err) = &named {
+            prop_assert!(err.arg.is_none_or(|i| i < words.len()), "{words:?}: {err:?}");
+        }
+        let plain = parse_ipvsadm_with(&words, &NoLookup);
+        prop_assert_eq!(plain.clone().map(|i| i.command), parse_ipvsadm(&words));
+        if let Ok(invocation) = plain {
+            prop_assert_eq!(invocation, named.expect("a line without names reads the same with them"));
+        }
+    }
+}
+
+/// Words with the names [`Names`] knows.
+const NAMED: &[&str] = &["web:http", "web", "-t", "-r", "db:domain", "mask", "-M", "[web]:http", "-u"];
+
+/// Knows `web` and `db` (hosts), `mask` (a netmask), `http` (TCP) and `domain` (UDP).
+struct Names;
+
+impl Lookup for Names {
+    fn host(&self, name: &str) -> Option<std::net::Ipv4Addr> {
+        match name {
+            "web" => Some([10, 0, 0, 1].into()),
+            "db" => Some([10, 0, 0, 2].into()),
+            "mask" => Some([255, 255, 255, 0].into()),
+            _ => None,
+        }
+    }
+
+    fn port(&self, name: &str, protocol: Protocol) -> Option<u16> {
+        match (name, protocol) {
+            ("http", Protocol::Tcp) => Some(80),
+            ("domain", Protocol::Udp) => Some(53),
+            _ => None,
+        }
+    }
+}
+
+#[test]
+fn names_are_looked_up_where_ipvsadm_looks_them_up() {
+    let words = |line: &str| line.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let read = |line: &str| parse_ipvsadm_with(&words(line), &Names).map(|i| (i.command, i.numeric));
+    let web = tcp("10.0.0.1:80");
+    assert_eq!(read("-D -t web:http"), Ok((IpvsadmCommand::DelService(web), false)));
+    assert_eq!(read("-L -n -t web:http").map(|(_, numeric)| numeric), Ok(true));
+    let IpvsadmCommand::AddServer { backend, .. } = read("-a -t web:http -r db:http -m").unwrap().0 else {
+        panic!("-a reads as an addition");
+    };
+    assert_eq!(backend.addr, sa("10.0.0.2:80"), "the server's port name is the service's protocol's");
+    assert!(read("-a -r db:http -t web:http -m").is_err(), "no service yet: no protocol for the port name");
+    assert!(read("-A -u web:http").is_err(), "http is a TCP name only here");
+    let IpvsadmCommand::AddService(svc) = read("-A -t web:http -p -M mask").unwrap().0 else {
+        panic!("-A reads as an addition");
+    };
+    assert_eq!(svc.netmask, Netmask::V4([255, 255, 255, 0].into()));
+    assert_eq!(read("").map(|(_, numeric)| numeric), Ok(false));
 }
