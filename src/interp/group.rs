@@ -62,20 +62,33 @@ impl Interpreter {
     /// Runs `stmt` in each member of the group, then acts on the first again.
     pub(super) fn exec_in_each(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
         let members = self.group.clone();
+        let unreachable = |e| kernel_failure(source, stmt.span, e, "lvs::use::failed");
+        self.in_each_member(&members, unreachable, |interp, member| {
+            if prints_table(&stmt.kind) && !interp.json {
+                interp.write(&format!("# the IPVS of {}\n", member.name))?;
+            }
+            interp.exec_one(source, stmt).map_err(|f| in_member(f, member))
+        })
+        .map(|_| ())
+    }
+
+    /// Runs `f` in each of `members` in turn (each named as itself while it
+    /// runs), stopping at the first error; then acts on the first again,
+    /// named as before, whatever happened.
+    fn in_each_member<T, E>(
+        &mut self,
+        members: &[Member],
+        unreachable: impl Fn(KernelError) -> E,
+        mut f: impl FnMut(&mut Self, &Member) -> Result<T, E>,
+    ) -> Result<Vec<T>, E> {
         let label = self.chosen.clone();
+        let mut done = Vec::new();
         let mut result = Ok(());
-        for member in &members {
-            if let Err(e) = self.enter(Some(&member.name), member.netns.clone()) {
-                result = Err(kernel_failure(source, stmt.span, e, "lvs::use::failed"));
-                break;
-            }
-            if prints_table(&stmt.kind) && !self.json {
-                if let Err(failure) = self.write(&format!("# the IPVS of {}\n", member.name)) {
-                    result = Err(failure);
-                    break;
-                }
-            }
-            result = self.exec_one(source, stmt).map_err(|f| in_member(f, member));
+        for member in members {
+            result = match self.enter(Some(&member.name), member.netns.clone()) {
+                Ok(()) => f(self, member).map(|t| done.push(t)),
+                Err(e) => Err(unreachable(e)),
+            };
             if result.is_err() {
                 break;
             }
@@ -84,7 +97,7 @@ impl Interpreter {
             let _ = self.enter(Some(&first.name), first.netns.clone());
         }
         self.chosen = label;
-        result
+        result.map(|()| done)
     }
 
     /// Acts on all of `members` as one from now on (one member: just that
@@ -150,16 +163,7 @@ impl Interpreter {
     /// Each member's table, read in turn.
     pub fn live_each(&mut self) -> Result<Vec<(Member, crate::converge::Live)>, KernelError> {
         let members = self.members();
-        let label = self.chosen.clone();
-        let mut tables = Vec::new();
-        for member in &members {
-            self.enter(label.as_deref(), member.netns.clone())?;
-            tables.push((member.clone(), self.live()?));
-        }
-        if let Some(first) = members.first() {
-            self.enter(label.as_deref(), first.netns.clone())?;
-        }
-        Ok(tables)
+        self.in_each_member(&members, |e| e, |interp, member| Ok((member.clone(), interp.live()?)))
     }
 
     /// Carries out each member's steps, in turn, as one transaction: a
@@ -170,21 +174,16 @@ impl Interpreter {
         each: Vec<(Member, crate::converge::Steps)>,
         drain: std::time::Duration,
     ) -> Result<(), Failure> {
-        let label = self.chosen.clone();
-        let first = each.first().map(|(m, _)| m.netns.clone());
-        let result = self.transaction(|interp| {
-            for (member, steps) in each {
-                let origin = sources.first().cloned().unwrap_or_else(|| Source::new("<apply>", ""));
-                interp
-                    .enter(label.as_deref(), member.netns.clone())
-                    .map_err(|e| kernel_failure(&origin, Span::default(), e, "lvs::use::failed"))?;
-                interp.converge_steps(sources, steps, drain).map_err(|f| in_member(f, &member))?;
-            }
-            Ok(())
-        });
-        if let Some(first) = first {
-            let _ = self.enter(label.as_deref(), first);
-        }
-        result
+        let origin = sources.first().cloned().unwrap_or_else(|| Source::new("<apply>", ""));
+        let unreachable = |e| kernel_failure(&origin, Span::default(), e, "lvs::use::failed");
+        let (members, steps): (Vec<Member>, Vec<crate::converge::Steps>) = each.into_iter().unzip();
+        let mut steps = steps.into_iter();
+        self.transaction(|interp| {
+            let each_member = |interp: &mut Self, member: &Member| match steps.next() {
+                Some(steps) => interp.converge_steps(sources, steps, drain).map_err(|f| in_member(f, member)),
+                None => Ok(()),
+            };
+            interp.in_each_member(&members, unreachable, each_member).map(|_| ())
+        })
     }
 }

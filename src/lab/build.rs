@@ -72,7 +72,7 @@ pub fn up(mut claim: Claim, each: &mut dyn FnMut(&Step, Done)) -> Result<usize, 
 /// Whether `director` holds every floating address.
 fn holds_floating(lab: &Lab, director: &str) -> bool {
     let held = addresses(&lab.ns_name(director)).unwrap_or_default();
-    ha::FLOATING.iter().all(|f| held.contains(&format!("{} {}/{}", f.iface, f.addr, f.prefix_len)))
+    ha::FLOATING.iter().all(|f| held.contains(&f.listed()))
 }
 
 /// Waits until VRRP has made a director master (it holds the floating
@@ -411,7 +411,7 @@ fn pair_status(lab: &Lab, director: &'static str) -> DirectorStatus {
         .map(|f| {
             let state =
                 keepalived.map(|_| ha::logged_state(&log, f.instance).unwrap_or(ha::VrrpState::Starting));
-            let holds = held.iter().any(|a| a == &format!("{} {}/{}", f.iface, f.addr, f.prefix_len));
+            let holds = held.contains(&f.listed());
             (*f, state, holds)
         })
         .collect();

@@ -31,6 +31,13 @@ pub struct Floating {
     pub vrid: u8,
 }
 
+impl Floating {
+    /// As `lab status` lists an address a node holds: `eth1 111.111.0.1/24`.
+    pub fn listed(&self) -> String {
+        format!("{} {}/{}", self.iface, self.addr, self.prefix_len)
+    }
+}
+
 /// The seed's gw addresses, floating: the clients' VIP and gateway, and
 /// the backends' default route.
 pub const FLOATING: &[Floating] = &[
