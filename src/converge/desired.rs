@@ -4,7 +4,7 @@
 //! command, `del`, an `ipvsadm` line) is refused, so that what `apply`
 //! does never depends on the order or the moment it runs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::table::{DeclaredService, Desired, Origin};
 use crate::ipvs::{Backend, Forward, Persistence, Scheduler, Service, ServiceKey};
@@ -111,8 +111,9 @@ pub fn backend_with(mut base: Backend, decl: &BackendDecl) -> Backend {
 #[derive(Default)]
 struct Builder {
     desired: Desired,
-    /// Service names, to the index of their service in `desired`.
-    names: HashMap<String, usize>,
+    /// Service names, to the index of their service in `desired`; sorted,
+    /// so that the "did you mean" of a misspelt one is the same from run to run.
+    names: BTreeMap<String, usize>,
     /// Service keys, to the index of their service in `desired` (a table
     /// of thousands is looked up once per declaration).
     keys: HashMap<ServiceKey, usize>,

@@ -1,7 +1,7 @@
 //! Semantic checks before any kernel call: what parses but cannot be right.
 //! Errors stop a run; warnings are printed and the run goes on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 
 use super::ast::{BackendDecl, Script, ServiceDecl, StmtKind, SvcOption, SvcRef};
@@ -57,8 +57,9 @@ impl Seen {
 }
 
 struct Checker {
-    /// Declared names, with the key when known.
-    names: HashMap<String, Option<ServiceKey>>,
+    /// Declared names, with the key when known; sorted, so that the "did
+    /// you mean" of a misspelt one is the same from run to run.
+    names: BTreeMap<String, Option<ServiceKey>>,
     /// A `source` or a `script` block may declare names this file cannot see.
     lenient: bool,
     /// The backends of the service block being checked.
@@ -409,6 +410,15 @@ mod tests {
                 )
                 .is_empty());
             }
+        }
+    }
+
+    #[test]
+    fn a_name_as_near_to_two_declared_ones_suggests_the_same_one_every_time() {
+        let text = "service wet tcp 1.1.1.1:80\nservice web tcp 1.1.1.2:80\nshow wex\n";
+        for _ in 0..20 {
+            let (_, d) = crate::lang::parse(&Source::new("t", text), crate::lang::parse::no_nodes);
+            assert_eq!(d[0].help.as_deref(), Some("did you mean `web`?"));
         }
     }
 
