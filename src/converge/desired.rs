@@ -4,9 +4,10 @@
 //! command, `del`, an `ipvsadm` line) is refused, so that what `apply`
 //! does never depends on the order or the moment it runs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::table::{DeclaredService, Desired, Origin};
+use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::{Backend, Forward, Persistence, Scheduler, Service, ServiceKey};
 use crate::lang::ast::{BackendDecl, ServiceDecl, Stmt, StmtKind, SvcOption, SvcRef};
 use crate::lang::diagnostic::{suggest, Diagnostic};
@@ -116,9 +117,9 @@ struct Builder {
     names: BTreeMap<String, usize>,
     /// Service keys, to the index of their service in `desired` (a table
     /// of thousands is looked up once per declaration).
-    keys: HashMap<ServiceKey, usize>,
+    keys: FastMap<ServiceKey, usize>,
     /// Where each backend was declared, per service index and address.
-    backends: HashMap<(usize, std::net::SocketAddr), Origin>,
+    backends: FastMap<(usize, std::net::SocketAddr), Origin>,
     errors: Vec<FileDiagnostic>,
 }
 

@@ -2,10 +2,10 @@
 //! each service and backend to add, remove or change, with the fields that
 //! change.
 
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::table::{Desired, Live, LiveService, Origin};
+use crate::ipvs::fasthash::{FastMap, FastSet};
 use crate::ipvs::{Backend, BackendEntry, Forward, Netmask, Op, Service, ServiceKey, Timeouts, TunnelKind};
 
 /// One setting that changes: its name as `.lvs` writes it, before and after.
@@ -136,7 +136,7 @@ impl Plan {
 /// Compares what the files declare with what the kernel holds. With
 /// `prune`, services the files do not declare are removed.
 pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
-    let by_key: HashMap<ServiceKey, &LiveService> =
+    let by_key: FastMap<ServiceKey, &LiveService> =
         live.services.iter().map(|s| (s.entry.service.key, s)).collect();
     let mut services = Vec::new();
     for declared in &desired.services {
@@ -163,7 +163,7 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
             });
         }
     }
-    let declared: HashSet<ServiceKey> = desired.services.iter().map(|s| s.service.key).collect();
+    let declared: FastSet<ServiceKey> = desired.services.iter().map(|s| s.service.key).collect();
     let others = live.services.iter().filter(|s| !declared.contains(&s.service().key));
     let mut unmanaged = Vec::new();
     for other in others {
@@ -186,7 +186,7 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
 /// The backends to add, change and remove, in the declared order, then
 /// the removed ones in the kernel's.
 fn backend_plans(current: &[BackendEntry], declared: &[Backend]) -> Vec<BackendPlan> {
-    let by_addr: HashMap<SocketAddr, &BackendEntry> = current.iter().map(|b| (b.backend.addr, b)).collect();
+    let by_addr: FastMap<SocketAddr, &BackendEntry> = current.iter().map(|b| (b.backend.addr, b)).collect();
     let mut plans = Vec::new();
     for want in declared {
         match by_addr.get(&want.addr) {
@@ -199,7 +199,7 @@ fn backend_plans(current: &[BackendEntry], declared: &[Backend]) -> Vec<BackendP
             }),
         }
     }
-    let wanted: HashSet<SocketAddr> = declared.iter().map(|b| b.addr).collect();
+    let wanted: FastSet<SocketAddr> = declared.iter().map(|b| b.addr).collect();
     plans.extend(
         current.iter().filter(|b| !wanted.contains(&b.backend.addr)).cloned().map(BackendPlan::Remove),
     );
@@ -209,6 +209,10 @@ fn backend_plans(current: &[BackendEntry], declared: &[Backend]) -> Vec<BackendP
 /// The service settings that differ, in the order `.lvs` writes them.
 pub fn service_fields(old: &Service, new: &Service) -> Vec<Field> {
     let mut fields = Vec::new();
+    // Equal settings print equal: nothing to format (most of a big plan).
+    if old == new {
+        return fields;
+    }
     let mut field = |name, old: String, new: String| {
         if old != new {
             fields.push(Field { name, old, new })

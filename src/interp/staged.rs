@@ -13,9 +13,8 @@
 //! nothing sent; a refusal in the batch points at its own statement, and
 //! the run is rolled back as any refused run is.
 
-use std::collections::HashMap;
-
 use super::plan::Change;
+use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Stats, Timeouts,
@@ -31,15 +30,15 @@ pub(super) const WHOLE_TABLE_AT: usize = 16;
 pub(super) struct Staged {
     /// The services known so far, as the steps changed them (`None`:
     /// absent, or deleted by a step).
-    services: HashMap<ServiceKey, Option<ServiceEntry>>,
+    services: FastMap<ServiceKey, Option<ServiceEntry>>,
     /// Whether `services` holds every service the kernel had when the
     /// stretch began (one dump), so that a key it lacks is absent; else a
     /// key it lacks is asked of the kernel.
     whole: bool,
     /// The backends of each service read or made so far (newest first).
-    backends: HashMap<ServiceKey, Vec<BackendEntry>>,
+    backends: FastMap<ServiceKey, Vec<BackendEntry>>,
     /// How many backends the kernel said each service had (a hint for reading them).
-    counts: HashMap<ServiceKey, u32>,
+    counts: FastMap<ServiceKey, u32>,
     /// The steps planned, in order, each with its statement and its undo.
     pub steps: Vec<(Span, Op, Vec<Op>)>,
 }
@@ -49,10 +48,10 @@ impl Staged {
     /// dump of the kernel's services, a short one with nothing read yet.
     pub fn begin(kernel: &mut dyn Kernel, declarations: usize) -> Result<Staged, KernelError> {
         let mut staged = Staged {
-            services: HashMap::new(),
+            services: FastMap::default(),
             whole: declarations >= WHOLE_TABLE_AT,
-            backends: HashMap::new(),
-            counts: HashMap::new(),
+            backends: FastMap::default(),
+            counts: FastMap::default(),
             steps: Vec::new(),
         };
         if staged.whole {
@@ -151,8 +150,8 @@ impl Kernel for View<'_> {
     }
 
     fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
-        let mut services: HashMap<ServiceKey, Option<ServiceEntry>> = match self.staged.whole {
-            true => HashMap::new(),
+        let mut services: FastMap<ServiceKey, Option<ServiceEntry>> = match self.staged.whole {
+            true => FastMap::default(),
             false => self.kernel.services()?.into_iter().map(|e| (e.service.key, Some(e))).collect(),
         };
         services.extend(self.staged.services.iter().map(|(k, e)| (*k, e.clone())));
