@@ -71,7 +71,7 @@ pub fn service_with(
     options: &[Spanned<SvcOption>],
 ) -> Service {
     if let Some(s) = scheduler {
-        base.scheduler = Scheduler::new(s.value.clone());
+        base.scheduler = Scheduler::new(&s.value);
     }
     for option in options {
         match &option.value {

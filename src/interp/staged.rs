@@ -55,7 +55,11 @@ impl Staged {
             steps: Vec::new(),
         };
         if staged.whole {
-            for (entry, count) in kernel.services_counted()? {
+            let services = kernel.services_counted()?;
+            staged.services.reserve(services.len());
+            staged.counts.reserve(services.len());
+            staged.backends.reserve(services.len());
+            for (entry, count) in services {
                 if let Some(count) = count {
                     staged.counts.insert(entry.service.key, count);
                 }
@@ -125,6 +129,16 @@ pub(super) struct View<'a> {
 }
 
 impl View<'_> {
+    /// Whether the service exists as the steps left it (as [`View::known`],
+    /// without a copy of it).
+    fn exists(&mut self, key: &ServiceKey) -> Result<bool, KernelError> {
+        match self.staged.services.get(key) {
+            Some(known) => Ok(known.is_some()),
+            None if self.staged.whole => Ok(false),
+            None => Ok(self.known(key)?.is_some()),
+        }
+    }
+
     /// The service as the steps left it, asked of the kernel the first time
     /// when the stretch did not read them all.
     fn known(&mut self, key: &ServiceKey) -> Result<Option<ServiceEntry>, KernelError> {
@@ -166,7 +180,7 @@ impl Kernel for View<'_> {
     /// As the kernel's dump: empty for a service that does not exist (a
     /// backend added to it is refused when the batch goes).
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
-        if self.known(key)?.is_none() {
+        if !self.exists(key)? {
             return Ok(Vec::new());
         }
         if let Some(backends) = self.staged.backends.get(key) {
