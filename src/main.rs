@@ -1,7 +1,5 @@
 //! `lvsh`: parse the command line, run, exit with the code the run decided.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    lvsh::app::run(lvsh::cli::Cli::parse())
+    lvsh::app::run(lvsh::cli::Cli::from_env())
 }
