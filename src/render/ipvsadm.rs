@@ -34,18 +34,40 @@ pub struct ServiceRow {
 /// `ipvsadm -L -n` with the given options: version line + titles + services
 /// (sorted exactly like ipvsadm unless `opts.nosort`).
 pub fn list(table: &Table, opts: &ListOptions) -> String {
+    // A service line is about 30 bytes, a backend line 70: one allocation.
+    let backends: usize = table.services.iter().map(|row| row.backends.len()).sum();
+    let mut text = String::with_capacity(200 + 40 * table.services.len() + 80 * backends);
+    let whole: Result<(), std::convert::Infallible> = list_in_parts(table, opts, |part| {
+        text.push_str(part);
+        Ok(())
+    });
+    let Ok(()) = whole;
+    text
+}
+
+/// [`list`]'s text handed to `part` a piece of about 64 KiB at a time, each
+/// ending at a line's end: a listing of thousands never holds its whole
+/// text (for 5,000 services of 4 backends, 1.5 MB of fresh pages: a sixth
+/// of the page faults of `show` in a guest's profile).
+pub fn list_in_parts<E>(
+    table: &Table,
+    opts: &ListOptions,
+    mut part: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    const PART: usize = 64 * 1024;
     let info = &table.info;
     let mut out =
         format!("IP Virtual Server version {} (size={})\n", info.version(), info.conn_tab_size as i32);
-    // A service line is about 30 bytes, a backend line 70: one allocation
-    // for a listing of thousands.
-    let backends: usize = table.services.iter().map(|row| row.backends.len()).sum();
-    out.reserve(200 + 40 * table.services.len() + 80 * backends);
+    out.reserve(PART + 4096);
     out.push_str(&titles(opts.format));
     for row in ordered(&table.services, opts.nosort, |row| service_sort_key(&row.entry.service.key)) {
         service_block(row, opts, &mut out);
+        if out.len() >= PART {
+            part(&out)?;
+            out.clear();
+        }
     }
-    out
+    part(&out)
 }
 
 /// `ipvsadm -L -n -t VIP` style: one service, no version line.
@@ -1137,6 +1159,29 @@ mod tests {
                 proptest::prop_assert_eq!(list(&table, &opts), list_as_before(&table, &opts));
             }
         }
+    }
+
+    #[test]
+    fn a_long_listing_comes_in_parts_of_whole_lines_that_make_the_whole() {
+        let rows = (0..2_000u32)
+            .map(|n| {
+                let vip = format!("10.0.{}.{}:80", n / 250, n % 250 + 1);
+                row(
+                    svc(tcp(&vip), "rr"),
+                    vec![be(&format!("10.1.{}.{}:8080", n / 250, n % 250 + 1), Forward::Masq, 1)],
+                )
+            })
+            .collect();
+        let table = table(rows);
+        let mut parts = Vec::new();
+        list_in_parts(&table, &ListOptions::default(), |part| {
+            parts.push(part.to_string());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(parts.len() > 1, "{} parts", parts.len());
+        assert!(parts.iter().all(|p| p.ends_with('\n')));
+        assert_eq!(parts.concat(), list(&table, &ListOptions::default()));
     }
 
     #[test]
