@@ -47,7 +47,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Instant;
 
 use lvsh::ipvs::netlink::consts::IpvsCmd;
-use lvsh::ipvs::netlink::{append_message, decode_service, encode_op, Request};
+use lvsh::ipvs::netlink::{append_message, append_op, decode_service, Request};
 use lvsh::ipvs::sockopt::SockoptSocket;
 use lvsh::ipvs::{
     Backend, Forward, Kernel, NetlinkKernel, Netmask, Netns, Op, SchedFlags, Scheduler, Service, ServiceKey,
@@ -185,10 +185,10 @@ fn restore(label: &str, parse: fn(&str) -> Result<Vec<Op>, String>, rules: &str)
     let mut batches = Vec::new();
     let mut seq = 0u32;
     for chunk in ops.chunks(PER_SEND) {
-        let mut buf = Vec::new();
+        let mut buf = Vec::with_capacity(chunk.len() * 160);
         for op in chunk {
             seq += 1;
-            append_message(&mut buf, family, NlmF::ACK, seq, &encode_op(op));
+            append_op(&mut buf, family, NlmF::ACK, seq, op);
         }
         batches.push((buf, chunk.len()));
     }

@@ -213,6 +213,49 @@ pub fn offered() -> clap::Command {
     offered
 }
 
+impl Cli {
+    /// The command line `args` (program name first): the commonest forms
+    /// read directly, the rest by clap.
+    pub fn from_args(args: Vec<std::ffi::OsString>) -> Cli {
+        // clap would read the namespace from the environment.
+        let plain = match std::env::var_os("LVSH_NETNS") {
+            Some(_) => None,
+            None => Cli::plain(args.iter().skip(1).cloned()),
+        };
+        plain.unwrap_or_else(|| <Cli as Parser>::parse_from(args))
+    }
+
+    /// `-c COMMANDS`, and `run`, `plan` or `check` of files, with no other
+    /// option, as clap reads them (without `LVSH_NETNS`); `None` for anything
+    /// else. Building clap's whole command tree was half of what starting
+    /// lvsh cost (a `show` of an empty table), and these are what scripts
+    /// and benchmarks run.
+    fn plain(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Cli> {
+        let args: Vec<std::ffi::OsString> = args.collect();
+        // A word clap could take for an option, or its `help`, is left to it.
+        let plain = |arg: &std::ffi::OsString| !arg.is_empty() && !arg.as_encoded_bytes().starts_with(b"-");
+        let files = |rest: &[std::ffi::OsString]| {
+            (!rest.is_empty() && rest.iter().all(plain)).then(|| rest.iter().map(PathBuf::from).collect())
+        };
+        let cli = |commands: Option<String>, command: Option<Command>| Cli {
+            commands,
+            netns: None,
+            json: false,
+            no_color: false,
+            command,
+        };
+        match args.first()?.to_str()? {
+            "-c" if args.len() == 2 && plain(&args[1]) => {
+                Some(cli(Some(args[1].to_str()?.to_string()), None))
+            }
+            "run" => Some(cli(None, Some(Command::Run { files: files(&args[1..])?, keep_going: false }))),
+            "plan" => Some(cli(None, Some(Command::Plan { files: files(&args[1..])?, prune: false }))),
+            "check" => Some(cli(None, Some(Command::Check { files: files(&args[1..])? }))),
+            _ => None,
+        }
+    }
+}
+
 /// A duration on the command line, written as in `.lvs` (`500ms`, `30s`, `2m`).
 fn duration(text: &str) -> Result<std::time::Duration, String> {
     crate::lang::parse::duration_text(text)
@@ -227,6 +270,65 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// What `Cli::plain` reads, clap reads the same (their debug forms
+    /// agree), with `LVSH_NETNS` unset as `from_env` calls it.
+    fn as_clap_reads(args: &[&str]) -> Option<String> {
+        let plain = Cli::plain(args.iter().map(std::ffi::OsString::from))?;
+        if std::env::var_os("LVSH_NETNS").is_some() {
+            return Some(format!("{plain:?}"));
+        }
+        let clap = Cli::try_parse_from(std::iter::once("lvsh").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: clap refused what the plain reading took: {e}"));
+        assert_eq!(format!("{plain:?}"), format!("{clap:?}"), "{args:?}");
+        Some(format!("{plain:?}"))
+    }
+
+    #[test]
+    fn the_plain_forms_read_as_clap_reads_them() {
+        for args in [
+            &["-c", "show"][..],
+            &["-c", "show; save"],
+            &["run", "a.lvs"],
+            &["run", "a.lvs", "b.rhai"],
+            &["plan", "web.lvs"],
+            &["check", "x.lvs", "y.lvs", "z"],
+        ] {
+            assert!(as_clap_reads(args).is_some(), "{args:?} is a plain form");
+        }
+        for args in [
+            &[][..],
+            &["-c"],
+            &["-c", "-x"],
+            &["-c", "show", "run"],
+            &["--netns", "gw", "-c", "show"],
+            &["-cshow"],
+            &["run"],
+            &["run", "--keep-going", "a.lvs"],
+            &["run", "a.lvs", "--keep-going"],
+            &["plan", "--prune", "a.lvs"],
+            &["apply", "a.lvs"],
+            &["check", "-"],
+            &["help"],
+            &["--version"],
+        ] {
+            assert_eq!(
+                Cli::plain(args.iter().map(std::ffi::OsString::from)).map(|c| format!("{c:?}")),
+                None,
+                "{args:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_words_read_plainly_read_as_clap_reads_them(
+            args in proptest::collection::vec("-c|run|plan|check|apply|show|a\\.lvs|--prune|-|--|help|x y|é", 0..4)
+        ) {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            as_clap_reads(&args);
+        }
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! command, `del`, an `ipvsadm` line) is refused, so that what `apply`
 //! does never depends on the order or the moment it runs.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::table::{DeclaredService, Desired, Origin};
+use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::{Backend, Forward, Persistence, Scheduler, Service, ServiceKey};
 use crate::lang::ast::{BackendDecl, ServiceDecl, Stmt, StmtKind, SvcOption, SvcRef};
 use crate::lang::diagnostic::{suggest, Diagnostic};
@@ -19,6 +20,16 @@ pub type FileDiagnostic = (usize, Diagnostic);
 /// `i`), or every reason they do not declare one.
 pub fn desired(files: &[&[Stmt]]) -> Result<Desired, Vec<FileDiagnostic>> {
     let mut builder = Builder::default();
+    // Sized once: a table of thousands would grow its maps a dozen times.
+    let stmts = files.iter().flat_map(|stmts| stmts.iter());
+    let (services, backends) = stmts.fold((0, 0), |(s, b), stmt| match &stmt.kind {
+        StmtKind::Service(decl) => (s + 1, b + decl.backends.as_ref().map_or(0, Vec::len)),
+        StmtKind::Backend(_) => (s, b + 1),
+        _ => (s, b),
+    });
+    builder.keys.reserve(services);
+    builder.desired.services.reserve(services);
+    builder.backends.reserve(backends);
     // Services first: a `backend` may name a service of any file, before or after it.
     for backends in [false, true] {
         for (file, stmts) in files.iter().enumerate() {
@@ -70,7 +81,7 @@ pub fn service_with(
     options: &[Spanned<SvcOption>],
 ) -> Service {
     if let Some(s) = scheduler {
-        base.scheduler = Scheduler::new(s.value.clone());
+        base.scheduler = Scheduler::new(&s.value);
     }
     for option in options {
         match &option.value {
@@ -111,13 +122,14 @@ pub fn backend_with(mut base: Backend, decl: &BackendDecl) -> Backend {
 #[derive(Default)]
 struct Builder {
     desired: Desired,
-    /// Service names, to the index of their service in `desired`.
-    names: HashMap<String, usize>,
+    /// Service names, to the index of their service in `desired`; sorted,
+    /// so that the "did you mean" of a misspelt one is the same from run to run.
+    names: BTreeMap<String, usize>,
     /// Service keys, to the index of their service in `desired` (a table
     /// of thousands is looked up once per declaration).
-    keys: HashMap<ServiceKey, usize>,
+    keys: FastMap<ServiceKey, usize>,
     /// Where each backend was declared, per service index and address.
-    backends: HashMap<(usize, std::net::SocketAddr), Origin>,
+    backends: FastMap<(usize, std::net::SocketAddr), Origin>,
     errors: Vec<FileDiagnostic>,
 }
 

@@ -2,10 +2,10 @@
 //! each service and backend to add, remove or change, with the fields that
 //! change.
 
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::table::{Desired, Live, LiveService, Origin};
+use crate::ipvs::fasthash::{FastMap, FastSet};
 use crate::ipvs::{Backend, BackendEntry, Forward, Netmask, Op, Service, ServiceKey, Timeouts, TunnelKind};
 
 /// One setting that changes: its name as `.lvs` writes it, before and after.
@@ -136,7 +136,7 @@ impl Plan {
 /// Compares what the files declare with what the kernel holds. With
 /// `prune`, services the files do not declare are removed.
 pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
-    let by_key: HashMap<ServiceKey, &LiveService> =
+    let by_key: FastMap<ServiceKey, &LiveService> =
         live.services.iter().map(|s| (s.entry.service.key, s)).collect();
     let mut services = Vec::new();
     for declared in &desired.services {
@@ -163,7 +163,7 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
             });
         }
     }
-    let declared: HashSet<ServiceKey> = desired.services.iter().map(|s| s.service.key).collect();
+    let declared: FastSet<ServiceKey> = desired.services.iter().map(|s| s.service.key).collect();
     let others = live.services.iter().filter(|s| !declared.contains(&s.service().key));
     let mut unmanaged = Vec::new();
     for other in others {
@@ -186,10 +186,19 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
 /// The backends to add, change and remove, in the declared order, then
 /// the removed ones in the kernel's.
 fn backend_plans(current: &[BackendEntry], declared: &[Backend]) -> Vec<BackendPlan> {
-    let by_addr: HashMap<SocketAddr, &BackendEntry> = current.iter().map(|b| (b.backend.addr, b)).collect();
+    // A service's few backends are searched in place; many, through a map.
+    const FEW: usize = 16;
+    let by_addr: FastMap<SocketAddr, &BackendEntry> = match current.len() > FEW {
+        true => current.iter().map(|b| (b.backend.addr, b)).collect(),
+        false => FastMap::default(),
+    };
+    let find = |addr: &SocketAddr| match current.len() > FEW {
+        true => by_addr.get(addr).copied(),
+        false => current.iter().find(|b| b.backend.addr == *addr),
+    };
     let mut plans = Vec::new();
     for want in declared {
-        match by_addr.get(&want.addr) {
+        match find(&want.addr) {
             None => plans.push(BackendPlan::Add(*want)),
             Some(have) if have.backend == *want => {}
             Some(have) => plans.push(BackendPlan::Change {
@@ -199,16 +208,25 @@ fn backend_plans(current: &[BackendEntry], declared: &[Backend]) -> Vec<BackendP
             }),
         }
     }
-    let wanted: HashSet<SocketAddr> = declared.iter().map(|b| b.addr).collect();
-    plans.extend(
-        current.iter().filter(|b| !wanted.contains(&b.backend.addr)).cloned().map(BackendPlan::Remove),
-    );
+    let wanted: FastSet<SocketAddr> = match declared.len() > FEW {
+        true => declared.iter().map(|b| b.addr).collect(),
+        false => FastSet::default(),
+    };
+    let is_wanted = |addr: &SocketAddr| match declared.len() > FEW {
+        true => wanted.contains(addr),
+        false => declared.iter().any(|b| b.addr == *addr),
+    };
+    plans.extend(current.iter().filter(|b| !is_wanted(&b.backend.addr)).cloned().map(BackendPlan::Remove));
     plans
 }
 
 /// The service settings that differ, in the order `.lvs` writes them.
 pub fn service_fields(old: &Service, new: &Service) -> Vec<Field> {
     let mut fields = Vec::new();
+    // Equal settings print equal: nothing to format (most of a big plan).
+    if old == new {
+        return fields;
+    }
     let mut field = |name, old: String, new: String| {
         if old != new {
             fields.push(Field { name, old, new })
@@ -323,6 +341,32 @@ mod tests {
     fn desired_tutorial() -> Desired {
         let (s, b) = tutorial();
         Desired { services: vec![declared(s, &b)], ..Desired::default() }
+    }
+
+    #[test]
+    fn a_few_backends_and_many_plan_alike() {
+        for n in [2, 16, 17, 40] {
+            let current: Vec<Backend> = (0..n).map(|i| backend(&format!("10.0.0.{}:80", i + 1))).collect();
+            // The first reweighted, the last gone, one new.
+            let mut wanted = current[..n - 1].to_vec();
+            wanted[0] = wanted[0].with_weight(5);
+            wanted.push(backend("10.0.1.1:80"));
+            let live = live(Service::new(key()), &current);
+            let plans = backend_plans(&live.backends, &wanted);
+            let kinds: Vec<String> = plans
+                .iter()
+                .map(|p| match p {
+                    BackendPlan::Add(b) => format!("+{}", b.addr),
+                    BackendPlan::Change { new, .. } => format!("~{}", new.addr),
+                    BackendPlan::Remove(b) => format!("-{}", b.backend.addr),
+                })
+                .collect();
+            assert_eq!(
+                kinds,
+                ["~10.0.0.1:80".to_string(), "+10.0.1.1:80".into(), format!("-10.0.0.{n}:80")],
+                "{n}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! The two tables a plan compares: the one the files declare and the one
 //! the kernel holds.
 
-use std::collections::HashMap;
-
+use crate::ipvs::fasthash::{FastMap, FastSet};
 use crate::ipvs::{
     Backend, BackendEntry, Kernel, KernelError, Op, Service, ServiceEntry, ServiceKey, Stats, Timeouts,
 };
@@ -114,8 +113,8 @@ impl Live {
     pub fn replay(&self, ops: &[Op]) -> Option<Live> {
         let mut order: Vec<ServiceKey> = self.services.iter().map(|s| s.entry.service.key).collect();
         // A key deleted and added again keeps its first place: it is listed once.
-        let mut listed: std::collections::HashSet<ServiceKey> = order.iter().copied().collect();
-        let mut by_key: HashMap<ServiceKey, LiveService> =
+        let mut listed: FastSet<ServiceKey> = order.iter().copied().collect();
+        let mut by_key: FastMap<ServiceKey, LiveService> =
             self.services.iter().map(|s| (s.entry.service.key, s.clone())).collect();
         let mut timeouts = self.timeouts;
         for op in ops {

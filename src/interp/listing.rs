@@ -107,7 +107,10 @@ impl Interpreter {
     ) -> Result<(), Failure> {
         let k = |e| list_failure(source, span, e);
         let text = match target {
-            ListTarget::Table => listing::list(&self.table_for(options.format).map_err(k)?, options),
+            ListTarget::Table => {
+                let table = self.table_for(options.format).map_err(k)?;
+                return listing::list_in_parts(&table, options, None, |part| self.write(part));
+            }
             ListTarget::Service(key) => listing::list_service(&self.service_row(key).map_err(k)?, options),
             ListTarget::Connections { persistent } => {
                 listing::connections(&self.kernel.connections().map_err(k)?, *persistent)

@@ -19,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::ipvs::{Kernel, KernelError, Netns, Op};
 use crate::lang::ipvsadm::parse_ipvsadm;
 use crate::render::diagnostic::render_warning;
+use crate::render::digits::push_u64;
 use crate::render::ipvsadm_line::{words, Line};
 use crate::render::notes;
 
@@ -83,9 +84,11 @@ impl RunRecord {
         self.batches += 1;
         let (dev, ino) = identity(netns).unwrap_or((0, 0));
         let mut text = format!("batch {} {dev}:{ino} {}\n", self.batches, netns_word(netns));
+        // About a line of 60 bytes for each step's number and undo: one allocation.
+        text.reserve(undos.len() * 72);
         for (step, undo) in undos.iter().enumerate() {
             text.push_str("step ");
-            text.push_str(&step.to_string());
+            push_u64(&mut text, step as u64);
             text.push('\n');
             for op in undo {
                 text.push_str("  ");
@@ -99,10 +102,18 @@ impl RunRecord {
 
     /// After the batch: the steps that took effect.
     pub fn applied(&mut self, steps: &[usize]) -> io::Result<()> {
-        let list: Vec<String> = steps.iter().map(usize::to_string).collect();
+        let mut line = format!("applied {} ", self.batches);
+        line.reserve(steps.len() * 6);
+        for (i, step) in steps.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            push_u64(&mut line, *step as u64);
+        }
+        line.push('\n');
         // One write: `writeln!` would write its pieces one by one, and a
         // kill between them would leave a line that lists too few steps.
-        self.file.write_all(format!("applied {} {}\n", self.batches, list.join(",")).as_bytes())
+        self.file.write_all(line.as_bytes())
     }
 
     /// The run ended (committed, or rolled back): the record goes.

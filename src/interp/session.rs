@@ -1,6 +1,6 @@
 //! What a run remembers between statements: the names services were given.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::ipvs::ServiceKey;
 use crate::lang::ast::SvcRef;
@@ -10,7 +10,9 @@ use crate::probe::ProbeResult;
 /// REPL keeps them across lines).
 #[derive(Debug, Default, Clone)]
 pub struct Session {
-    names: HashMap<String, ServiceKey>,
+    /// Sorted: the "did you mean" of a misspelt name, and the name of a
+    /// key with two, are then the same from run to run.
+    names: BTreeMap<String, ServiceKey>,
     probes: HashMap<ServiceKey, ProbeResult>,
     /// Weights of backends `check --drain-failed` set to 0, to restore.
     drained: HashMap<(ServiceKey, std::net::SocketAddr), u32>,

@@ -13,9 +13,8 @@
 //! nothing sent; a refusal in the batch points at its own statement, and
 //! the run is rolled back as any refused run is.
 
-use std::collections::HashMap;
-
 use super::plan::Change;
+use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Stats, Timeouts,
@@ -31,15 +30,15 @@ pub(super) const WHOLE_TABLE_AT: usize = 16;
 pub(super) struct Staged {
     /// The services known so far, as the steps changed them (`None`:
     /// absent, or deleted by a step).
-    services: HashMap<ServiceKey, Option<ServiceEntry>>,
+    services: FastMap<ServiceKey, Option<ServiceEntry>>,
     /// Whether `services` holds every service the kernel had when the
     /// stretch began (one dump), so that a key it lacks is absent; else a
     /// key it lacks is asked of the kernel.
     whole: bool,
     /// The backends of each service read or made so far (newest first).
-    backends: HashMap<ServiceKey, Vec<BackendEntry>>,
+    backends: FastMap<ServiceKey, Vec<BackendEntry>>,
     /// How many backends the kernel said each service had (a hint for reading them).
-    counts: HashMap<ServiceKey, u32>,
+    counts: FastMap<ServiceKey, u32>,
     /// The steps planned, in order, each with its statement and its undo.
     pub steps: Vec<(Span, Op, Vec<Op>)>,
 }
@@ -49,14 +48,18 @@ impl Staged {
     /// dump of the kernel's services, a short one with nothing read yet.
     pub fn begin(kernel: &mut dyn Kernel, declarations: usize) -> Result<Staged, KernelError> {
         let mut staged = Staged {
-            services: HashMap::new(),
+            services: FastMap::default(),
             whole: declarations >= WHOLE_TABLE_AT,
-            backends: HashMap::new(),
-            counts: HashMap::new(),
+            backends: FastMap::default(),
+            counts: FastMap::default(),
             steps: Vec::new(),
         };
         if staged.whole {
-            for (entry, count) in kernel.services_counted()? {
+            let services = kernel.services_counted()?;
+            staged.services.reserve(services.len());
+            staged.counts.reserve(services.len());
+            staged.backends.reserve(services.len());
+            for (entry, count) in services {
                 if let Some(count) = count {
                     staged.counts.insert(entry.service.key, count);
                 }
@@ -126,6 +129,16 @@ pub(super) struct View<'a> {
 }
 
 impl View<'_> {
+    /// Whether the service exists as the steps left it (as [`View::known`],
+    /// without a copy of it).
+    fn exists(&mut self, key: &ServiceKey) -> Result<bool, KernelError> {
+        match self.staged.services.get(key) {
+            Some(known) => Ok(known.is_some()),
+            None if self.staged.whole => Ok(false),
+            None => Ok(self.known(key)?.is_some()),
+        }
+    }
+
     /// The service as the steps left it, asked of the kernel the first time
     /// when the stretch did not read them all.
     fn known(&mut self, key: &ServiceKey) -> Result<Option<ServiceEntry>, KernelError> {
@@ -151,8 +164,8 @@ impl Kernel for View<'_> {
     }
 
     fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
-        let mut services: HashMap<ServiceKey, Option<ServiceEntry>> = match self.staged.whole {
-            true => HashMap::new(),
+        let mut services: FastMap<ServiceKey, Option<ServiceEntry>> = match self.staged.whole {
+            true => FastMap::default(),
             false => self.kernel.services()?.into_iter().map(|e| (e.service.key, Some(e))).collect(),
         };
         services.extend(self.staged.services.iter().map(|(k, e)| (*k, e.clone())));
@@ -167,7 +180,7 @@ impl Kernel for View<'_> {
     /// As the kernel's dump: empty for a service that does not exist (a
     /// backend added to it is refused when the batch goes).
     fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
-        if self.known(key)?.is_none() {
+        if !self.exists(key)? {
             return Ok(Vec::new());
         }
         if let Some(backends) = self.staged.backends.get(key) {

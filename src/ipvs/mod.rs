@@ -11,6 +11,7 @@
 
 pub mod conntable;
 pub mod error;
+pub mod fasthash;
 pub mod kernel;
 pub mod model;
 pub mod netlink;

@@ -1,7 +1,7 @@
 //! Semantic checks before any kernel call: what parses but cannot be right.
 //! Errors stop a run; warnings are printed and the run goes on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 
 use super::ast::{BackendDecl, Script, ServiceDecl, StmtKind, SvcOption, SvcRef};
@@ -14,6 +14,7 @@ pub fn check(script: &Script, known: &[String]) -> Vec<Diagnostic> {
     let mut checker = Checker {
         names: known.iter().map(|n| (n.clone(), None)).collect(),
         lenient: script.stmts.iter().any(|s| matches!(s.kind, StmtKind::Source(_) | StmtKind::Script(_))),
+        seen: Seen::default(),
         out: Vec::new(),
     };
     for stmt in &script.stmts {
@@ -22,11 +23,47 @@ pub fn check(script: &Script, known: &[String]) -> Vec<Diagnostic> {
     checker.out
 }
 
+/// The backends of one block seen so far: a short list scanned (most
+/// blocks hold a few), a hash set once it grows; kept from block to block,
+/// so that a file of many services allocates it once.
+#[derive(Default)]
+struct Seen {
+    few: Vec<SocketAddr>,
+    many: HashSet<SocketAddr>,
+}
+
+impl Seen {
+    const FEW: usize = 16;
+
+    fn clear(&mut self) {
+        self.few.clear();
+        self.many.clear();
+    }
+
+    /// Adds an address; false if it was there.
+    fn insert(&mut self, addr: SocketAddr) -> bool {
+        if self.few.len() < Self::FEW {
+            if self.few.contains(&addr) {
+                return false;
+            }
+            self.few.push(addr);
+            return true;
+        }
+        if self.many.is_empty() {
+            self.many.extend(self.few.iter().copied());
+        }
+        self.many.insert(addr)
+    }
+}
+
 struct Checker {
-    /// Declared names, with the key when known.
-    names: HashMap<String, Option<ServiceKey>>,
+    /// Declared names, with the key when known; sorted, so that the "did
+    /// you mean" of a misspelt one is the same from run to run.
+    names: BTreeMap<String, Option<ServiceKey>>,
     /// A `source` or a `script` block may declare names this file cannot see.
     lenient: bool,
+    /// The backends of the service block being checked.
+    seen: Seen,
     out: Vec<Diagnostic>,
 }
 
@@ -138,9 +175,9 @@ impl Checker {
             }
             self.names.insert(name.value.clone(), Some(key));
         }
-        let mut seen: HashSet<SocketAddr> = HashSet::new();
+        self.seen.clear();
         for b in decl.backends.iter().flatten() {
-            if !seen.insert(b.value.addr.value) {
+            if !self.seen.insert(b.value.addr.value) {
                 let d = self.error(
                     b.value.addr.span,
                     "lvs::check::duplicate-backend",
@@ -252,7 +289,7 @@ impl Checker {
     }
 
     fn scheduler(&mut self, s: &Spanned<String>) {
-        if Scheduler::new(s.value.clone()).is_known() {
+        if Scheduler::KNOWN.contains(&s.value.as_str()) {
             return;
         }
         let d = self.warning(
@@ -352,6 +389,37 @@ mod tests {
         assert_eq!(codes("backend tcp 1.1.1.1:80 [2001:db8::1]:80 masq"), ["lvs::check::mixed-family"]);
         assert_eq!(codes("backend tcp 1.1.1.1:80 10.0.0.1:8080 route"), ["lvs::check::port-ignored"]);
         assert_eq!(codes("service tcp 1.1.1.1:80 rr flags sh-port"), ["lvs::check::flag-scheduler"]);
+    }
+
+    #[test]
+    fn a_backend_declared_twice_is_found_in_a_short_block_and_a_long_one() {
+        for count in [3, super::Seen::FEW - 1, super::Seen::FEW, super::Seen::FEW + 1, 100] {
+            for twice in [0, count / 2, count - 1] {
+                let mut text = String::from("service tcp 1.1.1.1:80 rr {\n");
+                for n in 0..count {
+                    text += &format!("backend 10.0.{}.{}:80\n", n / 250, n % 250 + 1);
+                }
+                text += &format!("backend 10.0.{}.{}:80\n}}\n", twice / 250, twice % 250 + 1);
+                assert_eq!(
+                    codes(&text),
+                    ["lvs::check::duplicate-backend"],
+                    "{count} backends, again: {twice}"
+                );
+                assert!(codes(
+                    &text.replace(&format!("backend 10.0.{}.{}:80\n}}", twice / 250, twice % 250 + 1), "}")
+                )
+                .is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_as_near_to_two_declared_ones_suggests_the_same_one_every_time() {
+        let text = "service wet tcp 1.1.1.1:80\nservice web tcp 1.1.1.2:80\nshow wex\n";
+        for _ in 0..20 {
+            let (_, d) = crate::lang::parse(&Source::new("t", text), crate::lang::parse::no_nodes);
+            assert_eq!(d[0].help.as_deref(), Some("did you mean `web`?"));
+        }
     }
 
     #[test]

@@ -7,6 +7,11 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// Appends `n` in decimal.
 pub fn push_u64(out: &mut String, mut n: u64) {
+    if n < 10 {
+        // Most octets of most addresses, and many counters.
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut at = buf.len();
     loop {
@@ -17,8 +22,12 @@ pub fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    // A character at a time: most numbers are a few digits, and a copy of
+    // a few bytes cost more through `push_str` and its UTF-8 check.
+    out.reserve(buf.len() - at);
+    for &digit in &buf[at..] {
+        out.push(char::from(digit));
+    }
 }
 
 /// Appends `n` in decimal, with a `-` when negative.

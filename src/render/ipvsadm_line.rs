@@ -1,6 +1,9 @@
 //! Operations as ipvsadm command lines: what `explain` prints next to each
 //! kernel operation, so a learner sees the same change in ipvsadm's words.
 
+use std::net::SocketAddr;
+
+use super::digits::{push_u64, push_v4_port};
 use super::ipvsadm::{addr_port, fwd_switch, mask_text, pe_name, sched_flag_names, tunnel_options};
 use crate::ipvs::{Backend, Daemon, Family, Op, Protocol, Service, ServiceKey};
 
@@ -8,6 +11,16 @@ use crate::ipvs::{Backend, Daemon, Family, Op, Protocol, Service, ServiceKey};
 /// written as it goes ([`Line`], the crash record's thousands of lines).
 pub trait Words {
     fn word(&mut self, word: &str);
+
+    /// An address word, `ADDR:PORT` (`[ADDR]:PORT` for IPv6).
+    fn addr(&mut self, addr: &SocketAddr) {
+        self.word(&addr_port(addr));
+    }
+
+    /// A number word.
+    fn number(&mut self, n: u32) {
+        self.word(&n.to_string());
+    }
 }
 
 impl Words for Vec<String> {
@@ -23,17 +36,45 @@ pub struct Line<'a> {
     pub first: bool,
 }
 
-impl Words for Line<'_> {
-    fn word(&mut self, word: &str) {
+impl Line<'_> {
+    fn blank(&mut self) {
         if !std::mem::take(&mut self.first) {
             self.text.push(' ');
         }
+    }
+}
+
+impl Words for Line<'_> {
+    fn word(&mut self, word: &str) {
+        self.blank();
         let plain = !word.is_empty()
-            && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[],_/=+%@".contains(&b));
+            && word.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'-' | b'.' | b':' | b'[' | b']' | b',' | b'_' | b'/' | b'=' | b'+' | b'%' | b'@'
+                    )
+            });
         match plain {
             true => self.text.push_str(word),
             false => self.text.push_str(&shlex::try_quote(word).unwrap_or_default()),
         }
+    }
+
+    /// Written in place: digits, dots and a colon need no quoting.
+    fn addr(&mut self, addr: &SocketAddr) {
+        match addr {
+            SocketAddr::V4(v4) => {
+                self.blank();
+                push_v4_port(self.text, v4);
+            }
+            SocketAddr::V6(_) => self.word(&addr_port(addr)),
+        }
+    }
+
+    fn number(&mut self, n: u32) {
+        self.blank();
+        push_u64(self.text, u64::from(n));
     }
 }
 
@@ -59,7 +100,8 @@ pub fn words(op: &Op, out: &mut impl Words) {
         Op::DelBackend { service, addr } => {
             out.word("-d");
             service_key(out, service);
-            push(out, &["-r", &addr_port(addr)]);
+            out.word("-r");
+            out.addr(addr);
         }
         Op::Zero(key) => {
             out.word("-Z");
@@ -94,10 +136,12 @@ fn service_key(out: &mut impl Words, key: &ServiceKey) {
                 Protocol::Udp => "-u",
                 Protocol::Sctp | Protocol::Other(_) => "--sctp-service",
             };
-            push(out, &[option, &addr_port(addr)]);
+            out.word(option);
+            out.addr(addr);
         }
         ServiceKey::Fwmark { mark, family } => {
-            push(out, &["-f", &mark.to_string()]);
+            out.word("-f");
+            out.number(*mark);
             if *family == Family::V6 {
                 out.word("-6");
             }
@@ -130,12 +174,17 @@ fn service(out: &mut impl Words, command: &str, s: &Service) {
 fn backend(out: &mut impl Words, command: &str, service: &ServiceKey, b: &Backend) {
     out.word(command);
     service_key(out, service);
-    push(out, &["-r", &addr_port(&b.addr), fwd_switch(b.forward), "-w", &b.weight.to_string()]);
+    out.word("-r");
+    out.addr(&b.addr);
+    push(out, &[fwd_switch(b.forward), "-w"]);
+    out.number(b.weight);
     if b.upper != 0 {
-        push(out, &["-x", &b.upper.to_string()]);
+        out.word("-x");
+        out.number(b.upper);
     }
     if b.lower != 0 {
-        push(out, &["-y", &b.lower.to_string()]);
+        out.word("-y");
+        out.number(b.lower);
     }
     tunnel_options(b.forward).split_whitespace().for_each(|w| out.word(w));
 }
@@ -230,6 +279,13 @@ mod tests {
         ];
         for op in ops {
             assert_eq!(reread(&op), op, "{}", command_line(&op));
+            // The crash record's line, its addresses and numbers written in
+            // place: as the words written one by one.
+            let (mut line, mut by_words) = (String::new(), String::new());
+            words(&op, &mut Line { text: &mut line, first: true });
+            let mut each = Line { text: &mut by_words, first: true };
+            argv(&op).iter().for_each(|w| each.word(w));
+            assert_eq!(line, by_words);
         }
     }
 }

@@ -46,6 +46,9 @@ fn setup(tag: &str) -> Setup {
             n % 256
         ));
     }
+    // Then a wait no run outlasts: a signal sent when the last point is
+    // reached lands before the run ends, however fast the lines go.
+    text.push_str("sleep 10m\n");
     std::fs::File::create(&file).and_then(|mut f| f.write_all(text.as_bytes())).expect("the big file");
     let records = dir.join("records");
     Setup { ns, file, records, before }

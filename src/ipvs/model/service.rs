@@ -1,6 +1,7 @@
 //! Virtual services: their key (protocol + address + port, or firewall mark),
 //! scheduler and persistence.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -118,8 +119,11 @@ impl fmt::Display for ServiceKey {
 ///
 /// Any name is allowed because schedulers are kernel modules; `none` is the
 /// kernel's special "no scheduler".
+///
+/// A name the kernel ships is kept without an allocation of its own (a
+/// listing or a plan of thousands of services holds one per service).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Scheduler(String);
+pub struct Scheduler(Cow<'static, str>);
 
 impl Scheduler {
     /// The schedulers shipped with the kernel, in ipvsadm's help order.
@@ -128,8 +132,12 @@ impl Scheduler {
     ];
 
     /// A scheduler by name.
-    pub fn new(name: impl Into<String>) -> Scheduler {
-        Scheduler(name.into())
+    pub fn new(name: impl AsRef<str>) -> Scheduler {
+        let name = name.as_ref();
+        match Self::KNOWN.iter().find(|known| **known == name) {
+            Some(known) => Scheduler(Cow::Borrowed(known)),
+            None => Scheduler(Cow::Owned(name.to_string())),
+        }
     }
 
     /// The module name, e.g. `rr`.
@@ -139,7 +147,7 @@ impl Scheduler {
 
     /// Whether the kernel ships a scheduler of this name.
     pub fn is_known(&self) -> bool {
-        Self::KNOWN.contains(&self.0.as_str())
+        Self::KNOWN.contains(&self.name())
     }
 }
 

@@ -135,12 +135,17 @@ impl<'a> Attrs<'a> {
 
     /// A NUL-terminated (or not) string.
     pub fn string(&self, kind: impl Into<u16>) -> Result<Option<String>, KernelError> {
+        Ok(self.str(kind)?.map(str::to_string))
+    }
+
+    /// A NUL-terminated string, borrowed from the message.
+    pub fn str(&self, kind: impl Into<u16>) -> Result<Option<&str>, KernelError> {
         let kind = kind.into();
         match self.get(kind) {
             None => Ok(None),
             Some(bytes) => {
                 let text = bytes.split(|b| *b == 0).next().unwrap_or(&[]);
-                String::from_utf8(text.to_vec())
+                std::str::from_utf8(text)
                     .map(Some)
                     .map_err(|_| malformed(&format!("attribute {kind} is not UTF-8")))
             }

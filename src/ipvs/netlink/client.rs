@@ -41,7 +41,6 @@
 //!   a listing is never one instant's table: each service's backends are read
 //!   after it.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -59,11 +58,12 @@ use neli::ToBytes;
 use super::attr::{frames, malformed, Attrs, Frame, NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN};
 use super::consts::{IpvsCmd, FAMILY_NAME};
 use super::decode;
-use super::encode::{append_message, encode_op, Request};
+use super::encode::{append_message, append_op, Request};
 use super::errno::{error_for, read_error};
 use super::listing::{each_once, skipped};
 use crate::ipvs::conntable::{parse_conn_table, ConnEntry};
 use crate::ipvs::error::KernelError;
+use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::kernel::{Kernel, Outcomes};
 use crate::ipvs::model::{Backend, BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
 use crate::ipvs::netns::Netns;
@@ -262,19 +262,23 @@ impl NetlinkKernel {
         Ok(seq)
     }
 
-    /// Sends requests in windows of many messages per `sendmsg` and matches
-    /// the acks by sequence number; returns each request's errno (0: done).
-    fn transact(&mut self, reqs: Vec<Request>) -> Result<Vec<i32>, KernelError> {
-        let mut errnos = Vec::with_capacity(reqs.len());
-        let mut reqs = reqs.into_iter().peekable();
-        while reqs.peek().is_some() {
+    /// Sends the requests of `ops` in windows of many messages per `sendmsg`
+    /// and matches the acks by sequence number; returns each one's errno (0:
+    /// done). Each window's requests are written straight into one buffer,
+    /// kept from window to window.
+    fn transact(&mut self, ops: &[Op]) -> Result<Vec<i32>, KernelError> {
+        let mut errnos = Vec::with_capacity(ops.len());
+        let mut ops = ops.iter().peekable();
+        // Room for a full window and the one request that crosses its end.
+        let mut buf = Vec::with_capacity(BATCH_BYTES + 4096);
+        while ops.peek().is_some() {
             let first = self.seq.wrapping_add(1);
-            let mut buf = Vec::new();
+            buf.clear();
             let mut count = 0;
             while count < BATCH_MESSAGES && buf.len() < BATCH_BYTES {
-                let Some(req) = reqs.next() else { break };
+                let Some(op) = ops.next() else { break };
                 let seq = self.next_seq();
-                append_message(&mut buf, self.family, NlmF::ACK, seq, &req);
+                append_op(&mut buf, self.family, NlmF::ACK, seq, op);
                 count += 1;
             }
             let barrier = self.next_seq();
@@ -371,7 +375,7 @@ impl Kernel for NetlinkKernel {
                 Err(e) => return Err(e),
             }
         }
-        let counts: HashMap<ServiceKey, u32> = snapshot.into_iter().collect();
+        let counts: FastMap<ServiceKey, u32> = snapshot.into_iter().collect();
         Ok(listed
             .into_iter()
             .map(|entry| {
@@ -440,8 +444,7 @@ impl Kernel for NetlinkKernel {
     }
 
     fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
-        let reqs: Vec<Request> = ops.iter().map(encode_op).collect();
-        let errnos = self.transact(reqs)?;
+        let errnos = self.transact(ops)?;
         Ok(ops
             .iter()
             .zip(errnos)

@@ -38,7 +38,7 @@ pub fn decode_service(msg: &[u8]) -> Result<ServiceEntry, KernelError> {
     let timeout = svc.num::<u32>(SvcAttr::Timeout)?.unwrap_or(0);
     let service = Service {
         key,
-        scheduler: Scheduler::new(svc.string(SvcAttr::SchedName)?.unwrap_or_else(|| "none".to_string())),
+        scheduler: Scheduler::new(svc.str(SvcAttr::SchedName)?.unwrap_or("none")),
         sched_flags: SchedFlags {
             flag1: flags & SVC_F_SCHED1 != 0,
             flag2: flags & SVC_F_SCHED2 != 0,

@@ -25,19 +25,19 @@ use crate::ipvs::op::Op;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub cmd: IpvsCmd,
-    attrs: Attrs,
+    attrs: Vec<u8>,
 }
 
 impl Request {
     /// A request without attributes.
     pub fn bare(cmd: IpvsCmd) -> Request {
-        Request { cmd, attrs: Attrs::default() }
+        Request { cmd, attrs: Vec::new() }
     }
 
     /// A request whose attributes `write` puts.
-    fn with(cmd: IpvsCmd, write: impl FnOnce(&mut Attrs)) -> Request {
-        let mut attrs = Attrs::default();
-        write(&mut attrs);
+    fn with(cmd: IpvsCmd, write: impl FnOnce(&mut Attrs<'_>)) -> Request {
+        let mut attrs = Vec::new();
+        write(&mut Attrs::at_end_of(&mut attrs));
         Request { cmd, attrs }
     }
 
@@ -47,93 +47,149 @@ impl Request {
     }
 }
 
-/// Attributes in wire form, appended one after another.
-#[derive(Debug, Clone, Default)]
-pub struct Attrs(Vec<u8>);
+/// Attributes in wire form, appended one after another to a buffer (a
+/// batch's, so that a restore writes each request once, with no buffer of
+/// its own), each padded to 4 bytes from where the first one starts.
+pub struct Attrs<'a> {
+    buf: &'a mut Vec<u8>,
+    start: usize,
+}
 
 /// `nlattr`'s header: a u16 length (header included, padding not) and a u16 type.
 const NLA_HDRLEN: usize = 4;
 /// The type bit that marks a nested attribute.
 const NLA_F_NESTED: u16 = 1 << 15;
 
-impl Attrs {
-    /// A leaf attribute.
-    pub fn put(&mut self, kind: impl Into<u16>, payload: &[u8]) {
-        let len = NLA_HDRLEN + payload.len();
-        self.header(len, kind.into());
-        self.0.extend_from_slice(payload);
-        self.pad();
+impl Attrs<'_> {
+    /// Attributes written after what `buf` holds.
+    fn at_end_of(buf: &mut Vec<u8>) -> Attrs<'_> {
+        let start = buf.len();
+        Attrs { buf, start }
+    }
+
+    /// A leaf attribute of at most 16 bytes, as every one lvsh sends but a
+    /// string is: written as one fixed-size piece, then cut to its padded
+    /// length. (Every attribute starts 4-aligned from `start`: each one
+    /// before it was padded.)
+    fn put<const N: usize>(&mut self, kind: impl Into<u16>, payload: [u8; N]) {
+        const { assert!(N <= 16) };
+        let len = NLA_HDRLEN + N;
+        let mut attr = [0u8; NLA_HDRLEN + 16];
+        let [l0, l1] = (len as u16).to_ne_bytes();
+        let [k0, k1] = kind.into().to_ne_bytes();
+        attr[..NLA_HDRLEN].copy_from_slice(&[l0, l1, k0, k1]);
+        attr[NLA_HDRLEN..len].copy_from_slice(&payload);
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&attr);
+        self.buf.truncate(at + ((len + 3) & !3));
     }
 
     fn u32(&mut self, kind: impl Into<u16>, n: u32) {
-        self.put(kind, &n.to_ne_bytes());
+        self.put(kind, n.to_ne_bytes());
     }
 
     /// A C string: the text and its NUL.
     fn string(&mut self, kind: impl Into<u16>, text: &str) {
         let len = NLA_HDRLEN + text.len() + 1;
         self.header(len, kind.into());
-        self.0.extend_from_slice(text.as_bytes());
-        self.0.push(0);
+        self.buf.extend_from_slice(text.as_bytes());
+        self.buf.push(0);
         self.pad();
     }
 
     /// An attribute holding the ones `children` puts; its length is known
     /// once they are written.
-    fn nest(&mut self, kind: impl Into<u16>, children: impl FnOnce(&mut Attrs)) {
-        let start = self.0.len();
+    fn nest(&mut self, kind: impl Into<u16>, children: impl FnOnce(&mut Attrs<'_>)) {
+        let start = self.buf.len();
         self.header(0, kind.into() | NLA_F_NESTED);
         children(self);
-        let len = u16::try_from(self.0.len() - start).unwrap_or(u16::MAX);
-        self.0[start..start + 2].copy_from_slice(&len.to_ne_bytes());
+        let len = u16::try_from(self.buf.len() - start).unwrap_or(u16::MAX);
+        self.buf[start..start + 2].copy_from_slice(&len.to_ne_bytes());
     }
 
     fn header(&mut self, len: usize, kind: u16) {
-        self.0.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_ne_bytes());
-        self.0.extend_from_slice(&kind.to_ne_bytes());
+        let [l0, l1] = u16::try_from(len).unwrap_or(u16::MAX).to_ne_bytes();
+        let [k0, k1] = kind.to_ne_bytes();
+        self.buf.extend_from_slice(&[l0, l1, k0, k1]);
     }
 
     fn pad(&mut self) {
-        let padded = (self.0.len() + 3) & !3;
-        self.0.resize(padded, 0);
+        let padded = self.start + ((self.buf.len() - self.start + 3) & !3);
+        self.buf.resize(padded, 0);
     }
 }
 
 /// The request that performs `op`.
 pub fn encode_op(op: &Op) -> Request {
+    let mut attrs = Vec::new();
+    let cmd = op_attrs(&mut Attrs::at_end_of(&mut attrs), op);
+    Request { cmd, attrs }
+}
+
+/// Appends the request that performs `op` as one netlink message to `buf`,
+/// its attributes written in place: the bytes of `append_message` of
+/// [`encode_op`], without a buffer for each request.
+pub fn append_op(buf: &mut Vec<u8>, family: u16, flags: NlmF, seq: u32, op: &Op) {
+    let start = buf.len();
+    // The command and the length are known once the attributes are written.
+    header(buf, 0, family, flags, seq, IpvsCmd::Flush);
+    let cmd = op_attrs(&mut Attrs::at_end_of(buf), op);
+    let len = u32::try_from(buf.len() - start).unwrap_or(u32::MAX);
+    buf[start..start + 4].copy_from_slice(&len.to_ne_bytes());
+    buf[start + NLMSG_HDRLEN] = u8::from(cmd);
+}
+
+/// Writes the attributes of the request that performs `op`; returns its command.
+fn op_attrs(a: &mut Attrs<'_>, op: &Op) -> IpvsCmd {
     match op {
         Op::AddService(svc) => {
-            Request::with(IpvsCmd::NewService, |a| a.nest(CmdAttr::Service, |a| service_full(a, svc)))
+            a.nest(CmdAttr::Service, |a| service_full(a, svc));
+            IpvsCmd::NewService
         }
         Op::EditService(svc) => {
-            Request::with(IpvsCmd::SetService, |a| a.nest(CmdAttr::Service, |a| service_full(a, svc)))
+            a.nest(CmdAttr::Service, |a| service_full(a, svc));
+            IpvsCmd::SetService
         }
-        Op::DelService(key) => Request::about(IpvsCmd::DelService, key),
+        Op::DelService(key) => {
+            service_id_attr(a, key);
+            IpvsCmd::DelService
+        }
         Op::AddBackend { service, backend } => {
-            Request::with(IpvsCmd::NewDest, |a| dest_full(a, service, backend))
+            dest_full(a, service, backend);
+            IpvsCmd::NewDest
         }
         Op::EditBackend { service, backend } => {
-            Request::with(IpvsCmd::SetDest, |a| dest_full(a, service, backend))
+            dest_full(a, service, backend);
+            IpvsCmd::SetDest
         }
-        Op::DelBackend { service, addr } => Request::with(IpvsCmd::DelDest, |a| {
+        Op::DelBackend { service, addr } => {
             service_id_attr(a, service);
             a.nest(CmdAttr::Dest, |a| dest_id(a, addr));
-        }),
-        Op::Zero(Some(key)) => Request::about(IpvsCmd::Zero, key),
-        Op::Zero(None) => Request::bare(IpvsCmd::Zero),
-        Op::Flush => Request::bare(IpvsCmd::Flush),
-        Op::SetTimeouts(t) => Request::with(IpvsCmd::SetConfig, |a| timeouts(a, t)),
-        Op::StartDaemon(d) => {
-            Request::with(IpvsCmd::NewDaemon, |a| a.nest(CmdAttr::Daemon, |a| daemon(a, d)))
+            IpvsCmd::DelDest
         }
-        Op::StopDaemon(state) => Request::with(IpvsCmd::DelDaemon, |a| {
-            a.nest(CmdAttr::Daemon, |a| a.u32(DaemonAttr::State, daemon_state(*state)))
-        }),
+        Op::Zero(Some(key)) => {
+            service_id_attr(a, key);
+            IpvsCmd::Zero
+        }
+        Op::Zero(None) => IpvsCmd::Zero,
+        Op::Flush => IpvsCmd::Flush,
+        Op::SetTimeouts(t) => {
+            timeouts(a, t);
+            IpvsCmd::SetConfig
+        }
+        Op::StartDaemon(d) => {
+            a.nest(CmdAttr::Daemon, |a| daemon(a, d));
+            IpvsCmd::NewDaemon
+        }
+        Op::StopDaemon(state) => {
+            a.nest(CmdAttr::Daemon, |a| a.u32(DaemonAttr::State, daemon_state(*state)));
+            IpvsCmd::DelDaemon
+        }
     }
 }
 
 /// `SERVICE { id }`: what names one service in GET_SERVICE, GET_DEST and friends.
-fn service_id_attr(a: &mut Attrs, key: &ServiceKey) {
+fn service_id_attr(a: &mut Attrs<'_>, key: &ServiceKey) {
     a.nest(CmdAttr::Service, |a| service_id(a, key));
 }
 
@@ -143,31 +199,36 @@ const GENL_HDRLEN: usize = 4;
 
 /// Appends `req` as one netlink message to `buf`.
 pub fn append_message(buf: &mut Vec<u8>, family: u16, flags: NlmF, seq: u32, req: &Request) {
-    let len = NLMSG_HDRLEN + GENL_HDRLEN + req.attrs.0.len();
+    let len = NLMSG_HDRLEN + GENL_HDRLEN + req.attrs.len();
     buf.reserve(len);
+    header(buf, len, family, flags, seq, req.cmd);
+    buf.extend_from_slice(&req.attrs);
+}
+
+/// A message's `nlmsghdr` and `genlmsghdr`, for a message of `len` bytes.
+fn header(buf: &mut Vec<u8>, len: usize, family: u16, flags: NlmF, seq: u32, cmd: IpvsCmd) {
     buf.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_ne_bytes());
     buf.extend_from_slice(&family.to_ne_bytes());
     buf.extend_from_slice(&(flags | NlmF::REQUEST).bits().to_ne_bytes());
     buf.extend_from_slice(&seq.to_ne_bytes());
     buf.extend_from_slice(&0u32.to_ne_bytes());
-    buf.extend_from_slice(&[u8::from(req.cmd), FAMILY_VERSION, 0, 0]);
-    buf.extend_from_slice(&req.attrs.0);
+    buf.extend_from_slice(&[u8::from(cmd), FAMILY_VERSION, 0, 0]);
 }
 
-fn service_id(a: &mut Attrs, key: &ServiceKey) {
-    a.put(SvcAttr::Af, &family_bytes(key.family()));
+fn service_id(a: &mut Attrs<'_>, key: &ServiceKey) {
+    a.put(SvcAttr::Af, family_bytes(key.family()));
     match key {
         ServiceKey::Fwmark { mark, .. } => a.u32(SvcAttr::Fwmark, *mark),
         ServiceKey::Inet { protocol, addr } => {
-            a.put(SvcAttr::Protocol, &protocol.number().to_ne_bytes());
-            a.put(SvcAttr::Addr, &inet_addr(addr.ip()));
-            a.put(SvcAttr::Port, &addr.port().to_be_bytes());
+            a.put(SvcAttr::Protocol, protocol.number().to_ne_bytes());
+            a.put(SvcAttr::Addr, inet_addr(addr.ip()));
+            a.put(SvcAttr::Port, addr.port().to_be_bytes());
         }
     }
 }
 
 /// Every attribute NEW_SERVICE and SET_SERVICE require, in ipvsadm's order.
-fn service_full(a: &mut Attrs, svc: &Service) {
+fn service_full(a: &mut Attrs<'_>, svc: &Service) {
     service_id(a, &svc.key);
     a.string(SvcAttr::SchedName, svc.scheduler.name());
     if let Some(pe) = &svc.pe {
@@ -184,16 +245,16 @@ fn service_full(a: &mut Attrs, svc: &Service) {
     let mut flags_and_mask = [0u8; 8];
     flags_and_mask[..4].copy_from_slice(&flags.to_ne_bytes());
     flags_and_mask[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
-    a.put(SvcAttr::Flags, &flags_and_mask);
+    a.put(SvcAttr::Flags, flags_and_mask);
     a.u32(SvcAttr::Timeout, svc.persistence.map_or(0, |p| p.timeout));
     match svc.netmask {
         // IPv4: the mask in network order; IPv6: the prefix length as a host-order u32.
-        Netmask::V4(mask) => a.put(SvcAttr::Netmask, &mask.octets()),
+        Netmask::V4(mask) => a.put(SvcAttr::Netmask, mask.octets()),
         Netmask::V6(prefix) => a.u32(SvcAttr::Netmask, u32::from(prefix)),
     }
 }
 
-fn dest_full(a: &mut Attrs, service: &ServiceKey, b: &Backend) {
+fn dest_full(a: &mut Attrs<'_>, service: &ServiceKey, b: &Backend) {
     let (tun_type, tun_port, tun_flags) = match b.forward {
         Forward::Tunnel(t) => {
             let (kind, port) = match t.kind {
@@ -215,41 +276,41 @@ fn dest_full(a: &mut Attrs, service: &ServiceKey, b: &Backend) {
         dest_id(a, &b.addr);
         a.u32(DestAttr::FwdMethod, forward_code(b.forward));
         a.u32(DestAttr::Weight, b.weight);
-        a.put(DestAttr::TunType, &[tun_type]);
-        a.put(DestAttr::TunPort, &tun_port.to_be_bytes());
-        a.put(DestAttr::TunFlags, &tun_flags.to_ne_bytes());
+        a.put(DestAttr::TunType, [tun_type]);
+        a.put(DestAttr::TunPort, tun_port.to_be_bytes());
+        a.put(DestAttr::TunFlags, tun_flags.to_ne_bytes());
         a.u32(DestAttr::UThresh, b.upper);
         a.u32(DestAttr::LThresh, b.lower);
     });
 }
 
-fn dest_id(a: &mut Attrs, addr: &SocketAddr) {
-    a.put(DestAttr::AddrFamily, &family_bytes(Family::of(addr.ip())));
-    a.put(DestAttr::Addr, &inet_addr(addr.ip()));
-    a.put(DestAttr::Port, &addr.port().to_be_bytes());
+fn dest_id(a: &mut Attrs<'_>, addr: &SocketAddr) {
+    a.put(DestAttr::AddrFamily, family_bytes(Family::of(addr.ip())));
+    a.put(DestAttr::Addr, inet_addr(addr.ip()));
+    a.put(DestAttr::Port, addr.port().to_be_bytes());
 }
 
-fn daemon(a: &mut Attrs, d: &Daemon) {
+fn daemon(a: &mut Attrs<'_>, d: &Daemon) {
     a.u32(DaemonAttr::State, daemon_state(d.state));
     a.string(DaemonAttr::McastIfn, &d.interface);
     a.u32(DaemonAttr::SyncId, d.sync_id);
     if let Some(len) = d.max_len {
-        a.put(DaemonAttr::SyncMaxlen, &len.to_ne_bytes());
+        a.put(DaemonAttr::SyncMaxlen, len.to_ne_bytes());
     }
     match d.group {
-        Some(IpAddr::V4(group)) => a.put(DaemonAttr::McastGroup, &group.octets()),
-        Some(IpAddr::V6(group)) => a.put(DaemonAttr::McastGroup6, &group.octets()),
+        Some(IpAddr::V4(group)) => a.put(DaemonAttr::McastGroup, group.octets()),
+        Some(IpAddr::V6(group)) => a.put(DaemonAttr::McastGroup6, group.octets()),
         None => {}
     }
     if let Some(port) = d.port {
-        a.put(DaemonAttr::McastPort, &port.to_ne_bytes());
+        a.put(DaemonAttr::McastPort, port.to_ne_bytes());
     }
     if let Some(ttl) = d.ttl {
-        a.put(DaemonAttr::McastTtl, &[ttl]);
+        a.put(DaemonAttr::McastTtl, [ttl]);
     }
 }
 
-fn timeouts(a: &mut Attrs, t: &Timeouts) {
+fn timeouts(a: &mut Attrs<'_>, t: &Timeouts) {
     a.u32(CmdAttr::TimeoutTcp, t.tcp);
     a.u32(CmdAttr::TimeoutTcpFin, t.tcp_fin);
     a.u32(CmdAttr::TimeoutUdp, t.udp);

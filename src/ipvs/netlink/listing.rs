@@ -2,22 +2,22 @@
 //! once, and the services a dump skipped (see the client's module doc for
 //! why a dump repeats or skips entries).
 
-use std::collections::HashSet;
 use std::hash::Hash;
 
+use crate::ipvs::fasthash::FastSet;
 use crate::ipvs::model::{ServiceEntry, ServiceKey};
 
 /// `items` with each key once, at its first place. A dump repeats an entry
 /// when the table grew in front of where its next message resumes; the
 /// first copy is the one read in order with the rest.
 pub fn each_once<T, K: Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
-    let mut seen = HashSet::with_capacity(items.len());
+    let mut seen = FastSet::with_capacity_and_hasher(items.len(), Default::default());
     items.into_iter().filter(|item| seen.insert(key(item))).collect()
 }
 
 /// The keys of `snapshot` that `listed` lacks, in the snapshot's order.
 pub fn skipped(listed: &[ServiceEntry], snapshot: &[ServiceKey]) -> Vec<ServiceKey> {
-    let listed: HashSet<&ServiceKey> = listed.iter().map(|entry| &entry.service.key).collect();
+    let listed: FastSet<&ServiceKey> = listed.iter().map(|entry| &entry.service.key).collect();
     snapshot.iter().filter(|key| !listed.contains(key)).copied().collect()
 }
 

@@ -15,4 +15,4 @@ pub use client::NetlinkKernel;
 #[doc(hidden)]
 pub use decode::decode_every_way;
 pub use decode::{decode_backend, decode_service};
-pub use encode::{append_message, encode_op, Request};
+pub use encode::{append_message, append_op, encode_op, Request};

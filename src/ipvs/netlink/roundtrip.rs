@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use super::attr::frames;
 use super::decode::{decode_backend, decode_daemon, decode_service};
-use super::encode::{append_message, encode_op};
+use super::encode::{append_message, append_op, encode_op};
 use crate::ipvs::model::*;
 use crate::ipvs::op::Op;
 
@@ -123,6 +123,26 @@ proptest! {
         let attrs = request_attrs(&Op::AddBackend { service: key, backend });
         let decoded = decode_backend(&attrs, key.family()).unwrap();
         prop_assert_eq!(decoded.backend, backend);
+    }
+
+    #[test]
+    fn requests_written_in_place_are_those_of_encode_op(
+        key in key(), svc in service(), backend in backend(), daemon in daemon(), seq in any::<u32>(),
+    ) {
+        let ops = [
+            Op::AddService(svc.clone()), Op::EditService(svc), Op::DelService(key),
+            Op::AddBackend { service: key, backend }, Op::EditBackend { service: key, backend },
+            Op::DelBackend { service: key, addr: backend.addr }, Op::Zero(Some(key)), Op::Zero(None),
+            Op::Flush, Op::SetTimeouts(Timeouts { tcp: seq, tcp_fin: 2, udp: 3 }),
+            Op::StartDaemon(daemon.clone()), Op::StopDaemon(daemon.state),
+        ];
+        // One buffer for all, as a batch writes them.
+        let (mut in_place, mut copied) = (vec![9u8; 3], vec![9u8; 3]);
+        for op in &ops {
+            append_op(&mut in_place, 0x20, NlmF::ACK, seq, op);
+            append_message(&mut copied, 0x20, NlmF::ACK, seq, &encode_op(op));
+        }
+        prop_assert_eq!(in_place, copied);
     }
 
     #[test]

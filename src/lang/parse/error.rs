@@ -6,9 +6,14 @@ use super::In;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::Span;
 
-/// A parse failure at a span of the input.
+/// A parse failure at a span of the input. Boxed: every parser's result
+/// carries room for one, and a small result is cheaper to pass back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PError {
+pub struct PError(Box<Failure>);
+
+/// What a [`PError`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
     pub span: Span,
     pub code: &'static str,
     pub message: String,
@@ -27,32 +32,48 @@ impl PError {
         message: impl Into<String>,
         expected: impl Into<String>,
     ) -> PError {
-        PError { span, code, message: message.into(), expected: expected.into(), help: None, also: None }
+        PError(Box::new(Failure {
+            span,
+            code,
+            message: message.into(),
+            expected: expected.into(),
+            help: None,
+            also: None,
+        }))
     }
 
     /// The same error with a hint.
     pub fn help(mut self, help: impl Into<String>) -> PError {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
     }
 
     /// The same error, pointing also at a related place.
     pub fn also(mut self, span: Span, text: impl Into<String>) -> PError {
-        self.also = Some(Box::new((span, text.into())));
+        self.0.also = Some(Box::new((span, text.into())));
         self
     }
 
     /// As a diagnostic.
     pub fn into_diagnostic(self) -> Diagnostic {
-        let mut diagnostic = Diagnostic::error(self.code, self.message, self.span, self.expected);
-        if let Some(also) = self.also {
+        let failure = *self.0;
+        let mut diagnostic = Diagnostic::error(failure.code, failure.message, failure.span, failure.expected);
+        if let Some(also) = failure.also {
             let (span, text) = *also;
             diagnostic.secondary.push(crate::lang::diagnostic::Label { span, text });
         }
-        match self.help {
+        match failure.help {
             Some(help) => diagnostic.with_help(help),
             None => diagnostic,
         }
+    }
+}
+
+impl std::ops::Deref for PError {
+    type Target = Failure;
+
+    fn deref(&self) -> &Failure {
+        &self.0
     }
 }
 

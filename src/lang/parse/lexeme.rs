@@ -1,9 +1,9 @@
 //! Words, numbers, strings, addresses, and the ends of statements.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
-use nom::bytes::complete::{take_till, take_while, take_while1};
+use nom::bytes::complete::{take_till, take_while1};
 use nom::character::complete::char;
 use nom::Parser;
 
@@ -16,21 +16,24 @@ use crate::lang::source::{Span, Spanned};
 const DELIMITERS: &str = "{};#\"";
 
 /// Skips blanks within a line (a `\` at the end of a line continues it).
+#[inline(always)]
 pub fn blank(i: In<'_>) -> PResult<'_, ()> {
-    let mut rest = i;
+    // Bytes: blanks are ASCII, and a file is lexed a word at a time.
+    let text = i.fragment().as_bytes();
+    let mut n = 0;
     loop {
-        // Bytes: blanks are ASCII, and a file is lexed a word at a time.
-        let text = rest.fragment().as_bytes();
-        let n = text.iter().take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r').count();
-        let continued = text.get(n..n + 2) == Some(b"\\\n".as_slice());
-        rest = advance(rest, if continued { n + 2 } else { n });
-        if !continued {
-            return Ok((rest, ()));
+        while matches!(text.get(n), Some(b' ' | b'\t' | b'\r')) {
+            n += 1;
         }
+        if text.get(n..n + 2) != Some(b"\\\n".as_slice()) {
+            return Ok((advance(i, n), ()));
+        }
+        n += 2;
     }
 }
 
 /// `i` without its first `n` bytes (`n` ends on a character boundary).
+#[inline(always)]
 fn advance(i: In<'_>, n: usize) -> In<'_> {
     match n {
         0 => i,
@@ -40,18 +43,40 @@ fn advance(i: In<'_>, n: usize) -> In<'_> {
 
 /// Skips blanks, newlines, `;` and comments between statements.
 pub fn gap(i: In<'_>) -> PResult<'_, ()> {
-    let mut rest = i;
+    let text = *i.fragment();
+    let mut n = 0;
     loop {
-        let (r, _) = take_while(|c: char| c.is_whitespace() || c == ';').parse(rest)?;
-        if r.fragment().starts_with('#') {
-            let (r, _) = take_till(|c| c == '\n').parse(r)?;
-            rest = r;
-        } else if r.fragment().starts_with("\\\n") {
-            rest = nom::bytes::complete::take(2usize).parse(r)?.0;
+        n += spaces_and_semicolons(&text[n..]);
+        let after = &text.as_bytes()[n..];
+        if after.first() == Some(&b'#') {
+            n += after.iter().position(|&b| b == b'\n').unwrap_or(after.len());
+        } else if after.starts_with(b"\\\n") {
+            n += 2;
         } else {
-            return Ok((r, ()));
+            return Ok((advance(i, n), ()));
         }
     }
+}
+
+/// How many bytes of whitespace (Unicode's, as `char::is_whitespace` has
+/// it) and `;` start `text`: by bytes while they are ASCII.
+fn spaces_and_semicolons(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut n = 0;
+    while let Some(&b) = bytes.get(n) {
+        if b.is_ascii() {
+            if !matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b';') {
+                break;
+            }
+            n += 1;
+        } else {
+            match text[n..].chars().next() {
+                Some(c) if c.is_whitespace() => n += c.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    n
 }
 
 /// Whether the statement ends here: end of line, `;`, a comment, `{`, `}` or the end.
@@ -59,9 +84,34 @@ pub fn at_end(i: In<'_>) -> bool {
     matches!(i.fragment().chars().next(), None | Some('\n' | ';' | '#' | '{' | '}'))
 }
 
+/// Whether each byte may be part of an ASCII word: ASCII, neither a blank
+/// (ASCII whitespace as `char::is_whitespace` has it: with U+000B) nor one
+/// of the [`DELIMITERS`].
+const WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] =
+            !matches!(b as u8, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'{' | b'}' | b';' | b'#' | b'"');
+        b += 1;
+    }
+    table
+};
+
 /// The next word, or `None` at the end of the statement.
+#[inline(always)]
 pub fn next_word(i: In<'_>) -> PResult<'_, Option<Spanned<&str>>> {
     let (i, _) = blank(i)?;
+    // Nearly every word is ASCII and starts with a word byte: then it is
+    // not the end, a string or a stray character, and ends at the first
+    // byte that is no word byte.
+    let text = i.fragment().as_bytes();
+    let n = text.iter().position(|&b| !WORD_BYTE[b as usize]).unwrap_or(text.len());
+    if n > 0 && text.get(n).is_none_or(u8::is_ascii) {
+        let start = i.location_offset();
+        let (rest, w) = nom::Input::take_split(&i, n);
+        return Ok((rest, Some(Spanned::new(*w.fragment(), Span::new(start, start + n)))));
+    }
     if at_end(i) {
         return Ok((i, None));
     }
@@ -86,25 +136,13 @@ pub fn next_word(i: In<'_>) -> PResult<'_, Option<Spanned<&str>>> {
             .help("separate words with spaces or tabs"),
         ));
     }
-    // ASCII words (nearly all) end at the first blank or delimiter byte; a
-    // word with other characters is read a character at a time.
-    // (ASCII whitespace as `char::is_whitespace` has it: with U+000B.)
-    let in_word = |b: &u8| {
-        b.is_ascii()
-            && !matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
-            && !DELIMITERS.as_bytes().contains(b)
-    };
-    let text = i.fragment().as_bytes();
-    let n = text.iter().take_while(|b| in_word(b)).count();
-    let ascii_end = text.get(n).is_none_or(u8::is_ascii);
-    let (rest, w) = match ascii_end && n > 0 {
-        true => nom::Input::take_split(&i, n),
-        false => take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?,
-    };
+    // A word with other characters than ASCII is read a character at a time.
+    let (rest, w) = take_while1(|c: char| !c.is_whitespace() && !DELIMITERS.contains(c)).parse(i)?;
     Ok((rest, Some(Spanned::new(*w.fragment(), Span::new(start, rest.location_offset())))))
 }
 
 /// The next word, which must be there.
+#[inline(always)]
 pub fn word<'a>(i: In<'a>, expected: &str) -> PResult<'a, Spanned<&'a str>> {
     let (rest, w) = next_word(i)?;
     match w {
@@ -173,9 +211,9 @@ where
 /// `ADDR:PORT`, IPv6 as `[ADDR]:PORT`.
 pub fn endpoint(i: In<'_>) -> PResult<'_, Spanned<SocketAddr>> {
     let (rest, w) = word(i, "an address:port like 111.111.0.1:80")?;
-    match w.value.parse::<SocketAddr>() {
-        Ok(addr) => Ok((rest, Spanned::new(addr, w.span))),
-        Err(_) => {
+    match socket_addr(w.value) {
+        Some(addr) => Ok((rest, Spanned::new(addr, w.span))),
+        None => {
             let mut err = PError::new(
                 "lvs::parse::bad-address",
                 w.span,
@@ -188,6 +226,45 @@ pub fn endpoint(i: In<'_>) -> PResult<'_, Spanned<SocketAddr>> {
             Err(nom::Err::Failure(err))
         }
     }
+}
+
+/// `ADDR:PORT` as the standard library reads a `SocketAddr`: an IPv4 one
+/// in its usual spelling by bytes (a file of many services holds one on
+/// each line), anything else by the standard library.
+pub fn socket_addr(text: &str) -> Option<SocketAddr> {
+    match plain_ipv4_endpoint(text.as_bytes()) {
+        Some(addr) => Some(SocketAddr::V4(addr)),
+        None => text.parse().ok(),
+    }
+}
+
+/// `A.B.C.D:PORT` in decimal without leading zeros; `None` for anything
+/// else, including what the standard library would still read.
+fn plain_ipv4_endpoint(text: &[u8]) -> Option<SocketAddrV4> {
+    let mut octets = [0u8; 4];
+    // Which part is being read (the four octets, then the port), its value
+    // so far and how many digits it has.
+    let (mut part, mut value, mut digits) = (0, 0u32, 0);
+    for &b in text {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            // A leading zero (`01`), or more digits than any part has.
+            if (digits == 1 && value == 0) || digits == 5 {
+                return None;
+            }
+            value = value * 10 + u32::from(digit);
+            digits += 1;
+            continue;
+        }
+        let separator = if part == 3 { b':' } else { b'.' };
+        if b != separator || part == 4 || digits == 0 {
+            return None;
+        }
+        octets[part] = u8::try_from(value).ok()?;
+        (part, value, digits) = (part + 1, 0, 0);
+    }
+    let port = u16::try_from(value).ok().filter(|_| part == 4 && digits > 0)?;
+    Some(SocketAddrV4::new(Ipv4Addr::from(octets), port))
 }
 
 fn bracket(addr: &str) -> String {
@@ -299,6 +376,7 @@ pub fn duration(i: In<'_>) -> PResult<'_, Spanned<Duration>> {
 
 #[cfg(test)]
 mod byte_lexing {
+    use nom::bytes::complete::take_while;
     use proptest::prelude::*;
 
     use super::*;
@@ -310,9 +388,57 @@ mod byte_lexing {
         Ok((rest, *w.fragment()))
     }
 
+    /// `gap` as it was, a character at a time.
+    fn gap_by_chars(i: In<'_>) -> PResult<'_, ()> {
+        let mut rest = i;
+        loop {
+            let (r, _) = take_while(|c: char| c.is_whitespace() || c == ';').parse(rest)?;
+            if r.fragment().starts_with('#') {
+                let (r, _) = take_till(|c| c == '\n').parse(r)?;
+                rest = r;
+            } else if r.fragment().starts_with("\\\n") {
+                rest = nom::bytes::complete::take(2usize).parse(r)?.0;
+            } else {
+                return Ok((r, ()));
+            }
+        }
+    }
+
+    /// `next_word` as it was before its table of word bytes.
+    fn next_word_checked_first(i: In<'_>) -> PResult<'_, Option<Spanned<&str>>> {
+        let (i, _) = blank(i)?;
+        if at_end(i) {
+            return Ok((i, None));
+        }
+        if i.fragment().starts_with('"') {
+            let at = i.location_offset();
+            let e = PError::new("lvs::parse::unexpected-string", Span::new(at, at + 1), "", "");
+            return Err(nom::Err::Failure(e));
+        }
+        let start = i.location_offset();
+        if let Some(c) = i.fragment().chars().next().filter(|c| c.is_whitespace()) {
+            let e = PError::new("lvs::parse::syntax", Span::new(start, start + c.len_utf8()), "", "");
+            return Err(nom::Err::Failure(e));
+        }
+        let (rest, w) = by_chars(i)?;
+        Ok((rest, Some(Spanned::new(w, Span::new(start, rest.location_offset())))))
+    }
+
+    #[test]
+    fn usual_ipv4_endpoints_are_read_by_bytes() {
+        for text in ["172.16.0.1:8080", "0.0.0.0:0", "255.255.255.255:65535", "10.0.0.1:80"] {
+            assert_eq!(plain_ipv4_endpoint(text.as_bytes()).map(SocketAddr::V4), text.parse().ok(), "{text}");
+        }
+        for text in ["01.0.0.1:80", "1.2.3.4:080", "256.0.0.1:80", "1.2.3.4:65536", "1.2.3:80", "1.2.3.4"] {
+            assert_eq!(plain_ipv4_endpoint(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    const TEXT: &str = "[ \t\r\x0b\x0ca-z0-9:.\\{};#\"\u{1}\u{85}\u{a0}\u{3000}é\n]{0,12}";
+
     proptest! {
         #[test]
-        fn words_and_blanks_read_by_bytes_as_by_characters(text in "[ \t\r\x0b\x0ca-z0-9:.\\{};#\"\u{1}\u{a0}\u{3000}é\n]{0,12}") {
+        fn words_and_blanks_read_by_bytes_as_by_characters(text in TEXT) {
             let i = In::new(&text);
             let (rest, _) = blank(i).unwrap();
             let plain = !rest.fragment().starts_with("\\\n");
@@ -322,6 +448,33 @@ mod byte_lexing {
                 prop_assert_eq!(word.map(|w| w.value), Some(old_word));
                 prop_assert_eq!(new_rest.location_offset(), old_rest.location_offset());
             }
+        }
+
+        #[test]
+        fn the_table_of_word_bytes_reads_as_the_checks_did(text in TEXT) {
+            let i = In::new(&text);
+            let new = next_word(i).map(|(rest, w)| (rest.location_offset(), w));
+            let old = next_word_checked_first(i).map(|(rest, w)| (rest.location_offset(), w));
+            match (new, old) {
+                (Ok(new), Ok(old)) => prop_assert_eq!(new, old),
+                (Err(nom::Err::Failure(new)), Err(nom::Err::Failure(old))) => {
+                    prop_assert_eq!((new.code, new.span), (old.code, old.span));
+                }
+                (new, old) => prop_assert!(false, "{:?} against {:?}", new, old),
+            }
+        }
+
+        #[test]
+        fn endpoints_read_by_bytes_as_the_standard_library_reads_them(
+            text in "(0|1|9|00|01|10|25[0-9]|256|99|199|[0-9]{1,4})([.:](0|1|00|01|80|255|256|65535|65536|[0-9]{1,6})){0,5}|\\[::1\\]:80|[0-9.:a-f]{0,12}"
+        ) {
+            prop_assert_eq!(socket_addr(&text), text.parse::<SocketAddr>().ok(), "{}", text);
+        }
+
+        #[test]
+        fn gaps_read_by_bytes_as_by_characters(text in TEXT) {
+            let i = In::new(&text);
+            prop_assert_eq!(gap(i).unwrap().0, gap_by_chars(i).unwrap().0);
         }
     }
 }

@@ -7,10 +7,12 @@ mod doctor;
 mod error;
 pub mod fragment;
 pub mod health;
+mod input;
 mod lexeme;
 mod misc;
 mod node;
 pub mod options;
+mod plain;
 mod probe;
 mod reference;
 mod script;
@@ -19,9 +21,9 @@ mod show;
 mod trace;
 
 use nom::IResult;
-use nom_locate::LocatedSpan;
 
 pub use error::PError;
+pub use input::In;
 pub use lexeme::duration_text;
 pub use reference::{is_ident, service_key_text};
 pub use service::SCHED_FLAGS;
@@ -32,8 +34,6 @@ use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span, Spanned};
 use lexeme::{gap, unknown, word};
 
-/// The parser's input: text that knows its offset in the source.
-pub type In<'a> = LocatedSpan<&'a str>;
 /// A parser's result.
 pub type PResult<'a, T> = IResult<In<'a>, T, PError>;
 

@@ -264,6 +264,10 @@ pub type Other<'a, 'b, T> = &'b mut dyn FnMut(&mut T, &Spanned<&'a str>, In<'a>,
 /// The outcome of [`Other`]: the input after what it took, its error, or `None`.
 pub type Taken<'a> = Option<Result<In<'a>, nom::Err<super::PError>>>;
 
+/// The most options a table may have ([`read`] keeps them in a bit set;
+/// a test holds every table to it).
+pub const MAX_OPTIONS: usize = 64;
+
 /// Reads options up to the end of the statement into `target`.
 pub fn read<'a, T>(
     mut i: In<'a>,
@@ -272,17 +276,21 @@ pub fn read<'a, T>(
     other: Other<'a, '_, T>,
 ) -> PResult<'a, ()> {
     let mut words = 0;
-    // Where each option was given, to refuse it a second time.
-    let mut given: Vec<(&'static str, Span)> = Vec::new();
+    // Which options were given, and where, to refuse one a second time
+    // (by its place in the table: no allocation for each statement).
+    let mut given = 0u64;
+    let mut given_at = [Span::default(); MAX_OPTIONS];
     loop {
         let (rest, w) = next_word(i)?;
         let Some(w) = w else { return Ok((rest, ())) };
-        i = match table.find(w.value) {
-            Some(o) => {
-                if let Some((_, first)) = given.iter().find(|(word, _)| *word == o.word) {
-                    return Err(given_twice(&w, o.word, *first));
+        i = match table.list.iter().position(|o| o.word == w.value || o.alias == Some(w.value)) {
+            Some(at) => {
+                let o = &table.list[at];
+                if given & (1 << at) != 0 {
+                    return Err(given_twice(&w, o.word, given_at[at]));
                 }
-                given.push((o.word, w.span));
+                given |= 1 << at;
+                given_at[at] = w.span;
                 let (rest, value) = read_value(&o.kind, rest, w.span)?;
                 (o.set)(target, value);
                 rest
@@ -400,4 +408,20 @@ pub fn print<T>(table: &Options<T>, target: &T) -> String {
         out.push_str(&text);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_fits_the_bit_set_of_given_options() {
+        for table in crate::lang::parse::tables::ALL {
+            assert!(
+                table.docs().len() <= MAX_OPTIONS,
+                "{} has more than {MAX_OPTIONS} options",
+                table.fragment()
+            );
+        }
+    }
 }

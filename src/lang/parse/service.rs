@@ -306,7 +306,10 @@ fn opt_block(i: In<'_>) -> PResult<'_, Option<Vec<Spanned<crate::lang::ast::Back
                     .help("close the block with `}` after its backends");
             return Err(nom::Err::Failure(err));
         }
-        let (rest, b) = block_backend(rest)?;
+        let (rest, b) = match super::plain::block_backend(rest) {
+            Some(plain) => plain,
+            None => block_backend(rest)?,
+        };
         backends.push(b);
         i = rest;
     }
