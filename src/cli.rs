@@ -38,7 +38,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME|PATH", env = "LVSH_NETNS")]
     pub netns: Option<String>,
 
-    /// Print every `show` as JSON (shapes in grammar/GUIDE.md).
+    /// Print every listing and result as JSON (shapes in grammar/GUIDE.md, schemas in schema/).
     #[arg(long, global = true)]
     pub json: bool,
 

@@ -25,6 +25,8 @@ mod hostile;
 mod import;
 #[path = "host/ipvsadm_corpus.rs"]
 mod ipvsadm_corpus_reads;
+#[path = "host/json_shapes.rs"]
+mod json_shapes;
 // The guest test uses the hosts and services beside the corpus.
 #[allow(dead_code)]
 #[path = "support/ipvsadm_corpus.rs"]
@@ -42,6 +44,10 @@ mod parse_golden;
 mod restore;
 #[path = "host/rhai.rs"]
 mod rhai;
+// Only the guest tests read JSON lines.
+#[allow(dead_code)]
+#[path = "support/schema.rs"]
+mod schema;
 #[path = "host/statements.rs"]
 mod statements;
 #[path = "host/support.rs"]

@@ -381,13 +381,21 @@ impl App {
         let entries = history::entries(&netns);
         match number {
             None => {
-                print!("{}", render::history::list(&entries));
+                match self.json {
+                    true => print!("{}", render::history::json(&netns.to_string(), &entries)),
+                    false => print!("{}", render::history::list(&entries)),
+                }
                 0
             }
             Some(n) => match entries.iter().find(|e| e.number == n) {
                 Some(entry) => match std::fs::read_to_string(&entry.path) {
                     Ok(text) => {
-                        print!("{text}");
+                        match self.json {
+                            true => {
+                                print!("{}", render::history::entry_json(&netns.to_string(), entry, &text))
+                            }
+                            false => print!("{text}"),
+                        }
                         0
                     }
                     Err(e) => self.fail_plain(

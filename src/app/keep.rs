@@ -193,10 +193,23 @@ impl App {
     fn keep_status(&self) -> u8 {
         let path = state_file(&self.netns);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                print!("{text}");
-                0
-            }
+            Ok(text) => match (self.json, serde_json::from_str::<Value>(&text)) {
+                (true, _) => {
+                    print!("{text}");
+                    0
+                }
+                (false, Ok(state)) => {
+                    print!("{}", crate::render::keep_status::text(&state));
+                    0
+                }
+                (false, Err(e)) => self.fail_plain(
+                    &format!("the keeper's state in {} is not JSON: {e}", path.display()),
+                    Some(
+                        "the keeper rewrites it at its next check: wait an interval, or restart `lvsh keep`",
+                    ),
+                    crate::interp::FailureKind::Environment,
+                ),
+            },
             Err(e) => {
                 let message = format!("no keeper state in {}: {e}", path.display());
                 self.fail_plain(

@@ -16,9 +16,12 @@ impl Interpreter {
     /// Prints the kernel operations `stmt` would perform, changing nothing
     /// (not even the session's names).
     pub(super) fn explain(&mut self, source: &Source, stmt: &Stmt) -> Result<(), Failure> {
+        let statement = crate::lang::print::print_stmt(&stmt.kind);
         if !changes_kernel(&stmt.kind) {
-            let text = crate::lang::print::print_stmt(&stmt.kind);
-            let command = text.split_whitespace().next().unwrap_or_default().to_string();
+            if self.json {
+                return self.write(&explain::json(&statement, false, &[], None));
+            }
+            let command = statement.split_whitespace().next().unwrap_or_default().to_string();
             return self.write(&explain::read_only(&command));
         }
         // A kernel lvsh cannot read (no IPVS, no permission) still gets its
@@ -34,6 +37,10 @@ impl Interpreter {
             self.kernel = real;
         }
         result?;
+        if self.json {
+            let unread = unread.map(|e| e.to_string());
+            return self.write(&explain::json(&statement, true, &ops, unread.as_deref()));
+        }
         self.write(&explain::plan(&ops))?;
         match unread {
             Some(e) => self.write(&explain::unread(&e.to_string())),

@@ -9,9 +9,11 @@ use crate::render::help;
 impl Interpreter {
     /// `help` or `help COMMAND`.
     pub(super) fn help(&mut self, source: &Source, name: Option<&Spanned<String>>) -> Result<(), Failure> {
-        let Some(name) = name else { return self.write(&help::overview()) };
+        let Some(name) = name else {
+            return self.write(&if self.json { help::overview_json() } else { help::overview() });
+        };
         match crate::lang::command::find(&name.value) {
-            Some(c) => self.write(&help::command(c)),
+            Some(c) => self.write(&if self.json { help::command_json(c) } else { help::command(c) }),
             None => Err(script_failure(source, name.span, &format!("no command `{}`", name.value))),
         }
     }

@@ -102,7 +102,10 @@ impl Interpreter {
                 }
                 let jobs = self.jobs.list();
                 let acting = self.acting_on().map(str::to_string);
-                self.write(&render::status(&status, &jobs, acting.as_deref()))
+                match stmt.json || self.json {
+                    true => self.write(&render::status_json(&status, &jobs, acting.as_deref())),
+                    false => self.write(&render::status(&status, &jobs, acting.as_deref())),
+                }
             }
         }
     }
@@ -159,7 +162,12 @@ impl Interpreter {
 
     pub(super) fn jobs(&mut self, source: &Source, which: Option<&Spanned<String>>) -> Result<(), Failure> {
         let all = self.jobs.list();
-        let Some(which) = which else { return self.write(&render::jobs(&all)) };
+        let Some(which) = which else {
+            return match self.json {
+                true => self.write(&render::jobs_json(&all.iter().map(|j| (j, None)).collect::<Vec<_>>())),
+                false => self.write(&render::jobs(&all)),
+            };
+        };
         let chosen: Vec<_> = match which.value.parse::<usize>() {
             Ok(id) => all.iter().filter(|j| j.id == id).collect(),
             Err(_) => {
@@ -170,10 +178,15 @@ impl Interpreter {
         if chosen.is_empty() {
             return Err(no_job(source, which));
         }
-        let mut text = String::new();
-        for job in chosen {
-            text += &render::job_output(job, &self.jobs.output(job.id).unwrap_or_default());
+        let outputs: Vec<_> =
+            chosen.into_iter().map(|j| (j, Some(self.jobs.output(j.id).unwrap_or_default()))).collect();
+        if self.json {
+            return self.write(&render::jobs_json(&outputs));
         }
+        let text: String = outputs
+            .iter()
+            .map(|(job, output)| render::job_output(job, output.as_deref().unwrap_or("")))
+            .collect();
         self.write(&text)
     }
 
@@ -192,8 +205,12 @@ impl Interpreter {
         let Some((id, from)) = found.and_then(|j| Some((j.id, self.jobs.output(j.id)?.len()))) else {
             return Err(no_job(source, &e.job));
         };
+        let expected = format!("a line with {:?} within {}s", e.text.value, e.within.as_secs_f64());
         if self.jobs.wait_for_after(id, from, &e.text.value, e.within) {
-            return self.write(&format!("ok: {line}\n"));
+            return match self.json {
+                true => self.write(&crate::render::probe::verdict_json(&line, true, &expected, "printed")),
+                false => self.write(&format!("ok: {line}\n")),
+            };
         }
         let output = self.jobs.output(id).unwrap_or_default();
         let new = output.get(from..).unwrap_or(&output);
@@ -203,17 +220,21 @@ impl Interpreter {
             false => format!("its last lines: {}", last.into_iter().rev().collect::<Vec<_>>().join(" / ")),
         };
         let state = self.jobs.list().into_iter().find(|j| j.id == id).and_then(|j| j.exit);
+        let observed = format!(
+            "{observed}{}",
+            state.map_or(String::new(), |code| format!(" (the job has ended, status {code})"))
+        );
+        if self.json {
+            self.write(&crate::render::probe::verdict_json(&line, false, &expected, &observed))?;
+        }
         let d = Diagnostic::error(
             "lvs::expect::failed",
             format!("expectation failed: {line}"),
             e.text.span,
             "not printed",
         )
-        .with_note(format!("expected: a line with {:?} within {}s", e.text.value, e.within.as_secs_f64()))
-        .with_note(format!(
-            "observed: {observed}{}",
-            state.map_or(String::new(), |code| format!(" (the job has ended, status {code})"))
-        ));
+        .with_note(format!("expected: {expected}"))
+        .with_note(format!("observed: {observed}"));
         Err(Failure::expectation(source, d))
     }
 

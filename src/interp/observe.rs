@@ -14,8 +14,9 @@ use crate::lang::source::{Source, Span};
 use crate::probe::connect::{check_backends, run_probe, Backends, ProbeSpec};
 use crate::probe::{judge, Expectation, Verdict};
 use crate::probe::{Failure as ProbeFailure, ProbeResult};
+use crate::render::check::{self, Checked};
 use crate::render::ipvsadm as listing;
-use crate::render::probe::{report as probe_report, Context};
+use crate::render::probe::{not_through_the_vip, report as probe_report, Context};
 use crate::render::words::plural;
 
 impl Interpreter {
@@ -155,45 +156,37 @@ impl Interpreter {
         let health = check_backends(&addrs, udp, c.timeout, &self.kernel.netns()).map_err(k)?;
         let names = self.names();
         let director = self.director_name();
-        // Say what was tested: the backends from the director, not the service as clients see it.
-        let mut text = format!(
-            "check {key}: each backend connected to directly from {director} \
-             (clients go through the service itself: `probe` tests that)\n"
-        );
         let mut change = Change::default();
+        let mut backends = Vec::new();
         for h in &health {
             let Some(entry) = entries.iter().find(|b| b.backend.addr == h.backend) else { continue };
             let b = entry.backend;
-            match &h.state {
-                Ok(latency) => text.push_str(&format!(
-                    "  {:<24} up    {}\n",
-                    names.addr(b.addr),
-                    crate::render::probe::ms(*latency)
-                )),
-                Err(why) => text.push_str(&format!("  {:<24} down  {why}\n", names.addr(b.addr))),
-            }
-            if !c.drain_failed {
-                continue;
-            }
-            let new_weight = match &h.state {
-                Err(_) if b.weight > 0 => {
+            let new_weight = match (&h.state, c.drain_failed) {
+                (_, false) => None,
+                (Err(_), true) if b.weight > 0 => {
                     self.session.drain(key, b.addr, b.weight);
                     Some(0)
                 }
-                Ok(_) => self.session.undrain(key, b.addr),
-                Err(_) => None,
+                (Ok(_), true) => self.session.undrain(key, b.addr),
+                (Err(_), true) => None,
             };
-            if let Some(weight) = new_weight.filter(|w| *w != b.weight) {
-                let verb = if weight == 0 { "drained" } else { "restored" };
-                text.push_str(&format!("  {verb} {} (weight {} -> {weight})\n", b.addr, b.weight));
+            let new_weight = new_weight.filter(|w| *w != b.weight);
+            if let Some(weight) = new_weight {
                 change.extend(plan::set_weight(key, b, weight));
             }
+            let state = h.state.as_ref().copied().map_err(ToString::to_string);
+            backends.push(Checked { backend: b.addr, state, weight: b.weight, new_weight });
         }
         let up: Vec<SocketAddr> = health.iter().filter(|h| h.state.is_ok()).map(|h| h.backend).collect();
-        if !up.is_empty() {
-            let findings = self.findings_about(source, span, key);
-            text += &crate::render::probe::not_through_the_vip(&findings, &up, &director, &names, &key);
-        }
+        let not_through = match up.is_empty() {
+            true => Vec::new(),
+            false => not_through_the_vip(&self.findings_about(source, span, key), &up, &director, &names),
+        };
+        let report = check::Report { service: key.to_string(), director: &director, backends, not_through };
+        let text = match c.json || self.json {
+            true => check::json(&report, &names),
+            false => check::text(&report, &names),
+        };
         self.write(&text)?;
         self.apply(source, span, change)
     }
@@ -237,8 +230,20 @@ impl Interpreter {
             }
         };
         let line = crate::lang::print::print_stmt(&StmtKind::Expect(e.clone()));
+        if self.json {
+            let json = crate::render::probe::verdict_json(
+                &line,
+                verdict.passed,
+                &verdict.expected,
+                &verdict.observed,
+            );
+            self.write(&json)?;
+        }
         if verdict.passed {
-            return self.write(&format!("ok: {line}\n"));
+            return match self.json {
+                true => Ok(()),
+                false => self.write(&format!("ok: {line}\n")),
+            };
         }
         let d = Diagnostic::error(
             "lvs::expect::failed",

@@ -121,6 +121,8 @@ pub struct LabStmt {
     pub prefix: Option<String>,
     /// The high-availability lab (`lab up ha`): gw and gw2.
     pub ha: bool,
+    /// `lab status` as JSON.
+    pub json: bool,
 }
 
 /// What `lab` does.
@@ -211,6 +213,8 @@ pub struct CheckStmt {
     /// Set a failed backend's weight to 0, and restore it when it answers again.
     pub drain_failed: bool,
     pub timeout: Duration,
+    /// Print the report as JSON.
+    pub json: bool,
 }
 
 /// `doctor ...`

@@ -30,6 +30,20 @@ pub fn read_only(command: &str) -> String {
     format!("no kernel operation: `{command}` changes nothing in the kernel\n")
 }
 
+/// `explain --json` (schema/explain.schema.json): the statement, whether
+/// it changes the kernel, each planned operation with its ipvsadm line,
+/// and why the kernel could not be read (`null` when it was).
+pub fn json(statement: &str, changes: bool, ops: &[Op], unread: Option<&str>) -> String {
+    let operations: Vec<serde_json::Value> = ops
+        .iter()
+        .map(|op| serde_json::json!({ "operation": op.to_string(), "ipvsadm": command_line(op) }))
+        .collect();
+    let value = serde_json::json!({
+        "statement": statement, "changes_kernel": changes, "operations": operations, "unread": unread,
+    });
+    format!("{value:#}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

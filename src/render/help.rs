@@ -33,6 +33,47 @@ pub fn overview() -> String {
     out
 }
 
+/// `help --json`: every command by group (schema/help.schema.json).
+pub fn overview_json() -> String {
+    let groups: Vec<serde_json::Value> = Group::ALL
+        .iter()
+        .map(|group| {
+            let commands: Vec<serde_json::Value> =
+                COMMAND_HELP.iter().filter(|c| c.group == *group).map(command_value).collect();
+            serde_json::json!({ "group": group.title(), "commands": commands })
+        })
+        .filter(|g| g["commands"].as_array().is_some_and(|c| !c.is_empty()))
+        .collect();
+    format!("{:#}\n", serde_json::json!({ "groups": groups }))
+}
+
+/// `help COMMAND --json`: the command, and the options of each option
+/// table its syntax names (schema/help-command.schema.json).
+pub fn command_json(c: &CommandHelp) -> String {
+    let mut value = command_value(c);
+    let options: Vec<serde_json::Value> = names_in(c.syntax)
+        .into_iter()
+        .filter_map(|name| Some((name, command::options(name)?)))
+        .flat_map(|(name, table)| {
+            table.options.iter().map(move |o| {
+                serde_json::json!({
+                    "part": name, "syntax": o.syntax, "help": o.help, "default": o.default,
+                    "range": o.range.map(|(min, max)| serde_json::json!({ "min": min, "max": max })),
+                })
+            })
+        })
+        .collect();
+    value["options"] = serde_json::Value::Array(options);
+    format!("{:#}\n", value)
+}
+
+fn command_value(c: &CommandHelp) -> serde_json::Value {
+    serde_json::json!({
+        "name": c.name, "aliases": c.aliases, "group": c.group.title(), "syntax": c.syntax,
+        "summary": c.summary, "example": c.example,
+    })
+}
+
 /// One command: syntax, meaning, the names its syntax uses, an example.
 pub fn command(c: &CommandHelp) -> String {
     let mut out = format!("{}\n", c.syntax.bold());

@@ -15,6 +15,27 @@ pub fn list(entries: &[Entry]) -> String {
     out + "`lvsh rollback N` returns to the table before change N; `lvsh history N` shows that table\n"
 }
 
+/// `lvsh history --json` (schema/history.schema.json): the changes, newest first.
+pub fn json(namespace: &str, entries: &[Entry]) -> String {
+    let changes: Vec<serde_json::Value> = entries.iter().rev().map(change).collect();
+    format!("{:#}\n", serde_json::json!({ "namespace": namespace, "changes": changes }))
+}
+
+/// `lvsh history N --json` (schema/history-entry.schema.json): change N,
+/// and the table before it as `.lvs` declarations (what `rollback N` applies).
+pub fn entry_json(namespace: &str, entry: &Entry, before: &str) -> String {
+    let mut value = change(entry);
+    value["namespace"] = serde_json::json!(namespace);
+    value["before"] = serde_json::json!(before);
+    format!("{value:#}\n")
+}
+
+fn change(e: &Entry) -> serde_json::Value {
+    serde_json::json!({
+        "number": e.number, "time": e.time, "utc": utc(e.time), "command": e.command, "changes": e.changes,
+    })
+}
+
 /// Seconds since the epoch as `2026-11-29 22:50:01` (UTC).
 pub fn utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;

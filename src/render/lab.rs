@@ -118,6 +118,63 @@ pub fn status(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> Str
     out
 }
 
+/// `lab status --json` (schema/lab-status.schema.json).
+pub fn status_json(status: &Status, jobs: &[JobInfo], acting_on: Option<&str>) -> String {
+    use serde_json::json;
+    let state = match (status.is_up(), status.is_down()) {
+        (true, _) => "up",
+        (_, true) => "down",
+        _ => "partly up",
+    };
+    let nodes: Vec<serde_json::Value> = status
+        .nodes
+        .iter()
+        .map(|n| {
+            let processes: Vec<serde_json::Value> = n
+                .processes
+                .iter()
+                .map(|(pid, cmd)| {
+                    let job = jobs.iter().find(|j| j.pid == *pid).map(|j| j.id);
+                    json!({ "pid": pid, "command": cmd, "job": job })
+                })
+                .collect();
+            json!({
+                "name": n.name, "namespace": n.namespace, "role": n.role, "present": n.present,
+                "addresses": n.addresses, "processes": processes, "acted_on": acting_on == Some(n.name),
+            })
+        })
+        .collect();
+    let bridges: Vec<serde_json::Value> =
+        status.bridges.iter().map(|(name, members)| json!({ "name": name, "members": members })).collect();
+    let pair: Vec<serde_json::Value> = status
+        .pair
+        .iter()
+        .map(|d| {
+            let floating: Vec<serde_json::Value> = d
+                .floating
+                .iter()
+                .map(|(f, state, holds)| {
+                    json!({
+                        "address": f.addr.to_string(), "prefix_len": f.prefix_len, "interface": f.iface,
+                        "vrrp": state.map(|s| s.name()), "holds": holds,
+                    })
+                })
+                .collect();
+            let daemons: Vec<serde_json::Value> = d
+                .daemons
+                .iter()
+                .map(|x| json!({ "state": x.state.to_string(), "interface": x.interface, "sync_id": x.sync_id }))
+                .collect();
+            json!({ "director": d.name, "keepalived": d.keepalived, "floating": floating, "daemons": daemons })
+        })
+        .collect();
+    let value = json!({
+        "prefix": status.prefix, "state": state, "nodes": nodes, "bridges": bridges,
+        "foreign": status.foreign, "pair": pair,
+    });
+    format!("{value:#}\n")
+}
+
 /// The HA pair: for each director, its keepalived, the VRRP state of each
 /// floating address and whether it holds it, and its sync daemons.
 fn pair(directors: &[DirectorStatus]) -> String {
@@ -187,6 +244,26 @@ fn job_line(j: &JobInfo) -> String {
     };
     let lines = plural(j.output_lines, "line");
     format!("[{}] {:<16} {:<10} {}  (pid {}, {lines} of output)", j.id, state, j.node, j.command, j.pid)
+}
+
+/// `jobs --json` (schema/jobs.schema.json): each job, with its output
+/// where `output` gives it (`jobs N`).
+pub fn jobs_json(jobs: &[(&JobInfo, Option<String>)]) -> String {
+    let jobs: Vec<serde_json::Value> = jobs
+        .iter()
+        .map(|(j, output)| {
+            let (state, exit_code, signal) = match j.exit {
+                None => ("running", None, None),
+                Some(code) if code < 0 => ("killed", None, Some(-code)),
+                Some(code) => ("exited", Some(code), None),
+            };
+            serde_json::json!({
+                "id": j.id, "node": j.node, "command": j.command, "pid": j.pid, "state": state,
+                "exit_code": exit_code, "signal": signal, "output_lines": j.output_lines, "output": output,
+            })
+        })
+        .collect();
+    format!("{:#}\n", serde_json::json!({ "jobs": jobs }))
 }
 
 /// `jobs N`: the job's line, then its output, indented.

@@ -3,6 +3,7 @@
 //! Everything below the renderers (the kernel client, the model) returns
 //! data; the text users and scripts read is made here and nowhere else.
 
+pub mod check;
 pub mod describe;
 pub mod diagnostic;
 pub mod digits;
@@ -16,6 +17,7 @@ pub mod import;
 pub mod ipvsadm;
 pub mod ipvsadm_line;
 pub mod json;
+pub mod keep_status;
 pub mod lab;
 pub mod lab_backends;
 pub mod man;

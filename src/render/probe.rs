@@ -79,28 +79,34 @@ fn failure_line(failure: &Failure, why: &Why) -> String {
     line
 }
 
-/// After `check`'s rows: what stops backends that are up from the director
-/// serving clients through the service, one line per finding of doctor's
-/// about them or the director; nothing when doctor sees nothing.
+/// Of doctor's `findings`, those about `up` backends (or the director):
+/// what stops backends that answer `check` from serving clients through
+/// the service. Each once.
 pub fn not_through_the_vip(
     findings: &[Finding],
     up: &[SocketAddr],
     director: &str,
     names: &Names,
-    service: &impl std::fmt::Display,
-) -> String {
-    let mut seen: Vec<&Finding> = Vec::new();
+) -> Vec<Finding> {
+    let mut seen: Vec<Finding> = Vec::new();
     for backend in up {
         for f in findings {
             let about = relevant(vec![f.clone()], Some(*backend), director, names);
-            if !about.is_empty() && !seen.contains(&f) {
-                seen.push(f);
+            if !about.is_empty() && !seen.contains(f) {
+                seen.push(f.clone());
             }
         }
     }
-    seen.iter()
-        .map(|f| format!("  but not through {service}: {} ({}) — run `doctor`\n", f.what, f.code))
-        .collect()
+    seen
+}
+
+/// `expect --json` (schema/expect.schema.json): the statement, whether it
+/// held, and what was expected and observed, in words.
+pub fn verdict_json(statement: &str, passed: bool, expected: &str, observed: &str) -> String {
+    let value = serde_json::json!({
+        "statement": statement, "passed": passed, "expected": expected, "observed": observed,
+    });
+    format!("{value:#}\n")
 }
 
 /// The report of one probe; `backends` are the service's, so an unreached
@@ -306,12 +312,7 @@ int1 has no route to client 111.111.0.2 (ext1), not via gw 10.10.0.1 — run `do
         let a: SocketAddr = "10.10.0.2:8000".parse().unwrap();
         let b: SocketAddr = "10.10.0.3:8000".parse().unwrap();
         let names = crate::lab::Lab::seed("").names();
-        let text = not_through_the_vip(&[no_reply_path()], &[a, b], "gw", &names, &"tcp 111.111.0.1:80");
-        assert_eq!(
-            text,
-            "  but not through tcp 111.111.0.1:80: int1 has no route to client 111.111.0.2 (ext1), \
-not via gw 10.10.0.1 (doctor::no-reply-path) — run `doctor`\n"
-        );
-        assert_eq!(not_through_the_vip(&[no_reply_path()], &[b], "gw", &names, &"web"), "");
+        assert_eq!(not_through_the_vip(&[no_reply_path()], &[a, b], "gw", &names), vec![no_reply_path()]);
+        assert_eq!(not_through_the_vip(&[no_reply_path()], &[b], "gw", &names), Vec::new());
     }
 }

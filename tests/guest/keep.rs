@@ -142,7 +142,7 @@ fn signal(child: &Child, signal: i32) {
 fn events(dir: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(format!("{dir}/events")).unwrap_or_default();
     let whole = text.rfind('\n').map_or("", |end| &text[..end]);
-    whole.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
+    crate::schema::check_lines("event", whole)
 }
 
 fn kinds(dir: &str) -> Vec<String> {
@@ -270,8 +270,14 @@ fn a_keeper_restarted_while_a_backend_is_down_keeps_it_drained() {
     wait_for(&t, &dir, B3_DRAINED, true, "int2, never up, drained");
     signal(&keeper, libc::SIGTERM);
     assert_eq!(keeper.wait().expect("lvsh keep ends").code(), Some(0));
-    let status = t.director.lvsh().env("LVSH_RUN_DIR", &dir).args(["keep", "--status"]).run();
-    assert!(status.stdout.contains("\"drained\": true"), "{}", status.stdout);
+    let status = t.director.lvsh().env("LVSH_RUN_DIR", &dir).args(["--json", "keep", "--status"]).run();
+    let state = crate::schema::check("keep-status", &status.stdout);
+    let drained =
+        state["backends"].as_array().into_iter().flatten().find(|b| b["backend"] == "10.2.0.3:8000");
+    assert_eq!(drained.map(|b| &b["drained"]), Some(&serde_json::json!(true)), "{}", status.stdout);
+    let text = t.director.lvsh().env("LVSH_RUN_DIR", &dir).args(["keep", "--status"]).run().succeeds();
+    let row = text.stdout.lines().find(|l| l.contains("10.2.0.3:8000")).unwrap_or_default();
+    assert!(row.contains("failing (") && row.contains("drained (0)"), "{}", text.stdout);
 
     // Restarted: the first apply already holds int2 at weight 0.
     let mut keeper = start_keeper(&t, &file, &dir, 0);
@@ -340,8 +346,7 @@ fn watch_json_names_each_change_made_by_anyone() {
     let stdout: Vec<String> = rx.try_iter().collect();
     let stdout = stdout.join("\n");
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let events: Vec<serde_json::Value> =
-        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect();
+    let events = crate::schema::check_lines("event", &stdout);
     let seen: Vec<(String, String, String)> = events
         .iter()
         .map(|e| {

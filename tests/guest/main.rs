@@ -14,6 +14,8 @@ mod ipvsadm_corpus;
 mod lvsh;
 #[path = "../support/pty.rs"]
 mod pty;
+#[path = "../support/schema.rs"]
+mod schema;
 mod support;
 
 mod backends;
@@ -29,6 +31,7 @@ mod errors;
 mod ha;
 mod import;
 mod ipvsadm_compat;
+mod json;
 mod keep;
 mod lab;
 mod lessons;

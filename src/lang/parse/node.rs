@@ -53,6 +53,17 @@ pub static LAB: Options<LabStmt> = Options {
             set: |l, v| l.prefix = Some(v.value.text()),
             get: |l| l.prefix.clone().map(Val::Text),
         },
+        Opt {
+            word: "--json",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "print `lab status` as JSON",
+            example: "",
+            rhai: None,
+            set: |l, _| l.json = true,
+            get: |l| l.json.then_some(Val::Flag),
+        },
     ],
 };
 
@@ -67,7 +78,7 @@ pub fn lab_stmt(i: In<'_>) -> PResult<'_, StmtKind> {
         "backends" => backend_method(i)?,
         _ => return Err(unknown(&action, "lab action", &["up", "down", "status", "failover", "backends"])),
     };
-    let mut lab = LabStmt { action, explain: false, prefix: None, ha: false };
+    let mut lab = LabStmt { action, explain: false, prefix: None, ha: false, json: false };
     let (i, ()) = options::read(i, &LAB, &mut lab, &mut options::none)?;
     Ok((i, StmtKind::Lab(lab)))
 }

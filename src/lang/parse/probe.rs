@@ -175,6 +175,17 @@ pub static CHECK: Options<CheckStmt> = Options {
             set: |c, v| c.timeout = v.value.duration().max(Duration::from_millis(1)),
             get: |c| Some(Val::Duration(c.timeout)),
         },
+        Opt {
+            word: "--json",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help: "print the report as JSON",
+            example: "",
+            rhai: None,
+            set: |c, _| c.json = true,
+            get: |c| c.json.then_some(Val::Flag),
+        },
     ],
 };
 

@@ -1,0 +1,77 @@
+//! The `--json` shapes: one JSON Schema file per shape in `schema/`, each
+//! documented in grammar/GUIDE.md; the results that need no kernel checked
+//! here against theirs (the guest tests check the rest on a real kernel).
+
+use crate::lvsh::Lvsh;
+use crate::schema::{check, validator, SHAPES};
+use crate::support::root;
+
+#[test]
+fn every_schema_file_is_a_shape_that_builds_with_its_own_id() {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("schema"))
+        .expect("the schema folder")
+        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut shapes: Vec<String> = SHAPES.iter().map(|(name, _)| format!("{name}.schema.json")).collect();
+    shapes.sort();
+    assert_eq!(files, shapes, "tests/support/schema.rs lists every file of schema/, and only those");
+    for (name, text) in SHAPES {
+        let schema: serde_json::Value = serde_json::from_str(text).expect("a schema is JSON");
+        assert_eq!(schema["$id"], format!("https://lvsh.invalid/schema/{name}.schema.json"), "{name}");
+        assert!(schema["title"].is_string() && schema["description"].is_string(), "{name} says what it is");
+        validator(name);
+    }
+}
+
+#[test]
+fn the_guide_documents_every_shape_and_no_other() {
+    let guide = std::fs::read_to_string(root().join("grammar/GUIDE.md")).expect("the guide");
+    let named: std::collections::BTreeSet<&str> = guide
+        .match_indices("schema/")
+        .filter_map(|(at, _)| {
+            let rest = &guide[at + "schema/".len()..];
+            rest.find(".schema.json").map(|end| &rest[..end])
+        })
+        .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .collect();
+    let shapes: std::collections::BTreeSet<&str> = SHAPES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(named, shapes, "grammar/GUIDE.md's JSON section names each schema file");
+}
+
+#[test]
+fn a_schema_refuses_what_its_shape_is_not() {
+    let expect = validator("expect");
+    let good = serde_json::json!({"statement": "expect web spread even", "passed": true,
+                                  "expected": "even", "observed": "even"});
+    assert!(expect.is_valid(&good));
+    let mut extra = good.clone();
+    extra["surprise"] = serde_json::json!(1);
+    assert!(!expect.is_valid(&extra), "a field the guide does not document");
+    let mut missing = good;
+    missing.as_object_mut().map(|o| o.remove("passed"));
+    assert!(!expect.is_valid(&missing), "a documented field left out");
+}
+
+#[test]
+fn help_as_json_lists_every_command_and_each_one_s_options() {
+    let out = Lvsh::new().args(["--json", "-c", "help"]).run().succeeds();
+    let help = check("help", &out.stdout);
+    let listed: Vec<&str> = help["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["commands"].as_array().into_iter().flatten())
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    let commands: Vec<&str> = lvsh::lang::command::COMMAND_HELP.iter().map(|c| c.name).collect();
+    let mut sorted = (listed.clone(), commands.clone());
+    sorted.0.sort();
+    sorted.1.sort();
+    assert_eq!(sorted.0, sorted.1, "help --json lists each command once");
+    for name in commands {
+        let out = Lvsh::new().args(["--json", "-c", &format!("help {name}")]).run().succeeds();
+        let one = check("help-command", &out.stdout);
+        assert_eq!(one["name"], name);
+    }
+}
