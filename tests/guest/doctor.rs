@@ -95,6 +95,7 @@ fn doctor_names_a_backend_without_its_default_route_and_its_fix_works() {
     let script = lab("d1-", "")
         + "int1 ip route del default\n\
            check web\n\
+           check web --json\n\
            probe web count 4 from ext1 timeout 1s\n\
            doctor\n\
            doctor --json\n\
@@ -138,6 +139,10 @@ fn doctor_names_a_backend_without_its_default_route_and_its_fix_works() {
     );
     assert!(stdout.contains("  fix:   int1 ip route add default via 10.10.0.1\n"), "{stdout}");
     assert!(stdout.contains(r#""fix":"int1 ip route add default via 10.10.0.1""#), "{stdout}");
+    let found = crate::schema::check_at("doctor", &stdout, "{\"findings\"");
+    assert_eq!(found["findings"][0]["code"], "doctor::no-reply-path", "{found}");
+    let checked = crate::schema::check_at("check", &stdout, "{\n  \"backends\"");
+    assert_eq!(checked["not_through"][0]["code"], "doctor::no-reply-path", "{checked}");
     let fixed = after(&stdout, "ip route add default via 10.10.0.1\"");
     assert!(fixed.contains("ok: expect web no failures\ndoctor: no problem found on gw\n"), "{stdout}");
 }
@@ -150,9 +155,14 @@ fn doctor_names_gw_without_forwarding_and_doctor_fix_turns_it_on() {
            probe web count 4 from ext1\n\
            expect web no failures\n\
            doctor\n\
+           gw sysctl -w net.ipv4.ip_forward=0\n\
+           doctor --fix --json\n\
            lab down\n";
     let Output { code, stdout, stderr, .. } = lvsh().commands(&script).run();
     assert_eq!(code, 0, "doctor --fix left nothing: {stdout}\n{stderr}");
+    let fix = crate::schema::check_at("doctor-fix", &stdout, "{\"findings\"");
+    assert_eq!(fix["ran"], serde_json::json!(["gw sysctl -w net.ipv4.ip_forward=1"]), "{fix}");
+    assert_eq!(fix["left"], serde_json::json!([]), "{fix}");
     assert!(
         stdout.contains(
             "error doctor::no-forwarding: gw does not forward IPv4 (net.ipv4.ip_forward is 0)\n  \

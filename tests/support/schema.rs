@@ -74,3 +74,15 @@ pub fn check(name: &str, text: &str) -> Value {
 pub fn check_lines(name: &str, text: &str) -> Vec<Value> {
     text.lines().filter(|l| !l.trim().is_empty()).map(|line| check(name, line)).collect()
 }
+
+/// The first JSON document in `text` that starts with `start` (output mixed
+/// with other lines), checked as shape `name`.
+pub fn check_at(name: &str, text: &str, start: &str) -> Value {
+    let at = text.find(start).unwrap_or_else(|| panic!("no {start:?} for {name} in:\n{text}"));
+    let mut values = serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
+    let value = match values.next() {
+        Some(Ok(value)) => value,
+        other => panic!("no JSON document at {start:?} ({other:?}) in:\n{text}"),
+    };
+    check(name, &value.to_string())
+}
