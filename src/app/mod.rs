@@ -293,6 +293,9 @@ impl App {
     }
 
     fn check_files(&self, files: &[std::path::PathBuf]) -> u8 {
+        if self.json {
+            return self.check_files_json(files);
+        }
         let mut code = 0;
         for file in files {
             let source = match self.read(file) {
@@ -310,6 +313,36 @@ impl App {
             }
         }
         code
+    }
+
+    /// `lvsh --json check FILES`: every file's diagnostics as one document
+    /// on standard output (schema/check-files.schema.json), for editors;
+    /// exit 2 when any file has an error, as without `--json`.
+    fn check_files_json(&self, files: &[std::path::PathBuf]) -> u8 {
+        let mut checked = Vec::new();
+        let mut errors = 0;
+        for file in files {
+            let source = match self.read(file) {
+                Ok(s) => s,
+                Err(c) => return c,
+            };
+            let (script, diagnostics) = crate::script::parse(&source);
+            let rhai = crate::script::is_rhai(file);
+            let these = diagnostics.iter().filter(|d| d.is_error()).count();
+            errors += these;
+            checked.push(serde_json::json!({
+                "file": source.name,
+                "ok": these == 0,
+                "rhai": rhai,
+                "statements": (!rhai).then_some(script.stmts.len()),
+                "diagnostics": diagnostics.iter().map(|d| crate::render::diagnostic::json(d, &source)).collect::<Vec<_>>(),
+            }));
+        }
+        println!("{:#}", serde_json::json!({ "files": checked }));
+        match errors {
+            0 => 0,
+            _ => exit_code(FailureKind::Script),
+        }
     }
 
     /// Prints diagnostics; returns how many are errors.

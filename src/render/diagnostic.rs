@@ -6,6 +6,32 @@ use colored::Colorize;
 use crate::lang::diagnostic::{Diagnostic, Label, Severity};
 use crate::lang::source::Source;
 
+/// `lvsh check --json`: one diagnostic with its places as 1-based lines
+/// and columns (in characters; `end_column` is one past the last), its
+/// related places, help and notes (schema/check-files.schema.json).
+pub fn json(diagnostic: &Diagnostic, source: &Source) -> serde_json::Value {
+    let place = |label: &Label| {
+        let (line, column) = source.line_col(label.span.start as usize);
+        let (end_line, end_column) = source.line_col(label.span.end as usize);
+        serde_json::json!({
+            "line": line, "column": column, "end_line": end_line, "end_column": end_column, "label": label.text,
+        })
+    };
+    let severity = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    serde_json::json!({
+        "severity": severity,
+        "code": diagnostic.code,
+        "message": diagnostic.message,
+        "at": place(&diagnostic.primary),
+        "related": diagnostic.secondary.iter().map(place).collect::<Vec<_>>(),
+        "help": diagnostic.help,
+        "notes": diagnostic.notes,
+    })
+}
+
 /// Renders one diagnostic against its source; colored when `color` is set.
 pub fn render(diagnostic: &Diagnostic, source: &Source, color: bool) -> String {
     let paint = Paint { color };

@@ -75,3 +75,24 @@ fn help_as_json_lists_every_command_and_each_one_s_options() {
         assert_eq!(one["name"], name);
     }
 }
+
+#[test]
+fn check_as_json_gives_each_file_s_diagnostics_with_lines_and_columns() {
+    let dir = std::env::temp_dir().join(format!("lvsh-json-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a test folder");
+    std::fs::write(dir.join("good.lvs"), "echo hi\n").expect("good.lvs");
+    std::fs::write(dir.join("bad.lvs"), "echo hi\nservice web tcp 1.2.3.4:80 rr {\n").expect("bad.lvs");
+    let out = Lvsh::new().current_dir(&dir).args(["--json", "check", "good.lvs", "bad.lvs"]).run().exits(2);
+    assert_eq!(out.stderr, "", "the diagnostics are in the JSON");
+    let files = check("check-files", &out.stdout);
+    assert_eq!(
+        (files["files"][0]["ok"].as_bool(), files["files"][0]["statements"].as_u64()),
+        (Some(true), Some(1))
+    );
+    let d = &files["files"][1]["diagnostics"][0];
+    assert_eq!(d["code"], "lvs::parse::unclosed-block", "{files}");
+    assert_eq!((d["at"]["line"].as_u64(), d["at"]["column"].as_u64()), (Some(2), Some(31)), "{files}");
+    let out = Lvsh::new().current_dir(&dir).args(["--json", "check", "good.lvs"]).run().succeeds();
+    assert_eq!(check("check-files", &out.stdout)["files"][0]["diagnostics"], serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

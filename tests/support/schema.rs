@@ -9,6 +9,7 @@ use serde_json::Value;
 /// Every shape: its name and its schema's text.
 pub const SHAPES: &[(&str, &str)] = &[
     ("check", include_str!("../../schema/check.schema.json")),
+    ("check-files", include_str!("../../schema/check-files.schema.json")),
     ("connections", include_str!("../../schema/connections.schema.json")),
     ("daemons", include_str!("../../schema/daemons.schema.json")),
     ("doctor", include_str!("../../schema/doctor.schema.json")),
