@@ -24,9 +24,12 @@ impl Interpreter {
         source: &Source,
         topic: Option<&Spanned<String>>,
     ) -> Result<(), Failure> {
-        let Some(word) = topic else { return self.write(&crate::render::describe::overview()) };
+        use crate::render::describe;
+        let Some(word) = topic else {
+            return self.write(&if self.json { describe::overview_json() } else { describe::overview() });
+        };
         match crate::lang::describe::find(&word.value) {
-            Some(t) => self.write(&crate::render::describe::topic(t)),
+            Some(t) => self.write(&if self.json { describe::topic_json(t) } else { describe::topic(t) }),
             None => Err(script_failure(source, word.span, &format!("no topic `{}`", word.value))),
         }
     }

@@ -22,6 +22,7 @@ enum Answer {
 impl Interpreter {
     pub(super) fn tutorial(&mut self, source: &Source, span: Span, t: &TutorialStmt) -> Result<(), Failure> {
         let lesson = match &t.lesson {
+            None if t.list && self.json => return self.write(&render::lessons_json(lessons::all())),
             None if t.list => return self.write(&render::lessons(lessons::all())),
             None => &lessons::all()[0],
             Some(word) => lessons::find(&word.value).ok_or_else(|| {
@@ -40,7 +41,11 @@ impl Interpreter {
         };
         let all = lesson.steps();
         if t.list {
-            return self.write(&render::steps(lesson, &all));
+            return self.write(&if self.json {
+                render::steps_json(lesson, &all)
+            } else {
+                render::steps(lesson, &all)
+            });
         }
         let first = t.start.unwrap_or(1);
         if first > all.len() {

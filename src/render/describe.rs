@@ -39,6 +39,31 @@ pub fn topic(t: &Topic) -> String {
     out
 }
 
+/// `describe --json` (schema/describe.schema.json): every topic, whole.
+pub fn overview_json() -> String {
+    let by_kind = Kind::ALL.iter().flat_map(|kind| TOPICS.iter().filter(move |t| t.kind == *kind));
+    let topics: Vec<serde_json::Value> = by_kind.map(topic_value).collect();
+    format!("{:#}\n", serde_json::json!({ "topics": topics }))
+}
+
+/// `describe TOPIC --json` (schema/describe-topic.schema.json).
+pub fn topic_json(t: &Topic) -> String {
+    format!("{:#}\n", topic_value(t))
+}
+
+fn topic_value(t: &Topic) -> serde_json::Value {
+    let kind = match t.kind {
+        Kind::Scheduler => "scheduler",
+        Kind::Forwarding => "forwarding",
+        Kind::Flag => "flag",
+        Kind::Persistence => "persistence",
+    };
+    serde_json::json!({
+        "name": t.name, "aliases": t.aliases, "kind": kind, "summary": t.summary, "what": t.what,
+        "choose": t.choose, "avoid": t.avoid, "module": t.module, "ipvsadm": t.ipvsadm, "example": t.example,
+    })
+}
+
 /// Text wrapped at 80 columns, each line starting with `indent`.
 fn wrap(text: &str, indent: &str) -> String {
     let mut lines: Vec<String> = Vec::new();

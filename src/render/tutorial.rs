@@ -14,6 +14,31 @@ pub fn lessons(all: &[Lesson]) -> String {
     out
 }
 
+/// `tutorial --list --json` (schema/lessons.schema.json): each lesson's
+/// number, name, file, what it teaches and its steps' titles.
+pub fn lessons_json(all: &[Lesson]) -> String {
+    let lessons: Vec<serde_json::Value> = all.iter().map(|l| lesson_value(l, &l.steps())).collect();
+    format!("{:#}\n", serde_json::json!({ "lessons": lessons }))
+}
+
+/// `tutorial NAME --list --json` (schema/lesson.schema.json): the lesson,
+/// and each step whole: its explanation, lvsh lines and ipvsadm equivalents.
+pub fn steps_json(lesson: &Lesson, steps: &[Step]) -> String {
+    let mut value = lesson_value(lesson, steps);
+    value["steps"] = steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({ "title": s.title, "explain": s.explain, "code": s.code, "ipvsadm": s.equivalent })
+        })
+        .collect();
+    format!("{value:#}\n")
+}
+
+fn lesson_value(l: &Lesson, steps: &[Step]) -> serde_json::Value {
+    let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    serde_json::json!({ "number": l.number, "name": l.name, "file": l.file, "summary": l.summary(), "steps": titles })
+}
+
 /// The lessons as an error lists them: `1 seed, 2 weights, ...`.
 pub fn names() -> String {
     let names: Vec<String> = lessons::all().iter().map(|l| format!("{} {}", l.number, l.name)).collect();

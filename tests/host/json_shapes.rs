@@ -96,3 +96,33 @@ fn check_as_json_gives_each_file_s_diagnostics_with_lines_and_columns() {
     assert_eq!(check("check-files", &out.stdout)["files"][0]["diagnostics"], serde_json::json!([]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn describe_as_json_gives_every_topic_whole() {
+    let out = Lvsh::new().args(["--json", "-c", "describe"]).run().succeeds();
+    let all = check("describe", &out.stdout);
+    let names: Vec<&str> =
+        all["topics"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names.len(), lvsh::lang::describe::TOPICS.len(), "{all}");
+    let out = Lvsh::new().args(["--json", "-c", "describe mh"]).run().succeeds();
+    let mh = check("describe-topic", &out.stdout);
+    assert_eq!(
+        (mh["kind"].as_str(), mh["ipvsadm"].as_str().map(|s| s.contains("-s mh"))),
+        (Some("scheduler"), Some(true)),
+        "{mh}"
+    );
+}
+
+#[test]
+fn the_lessons_as_json_name_each_step() {
+    let out = Lvsh::new().args(["--json", "-c", "tutorial --list"]).run().succeeds();
+    let all = check("lessons", &out.stdout);
+    assert_eq!(all["lessons"][0]["name"], "seed", "{all}");
+    let out = Lvsh::new().args(["--json", "-c", "tutorial weights --list"]).run().succeeds();
+    let weights = check("lesson", &out.stdout);
+    assert_eq!(
+        weights["steps"].as_array().map(Vec::len),
+        all["lessons"][1]["steps"].as_array().map(Vec::len)
+    );
+    assert!(weights["steps"][0]["code"].as_array().is_some_and(|c| !c.is_empty()), "{weights}");
+}
