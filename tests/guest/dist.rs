@@ -64,6 +64,7 @@ fn the_package_installs_with_dpkg_and_the_tutorial_runs_from_it() {
         "/usr/share/bash-completion/completions/lvsh",
         "/lib/systemd/system/lvsh-keep.service",
         "/usr/share/doc/lvsh/examples/lessons/01-seed.lvs",
+        "/usr/share/lvsh/schema/table.schema.json",
     ] {
         assert!(Path::new(file).exists(), "{file} installed");
     }
