@@ -15,6 +15,7 @@
 
 use super::plan::Change;
 use crate::ipvs::fasthash::FastMap;
+use crate::ipvs::prefetch::Prefetch;
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Stats, Timeouts,
@@ -41,21 +42,38 @@ pub(super) struct Staged {
     counts: FastMap<ServiceKey, u32>,
     /// The steps planned, in order, each with its statement and its undo.
     pub steps: Vec<(Span, Op, Vec<Op>)>,
+    /// The kernel's backends being read on another thread (a run's first
+    /// stretch, read while its file was parsed).
+    prefetch: Option<Prefetch>,
 }
 
 impl Staged {
     /// Starts a stretch of `declarations` statements: a long one with one
-    /// dump of the kernel's services, a short one with nothing read yet.
-    pub fn begin(kernel: &mut dyn Kernel, declarations: usize) -> Result<Staged, KernelError> {
+    /// dump of the kernel's services (`prefetch`'s, when it has them), a
+    /// short one with nothing read yet.
+    pub fn begin(
+        kernel: &mut dyn Kernel,
+        declarations: usize,
+        prefetch: Option<Prefetch>,
+    ) -> Result<Staged, KernelError> {
         let mut staged = Staged {
             services: FastMap::default(),
             whole: declarations >= WHOLE_TABLE_AT,
             backends: FastMap::default(),
             counts: FastMap::default(),
             steps: Vec::new(),
+            prefetch: None,
         };
         if staged.whole {
-            let services = kernel.services_counted()?;
+            let prefetched = prefetch.and_then(|mut prefetch| {
+                let services = prefetch.services()?;
+                staged.prefetch = Some(prefetch);
+                Some(services)
+            });
+            let services = match prefetched {
+                Some(services) => services?,
+                None => kernel.services_counted()?,
+            };
             staged.services.reserve(services.len());
             staged.counts.reserve(services.len());
             staged.backends.reserve(services.len());
@@ -187,8 +205,12 @@ impl Kernel for View<'_> {
             return Ok(backends.clone());
         }
         // A service the kernel had, and no step has touched: read it once
-        // (a plan compares settings, not counters).
-        let read = self.kernel.backends_without_counters(key, self.staged.counts.get(key).copied())?;
+        // (a plan compares settings, not counters), unless the prefetch did.
+        let prefetched = self.staged.prefetch.as_mut().and_then(|p| p.backends(key));
+        let read = match prefetched {
+            Some(read) => read,
+            None => self.kernel.backends_without_counters(key, self.staged.counts.get(key).copied())?,
+        };
         self.staged.backends.insert(*key, read.clone());
         Ok(read)
     }
