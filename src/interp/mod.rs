@@ -283,7 +283,7 @@ impl Interpreter {
     /// Sends the stretch's steps as one batch, each at its statement.
     fn send_staged(&mut self, source: &Source) -> Result<(), Failure> {
         let Some(staged) = self.staged.take() else { return Ok(()) };
-        let batch = staged.steps.into_iter().map(|(span, op, undo)| (source, span, op, undo)).collect();
+        let batch = staged.into_batch(source);
         self.send(batch)
     }
 

@@ -13,6 +13,7 @@
 //! nothing sent; a refusal in the batch points at its own statement, and
 //! the run is rolled back as any refused run is.
 
+use super::apply::Batch;
 use super::plan::Change;
 use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::prefetch::Prefetch;
@@ -20,7 +21,7 @@ use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Stats, Timeouts,
 };
-use crate::lang::source::Span;
+use crate::lang::source::{Source, Span};
 
 /// From this many declarations on, a stretch reads every service in one
 /// dump; a shorter one asks for each service it names (a `service` line in
@@ -40,8 +41,11 @@ pub(super) struct Staged {
     backends: FastMap<ServiceKey, Vec<BackendEntry>>,
     /// How many backends the kernel said each service had (a hint for reading them).
     counts: FastMap<ServiceKey, u32>,
-    /// The steps planned, in order, each with its statement and its undo.
-    pub steps: Vec<(Span, Op, Vec<Op>)>,
+    /// The steps planned, in order: each one's statement, operation and
+    /// undo, in three lists (see [`Batch`]).
+    spans: Vec<Span>,
+    ops: Vec<Op>,
+    undos: Vec<Vec<Op>>,
     /// The kernel's backends being read on another thread (a run's first
     /// stretch, read while its file was parsed).
     prefetch: Option<Prefetch>,
@@ -61,7 +65,9 @@ impl Staged {
             whole: declarations >= WHOLE_TABLE_AT,
             backends: FastMap::default(),
             counts: FastMap::default(),
-            steps: Vec::new(),
+            spans: Vec::new(),
+            ops: Vec::new(),
+            undos: Vec::new(),
             prefetch: None,
         };
         if staged.whole {
@@ -96,7 +102,19 @@ impl Staged {
     pub fn stage(&mut self, span: Span, change: Change) {
         for (op, undo) in change.steps {
             self.play(&op);
-            self.steps.push((span, op, undo));
+            self.spans.push(span);
+            self.ops.push(op);
+            self.undos.push(undo);
+        }
+    }
+
+    /// The steps, as a batch of statements of `source`; the staged table
+    /// goes before the batch is sent (a run's peak of memory).
+    pub fn into_batch(self, source: &Source) -> Batch<'_> {
+        Batch {
+            places: self.spans.into_iter().map(|span| (source, span)).collect(),
+            ops: self.ops,
+            undos: self.undos,
         }
     }
 
