@@ -6,7 +6,9 @@
 //! backends read for each declared service the kernel already had, and
 //! one batch of writes, instead of a few round trips per statement; a
 //! short one reads only the services it names. (The backends are
-//! read without their counters: a plan compares settings.)
+//! read without their counters: a plan compares settings.) A run's first
+//! stretch may instead take the table from a [`Prefetch`], read on another
+//! thread while the file was parsed (`app::run_files`).
 //!
 //! Nothing is written until the batch goes, so a declaration that cannot
 //! be planned (a backend of an undeclared service) stops the run with
