@@ -15,6 +15,7 @@ use crate::cli::{Cli, Command};
 use crate::interp::group::Member;
 use crate::interp::recovery;
 use crate::interp::{Failure, FailureKind, Interpreter};
+use crate::ipvs::prefetch::Prefetch;
 use crate::ipvs::{Kernel, KernelError, NetlinkKernel, Netns, Unreachable};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{ReadError, Source};
@@ -96,7 +97,9 @@ pub fn run(cli: Cli) -> ExitCode {
         (Some(Command::ConfirmWatchdog { pending }), _) => App::watchdog(pending),
         (Some(Command::Manpages { dir }), _) => app.manpages(dir),
         (Some(Command::Export), _) => app.export(),
-        (Some(Command::Metrics), _) => app.run_sources(vec![Source::new("lvsh metrics", "metrics")], false),
+        (Some(Command::Metrics), _) => {
+            app.run_sources(vec![Source::new("lvsh metrics", "metrics")], false, None)
+        }
         (Some(Command::Import { file, from }), _) => app.import(file, *from),
         (Some(Command::History { number }), _) => app.history(*number),
         (Some(Command::Rollback { number }), _) => app.rollback(*number, "rollback"),
@@ -144,18 +147,37 @@ struct App {
     json: bool,
 }
 
+/// Whether `text` looks like a table of declarations worth reading the
+/// kernel's table for while it is parsed: its first statement is a
+/// `service`, and it is long enough for its parse to take a while. A wrong
+/// guess costs a services dump alongside the parse.
+fn begins_a_table(text: &str) -> bool {
+    const LONG: usize = 64;
+    let mut lines = text.lines().map(str::trim_start).filter(|l| !l.is_empty() && !l.starts_with('#'));
+    lines.next().is_some_and(|first| first.starts_with("service ")) && lines.nth(LONG).is_some()
+}
+
 impl App {
+    /// `run FILES`. A file that begins with a table of declarations has
+    /// the kernel's table read on another thread while it is parsed: a
+    /// rerun of a big file then costs about what a `plan` of it does.
     fn run_files(&self, files: &[std::path::PathBuf], keep_going: bool) -> u8 {
-        match files.iter().map(|f| self.read(f)).collect::<Result<Vec<_>, u8>>() {
-            Ok(sources) => self.run_sources(sources, keep_going),
-            Err(code) => code,
-        }
+        let sources = match files.iter().map(|f| self.read(f)).collect::<Result<Vec<_>, u8>>() {
+            Ok(sources) => sources,
+            Err(code) => return code,
+        };
+        let first_is_table = files.first().is_some_and(|f| !crate::script::is_rhai(f))
+            && sources.first().is_some_and(|s| begins_a_table(&s.text));
+        let prefetch = (first_is_table && !keep_going).then(|| {
+            Prefetch::start(self.netns.clone(), |netns: &crate::ipvs::Netns| NetlinkKernel::connect_in(netns))
+        });
+        self.run_sources(sources, keep_going, prefetch)
     }
 
     /// `-c`: unique prefixes written out (`sh` is `show`), then run.
     fn run_commands(&self, commands: &str) -> u8 {
         match crate::lang::abbrev::expand(commands, crate::lab::Lab::is_node, &[]) {
-            Ok(full) => self.run_sources(vec![Source::new("-c", full)], false),
+            Ok(full) => self.run_sources(vec![Source::new("-c", full)], false, None),
             Err(diagnostics) => {
                 let errors = self.report(&Source::new("-c", commands), &diagnostics);
                 eprintln!("{}", ErrorSummary { errors, withheld: Withheld::KernelChanges });
@@ -187,7 +209,7 @@ impl App {
             );
         }
         match Source::from_bytes("<stdin>", bytes) {
-            Ok(source) => self.run_sources(vec![source], false),
+            Ok(source) => self.run_sources(vec![source], false, None),
             Err(e) => self.fail_read("standard input", &e),
         }
     }
@@ -230,7 +252,8 @@ impl App {
     }
 
     /// Parses every source first: nothing reaches the kernel from a file that does not parse.
-    fn run_sources(&self, sources: Vec<Source>, keep_going: bool) -> u8 {
+    /// `prefetch`: the table, being read for the first statement.
+    fn run_sources(&self, sources: Vec<Source>, keep_going: bool, prefetch: Option<Prefetch>) -> u8 {
         let mut scripts = Vec::new();
         let mut errors = 0;
         for source in &sources {
@@ -266,6 +289,9 @@ impl App {
         };
         interp.keep_going = keep_going;
         interp.history = true;
+        if let Some(prefetch) = prefetch {
+            interp.prefetched(prefetch);
+        }
         let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
         for (source, script) in sources.iter().zip(&scripts) {
             if let Err(failure) = interp.run(source, script) {

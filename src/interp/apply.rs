@@ -10,6 +10,40 @@ use crate::ipvs::{Kernel, KernelError, Op};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
 
+/// Operations to send at once, each with its place in a source and its
+/// undo, kept in three lists: [`Kernel::apply`] takes the operations as one
+/// slice, and a batch of a restore or a run holds tens of thousands (taking
+/// one list of tuples apart cost a copy of all of them, at the run's peak of
+/// memory).
+#[derive(Default)]
+pub(super) struct Batch<'s> {
+    pub places: Vec<(&'s Source, Span)>,
+    pub ops: Vec<Op>,
+    pub undos: Vec<Vec<Op>>,
+}
+
+impl<'s> Batch<'s> {
+    fn push(&mut self, (source, span, op, undo): (&'s Source, Span, Op, Vec<Op>)) {
+        self.places.push((source, span));
+        self.ops.push(op);
+        self.undos.push(undo);
+    }
+}
+
+impl<'s> FromIterator<(&'s Source, Span, Op, Vec<Op>)> for Batch<'s> {
+    fn from_iter<I: IntoIterator<Item = (&'s Source, Span, Op, Vec<Op>)>>(steps: I) -> Batch<'s> {
+        let steps = steps.into_iter();
+        let room = steps.size_hint().0;
+        let mut batch = Batch {
+            places: Vec::with_capacity(room),
+            ops: Vec::with_capacity(room),
+            undos: Vec::with_capacity(room),
+        };
+        steps.for_each(|step| batch.push(step));
+        batch
+    }
+}
+
 impl Interpreter {
     /// Puts the undo of a batch on disk before the batch goes: after a
     /// crash, `lvsh recover` finds it there.
@@ -68,19 +102,11 @@ impl Interpreter {
     /// (`apply` converges several files at once); each that took effect is
     /// journaled with its undo, and a refusal points at the first refused
     /// one's place.
-    pub(super) fn send(&mut self, batch: Vec<(&Source, Span, Op, Vec<Op>)>) -> Result<(), Failure> {
-        let Some(&(source, first, _, _)) = batch.first() else {
+    pub(super) fn send(&mut self, batch: Batch) -> Result<(), Failure> {
+        let Batch { places, ops, undos } = batch;
+        let Some(&(source, first)) = places.first() else {
             return Ok(());
         };
-        // Taken apart without copies: a restore's batch holds tens of thousands.
-        let mut places = Vec::with_capacity(batch.len());
-        let mut ops = Vec::with_capacity(batch.len());
-        let mut undos = Vec::with_capacity(batch.len());
-        for (source, span, op, undo) in batch {
-            places.push((source, span));
-            ops.push(op);
-            undos.push(undo);
-        }
         if let Some(plan) = &mut self.plan {
             plan.extend(ops);
             return Ok(());
@@ -90,25 +116,36 @@ impl Interpreter {
         let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, first, e))?;
         let netns = self.kernel.netns();
         // The history replays what the kernel took in the namespace it began in.
-        let mut applied = match (&mut self.applied, &self.before) {
+        let applied = match (&mut self.applied, &self.before) {
             (Some(applied), Some((began, _))) if *began == netns => Some(applied),
             _ => None,
         };
         let mut first_error = None;
-        let mut took = Vec::new();
-        let steps = outcomes.into_iter().zip(places).zip(ops.into_iter().zip(undos));
-        for (step, ((outcome, (source, span)), (op, undo))) in steps.enumerate() {
+        let mut took = Vec::with_capacity(ops.len());
+        self.journal.reserve(ops.len());
+        for (step, ((outcome, (source, span)), undo)) in
+            outcomes.into_iter().zip(places).zip(undos).enumerate()
+        {
             match outcome {
                 Ok(()) => {
                     took.push(step);
                     self.journal.record(&source.name, span, undo, &netns);
-                    if let Some(applied) = applied.as_mut() {
-                        applied.push(op);
-                    }
                 }
                 Err(e) => {
                     first_error.get_or_insert((source, span, e));
                 }
+            }
+        }
+        if let Some(applied) = applied {
+            match took.len() == ops.len() && applied.is_empty() {
+                // A run's first batch, all taken: the history keeps it as it is.
+                true => *applied = ops,
+                false => applied.extend(
+                    ops.into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| took.binary_search(i).is_ok())
+                        .map(|(_, op)| op),
+                ),
             }
         }
         if let Some(record) = &mut self.record {

@@ -38,7 +38,7 @@ impl Interpreter {
         drain: Duration,
     ) -> Result<(), Failure> {
         let Some(first) = sources.first() else { return Ok(()) };
-        let batch = |steps: Vec<crate::converge::steps::Step>| -> Vec<(&Source, Span, _, _)> {
+        let batch = |steps: Vec<crate::converge::steps::Step>| -> super::apply::Batch {
             steps
                 .into_iter()
                 .map(|s| (sources.get(s.origin.file).unwrap_or(first), s.origin.span, s.op, s.undo))

@@ -92,6 +92,9 @@ pub struct Interpreter {
     applied: Option<Vec<crate::ipvs::Op>>,
     /// Declarations planned but not yet sent (see [`staged`]).
     staged: Option<staged::Staged>,
+    /// The table being read on another thread for the first statement, if
+    /// it begins a stretch of declarations ([`Interpreter::prefetched`]).
+    prefetch: Option<crate::ipvs::prefetch::Prefetch>,
 }
 
 impl Interpreter {
@@ -123,6 +126,17 @@ impl Interpreter {
             applied: None,
             staged: None,
             before: None,
+            prefetch: None,
+        }
+    }
+
+    /// The kernel's table, being read on another thread (started while the
+    /// script was parsed), for the first statement to run: used if that
+    /// begins a long stretch of declarations, else dropped.
+    pub fn prefetched(&mut self, prefetch: crate::ipvs::prefetch::Prefetch) {
+        // A lab may have moved this run to gw's namespace.
+        if *prefetch.netns() == self.kernel.netns() {
+            self.prefetch = Some(prefetch);
         }
     }
 
@@ -250,6 +264,8 @@ impl Interpreter {
     /// fails with the reason).
     fn stage_for(&mut self, source: &Source, next: &[crate::lang::ast::Stmt]) -> Result<(), Failure> {
         use crate::lang::ast::StmtKind;
+        // Read before any statement ran: only the first may use it.
+        let prefetch = self.prefetch.take();
         let declaration =
             |s: &crate::lang::ast::Stmt| matches!(s.kind, StmtKind::Service(_) | StmtKind::Backend(_));
         // A group's declarations run in each member, one at a time.
@@ -259,7 +275,7 @@ impl Interpreter {
         }
         if self.staged.is_none() {
             let stretch = next.iter().take_while(|s| declaration(s)).count();
-            self.staged = staged::Staged::begin(self.kernel.as_mut(), stretch).ok();
+            self.staged = staged::Staged::begin(self.kernel.as_mut(), stretch, prefetch).ok();
         }
         Ok(())
     }
@@ -267,7 +283,7 @@ impl Interpreter {
     /// Sends the stretch's steps as one batch, each at its statement.
     fn send_staged(&mut self, source: &Source) -> Result<(), Failure> {
         let Some(staged) = self.staged.take() else { return Ok(()) };
-        let batch = staged.steps.into_iter().map(|(span, op, undo)| (source, span, op, undo)).collect();
+        let batch = staged.into_batch(source);
         self.send(batch)
     }
 

@@ -6,20 +6,24 @@
 //! backends read for each declared service the kernel already had, and
 //! one batch of writes, instead of a few round trips per statement; a
 //! short one reads only the services it names. (The backends are
-//! read without their counters: a plan compares settings.)
+//! read without their counters: a plan compares settings.) A run's first
+//! stretch may instead take the table from a [`Prefetch`], read on another
+//! thread while the file was parsed (`app::run_files`).
 //!
 //! Nothing is written until the batch goes, so a declaration that cannot
 //! be planned (a backend of an undeclared service) stops the run with
 //! nothing sent; a refusal in the batch points at its own statement, and
 //! the run is rolled back as any refused run is.
 
+use super::apply::Batch;
 use super::plan::Change;
 use crate::ipvs::fasthash::FastMap;
+use crate::ipvs::prefetch::Prefetch;
 use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Stats, Timeouts,
 };
-use crate::lang::source::Span;
+use crate::lang::source::{Source, Span};
 
 /// From this many declarations on, a stretch reads every service in one
 /// dump; a shorter one asks for each service it names (a `service` line in
@@ -39,23 +43,45 @@ pub(super) struct Staged {
     backends: FastMap<ServiceKey, Vec<BackendEntry>>,
     /// How many backends the kernel said each service had (a hint for reading them).
     counts: FastMap<ServiceKey, u32>,
-    /// The steps planned, in order, each with its statement and its undo.
-    pub steps: Vec<(Span, Op, Vec<Op>)>,
+    /// The steps planned, in order: each one's statement, operation and
+    /// undo, in three lists (see [`Batch`]).
+    spans: Vec<Span>,
+    ops: Vec<Op>,
+    undos: Vec<Vec<Op>>,
+    /// The kernel's backends being read on another thread (a run's first
+    /// stretch, read while its file was parsed).
+    prefetch: Option<Prefetch>,
 }
 
 impl Staged {
     /// Starts a stretch of `declarations` statements: a long one with one
-    /// dump of the kernel's services, a short one with nothing read yet.
-    pub fn begin(kernel: &mut dyn Kernel, declarations: usize) -> Result<Staged, KernelError> {
+    /// dump of the kernel's services (`prefetch`'s, when it has them), a
+    /// short one with nothing read yet.
+    pub fn begin(
+        kernel: &mut dyn Kernel,
+        declarations: usize,
+        prefetch: Option<Prefetch>,
+    ) -> Result<Staged, KernelError> {
         let mut staged = Staged {
             services: FastMap::default(),
             whole: declarations >= WHOLE_TABLE_AT,
             backends: FastMap::default(),
             counts: FastMap::default(),
-            steps: Vec::new(),
+            spans: Vec::new(),
+            ops: Vec::new(),
+            undos: Vec::new(),
+            prefetch: None,
         };
         if staged.whole {
-            let services = kernel.services_counted()?;
+            let prefetched = prefetch.and_then(|mut prefetch| {
+                let services = prefetch.services()?;
+                staged.prefetch = Some(prefetch);
+                Some(services)
+            });
+            let services = match prefetched {
+                Some(services) => services?,
+                None => kernel.services_counted()?,
+            };
             staged.services.reserve(services.len());
             staged.counts.reserve(services.len());
             staged.backends.reserve(services.len());
@@ -78,7 +104,19 @@ impl Staged {
     pub fn stage(&mut self, span: Span, change: Change) {
         for (op, undo) in change.steps {
             self.play(&op);
-            self.steps.push((span, op, undo));
+            self.spans.push(span);
+            self.ops.push(op);
+            self.undos.push(undo);
+        }
+    }
+
+    /// The steps, as a batch of statements of `source`; the staged table
+    /// goes before the batch is sent (a run's peak of memory).
+    pub fn into_batch(self, source: &Source) -> Batch<'_> {
+        Batch {
+            places: self.spans.into_iter().map(|span| (source, span)).collect(),
+            ops: self.ops,
+            undos: self.undos,
         }
     }
 
@@ -187,8 +225,12 @@ impl Kernel for View<'_> {
             return Ok(backends.clone());
         }
         // A service the kernel had, and no step has touched: read it once
-        // (a plan compares settings, not counters).
-        let read = self.kernel.backends_without_counters(key, self.staged.counts.get(key).copied())?;
+        // (a plan compares settings, not counters), unless the prefetch did.
+        let prefetched = self.staged.prefetch.as_mut().and_then(|p| p.backends(key));
+        let read = match prefetched {
+            Some(read) => read,
+            None => self.kernel.backends_without_counters(key, self.staged.counts.get(key).copied())?,
+        };
         self.staged.backends.insert(*key, read.clone());
         Ok(read)
     }

@@ -62,6 +62,11 @@ impl Journal {
         self.entries.push(Entry { origin: (source, span), undo, netns });
     }
 
+    /// Room for `more` changes (a batch of thousands).
+    pub fn reserve(&mut self, more: usize) {
+        self.entries.reserve(more);
+    }
+
     /// How many changes are recorded.
     pub fn len(&self) -> usize {
         self.entries.len()

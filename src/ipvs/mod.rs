@@ -17,6 +17,7 @@ pub mod model;
 pub mod netlink;
 pub mod netns;
 pub mod op;
+pub mod prefetch;
 pub mod sockopt;
 pub mod totals;
 pub mod unreachable;
