@@ -37,12 +37,12 @@ pub fn overview() -> String {
 pub fn overview_json() -> String {
     let groups: Vec<serde_json::Value> = Group::ALL
         .iter()
-        .map(|group| {
+        .filter_map(|group| {
             let commands: Vec<serde_json::Value> =
                 COMMAND_HELP.iter().filter(|c| c.group == *group).map(command_value).collect();
-            serde_json::json!({ "group": group.title(), "commands": commands })
+            (!commands.is_empty())
+                .then(|| serde_json::json!({ "group": group.title(), "commands": commands }))
         })
-        .filter(|g| g["commands"].as_array().is_some_and(|c| !c.is_empty()))
         .collect();
     format!("{:#}\n", serde_json::json!({ "groups": groups }))
 }

@@ -16,17 +16,7 @@ pub static DOCTOR: Options<DoctorStmt> = Options {
     what: "doctor option",
     sample: "doctor",
     list: &[
-        Opt {
-            word: "--json",
-            alias: None,
-            kind: Kind::Flag,
-            default: None,
-            help: "print the findings as JSON",
-            example: "",
-            rhai: None,
-            set: |d, _| d.json = true,
-            get: |d| d.json.then_some(Val::Flag),
-        },
+        Opt::json("print the findings as JSON", |d, _| d.json = true, |d| d.json.then_some(Val::Flag)),
         Opt {
             word: "--fix",
             alias: None,

@@ -53,17 +53,7 @@ pub static LAB: Options<LabStmt> = Options {
             set: |l, v| l.prefix = Some(v.value.text()),
             get: |l| l.prefix.clone().map(Val::Text),
         },
-        Opt {
-            word: "--json",
-            alias: None,
-            kind: Kind::Flag,
-            default: None,
-            help: "print `lab status` as JSON",
-            example: "",
-            rhai: None,
-            set: |l, _| l.json = true,
-            get: |l| l.json.then_some(Val::Flag),
-        },
+        Opt::json("print `lab status` as JSON", |l, _| l.json = true, |l| l.json.then_some(Val::Flag)),
     ],
 };
 

@@ -118,6 +118,28 @@ pub struct Opt<T: 'static> {
     pub get: fn(&T) -> Option<Val>,
 }
 
+impl<T> Opt<T> {
+    /// `--json`: the statement's result as JSON (a flag; not in Rhai's
+    /// option map), stored and read by `set` and `get`.
+    pub const fn json(
+        help: &'static str,
+        set: fn(&mut T, Spanned<Val>),
+        get: fn(&T) -> Option<Val>,
+    ) -> Opt<T> {
+        Opt {
+            word: "--json",
+            alias: None,
+            kind: Kind::Flag,
+            default: None,
+            help,
+            example: "",
+            rhai: None,
+            set,
+            get,
+        }
+    }
+}
+
 /// A statement's options, in the order the printer writes them.
 pub struct Options<T: 'static> {
     /// The name `help` and the syntax lines use for one option (`PROBE-OPTION`).

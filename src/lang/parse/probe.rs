@@ -123,17 +123,7 @@ pub static PROBE: Options<ProbeStmt> = Options {
             set: |p, v| p.options.interval = v.value.duration(),
             get: |p| Some(Val::Duration(p.options.interval)),
         },
-        Opt {
-            word: "--json",
-            alias: None,
-            kind: Kind::Flag,
-            default: None,
-            help: "print the report as JSON",
-            example: "",
-            rhai: None,
-            set: |p, _| p.json = true,
-            get: |p| p.json.then_some(Val::Flag),
-        },
+        Opt::json("print the report as JSON", |p, _| p.json = true, |p| p.json.then_some(Val::Flag)),
     ],
 };
 
@@ -175,17 +165,7 @@ pub static CHECK: Options<CheckStmt> = Options {
             set: |c, v| c.timeout = v.value.duration().max(Duration::from_millis(1)),
             get: |c| Some(Val::Duration(c.timeout)),
         },
-        Opt {
-            word: "--json",
-            alias: None,
-            kind: Kind::Flag,
-            default: None,
-            help: "print the report as JSON",
-            example: "",
-            rhai: None,
-            set: |c, _| c.json = true,
-            get: |c| c.json.then_some(Val::Flag),
-        },
+        Opt::json("print the report as JSON", |c, _| c.json = true, |c| c.json.then_some(Val::Flag)),
     ],
 };
 

@@ -37,17 +37,7 @@ pub static TRACE: Options<TraceStmt> = Options {
             set: |t, v| t.timeout = v.value.duration().max(Duration::from_millis(1)),
             get: |t| Some(Val::Duration(t.timeout)),
         },
-        Opt {
-            word: "--json",
-            alias: None,
-            kind: Kind::Flag,
-            default: None,
-            help: "print the trace as JSON",
-            example: "",
-            rhai: None,
-            set: |t, _| t.json = true,
-            get: |t| t.json.then_some(Val::Flag),
-        },
+        Opt::json("print the trace as JSON", |t, _| t.json = true, |t| t.json.then_some(Val::Flag)),
     ],
 };
 
