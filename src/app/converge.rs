@@ -362,7 +362,7 @@ impl App {
     /// After a `run` that changed the kernel: the table before it, in the history.
     pub(super) fn remember_run(&self, interp: &mut Interpreter, files: &[String]) {
         let Some((netns, before)) = interp.take_before() else { return };
-        let after = match interp.after(&before) {
+        let after = match interp.after() {
             Ok(after) => after,
             Err(_) => return,
         };

@@ -14,4 +14,4 @@ pub mod table;
 
 pub use diff::{plan, BackendPlan, Field, Plan, ServicePlan};
 pub use steps::{steps, Steps};
-pub use table::{DeclaredService, Desired, Live, LiveService, Origin};
+pub use table::{DeclaredService, Desired, Live, LiveService, Origin, Replay};

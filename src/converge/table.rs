@@ -111,56 +111,88 @@ impl Live {
     /// aside), without a round trip per service. `None` when an operation
     /// does not fit the table (it changed behind lvsh's back): read it then.
     pub fn replay(&self, ops: &[Op]) -> Option<Live> {
-        let mut order: Vec<ServiceKey> = self.services.iter().map(|s| s.entry.service.key).collect();
-        // A key deleted and added again keeps its first place: it is listed once.
-        let mut listed: FastSet<ServiceKey> = order.iter().copied().collect();
-        let mut by_key: FastMap<ServiceKey, LiveService> =
-            self.services.iter().map(|s| (s.entry.service.key, s.clone())).collect();
-        let mut timeouts = self.timeouts;
+        let mut replay = Replay::of(self);
         for op in ops {
-            match op {
-                Op::AddService(service) => {
-                    let entry = ServiceEntry { service: service.clone(), stats: Stats::default() };
-                    if by_key.insert(service.key, LiveService { entry, backends: Vec::new() }).is_some() {
-                        return None;
-                    }
-                    if listed.insert(service.key) {
-                        order.push(service.key);
-                    }
-                }
-                Op::EditService(service) => by_key.get_mut(&service.key)?.entry.service = service.clone(),
-                Op::DelService(key) => {
-                    by_key.remove(key)?;
-                }
-                Op::Flush => by_key.clear(),
-                Op::AddBackend { service, backend } => {
-                    let s = by_key.get_mut(service)?;
-                    // The kernel lists the newest backend first.
-                    s.backends.insert(0, BackendEntry::idle(*backend));
-                }
-                Op::EditBackend { service, backend } => {
-                    let s = by_key.get_mut(service)?;
-                    s.backends.iter_mut().find(|b| b.backend.addr == backend.addr)?.backend = *backend;
-                }
-                Op::DelBackend { service, addr } => {
-                    let s = by_key.get_mut(service)?;
-                    let at = s.backends.iter().position(|b| b.backend.addr == *addr)?;
-                    s.backends.remove(at);
-                }
-                Op::SetTimeouts(t) => {
-                    // 0 leaves a timeout as it is.
-                    let set = |new: u32, old: u32| if new == 0 { old } else { new };
-                    timeouts = Timeouts {
-                        tcp: set(t.tcp, timeouts.tcp),
-                        tcp_fin: set(t.tcp_fin, timeouts.tcp_fin),
-                        udp: set(t.udp, timeouts.udp),
-                    };
-                }
-                Op::Zero(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => {}
-            }
+            replay.play(op)?;
         }
-        let services = order.into_iter().filter_map(|key| by_key.remove(&key)).collect();
-        Some(Live { services, timeouts })
+        Some(replay.finish())
+    }
+}
+
+/// A table played forward one operation at a time, as [`Live::replay`]
+/// does at once: a run plays each batch as the kernel takes it, while the
+/// next is being sent.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The services in listing order; a key deleted and added again keeps
+    /// its first place (it is listed once).
+    order: Vec<ServiceKey>,
+    listed: FastSet<ServiceKey>,
+    by_key: FastMap<ServiceKey, LiveService>,
+    timeouts: Timeouts,
+}
+
+impl Replay {
+    /// Starts from `live`.
+    pub fn of(live: &Live) -> Replay {
+        let order: Vec<ServiceKey> = live.services.iter().map(|s| s.entry.service.key).collect();
+        Replay {
+            listed: order.iter().copied().collect(),
+            by_key: live.services.iter().map(|s| (s.entry.service.key, s.clone())).collect(),
+            order,
+            timeouts: live.timeouts,
+        }
+    }
+
+    /// Plays one operation the kernel took; `None` when it does not fit the
+    /// table.
+    pub fn play(&mut self, op: &Op) -> Option<()> {
+        let by_key = &mut self.by_key;
+        match op {
+            Op::AddService(service) => {
+                let entry = ServiceEntry { service: service.clone(), stats: Stats::default() };
+                if by_key.insert(service.key, LiveService { entry, backends: Vec::new() }).is_some() {
+                    return None;
+                }
+                if self.listed.insert(service.key) {
+                    self.order.push(service.key);
+                }
+            }
+            Op::EditService(service) => by_key.get_mut(&service.key)?.entry.service = service.clone(),
+            Op::DelService(key) => {
+                by_key.remove(key)?;
+            }
+            Op::Flush => by_key.clear(),
+            Op::AddBackend { service, backend } => {
+                let s = by_key.get_mut(service)?;
+                // The kernel lists the newest backend first.
+                s.backends.insert(0, BackendEntry::idle(*backend));
+            }
+            Op::EditBackend { service, backend } => {
+                let s = by_key.get_mut(service)?;
+                s.backends.iter_mut().find(|b| b.backend.addr == backend.addr)?.backend = *backend;
+            }
+            Op::DelBackend { service, addr } => {
+                let s = by_key.get_mut(service)?;
+                let at = s.backends.iter().position(|b| b.backend.addr == *addr)?;
+                s.backends.remove(at);
+            }
+            Op::SetTimeouts(t) => {
+                // 0 leaves a timeout as it is.
+                let set = |new: u32, old: u32| if new == 0 { old } else { new };
+                let old = self.timeouts;
+                self.timeouts =
+                    Timeouts { tcp: set(t.tcp, old.tcp), tcp_fin: set(t.tcp_fin, old.tcp_fin), udp: set(t.udp, old.udp) };
+            }
+            Op::Zero(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => {}
+        }
+        Some(())
+    }
+
+    /// The table as the operations played left it.
+    pub fn finish(mut self) -> Live {
+        let services = self.order.into_iter().filter_map(|key| self.by_key.remove(&key)).collect();
+        Live { services, timeouts: self.timeouts }
     }
 }
 

@@ -6,7 +6,7 @@ use super::failure::refusal;
 use super::plan::Change;
 use super::recovery::{run_dir, RunRecord};
 use super::{Failure, Interpreter};
-use crate::ipvs::{Kernel, KernelError, Op};
+use crate::ipvs::{Kernel, KernelError, Op, Outcomes};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::{Source, Span};
 
@@ -23,6 +23,12 @@ pub(super) struct Batch<'s> {
 }
 
 impl<'s> Batch<'s> {
+    /// Planned steps, each at its place in `source`.
+    pub fn of(source: &'s Source, steps: super::staged::Steps) -> Batch<'s> {
+        let super::staged::Steps { spans, ops, undos } = steps;
+        Batch { places: spans.into_iter().map(|span| (source, span)).collect(), ops, undos }
+    }
+
     fn push(&mut self, (source, span, op, undo): (&'s Source, Span, Op, Vec<Op>)) {
         self.places.push((source, span));
         self.ops.push(op);
@@ -46,13 +52,14 @@ impl<'s> FromIterator<(&'s Source, Span, Op, Vec<Op>)> for Batch<'s> {
 
 impl Interpreter {
     /// Puts the undo of a batch on disk before the batch goes: after a
-    /// crash, `lvsh recover` finds it there.
-    fn write_ahead(&mut self, source: &Source, span: Span, undos: &[Vec<Op>]) -> Result<(), Failure> {
+    /// crash, `lvsh recover` finds it there. Returns the batch's number in
+    /// the record.
+    pub(super) fn write_ahead(&mut self, source: &Source, span: Span, undos: &[Vec<Op>]) -> Result<usize, Failure> {
         let netns = self.kernel.netns();
         if self.history && self.before.is_none() {
             // Not readable: the run goes on, without a history entry.
             self.before = self.live().ok().map(|live| (netns.clone(), live));
-            self.applied = Some(Vec::new());
+            self.applied = self.before.as_ref().map(|(_, live)| crate::converge::Replay::of(live));
         }
         let record = match &mut self.record {
             Some(record) => record,
@@ -79,7 +86,7 @@ impl Interpreter {
         match &mut self.staged {
             Some(staged) => {
                 staged.stage(span, change);
-                Ok(())
+                self.send_full_window(source)
             }
             None => self.apply_all(source, vec![(span, change)]),
         }
@@ -112,14 +119,19 @@ impl Interpreter {
             return Ok(());
         }
         self.writes += 1;
-        self.write_ahead(source, first, &undos)?;
+        let number = self.write_ahead(source, first, &undos)?;
         let outcomes = self.kernel.apply(&ops).map_err(|e| refusal(source, first, e))?;
+        self.settle(Batch { places, ops, undos }, number, outcomes)
+    }
+
+    /// Journals each step of batch `number` of the record that took effect,
+    /// with its undo, once the kernel answered; a refusal points at the
+    /// first refused step's place.
+    pub(super) fn settle(&mut self, batch: Batch, number: usize, outcomes: Outcomes) -> Result<(), Failure> {
+        let Batch { places, ops, undos } = batch;
         let netns = self.kernel.netns();
         // The history replays what the kernel took in the namespace it began in.
-        let applied = match (&mut self.applied, &self.before) {
-            (Some(applied), Some((began, _))) if *began == netns => Some(applied),
-            _ => None,
-        };
+        let replays = matches!(&self.before, Some((began, _)) if *began == netns);
         let mut first_error = None;
         let mut took = Vec::with_capacity(ops.len());
         self.journal.reserve(ops.len());
@@ -136,21 +148,15 @@ impl Interpreter {
                 }
             }
         }
-        if let Some(applied) = applied {
-            match took.len() == ops.len() && applied.is_empty() {
-                // A run's first batch, all taken: the history keeps it as it is.
-                true => *applied = ops,
-                false => applied.extend(
-                    ops.into_iter()
-                        .enumerate()
-                        .filter(|(i, _)| took.binary_search(i).is_ok())
-                        .map(|(_, op)| op),
-                ),
+        if let (true, Some(after)) = (replays, &mut self.applied) {
+            let fits = took.iter().all(|&step| after.play(&ops[step]).is_some());
+            if !fits {
+                self.applied = None;
             }
         }
         if let Some(record) = &mut self.record {
             // Not synced: a crash before it only makes `recover` try every step.
-            let _ = record.applied(&took);
+            let _ = record.applied(number, &took);
         }
         match first_error {
             None => Ok(()),

@@ -18,6 +18,7 @@ mod lab_backends;
 mod listing;
 mod metrics;
 mod observe;
+mod pipeline;
 pub mod plan;
 pub mod recovery;
 mod resolve;
@@ -85,16 +86,19 @@ pub struct Interpreter {
     pub history: bool,
     /// The table before the first kernel write, and its namespace.
     before: Option<(crate::ipvs::Netns, crate::converge::Live)>,
-    /// The operations the kernel took in that namespace since, in order, so
-    /// that the history can tell the table after without reading it again;
-    /// `None` once the table changed in a way lvsh cannot replay (a
-    /// rollback, a program run on a node).
-    applied: Option<Vec<crate::ipvs::Op>>,
+    /// That table with the operations the kernel took in that namespace
+    /// since played on it, as each batch is answered, so that the history
+    /// can tell the table after without reading it again; `None` once the
+    /// table changed in a way lvsh cannot replay (a rollback, a program run
+    /// on a node).
+    applied: Option<crate::converge::Replay>,
     /// Declarations planned but not yet sent (see [`staged`]).
     staged: Option<staged::Staged>,
     /// The table being read on another thread for the first statement, if
     /// it begins a stretch of declarations ([`Interpreter::prefetched`]).
     prefetch: Option<crate::ipvs::prefetch::Prefetch>,
+    /// Windows of a long stretch sent and not yet answered ([`pipeline`]).
+    pipeline: Option<pipeline::Pipeline>,
 }
 
 impl Interpreter {
@@ -127,6 +131,7 @@ impl Interpreter {
             staged: None,
             before: None,
             prefetch: None,
+            pipeline: None,
         }
     }
 
@@ -170,12 +175,9 @@ impl Interpreter {
     /// The table now in the namespace of [`Interpreter::take_before`]'s
     /// table: that table with this run's operations replayed, or read from
     /// the kernel when they cannot tell it.
-    pub fn after(
-        &mut self,
-        before: &crate::converge::Live,
-    ) -> Result<crate::converge::Live, crate::ipvs::KernelError> {
-        match self.applied.take().and_then(|ops| before.replay(&ops)) {
-            Some(after) => Ok(after),
+    pub fn after(&mut self) -> Result<crate::converge::Live, crate::ipvs::KernelError> {
+        match self.applied.take() {
+            Some(after) => Ok(after.finish()),
             None => self.live(),
         }
     }
@@ -234,8 +236,10 @@ impl Interpreter {
     fn run_stmts(&mut self, source: &Source, script: &Script) -> Result<(), Failure> {
         let ran = self.run_staging(source, script);
         if ran.is_err() {
-            // Steps not sent yet are dropped: the run is rolled back anyway.
+            // Steps not sent yet are dropped: the run is rolled back anyway,
+            // with the windows already sent, once they are journaled.
             self.staged = None;
+            let _ = self.settle_windows(source);
         }
         ran
     }
@@ -280,11 +284,14 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Sends the stretch's steps as one batch, each at its statement.
+    /// Sends the stretch's steps as one batch, each at its statement, or
+    /// as its last window when windows went before.
     fn send_staged(&mut self, source: &Source) -> Result<(), Failure> {
         let Some(staged) = self.staged.take() else { return Ok(()) };
-        let batch = staged.into_batch(source);
-        self.send(batch)
+        match self.pipeline.is_some() {
+            true => self.send_last_window(source, staged.into_steps()),
+            false => self.send(apply::Batch::of(source, staged.into_steps())),
+        }
     }
 
     /// The kernel as plans read it: the staged table while a stretch of

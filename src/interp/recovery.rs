@@ -79,8 +79,9 @@ impl RunRecord {
         Ok(RunRecord { path, file, batches: 0 })
     }
 
-    /// Before a batch goes to `netns`: the undo of each of its steps, on disk.
-    pub fn intend(&mut self, netns: &Netns, undos: &[Vec<Op>]) -> io::Result<()> {
+    /// Before a batch goes to `netns`: the undo of each of its steps, on
+    /// disk. Returns the batch's number, for [`RunRecord::applied`].
+    pub fn intend(&mut self, netns: &Netns, undos: &[Vec<Op>]) -> io::Result<usize> {
         self.batches += 1;
         let (dev, ino) = identity(netns).unwrap_or((0, 0));
         let mut text = format!("batch {} {dev}:{ino} {}\n", self.batches, netns_word(netns));
@@ -97,12 +98,14 @@ impl RunRecord {
             }
         }
         self.file.write_all(text.as_bytes())?;
-        self.file.sync_data()
+        self.file.sync_data()?;
+        Ok(self.batches)
     }
 
-    /// After the batch: the steps that took effect.
-    pub fn applied(&mut self, steps: &[usize]) -> io::Result<()> {
-        let mut line = format!("applied {} ", self.batches);
+    /// After batch `number`: the steps that took effect. The next batch may
+    /// already be on disk (a long run sends one while it plans the next).
+    pub fn applied(&mut self, number: usize, steps: &[usize]) -> io::Result<()> {
+        let mut line = format!("applied {number} ");
         line.reserve(steps.len() * 6);
         for (i, step) in steps.iter().enumerate() {
             if i > 0 {
@@ -139,6 +142,8 @@ pub struct Unfinished {
 
 #[derive(Debug, Clone)]
 struct Batch {
+    /// Its number in the record, which its `applied` line names.
+    number: u64,
     netns: Netns,
     id: (u64, u64),
     steps: Vec<Vec<Op>>,
@@ -278,10 +283,11 @@ fn batches(text: &str) -> Vec<Batch> {
         let Some(line) = whole.strip_suffix('\n') else { break };
         if let Some(rest) = line.strip_prefix("batch ") {
             let mut words = rest.splitn(3, ' ');
-            let (_, id, netns) = (words.next(), words.next().unwrap_or(""), words.next().unwrap_or("-"));
+            let (number, id, netns) = (words.next(), words.next().unwrap_or(""), words.next().unwrap_or("-"));
+            let number = number.and_then(|n| n.parse().ok()).unwrap_or(0);
             let id = id.split_once(':').and_then(|(d, i)| Some((d.parse().ok()?, i.parse().ok()?)));
             let netns = if netns == "-" { Netns::Current } else { Netns::Path(PathBuf::from(netns)) };
-            out.push(Batch { netns, id: id.unwrap_or((0, 0)), steps: Vec::new(), applied: None });
+            out.push(Batch { number, netns, id: id.unwrap_or((0, 0)), steps: Vec::new(), applied: None });
         } else if line.starts_with("step ") {
             if let Some(batch) = out.last_mut() {
                 batch.steps.push(Vec::new());
@@ -293,8 +299,10 @@ fn batches(text: &str) -> Vec<Batch> {
                 _ => break,
             }
         } else if let Some(rest) = line.strip_prefix("applied ") {
-            let list = rest.split_once(' ').map_or("", |(_, l)| l);
-            if let Some(batch) = out.last_mut() {
+            let (number, list) = rest.split_once(' ').unwrap_or((rest, ""));
+            let number: Option<u64> = number.parse().ok();
+            // The batch it names: not always the last one begun.
+            if let Some(batch) = out.iter_mut().rev().find(|b| Some(b.number) == number) {
                 batch.applied = Some(list.split(',').filter_map(|n| n.parse().ok()).collect());
             }
         }
@@ -337,6 +345,19 @@ mod tests {
         assert_eq!(read[1].applied, None, "the run died while it wrote what took effect");
         let run = Unfinished { path: PathBuf::new(), pid: 1, age: 0, batches: read };
         assert_eq!(run.changes(), 2, "one applied step, and one that may have been");
+    }
+
+    #[test]
+    fn an_applied_line_names_its_batch_even_after_the_next_one_began() {
+        // A long run writes the next window's undo while the kernel takes this one's.
+        let text = "process 1 2\nbatch 1 5:6 -\nstep 0\n  -D -t 10.1.0.1:80\nstep 1\n  -D -t 10.1.0.2:80\n\
+                    batch 2 5:6 -\nstep 0\n  -D -t 10.1.0.3:80\napplied 1 1\n";
+        let read = batches(text);
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].applied, Some(vec![1]));
+        assert_eq!(read[1].applied, None, "batch 2 was sent, but its answer never came");
+        let run = Unfinished { path: PathBuf::new(), pid: 1, age: 0, batches: read };
+        assert_eq!(run.changes(), 2);
     }
 
     #[test]

@@ -13,9 +13,12 @@
 //! Nothing is written until the batch goes, so a declaration that cannot
 //! be planned (a backend of an undeclared service) stops the run with
 //! nothing sent; a refusal in the batch points at its own statement, and
-//! the run is rolled back as any refused run is.
+//! the run is rolled back as any refused run is. In a long stretch, the
+//! steps go in windows of up to [`WINDOW`] instead, each sent on another thread
+//! while the next is planned ([`super::pipeline`]): there a declaration
+//! that cannot be planned stops the run after the windows before it, and
+//! the run is rolled back.
 
-use super::apply::Batch;
 use super::plan::Change;
 use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::prefetch::Prefetch;
@@ -23,12 +26,30 @@ use crate::ipvs::{
     BackendEntry, ConnEntry, Daemon, Info, Kernel, KernelError, Netns, Op, Outcomes, ServiceEntry,
     ServiceKey, Stats, Timeouts,
 };
-use crate::lang::source::{Source, Span};
+use crate::lang::source::Span;
 
 /// From this many declarations on, a stretch reads every service in one
 /// dump; a shorter one asks for each service it names (a `service` line in
 /// the shell must not cost a dump of thousands).
 pub(super) const WHOLE_TABLE_AT: usize = 16;
+
+/// Steps in the first window of a long stretch: small, so that the kernel
+/// gets work soon; each next window is twice the last, up to [`WINDOW`].
+const FIRST_WINDOW: usize = 512;
+
+/// Steps per window at most: large enough that each costs one record write
+/// in thousands of steps, small enough that the last one, sent after all is
+/// planned, is soon taken.
+const WINDOW: usize = 4096;
+
+/// Planned steps: each one's statement, operation and undo, in three lists
+/// (see [`super::apply::Batch`]).
+#[derive(Default)]
+pub(super) struct Steps {
+    pub spans: Vec<Span>,
+    pub ops: Vec<Op>,
+    pub undos: Vec<Vec<Op>>,
+}
 
 /// The table as the staged steps leave it, and the steps.
 pub(super) struct Staged {
@@ -43,11 +64,13 @@ pub(super) struct Staged {
     backends: FastMap<ServiceKey, Vec<BackendEntry>>,
     /// How many backends the kernel said each service had (a hint for reading them).
     counts: FastMap<ServiceKey, u32>,
-    /// The steps planned, in order: each one's statement, operation and
-    /// undo, in three lists (see [`Batch`]).
-    spans: Vec<Span>,
-    ops: Vec<Op>,
-    undos: Vec<Vec<Op>>,
+    /// The steps planned and not sent yet, in order.
+    steps: Steps,
+    /// Whether full windows of steps go before the stretch ends: a long
+    /// stretch, while the kernel gives a second connection to send them on.
+    windowed: bool,
+    /// How many steps fill the next window.
+    window: usize,
     /// The kernel's backends being read on another thread (a run's first
     /// stretch, read while its file was parsed).
     prefetch: Option<Prefetch>,
@@ -67,9 +90,9 @@ impl Staged {
             whole: declarations >= WHOLE_TABLE_AT,
             backends: FastMap::default(),
             counts: FastMap::default(),
-            spans: Vec::new(),
-            ops: Vec::new(),
-            undos: Vec::new(),
+            steps: Steps::default(),
+            windowed: declarations >= WHOLE_TABLE_AT,
+            window: FIRST_WINDOW,
             prefetch: None,
         };
         if staged.whole {
@@ -104,20 +127,36 @@ impl Staged {
     pub fn stage(&mut self, span: Span, change: Change) {
         for (op, undo) in change.steps {
             self.play(&op);
-            self.spans.push(span);
-            self.ops.push(op);
-            self.undos.push(undo);
+            self.steps.spans.push(span);
+            self.steps.ops.push(op);
+            self.steps.undos.push(undo);
         }
     }
 
-    /// The steps, as a batch of statements of `source`; the staged table
-    /// goes before the batch is sent (a run's peak of memory).
-    pub fn into_batch(self, source: &Source) -> Batch<'_> {
-        Batch {
-            places: self.spans.into_iter().map(|span| (source, span)).collect(),
-            ops: self.ops,
-            undos: self.undos,
+    /// Whether the steps planned fill a window of a long stretch.
+    pub fn fills_window(&self) -> bool {
+        self.windowed && self.steps.ops.len() >= self.window
+    }
+
+    /// The steps planned so far, once they fill a window of a long stretch.
+    pub fn full_window(&mut self) -> Option<Steps> {
+        if !self.fills_window() {
+            return None;
         }
+        self.window = (self.window * 2).min(WINDOW);
+        Some(std::mem::take(&mut self.steps))
+    }
+
+    /// Sends no window before the stretch ends (the kernel gave no second
+    /// connection).
+    pub fn unwindowed(&mut self) {
+        self.windowed = false;
+    }
+
+    /// The steps not sent yet; the staged table goes before they are (a
+    /// run's peak of memory).
+    pub fn into_steps(self) -> Steps {
+        self.steps
     }
 
     fn play(&mut self, op: &Op) {

@@ -75,6 +75,12 @@ pub trait Kernel {
     /// and which operations took effect is unknown.
     fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError>;
 
+    /// A second connection to the same IPVS, for a thread of its own (a
+    /// [`super::writer::Writer`]); `None` where there is none to make.
+    fn another(&self) -> Option<Box<dyn Kernel + Send>> {
+        None
+    }
+
     /// Applies one operation.
     fn apply_one(&mut self, op: &Op) -> Result<(), KernelError> {
         self.apply(std::slice::from_ref(op))?.pop().unwrap_or(Ok(()))

@@ -21,6 +21,7 @@ pub mod prefetch;
 pub mod sockopt;
 pub mod totals;
 pub mod unreachable;
+pub mod writer;
 
 pub use conntable::ConnEntry;
 pub use error::KernelError;

@@ -348,6 +348,10 @@ impl Kernel for NetlinkKernel {
         self.netns.clone()
     }
 
+    fn another(&self) -> Option<Box<dyn Kernel + Send>> {
+        Some(Box::new(NetlinkKernel::connect_in(&self.netns).ok()?))
+    }
+
     fn info(&mut self) -> Result<Info, KernelError> {
         self.get(Request::bare(IpvsCmd::GetInfo), decode::decode_info)?
             .map_err(|errno| read_error(errno, "read the IPVS version"))
