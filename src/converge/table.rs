@@ -181,8 +181,11 @@ impl Replay {
                 // 0 leaves a timeout as it is.
                 let set = |new: u32, old: u32| if new == 0 { old } else { new };
                 let old = self.timeouts;
-                self.timeouts =
-                    Timeouts { tcp: set(t.tcp, old.tcp), tcp_fin: set(t.tcp_fin, old.tcp_fin), udp: set(t.udp, old.udp) };
+                self.timeouts = Timeouts {
+                    tcp: set(t.tcp, old.tcp),
+                    tcp_fin: set(t.tcp_fin, old.tcp_fin),
+                    udp: set(t.udp, old.udp),
+                };
             }
             Op::Zero(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => {}
         }

@@ -54,7 +54,12 @@ impl Interpreter {
     /// Puts the undo of a batch on disk before the batch goes: after a
     /// crash, `lvsh recover` finds it there. Returns the batch's number in
     /// the record.
-    pub(super) fn write_ahead(&mut self, source: &Source, span: Span, undos: &[Vec<Op>]) -> Result<usize, Failure> {
+    pub(super) fn write_ahead(
+        &mut self,
+        source: &Source,
+        span: Span,
+        undos: &[Vec<Op>],
+    ) -> Result<usize, Failure> {
         let netns = self.kernel.netns();
         if self.history && self.before.is_none() {
             // Not readable: the run goes on, without a history entry.

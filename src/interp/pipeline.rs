@@ -79,8 +79,10 @@ impl Interpreter {
         let Some(&first) = spans.first() else { return Ok(()) };
         let number = self.write_ahead(source, first, &undos)?;
         self.writes += 1;
+        // Encoded here, while the writer sends the window before.
+        let prepared = self.kernel.prepare(ops);
         if let Some(pipeline) = &mut self.pipeline {
-            pipeline.writer.send(ops);
+            pipeline.writer.send(prepared);
             pipeline.windows.push_back(Window { spans, undos, number });
         }
         while self.pipeline.as_ref().is_some_and(|p| p.writer.in_flight() > WAITING) {

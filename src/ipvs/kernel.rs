@@ -9,6 +9,26 @@ use super::op::Op;
 /// The outcome of each operation of a batch, in order.
 pub type Outcomes = Vec<Result<(), KernelError>>;
 
+/// Operations made ready to send by [`Kernel::prepare`], for
+/// [`Kernel::apply_prepared`] on a connection from [`Kernel::another`], on
+/// another thread. The netlink client encodes the requests as it prepares
+/// them, so that the thread that sends them does nothing else.
+pub struct Prepared {
+    pub ops: Vec<Op>,
+    /// The netlink client's requests: the generic-netlink family they were
+    /// encoded for, and each `sendmsg`'s bytes with its first request's
+    /// sequence number and how many requests it holds. Empty: not encoded.
+    pub(super) family: u16,
+    pub(super) sends: Vec<(Vec<u8>, u32, usize)>,
+}
+
+impl Prepared {
+    /// Operations, not encoded: [`Kernel::apply_prepared`] applies them as they are.
+    pub fn plain(ops: Vec<Op>) -> Prepared {
+        Prepared { ops, family: 0, sends: Vec::new() }
+    }
+}
+
 /// The kernel's IPVS: reads, and batches of changes.
 pub trait Kernel {
     /// Version and connection table size.
@@ -79,6 +99,17 @@ pub trait Kernel {
     /// [`super::writer::Writer`]); `None` where there is none to make.
     fn another(&self) -> Option<Box<dyn Kernel + Send>> {
         None
+    }
+
+    /// Makes `ops` ready to send with [`Kernel::apply_prepared`], on this
+    /// thread.
+    fn prepare(&mut self, ops: Vec<Op>) -> Prepared {
+        Prepared::plain(ops)
+    }
+
+    /// Applies prepared operations, as [`Kernel::apply`] applies them.
+    fn apply_prepared(&mut self, prepared: &Prepared) -> Result<Outcomes, KernelError> {
+        self.apply(&prepared.ops)
     }
 
     /// Applies one operation.

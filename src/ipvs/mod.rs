@@ -25,7 +25,7 @@ pub mod writer;
 
 pub use conntable::ConnEntry;
 pub use error::KernelError;
-pub use kernel::{Kernel, Outcomes};
+pub use kernel::{Kernel, Outcomes, Prepared};
 pub use model::*;
 pub use netlink::NetlinkKernel;
 pub use netns::Netns;

@@ -14,7 +14,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::JoinHandle;
 
 use super::error::KernelError;
-use super::kernel::{Kernel, Outcomes};
+use super::kernel::{Kernel, Outcomes, Prepared};
 use super::op::Op;
 
 /// A batch the kernel answered: its operations, handed back, and each one's
@@ -23,7 +23,7 @@ pub type Answered = (Vec<Op>, Result<Outcomes, KernelError>);
 
 /// A thread sending batches to one kernel.
 pub struct Writer {
-    batches: Option<Sender<Vec<Op>>>,
+    batches: Option<Sender<Prepared>>,
     answers: Receiver<Answered>,
     /// How many operations each batch not yet answered holds, oldest first.
     in_flight: VecDeque<usize>,
@@ -33,12 +33,12 @@ pub struct Writer {
 impl Writer {
     /// Starts the thread, which owns `kernel` until the writer is dropped.
     pub fn start(mut kernel: Box<dyn Kernel + Send>) -> Writer {
-        let (batches, inbox) = channel::<Vec<Op>>();
+        let (batches, inbox) = channel::<Prepared>();
         let (outbox, answers) = channel();
         let thread = std::thread::spawn(move || {
-            for ops in inbox {
-                let outcomes = kernel.apply(&ops);
-                if outbox.send((ops, outcomes)).is_err() {
+            for batch in inbox {
+                let outcomes = kernel.apply_prepared(&batch);
+                if outbox.send((batch.ops, outcomes)).is_err() {
                     // Nobody reads the answers: the rest is still sent, unanswered.
                     continue;
                 }
@@ -47,12 +47,13 @@ impl Writer {
         Writer { batches: Some(batches), answers, in_flight: VecDeque::new(), thread: Some(thread) }
     }
 
-    /// Queues a batch behind the ones not yet sent.
-    pub fn send(&mut self, ops: Vec<Op>) {
-        self.in_flight.push_back(ops.len());
+    /// Queues a batch behind the ones not yet sent (prepared by the
+    /// kernel the caller reads, [`Kernel::prepare`]).
+    pub fn send(&mut self, batch: Prepared) {
+        self.in_flight.push_back(batch.ops.len());
         // A thread that is gone answers that it could not send ([`Writer::answer`]).
         if let Some(batches) = &self.batches {
-            let _ = batches.send(ops);
+            let _ = batches.send(batch);
         }
     }
 
@@ -122,7 +123,10 @@ mod tests {
         fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
             let mut log = self.0.lock().map_err(|_| KernelError::IpvsMissing)?;
             log.extend(ops.iter().cloned());
-            Ok(ops.iter().map(|op| if *op == Op::Flush { Err(KernelError::IpvsMissing) } else { Ok(()) }).collect())
+            Ok(ops
+                .iter()
+                .map(|op| if *op == Op::Flush { Err(KernelError::IpvsMissing) } else { Ok(()) })
+                .collect())
         }
     }
 
@@ -134,9 +138,9 @@ mod tests {
     fn batches_are_answered_in_the_order_given_each_op_with_its_outcome() {
         let log = Arc::new(Mutex::new(Vec::new()));
         let mut writer = Writer::start(Box::new(Log(Arc::clone(&log))));
-        writer.send(vec![zero(1), zero(2)]);
-        writer.send(vec![Op::Flush]);
-        writer.send(vec![zero(3)]);
+        writer.send(Prepared::plain(vec![zero(1), zero(2)]));
+        writer.send(Prepared::plain(vec![Op::Flush]));
+        writer.send(Prepared::plain(vec![zero(3)]));
         assert_eq!(writer.in_flight(), 3);
         let (ops, outcomes) = writer.answer().unwrap();
         assert_eq!(ops, vec![zero(1), zero(2)]);
@@ -154,7 +158,7 @@ mod tests {
         let log = Arc::new(Mutex::new(Vec::new()));
         let mut writer = Writer::start(Box::new(Log(Arc::clone(&log))));
         for port in 0..50 {
-            writer.send(vec![zero(port)]);
+            writer.send(Prepared::plain(vec![zero(port)]));
         }
         drop(writer);
         assert_eq!(log.lock().unwrap().len(), 50);

@@ -64,7 +64,7 @@ use super::listing::{each_once, skipped};
 use crate::ipvs::conntable::{parse_conn_table, ConnEntry};
 use crate::ipvs::error::KernelError;
 use crate::ipvs::fasthash::FastMap;
-use crate::ipvs::kernel::{Kernel, Outcomes};
+use crate::ipvs::kernel::{Kernel, Outcomes, Prepared};
 use crate::ipvs::model::{Backend, BackendEntry, Daemon, Info, ServiceEntry, ServiceKey, Timeouts};
 use crate::ipvs::netns::Netns;
 use crate::ipvs::op::Op;
@@ -272,21 +272,17 @@ impl NetlinkKernel {
         // Room for a full window and the one request that crosses its end.
         let mut buf = Vec::with_capacity(BATCH_BYTES + 4096);
         while ops.peek().is_some() {
-            let first = self.seq.wrapping_add(1);
             buf.clear();
-            let mut count = 0;
-            while count < BATCH_MESSAGES && buf.len() < BATCH_BYTES {
-                let Some(op) = ops.next() else { break };
-                let seq = self.next_seq();
-                append_op(&mut buf, self.family, NlmF::ACK, seq, op);
-                count += 1;
-            }
-            let barrier = self.next_seq();
-            append_barrier(&mut buf, barrier);
-            self.send(&buf)?;
-            errnos.extend(self.acks(first, count)?);
+            let (first, count) = encode_window(&mut buf, self.family, &mut self.seq, &mut ops);
+            errnos.extend(self.exchange(&buf, first, count)?);
         }
         Ok(errnos)
+    }
+
+    /// Sends one window's requests and waits for their acks.
+    fn exchange(&mut self, buf: &[u8], first: u32, count: usize) -> Result<Vec<i32>, KernelError> {
+        self.send(buf)?;
+        self.acks(first, count)
     }
 
     /// Waits for the acks of `count` requests numbered from `first`, up to
@@ -331,6 +327,28 @@ fn backend_of(d: &Dest) -> Option<BackendEntry> {
     })
 }
 
+/// Writes the requests of as many of `ops` as fill one window (one
+/// `sendmsg`), numbered on from `seq`, then the barrier; returns the first
+/// request's number and how many there are.
+fn encode_window<'a>(
+    buf: &mut Vec<u8>,
+    family: u16,
+    seq: &mut u32,
+    ops: &mut impl Iterator<Item = &'a Op>,
+) -> (u32, usize) {
+    let first = seq.wrapping_add(1);
+    let mut count = 0;
+    while count < BATCH_MESSAGES && buf.len() < BATCH_BYTES {
+        let Some(op) = ops.next() else { break };
+        *seq = seq.wrapping_add(1);
+        append_op(buf, family, NlmF::ACK, *seq, op);
+        count += 1;
+    }
+    *seq = seq.wrapping_add(1);
+    append_barrier(buf, *seq);
+    (first, count)
+}
+
 /// A `NLMSG_NOOP` asking for an ack: netlink acks it after every message
 /// sent before it in the same buffer.
 fn append_barrier(buf: &mut Vec<u8>, seq: u32) {
@@ -350,6 +368,30 @@ impl Kernel for NetlinkKernel {
 
     fn another(&self) -> Option<Box<dyn Kernel + Send>> {
         Some(Box::new(NetlinkKernel::connect_in(&self.netns).ok()?))
+    }
+
+    /// The requests encoded, numbered on from this connection's own: the
+    /// connection that sends them matches their acks by those numbers.
+    fn prepare(&mut self, ops: Vec<Op>) -> Prepared {
+        let mut sends = Vec::new();
+        let mut rest = ops.iter().peekable();
+        while rest.peek().is_some() {
+            let mut buf = Vec::with_capacity(BATCH_BYTES + 4096);
+            let (first, count) = encode_window(&mut buf, self.family, &mut self.seq, &mut rest);
+            sends.push((buf, first, count));
+        }
+        Prepared { family: self.family, sends, ops }
+    }
+
+    fn apply_prepared(&mut self, prepared: &Prepared) -> Result<Outcomes, KernelError> {
+        if prepared.sends.is_empty() || prepared.family != self.family {
+            return self.apply(&prepared.ops);
+        }
+        let mut errnos = Vec::with_capacity(prepared.ops.len());
+        for (buf, first, count) in &prepared.sends {
+            errnos.extend(self.exchange(buf, *first, *count)?);
+        }
+        Ok(outcomes(&prepared.ops, errnos))
     }
 
     fn info(&mut self) -> Result<Info, KernelError> {
@@ -449,17 +491,21 @@ impl Kernel for NetlinkKernel {
 
     fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
         let errnos = self.transact(ops)?;
-        Ok(ops
-            .iter()
-            .zip(errnos)
-            .map(|(op, errno)| match (op, errno) {
-                (_, 0) => Ok(()),
-                // The daemon's thread was stopped before it ever ran: it is stopped.
-                (Op::StopDaemon(_), libc::EINTR) => Ok(()),
-                (op, errno) => Err(error_for(op, errno)),
-            })
-            .collect())
+        Ok(outcomes(ops, errnos))
     }
+}
+
+/// Each operation's outcome, from the errno of its ack.
+fn outcomes(ops: &[Op], errnos: Vec<i32>) -> Outcomes {
+    ops.iter()
+        .zip(errnos)
+        .map(|(op, errno)| match (op, errno) {
+            (_, 0) => Ok(()),
+            // The daemon's thread was stopped before it ever ran: it is stopped.
+            (Op::StopDaemon(_), libc::EINTR) => Ok(()),
+            (op, errno) => Err(error_for(op, errno)),
+        })
+        .collect()
 }
 
 /// Larger buffers for batches, short acks, and a bound on every wait.
