@@ -6,6 +6,10 @@ use lvsh::ipvs::{Backend, Forward, Kernel, Op, Service, ServiceKey};
 #[path = "interrupt.rs"]
 mod interrupt;
 
+// A long stretch sent in windows while planned.
+#[path = "pipeline.rs"]
+mod pipeline;
+
 use crate::lvsh::Output;
 use crate::support::{key, TestNs};
 
