@@ -3,6 +3,7 @@
 //! while explaining, only collected).
 
 use super::failure::refusal;
+use super::pipeline::Steps;
 use super::plan::Change;
 use super::recovery::{run_dir, RunRecord};
 use super::{Failure, Interpreter};
@@ -24,8 +25,8 @@ pub(super) struct Batch<'s> {
 
 impl<'s> Batch<'s> {
     /// Planned steps, each at its place in `source`.
-    pub fn of(source: &'s Source, steps: super::staged::Steps) -> Batch<'s> {
-        let super::staged::Steps { spans, ops, undos } = steps;
+    pub fn of(source: &'s Source, steps: Steps) -> Batch<'s> {
+        let Steps { spans, ops, undos } = steps;
         Batch { places: spans.into_iter().map(|span| (source, span)).collect(), ops, undos }
     }
 
@@ -93,21 +94,12 @@ impl Interpreter {
                 staged.stage(span, change);
                 self.send_full_window(source)
             }
-            None => self.apply_all(source, vec![(span, change)]),
+            None => {
+                let mut steps = Steps::default();
+                steps.push(span, change);
+                self.send(Batch::of(source, steps))
+            }
         }
-    }
-
-    /// Applies the changes of several places in `source` (a restore file's
-    /// lines) in one batch; each step that took effect is journaled at its
-    /// own place, and a refusal points at the first refused step's.
-    pub(super) fn apply_all(&mut self, source: &Source, changes: Vec<(Span, Change)>) -> Result<(), Failure> {
-        let batch = changes
-            .into_iter()
-            .flat_map(|(span, change)| {
-                change.steps.into_iter().map(move |(op, undo)| (source, span, op, undo))
-            })
-            .collect();
-        self.send(batch)
     }
 
     /// Sends operations in one batch, each written at a place in a source

@@ -4,6 +4,7 @@
 //! Every change and its undo is planned in [`plan`].
 
 use super::failure::{read_failure, refusal, script_failure};
+use super::pipeline::{Steps, WindowSize};
 use super::plan::{self, Change};
 use super::{Failure, Interpreter};
 use crate::ipvs::{Kernel, KernelError};
@@ -57,23 +58,26 @@ impl Interpreter {
     /// be restored stops it before any line reaches the kernel, and a
     /// refusal points at its own line. Lines whose change is planned
     /// without reading the kernel (`-A`, `-a`, `-Z`, `--start-daemon`) go
-    /// together in one batch; the batch is sent before a line whose plan
-    /// reads the kernel, so that it sees every line above it.
+    /// together in one batch, or in windows sent while the next lines are
+    /// planned ([`super::pipeline`]); all of it is sent and answered before
+    /// a line whose plan reads the kernel, so that it sees every line above.
     fn restore_lines(&mut self, source: &Source, span: Span, file: &Source) -> Result<(), Failure> {
         let lines = read_restore(file).map_err(|d| {
             let (line, _) = source.line_col(span.start as usize);
             Failure::script(file, d.with_note(format!("restored from {} line {line}", source.name)))
         })?;
-        let mut batch: Vec<(Span, Change)> = Vec::new();
+        let mut steps = Steps::default();
+        let mut size = WindowSize::default();
         for line in lines {
             if reads_kernel(&line.command) {
-                self.apply_all(file, std::mem::take(&mut batch))?;
+                self.send_and_settle(file, std::mem::take(&mut steps))?;
             }
             let change =
                 planned(self.kernel.as_mut(), &line.command).map_err(|e| refusal(file, line.span, e))?;
-            batch.push((line.span, change));
+            steps.push(line.span, change);
+            self.send_if_full(file, &mut steps, &mut size)?;
         }
-        self.apply_all(file, batch)
+        self.send_and_settle(file, steps)
     }
 }
 

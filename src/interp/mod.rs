@@ -288,10 +288,7 @@ impl Interpreter {
     /// as its last window when windows went before.
     fn send_staged(&mut self, source: &Source) -> Result<(), Failure> {
         let Some(staged) = self.staged.take() else { return Ok(()) };
-        match self.pipeline.is_some() {
-            true => self.send_last_window(source, staged.into_steps()),
-            false => self.send(apply::Batch::of(source, staged.into_steps())),
-        }
+        self.send_and_settle(source, staged.into_steps())
     }
 
     /// The kernel as plans read it: the staged table while a stretch of

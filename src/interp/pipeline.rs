@@ -1,22 +1,26 @@
-//! The windows of a long stretch of declarations, sent while the next is
-//! planned. A run of a table of thousands used to plan it all, then wait
-//! for the kernel to take it: the kernel's half of the time and lvsh's
-//! came one after the other. Here each full window (a few thousand steps)
-//! has its undo put on disk, then goes to a [`Writer`] thread that
-//! sends it on a second connection to the same IPVS, and the planning goes
-//! on. Answers are journaled in order, as [`Interpreter::send`] journals a
-//! batch, so a refusal, a failed plan or a signal later in the stretch
-//! rolls back every window the kernel took.
+//! Windows of a long batch, sent while the next is planned: a stretch of
+//! thousands of declarations ([`super::staged`]) and a restore's lines. A
+//! run of a table of thousands used to plan it all, then wait for the
+//! kernel to take it: the kernel's half of the time and lvsh's came one
+//! after the other. Here each full window (a few thousand steps) has its
+//! undo put on disk, is encoded, and goes to a [`Writer`] thread that sends
+//! it on a second connection to the same IPVS, while the planning goes on.
+//! Answers are journaled in order, as [`Interpreter::send`] journals a
+//! batch, so a refusal, a failed plan or a signal later on rolls back every
+//! window the kernel took.
 //!
-//! Reads and writes on two connections do not cross: a plan reads a
-//! service's backends before it plans any step on that service, so no
-//! window in flight ever touches what is being read.
+//! Reads and writes on two connections do not cross: a declaration's plan
+//! reads a service's backends before it plans any step on that service,
+//! and a restore sends and settles every window before a line whose plan
+//! reads the kernel; so no window in flight touches what is being read.
+//! Not under `--keep-going` (a refusal skips only its own statement),
+//! `explain`, or a group of namespaces: there a batch goes whole.
 
 use std::collections::VecDeque;
 
 use super::apply::Batch;
 use super::failure::refusal;
-use super::staged::Steps;
+use super::plan::Change;
 use super::{Failure, Interpreter};
 use crate::ipvs::writer::Writer;
 use crate::ipvs::Op;
@@ -26,6 +30,59 @@ use crate::lang::source::{Source, Span};
 /// behind it, so the kernel never waits for lvsh and lvsh's memory of
 /// planned steps stays a few windows.
 const WAITING: usize = 2;
+
+/// Steps in the first window: few, so that the kernel gets work soon; each
+/// next window is twice the last, up to [`WINDOW`].
+const FIRST_WINDOW: usize = 512;
+
+/// Steps per window at most: many, so that each costs one record write in
+/// thousands of steps; not too many, so that the last one, sent after all
+/// is planned, is soon taken.
+const WINDOW: usize = 4096;
+
+/// Planned steps: each one's place, operation and undo, in three lists
+/// (see [`Batch`]).
+#[derive(Default)]
+pub(super) struct Steps {
+    pub spans: Vec<Span>,
+    pub ops: Vec<Op>,
+    pub undos: Vec<Vec<Op>>,
+}
+
+impl Steps {
+    /// Adds a planned change's steps, each at `span`.
+    pub fn push(&mut self, span: Span, change: Change) {
+        for (op, undo) in change.steps {
+            self.spans.push(span);
+            self.ops.push(op);
+            self.undos.push(undo);
+        }
+    }
+}
+
+/// How many steps fill the next window of a batch.
+pub(super) struct WindowSize(usize);
+
+impl Default for WindowSize {
+    fn default() -> WindowSize {
+        WindowSize(FIRST_WINDOW)
+    }
+}
+
+impl WindowSize {
+    /// Never full: the batch goes whole.
+    pub fn never() -> WindowSize {
+        WindowSize(usize::MAX)
+    }
+
+    fn filled_by(&self, steps: &Steps) -> bool {
+        steps.ops.len() >= self.0
+    }
+
+    fn grow(&mut self) {
+        self.0 = self.0.saturating_mul(2).min(WINDOW);
+    }
+}
 
 /// Windows sent and not yet answered.
 pub(super) struct Pipeline {
@@ -43,29 +100,45 @@ struct Window {
 }
 
 impl Interpreter {
-    /// Sends the stretch's planned steps as a window if they fill one,
-    /// starting the writer at the first; without a second connection the
-    /// stretch goes as one batch at its end instead.
+    /// Sends the stretch's planned steps as a window if they fill one.
     pub(super) fn send_full_window(&mut self, source: &Source) -> Result<(), Failure> {
-        let Some(staged) = &mut self.staged else { return Ok(()) };
-        if !staged.fills_window() {
+        let Some(mut staged) = self.staged.take() else { return Ok(()) };
+        let (steps, size) = staged.window();
+        let sent = self.send_if_full(source, steps, size);
+        self.staged = Some(staged);
+        sent
+    }
+
+    /// Sends `steps` as a window of `source` if they fill one of `size`,
+    /// starting the writer at the first; where there can be none (see the
+    /// module doc), the steps stay, to go whole.
+    pub(super) fn send_if_full(
+        &mut self,
+        source: &Source,
+        steps: &mut Steps,
+        size: &mut WindowSize,
+    ) -> Result<(), Failure> {
+        if !size.filled_by(steps) {
             return Ok(());
         }
-        if self.pipeline.is_none() {
-            match self.kernel.another() {
-                Some(kernel) => {
-                    self.pipeline = Some(Pipeline { writer: Writer::start(kernel), windows: VecDeque::new() })
-                }
-                None => {
-                    staged.unwindowed();
-                    return Ok(());
-                }
+        if !self.writer_ready() {
+            *size = WindowSize::never();
+            return Ok(());
+        }
+        size.grow();
+        self.send_window(source, std::mem::take(steps))
+    }
+
+    /// Whether windows can go: the writer runs, or starts now on a second
+    /// connection to the kernel.
+    fn writer_ready(&mut self) -> bool {
+        let whole = self.keep_going || self.plan.is_some() || !self.group.is_empty();
+        if self.pipeline.is_none() && !whole {
+            if let Some(kernel) = self.kernel.another() {
+                self.pipeline = Some(Pipeline { writer: Writer::start(kernel), windows: VecDeque::new() });
             }
         }
-        match staged.full_window() {
-            Some(steps) => self.send_window(source, steps),
-            None => Ok(()),
-        }
+        self.pipeline.is_some()
     }
 
     /// Puts a window's undo on disk and queues it for the writer; waits
@@ -91,9 +164,10 @@ impl Interpreter {
         Ok(())
     }
 
-    /// The rest of a stretch, after its last full window: sent, then every
-    /// window answered and journaled; the first refusal among them, if any.
-    pub(super) fn send_last_window(&mut self, source: &Source, steps: Steps) -> Result<(), Failure> {
+    /// The steps left after the last full window: sent (whole, when no
+    /// window went), then every window answered and journaled; the first
+    /// refusal among them, if any.
+    pub(super) fn send_and_settle(&mut self, source: &Source, steps: Steps) -> Result<(), Failure> {
         let sent = self.send_window(source, steps);
         let settled = self.settle_windows(source);
         sent.and(settled)

@@ -14,11 +14,12 @@
 //! be planned (a backend of an undeclared service) stops the run with
 //! nothing sent; a refusal in the batch points at its own statement, and
 //! the run is rolled back as any refused run is. In a long stretch, the
-//! steps go in windows of up to [`WINDOW`] instead, each sent on another thread
+//! steps go in windows instead, each sent on another thread
 //! while the next is planned ([`super::pipeline`]): there a declaration
 //! that cannot be planned stops the run after the windows before it, and
 //! the run is rolled back.
 
+use super::pipeline::{Steps, WindowSize};
 use super::plan::Change;
 use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::prefetch::Prefetch;
@@ -32,24 +33,6 @@ use crate::lang::source::Span;
 /// dump; a shorter one asks for each service it names (a `service` line in
 /// the shell must not cost a dump of thousands).
 pub(super) const WHOLE_TABLE_AT: usize = 16;
-
-/// Steps in the first window of a long stretch: small, so that the kernel
-/// gets work soon; each next window is twice the last, up to [`WINDOW`].
-const FIRST_WINDOW: usize = 512;
-
-/// Steps per window at most: large enough that each costs one record write
-/// in thousands of steps, small enough that the last one, sent after all is
-/// planned, is soon taken.
-const WINDOW: usize = 4096;
-
-/// Planned steps: each one's statement, operation and undo, in three lists
-/// (see [`super::apply::Batch`]).
-#[derive(Default)]
-pub(super) struct Steps {
-    pub spans: Vec<Span>,
-    pub ops: Vec<Op>,
-    pub undos: Vec<Vec<Op>>,
-}
 
 /// The table as the staged steps leave it, and the steps.
 pub(super) struct Staged {
@@ -66,11 +49,9 @@ pub(super) struct Staged {
     counts: FastMap<ServiceKey, u32>,
     /// The steps planned and not sent yet, in order.
     steps: Steps,
-    /// Whether full windows of steps go before the stretch ends: a long
-    /// stretch, while the kernel gives a second connection to send them on.
-    windowed: bool,
-    /// How many steps fill the next window.
-    window: usize,
+    /// How many steps fill the next window: full windows go before the
+    /// stretch ends in a long stretch (see [`super::pipeline`]).
+    window: WindowSize,
     /// The kernel's backends being read on another thread (a run's first
     /// stretch, read while its file was parsed).
     prefetch: Option<Prefetch>,
@@ -91,8 +72,10 @@ impl Staged {
             backends: FastMap::default(),
             counts: FastMap::default(),
             steps: Steps::default(),
-            windowed: declarations >= WHOLE_TABLE_AT,
-            window: FIRST_WINDOW,
+            window: match declarations >= WHOLE_TABLE_AT {
+                true => WindowSize::default(),
+                false => WindowSize::never(),
+            },
             prefetch: None,
         };
         if staged.whole {
@@ -125,32 +108,15 @@ impl Staged {
 
     /// Adds a planned change's steps, and plays them on the table.
     pub fn stage(&mut self, span: Span, change: Change) {
-        for (op, undo) in change.steps {
-            self.play(&op);
-            self.steps.spans.push(span);
-            self.steps.ops.push(op);
-            self.steps.undos.push(undo);
+        for (op, _) in &change.steps {
+            self.play(op);
         }
+        self.steps.push(span, change);
     }
 
-    /// Whether the steps planned fill a window of a long stretch.
-    pub fn fills_window(&self) -> bool {
-        self.windowed && self.steps.ops.len() >= self.window
-    }
-
-    /// The steps planned so far, once they fill a window of a long stretch.
-    pub fn full_window(&mut self) -> Option<Steps> {
-        if !self.fills_window() {
-            return None;
-        }
-        self.window = (self.window * 2).min(WINDOW);
-        Some(std::mem::take(&mut self.steps))
-    }
-
-    /// Sends no window before the stretch ends (the kernel gave no second
-    /// connection).
-    pub fn unwindowed(&mut self) {
-        self.windowed = false;
+    /// The steps planned and not sent yet, and the size of the window they fill.
+    pub fn window(&mut self) -> (&mut Steps, &mut WindowSize) {
+        (&mut self.steps, &mut self.window)
     }
 
     /// The steps not sent yet; the staged table goes before they are (a

@@ -184,3 +184,47 @@ fn a_run_killed_after_its_windows_went_is_recovered_whole() {
     assert_eq!(ns.save(), before);
     no_record_left(&dir);
 }
+
+/// The table as `ipvsadm -R` lines, with `extra` inserted before line `at`
+/// (1-based).
+fn restore_lines(at: usize, extra: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for i in 0..SERVICES {
+        lines.push(format!("-A -t {} -s rr", vip(i)));
+        for b in 0..BACKENDS {
+            lines.push(format!("-a -t {} -r 172.20.{}.{}:8080 -m -w {}", vip(i), i % 250, b + 1, b + 1));
+        }
+    }
+    lines.insert(at - 1, extra.to_string());
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn a_restore_of_thousands_of_lines_goes_in_windows_and_a_refusal_rolls_every_window_back() {
+    let (ns, before) = setup();
+    ns.ipvsadm_line(&format!("-D -t {}", vip(SERVICES / 2)));
+    let before_restore = ns.save();
+    assert_ne!(before_restore, before);
+    // A backend of a service nobody added, at line 6,001 (the fourth window):
+    // refused once the windows before it went.
+    let path = ns.file("rules", &restore_lines(6_001, "-a -t 10.250.0.1:80 -r 10.9.9.9:80 -m"));
+    let Output { code, stderr, .. } = ns.lvsh().commands(&format!("restore {path}")).run();
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("no service tcp 10.250.0.1:80") && stderr.contains(&format!(" --> {path}:6001:1\n")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the kernel is as it was"), "{stderr}");
+    assert_eq!(ns.save(), before_restore);
+    // An edit at line 4,001 reads the kernel: every window before it is sent
+    // and answered first, and the windows go on after it.
+    let edit = format!("-E -t {} -s wlc", vip(0));
+    let path = ns.file("rules", &restore_lines(4_001, &edit));
+    ns.lvsh().commands(&format!("restore {path}")).run().succeeds();
+    let mut want = saved_table();
+    want[0] = format!("-A -t {} -s wlc", vip(0));
+    want.push("-A -t 10.0.0.1:80 -s wlc".to_string());
+    want.push("-a -t 10.0.0.1:80 -r 10.9.0.1:80 -m -w 3".to_string());
+    want.sort();
+    assert_eq!(sorted(&ns.save()), want);
+}
