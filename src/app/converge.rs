@@ -246,7 +246,12 @@ impl App {
             let steps = converge::steps(plan, options.drain.is_some());
             count += steps.len();
             // The entry goes first: a change is never made without its way back.
-            entries.extend(self.remember(&member.netns, live, command, &render::plan::tally(plan)));
+            entries.extend(self.remember(
+                &member.netns,
+                live,
+                command,
+                &render::plan::tally(&plan.changes()),
+            ));
             each.push((member.clone(), steps));
         }
         if let Err(failure) = interp.converge_each(sources, each, options.drain.unwrap_or_default()) {
@@ -299,7 +304,7 @@ impl App {
         let steps = converge::steps(&plan, options.drain.is_some());
         let count = steps.len();
         // The entry goes first: a change is never made without its way back.
-        let entry = self.remember(&netns, &live, command, &render::plan::tally(&plan));
+        let entry = self.remember(&netns, &live, command, &render::plan::tally(&plan.changes()));
         let armed = match (options.confirm, &entry) {
             (None, _) => None,
             (Some(within), Some(entry)) => match self.arm(&netns, entry.number, within) {
@@ -362,13 +367,14 @@ impl App {
     /// After a `run` that changed the kernel: the table before it, in the history.
     pub(super) fn remember_run(&self, interp: &mut Interpreter, files: &[String]) {
         let Some((netns, before)) = interp.take_before() else { return };
-        let after = match interp.after() {
-            Ok(after) => after,
-            Err(_) => return,
-        };
-        let plan = converge::plan(&Desired::from_live(&after), &before, true);
-        if !plan.in_sync() {
-            self.remember(&netns, &before, &format!("run {}", files.join(" ")), &render::plan::tally(&plan));
+        let Ok(changes) = interp.changes_since(&before) else { return };
+        if !changes.none() {
+            self.remember(
+                &netns,
+                &before,
+                &format!("run {}", files.join(" ")),
+                &render::plan::tally(&changes),
+            );
         }
     }
 

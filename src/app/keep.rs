@@ -255,7 +255,7 @@ impl Repair {
             self.failures = 0;
             return;
         }
-        let found = render::plan::tally(&plan);
+        let found = render::plan::tally(&plan.changes());
         let lines: Vec<String> = render::plan::text(&plan).lines().map(str::to_string).collect();
         // What differed, in the plan's words: `~ service web ...; + backend 10.2.0.2:8000 ...`.
         let changes: Vec<&str> =

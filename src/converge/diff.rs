@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use super::table::{Desired, Live, LiveService, Origin};
 use crate::ipvs::fasthash::{FastMap, FastSet};
 use crate::ipvs::{Backend, BackendEntry, Forward, Netmask, Op, Service, ServiceKey, Timeouts, TunnelKind};
+use crate::lang::ast::TimeoutsDecl;
 
 /// One setting that changes: its name as `.lvs` writes it, before and after.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +132,60 @@ impl Plan {
     pub fn in_sync(&self) -> bool {
         self.services.is_empty() && self.timeouts.is_none()
     }
+
+    /// What it changes, counted.
+    pub fn changes(&self) -> Changes {
+        Changes { services: self.counts(), timeouts: self.timeouts.is_some() }
+    }
+}
+
+/// What a plan or a run changes, counted: services added, changed and
+/// removed, and whether the timeouts change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Changes {
+    pub services: [usize; 3],
+    pub timeouts: bool,
+}
+
+impl Changes {
+    /// Whether nothing changes.
+    pub fn none(&self) -> bool {
+        self.services == [0; 3] && !self.timeouts
+    }
+}
+
+/// What changed from `before` to a table whose services are `after` (each
+/// once, in any order) and whose timeouts are `timeouts`, counted as
+/// [`plan`] of that table declared whole, with `prune`, against `before`
+/// counts it, without building that plan (the history's line after a run:
+/// the plan of thousands of services copied every one of them twice).
+pub fn changes<'a>(
+    before: &Live,
+    after: impl IntoIterator<Item = &'a LiveService>,
+    timeouts: Timeouts,
+) -> Changes {
+    let by_key: FastMap<ServiceKey, &LiveService> =
+        before.services.iter().map(|s| (s.entry.service.key, s)).collect();
+    let mut services = [0; 3];
+    let mut kept = 0;
+    for now in after {
+        let Some(was) = by_key.get(&now.service().key) else {
+            services[0] += 1;
+            continue;
+        };
+        kept += 1;
+        // Declared as `Desired::from_live` declares them: oldest first.
+        let declared: Vec<Backend> = now.backends.iter().rev().map(|b| b.backend).collect();
+        if !service_fields(was.service(), now.service()).is_empty()
+            || !backend_plans(&was.backends, &declared).is_empty()
+        {
+            services[1] += 1;
+        }
+    }
+    services[2] = before.services.len().saturating_sub(kept);
+    let declared =
+        TimeoutsDecl { tcp: Some(timeouts.tcp), tcp_fin: Some(timeouts.tcp_fin), udp: Some(timeouts.udp) };
+    Changes { services, timeouts: timeouts_change(Some(declared), before.timeouts).is_some() }
 }
 
 /// Compares what the files declare with what the kernel holds. With
@@ -172,15 +227,20 @@ pub fn plan(desired: &Desired, live: &Live, prune: bool) -> Plan {
             false => unmanaged.push(other.service().key),
         }
     }
-    let timeouts = desired.timeouts.and_then(|t| {
-        let new = Timeouts {
-            tcp: t.tcp.filter(|&s| s > 0).unwrap_or(live.timeouts.tcp),
-            tcp_fin: t.tcp_fin.filter(|&s| s > 0).unwrap_or(live.timeouts.tcp_fin),
-            udp: t.udp.filter(|&s| s > 0).unwrap_or(live.timeouts.udp),
-        };
-        (new != live.timeouts).then_some((live.timeouts, new))
-    });
+    let timeouts = timeouts_change(desired.timeouts, live.timeouts);
     Plan { services, unmanaged, timeouts, timeouts_origin: desired.timeouts_origin }
+}
+
+/// The timeouts before and after, when those declared differ from the
+/// kernel's (a timeout not declared, or 0, keeps the kernel's).
+fn timeouts_change(declared: Option<TimeoutsDecl>, live: Timeouts) -> Option<(Timeouts, Timeouts)> {
+    let t = declared?;
+    let new = Timeouts {
+        tcp: t.tcp.filter(|&s| s > 0).unwrap_or(live.tcp),
+        tcp_fin: t.tcp_fin.filter(|&s| s > 0).unwrap_or(live.tcp_fin),
+        udp: t.udp.filter(|&s| s > 0).unwrap_or(live.udp),
+    };
+    (new != live).then_some((live, new))
 }
 
 /// The backends to add, change and remove, in the declared order, then
@@ -308,7 +368,6 @@ mod tests {
     use super::*;
     use crate::converge::table::DeclaredService;
     use crate::ipvs::{ServiceEntry, Stats};
-    use crate::lang::ast::TimeoutsDecl;
 
     fn key() -> ServiceKey {
         ServiceKey::tcp("111.111.0.1:80".parse().unwrap())
@@ -341,6 +400,52 @@ mod tests {
     fn desired_tutorial() -> Desired {
         let (s, b) = tutorial();
         Desired { services: vec![declared(s, &b)], ..Desired::default() }
+    }
+
+    #[test]
+    fn a_runs_changes_count_as_the_plan_of_the_table_after_it_against_the_one_before() {
+        let other =
+            |port: u16| Service::new(ServiceKey::tcp(std::net::SocketAddr::from(([10, 0, 0, 1], port))));
+        let (web, backends) = tutorial();
+        let table = |services: Vec<LiveService>, tcp: u32| Live {
+            services,
+            timeouts: Timeouts { tcp, tcp_fin: 120, udp: 300 },
+        };
+        let before =
+            table(vec![live(web.clone(), &backends), live(other(1).with_scheduler("wlc"), &[])], 900);
+        let mut reweighted = backends.clone();
+        reweighted[0].weight = 5;
+        let afters = [
+            // Nothing changed; the backends listed in another order.
+            table(
+                vec![
+                    live(other(1).with_scheduler("wlc"), &[]),
+                    live(web.clone(), &[backends[1], backends[0]]),
+                ],
+                900,
+            ),
+            // One added, one removed, one backend's weight changed.
+            table(vec![live(web.clone(), &reweighted), live(other(2), &[backend("10.9.0.1:80")])], 900),
+            // A scheduler changed, a backend removed, the timeouts changed.
+            table(
+                vec![
+                    live(web.clone().with_scheduler("wrr"), &backends[..1]),
+                    live(other(1).with_scheduler("wlc"), &[]),
+                ],
+                60,
+            ),
+            // A timeout of 0 keeps the one before; everything removed.
+            table(Vec::new(), 0),
+        ];
+        let want = [[0, 0, 0], [1, 1, 1], [0, 1, 0], [0, 0, 2]];
+        for (after, want) in afters.iter().zip(want) {
+            let planned = plan(&Desired::from_live(after), &before, true).changes();
+            let counted = changes(&before, &after.services, after.timeouts);
+            assert_eq!(counted, planned, "{after:?}");
+            assert_eq!(counted.services, want, "{after:?}");
+        }
+        assert!(changes(&before, &afters[0].services, afters[0].timeouts).none());
+        assert!(changes(&before, &afters[2].services, afters[2].timeouts).timeouts);
     }
 
     #[test]

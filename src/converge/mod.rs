@@ -12,6 +12,6 @@ pub mod import;
 pub mod steps;
 pub mod table;
 
-pub use diff::{plan, BackendPlan, Field, Plan, ServicePlan};
+pub use diff::{changes, plan, BackendPlan, Changes, Field, Plan, ServicePlan};
 pub use steps::{steps, Steps};
 pub use table::{DeclaredService, Desired, Live, LiveService, Origin, Replay};

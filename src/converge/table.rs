@@ -192,6 +192,16 @@ impl Replay {
         Some(())
     }
 
+    /// The services as the operations played left them, in no order.
+    pub fn services(&self) -> impl Iterator<Item = &LiveService> {
+        self.by_key.values()
+    }
+
+    /// The timeouts as the operations played left them.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
     /// The table as the operations played left it.
     pub fn finish(mut self) -> Live {
         let services = self.order.into_iter().filter_map(|key| self.by_key.remove(&key)).collect();

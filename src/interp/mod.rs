@@ -172,13 +172,20 @@ impl Interpreter {
         self.before.take()
     }
 
-    /// The table now in the namespace of [`Interpreter::take_before`]'s
-    /// table: that table with this run's operations replayed, or read from
-    /// the kernel when they cannot tell it.
-    pub fn after(&mut self) -> Result<crate::converge::Live, crate::ipvs::KernelError> {
+    /// What changed from `before` ([`Interpreter::take_before`]'s table) to
+    /// the table now in its namespace: that table with this run's operations
+    /// replayed, or read from the kernel when they cannot tell it.
+    pub fn changes_since(
+        &mut self,
+        before: &crate::converge::Live,
+    ) -> Result<crate::converge::Changes, crate::ipvs::KernelError> {
+        use crate::converge::changes;
         match self.applied.take() {
-            Some(after) => Ok(after.finish()),
-            None => self.live(),
+            Some(after) => Ok(changes(before, after.services(), after.timeouts())),
+            None => {
+                let after = self.live()?;
+                Ok(changes(before, &after.services, after.timeouts))
+            }
         }
     }
 

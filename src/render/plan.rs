@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::ipvsadm_line::command_line;
 use super::words::plural;
 use crate::converge::diff::method;
-use crate::converge::{BackendPlan, Field, Plan, ServicePlan};
+use crate::converge::{BackendPlan, Changes, Field, Plan, ServicePlan};
 use crate::ipvs::{Backend, BackendEntry, Op, Service, ServiceKey, Timeouts};
 
 /// The plan as text: each change, the services left alone, and a summary.
@@ -55,15 +55,16 @@ pub fn summary(plan: &Plan) -> String {
 
 /// What a plan changes in a few words, for the history: `1 service
 /// added, 2 changed`, `timeouts changed`.
-pub fn tally(plan: &Plan) -> String {
+pub fn tally(changes: &Changes) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for (n, what) in plan.counts().into_iter().zip(["added", "changed", "removed"]).filter(|(n, _)| *n > 0) {
+    for (n, what) in changes.services.into_iter().zip(["added", "changed", "removed"]).filter(|(n, _)| *n > 0)
+    {
         match parts.is_empty() {
             true => parts.push(format!("{} {what}", plural(n, "service"))),
             false => parts.push(format!("{n} {what}")),
         }
     }
-    if plan.timeouts.is_some() {
+    if changes.timeouts {
         parts.push("timeouts changed".to_string());
     }
     match parts.is_empty() {
