@@ -89,51 +89,8 @@ pub fn no_nodes(_: &str) -> bool {
 }
 
 /// Parses a whole script; the diagnostics hold every syntax error.
-///
-/// A big file is read by two threads at once: one from the start, one from
-/// a `service` line near the middle. Statements are read one after another,
-/// each from where the last ended and nothing before, so when the first
-/// thread's next statement starts exactly there, what the second read is
-/// what the first would have read next; when it does not (that line was
-/// inside a statement, a block or a Rhai script), the first reads on to
-/// the end and the second's reading is dropped.
 pub fn parse_script(source: &Source, nodes: Nodes) -> (Script, Vec<Diagnostic>) {
-    let text = source.text.as_str();
-    let Some(middle) = middle_statement(text) else {
-        let (script, diagnostics, _) = statements(In::new(text), nodes, None);
-        return (script, diagnostics);
-    };
-    std::thread::scope(|scope| {
-        let second =
-            scope.spawn(move || statements(nom::Input::take_from(&In::new(text), middle), nodes, None));
-        let (mut script, mut diagnostics, met) = statements(In::new(text), nodes, Some(middle));
-        let second = second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        if met {
-            script.stmts.extend(second.0.stmts);
-            diagnostics.extend(second.1);
-        }
-        (script, diagnostics)
-    })
-}
-
-/// From this many bytes on (a few thousand lines), a file is read by two threads.
-const TWO_THREADS_FROM: usize = 256 * 1024;
-
-/// Where a line that begins with `service` starts, from the middle of a big
-/// text on: where the second thread starts reading.
-fn middle_statement(text: &str) -> Option<usize> {
-    if text.len() < TWO_THREADS_FROM {
-        return None;
-    }
-    let half = text.len() / 2;
-    // The middle may fall inside a character: look from the next boundary.
-    let from = (half..text.len()).find(|&at| text.is_char_boundary(at))?;
-    text[from..].find("\nservice ").map(|at| from + at + 1)
-}
-
-/// The statements from `rest` to the end, or until the next one would
-/// start at `stop`; whether it stopped there.
-fn statements(mut rest: In<'_>, nodes: Nodes, stop: Option<usize>) -> (Script, Vec<Diagnostic>, bool) {
+    let mut rest = In::new(source.text.as_str());
     let mut script = Script::default();
     let mut diagnostics = Vec::new();
     loop {
@@ -141,9 +98,6 @@ fn statements(mut rest: In<'_>, nodes: Nodes, stop: Option<usize>) -> (Script, V
             Ok((r, ())) => r,
             Err(_) => break,
         };
-        if Some(rest.location_offset()) == stop {
-            return (script, diagnostics, true);
-        }
         if rest.fragment().is_empty() {
             break;
         }
@@ -159,7 +113,7 @@ fn statements(mut rest: In<'_>, nodes: Nodes, stop: Option<usize>) -> (Script, V
             Err(nom::Err::Incomplete(_)) => break,
         }
     }
-    (script, diagnostics, false)
+    (script, diagnostics)
 }
 
 /// How deep `explain explain ...` may go: deeper says so instead of
@@ -250,73 +204,4 @@ fn skip_line(i: In<'_>) -> In<'_> {
     }
     // `end` is in bytes; nom's `take` counts characters.
     nom::Input::take_from(&i, end)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A table of `services` declarations with `odd` in place of service `at`.
-    fn table(services: usize, at: usize, odd: &str) -> String {
-        let mut text = String::new();
-        for i in 0..services {
-            match i == at {
-                true => text.push_str(odd),
-                false => text.push_str(&format!(
-                    "service tcp 10.{}.{}.1:80 rr {{\n    backend 172.16.0.{}:8080 masq weight 2\n}}\n",
-                    i / 250,
-                    i % 250,
-                    i % 250 + 1
-                )),
-            }
-        }
-        text
-    }
-
-    /// The parse in two threads against the one from start to end.
-    fn same_as_in_order(text: &str) -> (Script, Vec<Diagnostic>) {
-        let source = Source::new("t.lvs", text);
-        let (script, diagnostics, _) = statements(In::new(text), no_nodes, None);
-        let both = parse_script(&source, no_nodes);
-        assert_eq!(both.0, script);
-        assert_eq!(both.1, diagnostics);
-        both
-    }
-
-    #[test]
-    fn a_big_file_read_by_two_threads_reads_as_one_read_in_order() {
-        let text = table(5000, usize::MAX, "");
-        let middle = middle_statement(&text).expect("big enough for two threads");
-        // The second thread's part is used: the first stops at its start.
-        let (_, _, met) = statements(In::new(&text), no_nodes, Some(middle));
-        assert!(met);
-        let (script, diagnostics) = same_as_in_order(&text);
-        assert_eq!((script.stmts.len(), diagnostics.len()), (5000, 0));
-    }
-
-    #[test]
-    fn a_middle_service_line_inside_a_statement_leaves_the_first_thread_reading_on() {
-        // The second thread starts at the first `service` line after the
-        // middle; here that line is inside a statement: a Rhai block, a line
-        // continued with `\`, a block with an error.
-        for odd in [
-            "script {\n  let x = 1;\nservice tcp 10.0.0.1:80 rr\n}\n",
-            "show \\\nservice tcp 10.0.0.1:80 rr\n",
-            "echo {\nservice tcp 10.0.0.1:80 rr\n",
-        ] {
-            let mut text = table(5000, usize::MAX, "");
-            let middle = text.len() / 2;
-            let at = middle + text[middle..].find("\nservice ").expect("a service line") + 1;
-            text.insert_str(at, odd);
-            let inside = middle_statement(&text).expect("a middle line");
-            assert!(at < inside && inside < at + odd.len(), "{odd:?} holds the middle line");
-            same_as_in_order(&text);
-        }
-        // Errors in both halves come out in file order.
-        let mut text = table(5000, 10, "service tcp 10.0.0.1:80 nosuch-option 7\n");
-        text.push_str("backend 1.2.3.4\n");
-        let (_, diagnostics) = same_as_in_order(&text);
-        assert_eq!(diagnostics.len(), 2);
-        assert!(diagnostics[0].primary.span.start < diagnostics[1].primary.span.start);
-    }
 }
