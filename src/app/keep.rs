@@ -102,6 +102,7 @@ impl App {
         let mut repair = Repair { prune: options.prune, ..Repair::default() };
         repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
         write_state(&state, &keeper);
+        show(&shown, &keeper);
         notify("READY=1");
         let mut next_read = Instant::now() + options.interval;
         let mut targets = keeper.targets();
@@ -110,6 +111,8 @@ impl App {
         // then, so that `--status` shows recent runs of checks.
         let mut state_written = Instant::now();
         loop {
+            // What this round did, for the metrics server's copy.
+            let mut acted = false;
             match interrupt::pending() {
                 Some(Signal::Hup) => {
                     interrupt::clear();
@@ -125,6 +128,10 @@ impl App {
                             repair = Repair { prune: options.prune, ..Repair::default() };
                             log.event("reloaded", json!({"files": names}), "re-read the files");
                             repair.run(&mut interp, &sources, &mut keeper, &mut log, "applied");
+                            write_state(&state, &keeper);
+                            state_written = Instant::now();
+                            // The reload shows at once, not at the next check.
+                            acted = true;
                         }
                         Err(_) => log.event(
                             "reload-failed",
@@ -152,7 +159,6 @@ impl App {
                 .filter(|t| due.get(&(t.service, t.backend)).is_none_or(|at| *at <= now))
                 .cloned()
                 .collect();
-            let mut acted = false;
             if !ready.is_empty() {
                 acted = true;
                 let outcomes = run_checks(&interp.lab, &ready, &netns);
@@ -179,9 +185,7 @@ impl App {
                 repair.run(&mut interp, &sources, &mut keeper, &mut log, "drift");
             }
             if acted && options.metrics.is_some() {
-                if let Ok(mut s) = shown.lock() {
-                    *s = Snapshot::of(&keeper);
-                }
+                show(&shown, &keeper);
             }
             let next_check = due.values().min().copied().unwrap_or(next_read);
             let wake = next_check.min(next_read).saturating_duration_since(Instant::now());
@@ -503,6 +507,13 @@ impl Snapshot {
         let names =
             keeper.desired().services.iter().filter_map(|s| Some((s.service.key, s.name.clone()?))).collect();
         Snapshot { checked: keeper.checked(), counts: keeper.counts.clone(), names }
+    }
+}
+
+/// Brings the metrics server's copy of the keeper up to date.
+fn show(shown: &Shown, keeper: &Keeper) {
+    if let Ok(mut s) = shown.lock() {
+        *s = Snapshot::of(keeper);
     }
 }
 

@@ -133,6 +133,19 @@ fn scrape(port: u16) -> String {
     body.to_string()
 }
 
+/// [`scrape`] until `line` is in it (at most 60 s).
+fn scrape_until(port: u16, line: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = scrape(port);
+        if text.lines().any(|l| l == line) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "waited 60 s for `{line}` in:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn signal(child: &Child, signal: i32) {
     // SAFETY: kill only sends a signal, to the lvsh this test started.
     unsafe { libc::kill(child.id() as i32, signal) };
@@ -172,10 +185,11 @@ fn keep_drains_a_failed_backend_restores_it_repairs_drift_reloads_and_stops_leav
         t.director.lvsh().commands(&format!("probe tcp 10.1.0.1:80 count 4 from {}", t.client.name)).run();
     assert!(probe.stdout.contains("4 connections, 4 served"), "{}", probe.stdout);
     assert!(probe.stdout.contains("10.2.0.2:8000                4  100%"), "{}", probe.stdout);
-    // Its metrics say so; promtool accepts them.
-    let text = scrape(port);
-    crate::metrics::promtool_accepts(&crate::metrics::judge("promtool", "prometheus"), &text);
+    // Its metrics say so (once the keeper's round that drained it is done);
+    // promtool accepts them.
     let labels = |b: &str| format!("{{service=\"web\",key=\"tcp 10.1.0.1:80\",backend=\"{b}\"}}");
+    let text = scrape_until(port, &format!("lvsh_keep_backend_drained{} 1", labels("10.2.0.3:8000")));
+    crate::metrics::promtool_accepts(&crate::metrics::judge("promtool", "prometheus"), &text);
     for line in [
         format!("lvsh_keep_backend_drained{} 1", labels("10.2.0.3:8000")),
         format!("lvsh_keep_backend_healthy{} 0", labels("10.2.0.3:8000")),
@@ -201,9 +215,10 @@ fn keep_drains_a_failed_backend_restores_it_repairs_drift_reloads_and_stops_leav
     signal(&keeper, libc::SIGHUP);
     wait_for(&t, &dir, "-a -t 10.1.0.1:80 -r 10.2.0.2:8000 -m -w 5", true, "the edited file applied");
 
-    let text = scrape(port);
+    // The metrics copy the keeper's state once its round is done, a moment
+    // after the table changed.
+    let text = scrape_until(port, "lvsh_keep_reloads_total 1");
     assert!(text.lines().any(|l| l == "lvsh_keep_drift_repairs_total 2"), "{text}");
-    assert!(text.lines().any(|l| l == "lvsh_keep_reloads_total 1"), "{text}");
 
     // SIGTERM: it ends, and the table stays as it is.
     let before = t.director.save();
@@ -455,7 +470,10 @@ fn in_the_lab_int2_is_drained_when_its_server_stops_and_restored_when_it_returns
     let probe =
         crate::support::lvsh().netns("kp-gw").commands("probe tcp 111.111.0.1:80 count 4 from kp-ext1").run();
     assert!(probe.stdout.contains("4 connections, 4 served"), "{}\n{}", probe.stdout, probe.stderr);
-    let scraped = scrape(port);
+    let scraped = scrape_until(
+        port,
+        "lvsh_keep_backend_drained{service=\"web\",key=\"tcp 111.111.0.1:80\",backend=\"10.10.0.3:8000\"} 1",
+    );
     // Every node_ipvs_ sample the keeper serves is the real node_exporter's,
     // in gw, on the same table (read until two reads agree: the kernel
     // folds its counters every two seconds).
