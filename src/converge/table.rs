@@ -1,7 +1,7 @@
 //! The two tables a plan compares: the one the files declare and the one
 //! the kernel holds.
 
-use crate::ipvs::fasthash::{FastMap, FastSet};
+use crate::ipvs::fasthash::FastMap;
 use crate::ipvs::{
     Backend, BackendEntry, Kernel, KernelError, Op, Service, ServiceEntry, ServiceKey, Stats, Timeouts,
 };
@@ -105,29 +105,15 @@ impl Live {
     pub fn service(&self, key: &ServiceKey) -> Option<&LiveService> {
         self.services.iter().find(|s| s.entry.service.key == *key)
     }
-
-    /// The table after `ops`, each of which the kernel took, played on this
-    /// one in memory: what reading the kernel again would give (counters
-    /// aside), without a round trip per service. `None` when an operation
-    /// does not fit the table (it changed behind lvsh's back): read it then.
-    pub fn replay(&self, ops: &[Op]) -> Option<Live> {
-        let mut replay = Replay::of(self);
-        for op in ops {
-            replay.play(op)?;
-        }
-        Some(replay.finish())
-    }
 }
 
-/// A table played forward one operation at a time, as [`Live::replay`]
-/// does at once: a run plays each batch as the kernel takes it, while the
-/// next is being sent.
+/// A table the kernel's operations are played on, one at a time, in
+/// memory: what reading the kernel again would give (counters aside),
+/// without a round trip per service. A run plays each batch as the kernel
+/// answers it, while the next is being sent; the history counts what
+/// changed from it ([`super::changes`]).
 #[derive(Debug, Clone)]
 pub struct Replay {
-    /// The services in listing order; a key deleted and added again keeps
-    /// its first place (it is listed once).
-    order: Vec<ServiceKey>,
-    listed: FastSet<ServiceKey>,
     by_key: FastMap<ServiceKey, LiveService>,
     timeouts: Timeouts,
 }
@@ -135,17 +121,14 @@ pub struct Replay {
 impl Replay {
     /// Starts from `live`.
     pub fn of(live: &Live) -> Replay {
-        let order: Vec<ServiceKey> = live.services.iter().map(|s| s.entry.service.key).collect();
         Replay {
-            listed: order.iter().copied().collect(),
             by_key: live.services.iter().map(|s| (s.entry.service.key, s.clone())).collect(),
-            order,
             timeouts: live.timeouts,
         }
     }
 
     /// Plays one operation the kernel took; `None` when it does not fit the
-    /// table.
+    /// table (it changed behind lvsh's back): read the kernel then.
     pub fn play(&mut self, op: &Op) -> Option<()> {
         let by_key = &mut self.by_key;
         match op {
@@ -153,9 +136,6 @@ impl Replay {
                 let entry = ServiceEntry { service: service.clone(), stats: Stats::default() };
                 if by_key.insert(service.key, LiveService { entry, backends: Vec::new() }).is_some() {
                     return None;
-                }
-                if self.listed.insert(service.key) {
-                    self.order.push(service.key);
                 }
             }
             Op::EditService(service) => by_key.get_mut(&service.key)?.entry.service = service.clone(),
@@ -201,12 +181,6 @@ impl Replay {
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
     }
-
-    /// The table as the operations played left it.
-    pub fn finish(mut self) -> Live {
-        let services = self.order.into_iter().filter_map(|key| self.by_key.remove(&key)).collect();
-        Live { services, timeouts: self.timeouts }
-    }
 }
 
 #[cfg(test)]
@@ -222,8 +196,17 @@ mod tests {
         Backend::new(addr.parse().unwrap(), Forward::Masq).with_weight(weight)
     }
 
+    /// `live` with `ops` played on it; `None` when one does not fit.
+    fn replay(live: &Live, ops: &[Op]) -> Option<Live> {
+        let mut replay = Replay::of(live);
+        for op in ops {
+            replay.play(op)?;
+        }
+        Some(Live { services: replay.services().cloned().collect(), timeouts: replay.timeouts() })
+    }
+
     fn table(ops: &[Op]) -> Live {
-        Live::default().replay(ops).expect("the operations fit")
+        replay(&Live::default(), ops).expect("the operations fit")
     }
 
     #[test]
@@ -234,15 +217,17 @@ mod tests {
             Op::AddBackend { service: web.key, backend: backend("10.1.0.1:80", 1) },
             Op::AddService(api.clone()),
         ]);
-        let after = before
-            .replay(&[
+        let after = replay(
+            &before,
+            &[
                 Op::AddBackend { service: web.key, backend: backend("10.1.0.2:80", 1) },
                 Op::EditBackend { service: web.key, backend: backend("10.1.0.1:80", 5) },
                 Op::EditService(web.clone().with_scheduler("wlc")),
                 Op::DelService(api.key),
                 Op::SetTimeouts(Timeouts { tcp: 10, tcp_fin: 0, udp: 0 }),
-            ])
-            .expect("the operations fit");
+            ],
+        )
+        .expect("the operations fit");
         assert_eq!(after.services.len(), 1);
         let s = &after.services[0];
         assert_eq!(s.service().scheduler.name(), "wlc");
@@ -266,12 +251,12 @@ mod tests {
     #[test]
     fn an_operation_that_does_not_fit_asks_for_a_read() {
         let web = service("10.0.0.1:80");
-        assert_eq!(Live::default().replay(&[Op::DelService(web.key)]), None);
-        assert_eq!(Live::default().replay(&[Op::AddService(web.clone()), Op::AddService(web)]), None);
+        assert_eq!(replay(&Live::default(), &[Op::DelService(web.key)]), None);
+        assert_eq!(replay(&Live::default(), &[Op::AddService(web.clone()), Op::AddService(web)]), None);
         let orphan = Op::AddBackend {
             service: ServiceKey::tcp("10.9.9.9:80".parse().unwrap()),
             backend: backend("10.1.0.1:80", 1),
         };
-        assert_eq!(Live::default().replay(&[orphan]), None);
+        assert_eq!(replay(&Live::default(), &[orphan]), None);
     }
 }
