@@ -96,9 +96,13 @@ impl Live {
     /// Reads every service with its backends, and the timeouts.
     /// (The backends' counters are not read: a plan compares settings.)
     pub fn read(kernel: &mut dyn Kernel) -> Result<Live, KernelError> {
-        let services =
-            kernel.table()?.into_iter().map(|(entry, backends)| LiveService { entry, backends }).collect();
-        Ok(Live { services, timeouts: kernel.timeouts()? })
+        Ok(Live::of(kernel.table()?, kernel.timeouts()?))
+    }
+
+    /// The table [`Kernel::table`] gave (or a prefetch read), and the timeouts.
+    pub fn of(table: Vec<(ServiceEntry, Vec<BackendEntry>)>, timeouts: Timeouts) -> Live {
+        let services = table.into_iter().map(|(entry, backends)| LiveService { entry, backends }).collect();
+        Live { services, timeouts }
     }
 
     /// The service with this key, if the kernel has it.

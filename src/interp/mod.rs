@@ -294,7 +294,10 @@ impl Interpreter {
     /// Sends the stretch's steps as one batch, each at its statement, or
     /// as its last window when windows went before.
     fn send_staged(&mut self, source: &Source) -> Result<(), Failure> {
-        let Some(staged) = self.staged.take() else { return Ok(()) };
+        let Some(mut staged) = self.staged.take() else { return Ok(()) };
+        if !staged.nothing_to_send() {
+            self.keep_before_from(&mut staged);
+        }
         self.send_and_settle(source, staged.into_steps())
     }
 

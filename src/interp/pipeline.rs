@@ -110,6 +110,7 @@ impl Interpreter {
             return Ok(());
         }
         let Some(mut staged) = self.staged.take() else { return Ok(()) };
+        self.keep_before_from(&mut staged);
         let (steps, size) = staged.window();
         let sent = self.send_if_full(source, steps, size);
         self.staged = Some(staged);

@@ -119,6 +119,17 @@ impl Staged {
         (&mut self.steps, &mut self.window)
     }
 
+    /// The table as the stretch's prefetch read it when the stretch began,
+    /// whole (see [`Prefetch::table`]); `None` without a prefetch.
+    pub fn table_read(&mut self) -> Option<Vec<(ServiceEntry, Vec<BackendEntry>)>> {
+        self.prefetch.as_mut()?.table()
+    }
+
+    /// Whether no step is waiting to be sent.
+    pub fn nothing_to_send(&self) -> bool {
+        self.steps.ops.is_empty()
+    }
+
     /// The steps not sent yet; the staged table goes before they are (a
     /// run's peak of memory).
     pub fn into_steps(self) -> Steps {

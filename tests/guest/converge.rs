@@ -387,6 +387,44 @@ fn a_run_that_changed_the_kernel_is_in_the_history() {
 }
 
 #[test]
+fn a_run_of_a_table_keeps_the_whole_table_before_it_read_while_the_file_was_parsed() {
+    let ns = TestNs::new();
+    // Forty services of a table, and two the file does not declare: one
+    // with backends, one without.
+    let vip = |i: usize| format!("10.1.0.{}:80", i + 1);
+    let mut file = String::new();
+    for i in 0..40 {
+        ns.ipvsadm_line(&format!("-A -t {} -s rr", vip(i)));
+        ns.ipvsadm_line(&format!("-a -t {} -r 172.20.0.{}:8080 -m -w 1", vip(i), i + 1));
+        let weight = if i == 7 { 5 } else { 1 };
+        file.push_str(&format!(
+            "service tcp {} rr {{
+    backend 172.20.0.{}:8080 masq weight {weight}
+}}
+",
+            vip(i),
+            i + 1
+        ));
+    }
+    ns.ipvsadm_line("-A -t 10.2.0.1:443 -s wlc");
+    ns.ipvsadm_line("-a -t 10.2.0.1:443 -r 172.21.0.1:443 -g -w 2");
+    ns.ipvsadm_line("-a -t 10.2.0.1:443 -r 172.21.0.2:443 -i -w 0");
+    ns.ipvsadm_line("-A -u 10.2.0.2:53 -s sh");
+    let before = ns.save();
+    // Long enough (over 64 lines, first a service) to be read while it is parsed.
+    let path = ns.file("table.lvs", &file);
+    let out = ns.lvsh().args(["run", &path]).run().succeeds();
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    let history = ns.lvsh().arg("history").run().succeeds().stdout;
+    assert!(history.lines().next().unwrap_or("").ends_with("1 service changed"), "{history}");
+    let entry = ns.lvsh().args(["history", "1"]).run().succeeds().stdout;
+    assert!(entry.contains("service tcp 10.2.0.1:443 wlc {\n"), "{entry}");
+    assert!(entry.contains("service udp 10.2.0.2:53 sh\n"), "{entry}");
+    ns.lvsh().arg("rollback").run().succeeds();
+    assert_same_table(&ns.save(), &before, "rollback of the run");
+}
+
+#[test]
 fn export_names_the_services_apply_named() {
     let ns = TestNs::new();
     let path = ns.file("web.lvs", TUTORIAL);

@@ -77,7 +77,7 @@ fn no_record_left(dir: &PathBuf) {
 
 #[test]
 fn a_long_stretch_goes_in_windows_while_it_is_planned_and_lands_whole() {
-    let (ns, _) = setup();
+    let (ns, before) = setup();
     let path = ns.file("table.lvs", &table(None));
     let dir = records(&ns, "whole");
     let Output { code, stdout, stderr, .. } = ns.lvsh().env("LVSH_RUN_DIR", &dir).args(["run", &path]).run();
@@ -97,6 +97,11 @@ fn a_long_stretch_goes_in_windows_while_it_is_planned_and_lands_whole() {
     ns.lvsh().env("LVSH_RUN_DIR", &dir).args(["run", &path]).run().succeeds();
     assert_eq!(ns.save(), save);
     assert_eq!(ns.lvsh().args(["history"]).run().succeeds().stdout, history);
+    // The history kept the table before the run (the one the run read
+    // while its file was parsed): a rollback brings it back, the service
+    // the file does not declare with its backend.
+    ns.lvsh().args(["rollback"]).run().succeeds();
+    assert_eq!(sorted(&ns.save()), sorted(&before));
 }
 
 #[test]
