@@ -82,15 +82,16 @@ impl Interpreter {
     }
 
     /// Before a stretch's first write, when it is the run's first: the
-    /// table its prefetch read is the table before, so the history reads
-    /// no second table of thousands (in a guest, 0.18 s of a run that
-    /// changed one weight among 5,000 services). Otherwise the first write
-    /// reads it ([`Interpreter::write_ahead`]).
+    /// table as the stretch read it (one dump, and the backends it or its
+    /// prefetch read) is the table before, so the history reads no second
+    /// table of thousands (in a guest, 0.18 s of a run that changed one
+    /// weight among 5,000 services). Otherwise the first write reads it
+    /// ([`Interpreter::write_ahead`]).
     pub(super) fn keep_before_from(&mut self, staged: &mut super::staged::Staged) {
         if !self.history || self.before.is_some() || self.record.is_some() {
             return;
         }
-        let Some(table) = staged.table_read() else { return };
+        let Some(table) = staged.table_before(self.kernel.as_mut()) else { return };
         if let Ok(timeouts) = self.kernel.timeouts() {
             self.keep_before(Some(crate::converge::Live::of(table, timeouts)));
         }

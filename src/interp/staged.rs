@@ -55,6 +55,20 @@ pub(super) struct Staged {
     /// The kernel's backends being read on another thread (a run's first
     /// stretch, read while its file was parsed).
     prefetch: Option<Prefetch>,
+    /// The services of the one dump, in the kernel's order (with
+    /// `originals`, the table as the stretch found it: [`Staged::table_before`]).
+    order: Vec<ServiceKey>,
+    /// Each service of the dump that a step changed, as it was before the
+    /// first: copied then, so an unchanged rerun copies nothing.
+    originals: FastMap<ServiceKey, Original>,
+    /// A step changed more than `originals` keeps (a flush).
+    lost: bool,
+}
+
+/// A service as the stretch found it, and its backends if they were read.
+struct Original {
+    entry: Option<ServiceEntry>,
+    backends: Option<Vec<BackendEntry>>,
 }
 
 impl Staged {
@@ -77,6 +91,9 @@ impl Staged {
                 false => WindowSize::never(),
             },
             prefetch: None,
+            order: Vec::new(),
+            originals: FastMap::default(),
+            lost: false,
         };
         if staged.whole {
             let prefetched = prefetch.and_then(|mut prefetch| {
@@ -91,6 +108,7 @@ impl Staged {
             staged.services.reserve(services.len());
             staged.counts.reserve(services.len());
             staged.backends.reserve(services.len());
+            staged.order = services.iter().map(|(entry, _)| entry.service.key).collect();
             for (entry, count) in services {
                 if let Some(count) = count {
                     staged.counts.insert(entry.service.key, count);
@@ -119,10 +137,35 @@ impl Staged {
         (&mut self.steps, &mut self.window)
     }
 
-    /// The table as the stretch's prefetch read it when the stretch began,
-    /// whole (see [`Prefetch::table`]); `None` without a prefetch.
-    pub fn table_read(&mut self) -> Option<Vec<(ServiceEntry, Vec<BackendEntry>)>> {
-        self.prefetch.as_mut()?.table()
+    /// The table as the stretch found it, in the kernel's order: what
+    /// [`Kernel::table`] said then. Backends no declaration read yet are
+    /// read now, from the prefetch or `kernel`: so the caller asks before
+    /// anything of the run was written. `None` when the stretch did not
+    /// read every service, a step changed more than it keeps (a flush), or
+    /// a read fails (the caller then reads the table itself).
+    pub fn table_before(
+        &mut self,
+        kernel: &mut dyn Kernel,
+    ) -> Option<Vec<(ServiceEntry, Vec<BackendEntry>)>> {
+        if !self.whole || self.lost {
+            return None;
+        }
+        let mut table = Vec::with_capacity(self.order.len());
+        for i in 0..self.order.len() {
+            let key = self.order[i];
+            let (entry, backends) = match self.originals.get(&key) {
+                Some(original) => (original.entry.clone()?, original.backends.clone()),
+                None => (self.services.get(&key).cloned().flatten()?, self.backends.get(&key).cloned()),
+            };
+            let backends = match backends {
+                Some(backends) => backends,
+                // Changed before its backends were read: those read now are as found.
+                None if self.originals.contains_key(&key) => self.found_backends(kernel, &key).ok()?,
+                None => self.read_backends(kernel, &key).ok()?,
+            };
+            table.push((entry, backends));
+        }
+        Some(table)
     }
 
     /// Whether no step is waiting to be sent.
@@ -136,7 +179,50 @@ impl Staged {
         self.steps
     }
 
+    /// Copies `key`'s service and backends as the stretch found them,
+    /// before a step's first change to them (a service of the one dump).
+    fn keep_original(&mut self, key: &ServiceKey) {
+        if !self.whole || self.originals.contains_key(key) {
+            return;
+        }
+        if let Some(Some(entry)) = self.services.get(key) {
+            let original = Original { entry: Some(entry.clone()), backends: self.backends.get(key).cloned() };
+            self.originals.insert(*key, original);
+        }
+    }
+
+    /// The backends of `key` as the kernel has them, from the prefetch if
+    /// it read them, else read now (without counters: a plan compares settings).
+    fn found_backends(
+        &mut self,
+        kernel: &mut dyn Kernel,
+        key: &ServiceKey,
+    ) -> Result<Vec<BackendEntry>, KernelError> {
+        match self.prefetch.as_mut().and_then(|p| p.backends(key)) {
+            Some(read) => Ok(read),
+            None => kernel.backends_without_counters(key, self.counts.get(key).copied()),
+        }
+    }
+
+    /// [`Staged::found_backends`], kept for the steps to change.
+    fn read_backends(
+        &mut self,
+        kernel: &mut dyn Kernel,
+        key: &ServiceKey,
+    ) -> Result<Vec<BackendEntry>, KernelError> {
+        let read = self.found_backends(kernel, key)?;
+        self.backends.insert(*key, read.clone());
+        Ok(read)
+    }
+
     fn play(&mut self, op: &Op) {
+        match (op, op.service()) {
+            (Op::Flush, _) => self.lost = true,
+            // Counters only: the settings stay as found.
+            (Op::Zero(_), _) => {}
+            (_, Some(key)) => self.keep_original(&key),
+            (_, None) => {}
+        }
         match op {
             Op::AddService(service) | Op::EditService(service) => {
                 let stats = match self.services.get(&service.key) {
@@ -240,15 +326,8 @@ impl Kernel for View<'_> {
         if let Some(backends) = self.staged.backends.get(key) {
             return Ok(backends.clone());
         }
-        // A service the kernel had, and no step has touched: read it once
-        // (a plan compares settings, not counters), unless the prefetch did.
-        let prefetched = self.staged.prefetch.as_mut().and_then(|p| p.backends(key));
-        let read = match prefetched {
-            Some(read) => read,
-            None => self.kernel.backends_without_counters(key, self.staged.counts.get(key).copied())?,
-        };
-        self.staged.backends.insert(*key, read.clone());
-        Ok(read)
+        // A service the kernel had, and no step has touched: read it once.
+        self.staged.read_backends(self.kernel, key)
     }
 
     fn timeouts(&mut self) -> Result<Timeouts, KernelError> {
@@ -271,5 +350,123 @@ impl Kernel for View<'_> {
     fn apply(&mut self, ops: &[Op]) -> Result<Outcomes, KernelError> {
         ops.iter().for_each(|op| self.staged.play(op));
         Ok(ops.iter().map(|_| Ok(())).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::{Backend, Forward, Service};
+
+    /// A kernel with `n` services of two backends each, that only reads.
+    struct Fixed {
+        services: Vec<ServiceEntry>,
+    }
+
+    fn key(i: u16) -> ServiceKey {
+        ServiceKey::tcp(std::net::SocketAddr::from(([10, 0, 0, 1], 1000 + i)))
+    }
+
+    fn backends_of(key: &ServiceKey) -> Vec<BackendEntry> {
+        let port = match key {
+            ServiceKey::Inet { addr, .. } => addr.port(),
+            ServiceKey::Fwmark { .. } => 0,
+        };
+        (1..=2u8)
+            .map(|b| {
+                BackendEntry::idle(Backend::new(
+                    std::net::SocketAddr::from(([172, 16, 0, b], port)),
+                    Forward::Masq,
+                ))
+            })
+            .collect()
+    }
+
+    fn fixed(n: u16) -> Fixed {
+        Fixed {
+            services: (0..n)
+                .map(|i| ServiceEntry { service: Service::new(key(i)), stats: Stats::default() })
+                .collect(),
+        }
+    }
+
+    impl Kernel for Fixed {
+        fn info(&mut self) -> Result<Info, KernelError> {
+            unimplemented!("not read by a stretch")
+        }
+        fn services(&mut self) -> Result<Vec<ServiceEntry>, KernelError> {
+            Ok(self.services.clone())
+        }
+        fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, KernelError> {
+            let found = self.services.iter().find(|s| s.service.key == *key).cloned();
+            found.ok_or(KernelError::NoSuchService { service: *key, adding_backend: false })
+        }
+        fn backends(&mut self, key: &ServiceKey) -> Result<Vec<BackendEntry>, KernelError> {
+            Ok(backends_of(key))
+        }
+        fn timeouts(&mut self) -> Result<Timeouts, KernelError> {
+            Ok(Timeouts::default())
+        }
+        fn daemons(&mut self) -> Result<Vec<Daemon>, KernelError> {
+            Ok(Vec::new())
+        }
+        fn connections(&mut self) -> Result<Vec<ConnEntry>, KernelError> {
+            Ok(Vec::new())
+        }
+        fn netns(&self) -> Netns {
+            Netns::Current
+        }
+        fn apply(&mut self, _: &[Op]) -> Result<Outcomes, KernelError> {
+            unimplemented!("a stretch only reads until its batch goes")
+        }
+    }
+
+    fn step(op: Op) -> Change {
+        Change::one(op, Vec::new())
+    }
+
+    #[test]
+    fn the_table_before_is_as_found_with_the_steps_changes_copied_only_where_a_step_changed_it() {
+        let mut kernel = fixed(20);
+        let found = kernel.table().expect("the fixed table reads");
+        let mut staged = Staged::begin(&mut kernel, WHOLE_TABLE_AT, None).expect("one dump");
+        // Service 3's backends are read, then one's weight changes; service
+        // 5 changes scheduler before its backends are read; 9 goes; a new one comes.
+        let read = staged.view(&mut kernel).backends(&key(3)).expect("read");
+        let mut heavier = read[0].backend;
+        heavier.weight = 7;
+        staged.stage(Span::default(), step(Op::EditBackend { service: key(3), backend: heavier }));
+        let mut wlc = Service::new(key(5));
+        wlc.scheduler = crate::ipvs::Scheduler::new("wlc");
+        staged.stage(Span::default(), step(Op::EditService(wlc)));
+        staged.stage(Span::default(), step(Op::DelService(key(9))));
+        staged.stage(Span::default(), step(Op::AddService(Service::new(key(100)))));
+        assert_eq!(staged.originals.len(), 3, "a copy of each service a step changed, and only of those");
+
+        assert_eq!(
+            staged.table_before(&mut kernel),
+            Some(found),
+            "the table as found, in the kernel's order"
+        );
+        // The steps' table is still the changed one.
+        let view = &mut staged.view(&mut kernel);
+        assert_eq!(view.backends(&key(3)).expect("staged")[0].backend.weight, 7);
+        assert_eq!(view.service(&key(5)).expect("staged").service.scheduler.name(), "wlc");
+        assert!(view.service(&key(9)).is_err());
+    }
+
+    #[test]
+    fn an_unchanged_stretch_copies_nothing_and_a_flush_or_a_partial_read_has_no_table_before() {
+        let mut kernel = fixed(20);
+        let mut staged = Staged::begin(&mut kernel, WHOLE_TABLE_AT, None).expect("one dump");
+        for i in 0..20 {
+            let _ = staged.view(&mut kernel).backends(&key(i));
+        }
+        assert!(staged.originals.is_empty());
+        staged.stage(Span::default(), step(Op::Flush));
+        assert_eq!(staged.table_before(&mut kernel), None);
+
+        let mut short = Staged::begin(&mut kernel, WHOLE_TABLE_AT - 1, None).expect("nothing read");
+        assert_eq!(short.table_before(&mut kernel), None, "a short stretch did not read every service");
     }
 }

@@ -2,10 +2,7 @@
 //! else (a `run` of a big file parses it meanwhile). The thread lists the
 //! services, then reads each one's backends (without counters, as plans
 //! compare settings), handing each over as soon as it is read; the caller
-//! takes what it needs, in any order, and reads nothing twice. It keeps a
-//! copy of what it hands over, so that the table as read can be had whole
-//! afterwards ([`Prefetch::table`]): a run's history then needs no second
-//! read of thousands of services.
+//! takes what it needs, in any order, and reads nothing twice.
 //!
 //! Dropping the [`Prefetch`] stops the thread after the read it is in: a
 //! run that turns out not to need the table wastes at most one read.
@@ -45,10 +42,6 @@ pub struct Prefetch {
     received: FastMap<ServiceKey, Vec<BackendEntry>>,
     /// The services listed whose backends were not handed over yet.
     pending: FastSet<ServiceKey>,
-    /// The services as listed, in the kernel's order ([`Prefetch::table`]).
-    listed: Option<Vec<ServiceEntry>>,
-    /// A copy of the backends handed over.
-    handed: FastMap<ServiceKey, Vec<BackendEntry>>,
 }
 
 impl Prefetch {
@@ -92,15 +85,7 @@ impl Prefetch {
                 }
             }
         });
-        Prefetch {
-            netns,
-            pieces,
-            stop,
-            received: FastMap::default(),
-            pending: FastSet::default(),
-            listed: None,
-            handed: FastMap::default(),
-        }
+        Prefetch { netns, pieces, stop, received: FastMap::default(), pending: FastSet::default() }
     }
 
     /// The namespace whose table this is.
@@ -116,7 +101,6 @@ impl Prefetch {
             if let Piece::Services(services) = self.pieces.recv().ok()? {
                 if let Ok(services) = &services {
                     self.pending = services.iter().map(|(entry, _)| entry.service.key).collect();
-                    self.listed = Some(services.iter().map(|(entry, _)| entry.clone()).collect());
                 }
                 return Some(services);
             }
@@ -132,38 +116,12 @@ impl Prefetch {
         }
         loop {
             if let Some(backends) = self.received.remove(key) {
-                self.handed.insert(*key, backends.clone());
                 return Some(backends);
             }
             if let Piece::Backends(read) = self.pieces.recv().ok()? {
                 self.received.extend(read);
             }
         }
-    }
-}
-
-impl Prefetch {
-    /// The whole table as the thread read it, each service with its
-    /// backends, in the kernel's order: what [`Kernel::table`] would have
-    /// said then. Waits for the thread to read the backends not asked for.
-    /// `None` when it did not read them all (a read failed: the caller
-    /// reads the table itself) or never listed the services.
-    pub fn table(&mut self) -> Option<Vec<(ServiceEntry, Vec<BackendEntry>)>> {
-        let listed = self.listed.take()?;
-        // The thread ends once it read every service's backends, or at a failed read.
-        while let Ok(piece) = self.pieces.recv() {
-            if let Piece::Backends(read) = piece {
-                self.received.extend(read);
-            }
-        }
-        let mut table = Vec::with_capacity(listed.len());
-        for entry in listed {
-            let key = entry.service.key;
-            // Those not asked for yet may still be: they stay to be handed over.
-            let backends = self.handed.remove(&key).or_else(|| self.received.get(&key).cloned())?;
-            table.push((entry, backends));
-        }
-        Some(table)
     }
 }
 
@@ -189,8 +147,6 @@ mod tests {
         held: usize,
         gate: Arc<AtomicBool>,
         ended: Arc<AtomicBool>,
-        /// The service whose backends cannot be read.
-        unreadable: Option<ServiceKey>,
     }
 
     impl Drop for Table {
@@ -217,14 +173,7 @@ mod tests {
             .map(|i| ServiceEntry { service: Service::new(key(i)), stats: Stats::default() })
             .collect();
         let open = Arc::new(AtomicBool::new(true));
-        Table {
-            services,
-            reads: Arc::clone(reads),
-            held: usize::MAX,
-            gate: open,
-            ended: Arc::default(),
-            unreadable: None,
-        }
+        Table { services, reads: Arc::clone(reads), held: usize::MAX, gate: open, ended: Arc::default() }
     }
 
     impl Kernel for Table {
@@ -242,9 +191,6 @@ mod tests {
                 while !self.gate.load(Ordering::SeqCst) {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
-            }
-            if self.unreadable == Some(*key) {
-                return Err(KernelError::PermissionDenied { action: "read" });
             }
             Ok(backend_of(key))
         }
@@ -279,39 +225,6 @@ mod tests {
         assert_eq!(prefetch.backends(&key(7)), None);
         assert_eq!(prefetch.backends(&key(99)), None);
         assert_eq!(reads.load(Ordering::SeqCst), 50);
-    }
-
-    #[test]
-    fn the_whole_table_is_had_afterwards_as_read_with_what_was_not_asked_for_still_to_hand_over() {
-        let reads = Arc::new(AtomicUsize::new(0));
-        let kernel = table(30, &reads);
-        let mut prefetch = Prefetch::start(Netns::Current, move |_: &Netns| Ok(kernel));
-        let listed = prefetch.services().expect("the thread lists the services").expect("the table reads");
-        for i in [3, 0, 17] {
-            assert!(prefetch.backends(&key(i)).is_some(), "service {i}");
-        }
-        let whole = prefetch.table().expect("every read succeeded");
-        let expected: Vec<_> =
-            listed.iter().map(|(entry, _)| (entry.clone(), backend_of(&entry.service.key))).collect();
-        assert_eq!(whole, expected, "every service in the kernel's order, with its backends");
-        // A service not asked for before is still handed over, once.
-        assert_eq!(prefetch.backends(&key(5)), Some(backend_of(&key(5))));
-        assert_eq!(prefetch.backends(&key(5)), None);
-        assert_eq!(reads.load(Ordering::SeqCst), 30, "nothing read twice");
-    }
-
-    #[test]
-    fn a_table_with_a_read_that_failed_is_not_had_whole() {
-        let reads = Arc::new(AtomicUsize::new(0));
-        let mut kernel = table(30, &reads);
-        kernel.unreadable = Some(key(20));
-        let mut prefetch = Prefetch::start(Netns::Current, move |_: &Netns| Ok(kernel));
-        let _ = prefetch.services();
-        assert!(prefetch.table().is_none());
-
-        let kernel = table(3, &reads);
-        let mut unlisted = Prefetch::start(Netns::Current, move |_: &Netns| Ok(kernel));
-        assert!(unlisted.table().is_none(), "the services were never listed");
     }
 
     #[test]

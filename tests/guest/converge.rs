@@ -387,7 +387,7 @@ fn a_run_that_changed_the_kernel_is_in_the_history() {
 }
 
 #[test]
-fn a_run_of_a_table_keeps_the_whole_table_before_it_read_while_the_file_was_parsed() {
+fn a_run_of_a_table_keeps_the_whole_table_before_it_as_the_run_read_it() {
     let ns = TestNs::new();
     // Forty services of a table, and two the file does not declare: one
     // with backends, one without.
@@ -396,12 +396,11 @@ fn a_run_of_a_table_keeps_the_whole_table_before_it_read_while_the_file_was_pars
     for i in 0..40 {
         ns.ipvsadm_line(&format!("-A -t {} -s rr", vip(i)));
         ns.ipvsadm_line(&format!("-a -t {} -r 172.20.0.{}:8080 -m -w 1", vip(i), i + 1));
+        // Service 7's backend changes weight, service 8 its scheduler.
         let weight = if i == 7 { 5 } else { 1 };
+        let scheduler = if i == 8 { "wlc" } else { "rr" };
         file.push_str(&format!(
-            "service tcp {} rr {{
-    backend 172.20.0.{}:8080 masq weight {weight}
-}}
-",
+            "service tcp {} {scheduler} {{\n    backend 172.20.0.{}:8080 masq weight {weight}\n}}\n",
             vip(i),
             i + 1
         ));
@@ -416,8 +415,9 @@ fn a_run_of_a_table_keeps_the_whole_table_before_it_read_while_the_file_was_pars
     let out = ns.lvsh().args(["run", &path]).run().succeeds();
     assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
     let history = ns.lvsh().arg("history").run().succeeds().stdout;
-    assert!(history.lines().next().unwrap_or("").ends_with("1 service changed"), "{history}");
+    assert!(history.lines().next().unwrap_or("").ends_with("2 services changed"), "{history}");
     let entry = ns.lvsh().args(["history", "1"]).run().succeeds().stdout;
+    assert!(entry.contains("service tcp 10.1.0.9:80 rr {\n"), "{entry}");
     assert!(entry.contains("service tcp 10.2.0.1:443 wlc {\n"), "{entry}");
     assert!(entry.contains("service udp 10.2.0.2:53 sh\n"), "{entry}");
     ns.lvsh().arg("rollback").run().succeeds();
