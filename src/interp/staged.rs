@@ -67,7 +67,7 @@ pub(super) struct Staged {
 
 /// A service as the stretch found it, and its backends if they were read.
 struct Original {
-    entry: Option<ServiceEntry>,
+    entry: ServiceEntry,
     backends: Option<Vec<BackendEntry>>,
 }
 
@@ -154,7 +154,7 @@ impl Staged {
         for i in 0..self.order.len() {
             let key = self.order[i];
             let (entry, backends) = match self.originals.get(&key) {
-                Some(original) => (original.entry.clone()?, original.backends.clone()),
+                Some(original) => (original.entry.clone(), original.backends.clone()),
                 None => (self.services.get(&key).cloned().flatten()?, self.backends.get(&key).cloned()),
             };
             let backends = match backends {
@@ -186,7 +186,7 @@ impl Staged {
             return;
         }
         if let Some(Some(entry)) = self.services.get(key) {
-            let original = Original { entry: Some(entry.clone()), backends: self.backends.get(key).cloned() };
+            let original = Original { entry: entry.clone(), backends: self.backends.get(key).cloned() };
             self.originals.insert(*key, original);
         }
     }
@@ -358,7 +358,7 @@ mod tests {
     use super::*;
     use crate::ipvs::{Backend, Forward, Service};
 
-    /// A kernel with `n` services of two backends each, that only reads.
+    /// A kernel of services with two backends each ([`fixed`]), that only reads.
     struct Fixed {
         services: Vec<ServiceEntry>,
     }
